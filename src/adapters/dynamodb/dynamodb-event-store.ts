@@ -1,0 +1,400 @@
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  ScanCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  ConcurrencyError,
+  DuplicateCommandError,
+  TooManyEventsError,
+  UniquenessError,
+} from '../../core/errors.js';
+import type { EventEnvelope } from '../../core/event.js';
+import type {
+  AppendOptions,
+  AppendResult,
+  CommandRecord,
+  EventStore,
+  LoadedStream,
+  ReadStreamOptions,
+  Snapshot,
+  StreamCatalog,
+  UniqueClaim,
+} from '../../core/event-store.js';
+import {
+  cancellationReasons,
+  isConditionalCheckFailed,
+  rethrowTransient,
+} from './dynamodb-errors.js';
+import {
+  claimKey,
+  commandKey,
+  eventSortKey,
+  ITEM_TYPE,
+  MAX_VERSION,
+  SNAPSHOT_SORT_KEY,
+  streamKey,
+} from './event-store-keys.js';
+
+const MAX_TRANSACTION_ITEMS = 100;
+
+export interface DynamoDBEventStoreOptions {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  /** Partition key prefix of this aggregate type's streams. */
+  streamPrefix?: string;
+  /**
+   * Items read by the first, newest-first query of a load: the snapshot plus this many
+   * events minus one. With snapshots every N events, N + 1 loads any stream in one call.
+   */
+  loadWindow?: number;
+  /** How long an idempotency record is kept (DynamoDB TTL). */
+  commandRecordTtlSeconds?: number;
+}
+
+type Item = Record<string, unknown>;
+
+const toEnvelope = (item: Item): EventEnvelope => ({
+  eventId: item.eventId as string,
+  aggregateId: item.aggregateId as string,
+  eventType: item.eventType as string,
+  payload: item.payload,
+  timestamp: item.timestamp as string,
+  version: item.version as number,
+  metadata: item.metadata as EventEnvelope['metadata'],
+});
+
+export const toEventItem = (prefix: string, event: EventEnvelope): Item => ({
+  PK: streamKey(prefix, event.aggregateId),
+  SK: eventSortKey(event.version),
+  itemType: ITEM_TYPE.event,
+  ...event,
+});
+
+/** Event store on one DynamoDB table; appends are conditional writes, never overwrites. */
+export class DynamoDBEventStore implements EventStore, StreamCatalog {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly prefix: string;
+  private readonly loadWindow: number;
+  private readonly ttlSeconds: number;
+
+  constructor(options: DynamoDBEventStoreOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.prefix = options.streamPrefix ?? 'CUSTOMER';
+    this.loadWindow = Math.max(options.loadWindow ?? 51, 2);
+    this.ttlSeconds = options.commandRecordTtlSeconds ?? 7 * 24 * 3600;
+  }
+
+  async load(
+    aggregateId: string,
+    options: { snapshotSchemaVersion?: number } = {},
+  ): Promise<LoadedStream> {
+    const pk = streamKey(this.prefix, aggregateId);
+    // Newest first, from the snapshot down: one call for a stream whose tail fits the window.
+    const first = await this.query({
+      KeyConditionExpression: 'PK = :pk AND SK <= :top',
+      ExpressionAttributeValues: { ':pk': pk, ':top': SNAPSHOT_SORT_KEY },
+      ScanIndexForward: false,
+      Limit: this.loadWindow,
+    });
+    let snapshot: Snapshot | undefined;
+    const newestFirst: EventEnvelope[] = [];
+    for (const item of first.items) {
+      if (item.itemType === ITEM_TYPE.snapshot) {
+        if (item.schemaVersion === options.snapshotSchemaVersion) {
+          snapshot = {
+            version: item.version as number,
+            schemaVersion: item.schemaVersion as number,
+            state: item.state,
+            takenAt: item.takenAt as string,
+          };
+        }
+      } else if (item.itemType === ITEM_TYPE.event) {
+        newestFirst.push(toEnvelope(item));
+      }
+    }
+    const base = snapshot?.version ?? 0;
+    let events = newestFirst.filter((e) => e.version > base).reverse();
+    const lowest = events[0]?.version;
+    if (first.more && lowest !== undefined && lowest > base + 1) {
+      // The window did not reach the snapshot (or the stream's start): read the gap.
+      const gap = await this.readStream(aggregateId, {
+        fromVersion: base + 1,
+        toVersion: lowest - 1,
+      });
+      events = [...gap, ...events];
+    }
+    const latest = newestFirst[0]?.version ?? base;
+    return { snapshot, events, version: Math.max(latest, base) };
+  }
+
+  async readStream(aggregateId: string, options: ReadStreamOptions = {}): Promise<EventEnvelope[]> {
+    const from = Math.max(options.fromVersion ?? 1, 1);
+    const to = Math.min(options.toVersion ?? MAX_VERSION, MAX_VERSION);
+    if (to < from) return [];
+    const events: EventEnvelope[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.query({
+        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': streamKey(this.prefix, aggregateId),
+          ':from': eventSortKey(from),
+          ':to': eventSortKey(to),
+        },
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      });
+      for (const item of page.items) events.push(toEnvelope(item));
+      startKey = page.lastKey;
+    } while (startKey);
+    return events;
+  }
+
+  async append(
+    aggregateId: string,
+    events: EventEnvelope[],
+    options: AppendOptions,
+  ): Promise<AppendResult> {
+    const claims = options.claims ?? [];
+    const releases = options.releases ?? [];
+    const version = options.expectedVersion + events.length;
+    const single = events[0];
+    if (
+      events.length === 1 &&
+      single &&
+      !options.command &&
+      claims.length + releases.length === 0
+    ) {
+      // One event alone: a conditional put costs half a transaction.
+      try {
+        await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: toEventItem(this.prefix, single),
+            ConditionExpression: 'attribute_not_exists(PK)',
+          }),
+        );
+      } catch (error) {
+        if (isConditionalCheckFailed(error)) {
+          throw new ConcurrencyError(aggregateId, options.expectedVersion, { cause: error });
+        }
+        rethrowTransient(error, 'PutItem');
+      }
+      return { version };
+    }
+
+    const items = this.transactionItems(aggregateId, events, options, claims, releases);
+    if (items.length > MAX_TRANSACTION_ITEMS) {
+      throw new TooManyEventsError(
+        `One append takes at most ${MAX_TRANSACTION_ITEMS} items, this one needs ${items.length}`,
+      );
+    }
+    try {
+      await this.client.send(
+        new TransactWriteCommand({ TransactItems: items.map((i) => i.write) }),
+      );
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      if (!reasons) rethrowTransient(error, 'TransactWriteItems');
+      throw this.explainCancellation(aggregateId, options, items, reasons ?? [], error);
+    }
+    return { version };
+  }
+
+  async findCommand(commandId: string): Promise<CommandRecord | undefined> {
+    try {
+      const { Item } = await this.client.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: commandKey(commandId),
+          ConsistentRead: true,
+        }),
+      );
+      if (!Item) return undefined;
+      return {
+        commandId,
+        aggregateId: Item.aggregateId as string,
+        version: Item.version as number,
+        requestHash: Item.requestHash as string,
+      };
+    } catch (error) {
+      return rethrowTransient(error, 'GetItem');
+    }
+  }
+
+  async saveSnapshot(aggregateId: string, snapshot: Snapshot): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            PK: streamKey(this.prefix, aggregateId),
+            SK: SNAPSHOT_SORT_KEY,
+            itemType: ITEM_TYPE.snapshot,
+            aggregateId,
+            ...snapshot,
+          },
+          // Never replace a newer snapshot with an older one.
+          ConditionExpression: 'attribute_not_exists(PK) OR version < :version',
+          ExpressionAttributeValues: { ':version': snapshot.version },
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return;
+      rethrowTransient(error, 'PutItem');
+    }
+  }
+
+  /** Every aggregate id, found by a paged scan for first events (bounded memory). */
+  async *listAggregateIds(options: { pageSize?: number } = {}): AsyncIterable<string[]> {
+    const pageSize = options.pageSize ?? 100;
+    let startKey: Item | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'itemType = :event AND SK = :first',
+          ExpressionAttributeValues: { ':event': ITEM_TYPE.event, ':first': eventSortKey(1) },
+          ProjectionExpression: 'aggregateId',
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      const ids = (page.Items ?? []).map((item) => item.aggregateId as string);
+      for (let i = 0; i < ids.length; i += pageSize) yield ids.slice(i, i + pageSize);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+
+  private transactionItems(
+    aggregateId: string,
+    events: EventEnvelope[],
+    options: AppendOptions,
+    claims: UniqueClaim[],
+    releases: UniqueClaim[],
+  ) {
+    type Write = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+    const items: {
+      role: 'event' | 'command' | 'claim' | 'release';
+      claim?: UniqueClaim;
+      write: Write;
+    }[] = [];
+    for (const event of events) {
+      items.push({
+        role: 'event',
+        write: {
+          Put: {
+            TableName: this.tableName,
+            Item: toEventItem(this.prefix, event),
+            ConditionExpression: 'attribute_not_exists(PK)',
+          },
+        },
+      });
+    }
+    if (options.command) {
+      items.push({
+        role: 'command',
+        write: {
+          Put: {
+            TableName: this.tableName,
+            Item: {
+              ...commandKey(options.command.commandId),
+              itemType: ITEM_TYPE.command,
+              aggregateId,
+              version: options.command.version,
+              requestHash: options.command.requestHash,
+              expiresAt: Math.floor(Date.now() / 1000) + this.ttlSeconds,
+            },
+            ConditionExpression: 'attribute_not_exists(PK)',
+          },
+        },
+      });
+    }
+    for (const claim of claims) {
+      items.push({
+        role: 'claim',
+        claim,
+        write: {
+          Put: {
+            TableName: this.tableName,
+            Item: {
+              ...claimKey(claim.scope, claim.value),
+              itemType: ITEM_TYPE.claim,
+              owner: aggregateId,
+            },
+            ConditionExpression: 'attribute_not_exists(PK) OR #owner = :owner',
+            ExpressionAttributeNames: { '#owner': 'owner' },
+            ExpressionAttributeValues: { ':owner': aggregateId },
+          },
+        },
+      });
+    }
+    for (const release of releases) {
+      items.push({
+        role: 'release',
+        claim: release,
+        write: {
+          Delete: {
+            TableName: this.tableName,
+            Key: claimKey(release.scope, release.value),
+            ConditionExpression: 'attribute_not_exists(PK) OR #owner = :owner',
+            ExpressionAttributeNames: { '#owner': 'owner' },
+            ExpressionAttributeValues: { ':owner': aggregateId },
+          },
+        },
+      });
+    }
+    return items;
+  }
+
+  private explainCancellation(
+    aggregateId: string,
+    options: AppendOptions,
+    items: { role: string; claim?: UniqueClaim }[],
+    reasons: { Code?: string }[],
+    error: unknown,
+  ): Error {
+    let conflict = false;
+    for (const [index, reason] of reasons.entries()) {
+      const item = items[index];
+      if (!item || reason.Code === undefined || reason.Code === 'None') continue;
+      if (reason.Code === 'TransactionConflict') conflict = true;
+      if (reason.Code !== 'ConditionalCheckFailed') continue;
+      if (item.role === 'event') conflict = true;
+      // A recorded command wins over every other reason: the caller answers its result.
+      if (item.role === 'command' && options.command) {
+        return new DuplicateCommandError(options.command.commandId, { cause: error });
+      }
+    }
+    if (conflict)
+      return new ConcurrencyError(aggregateId, options.expectedVersion, { cause: error });
+    for (const [index, reason] of reasons.entries()) {
+      const claim = items[index]?.claim;
+      if (reason.Code === 'ConditionalCheckFailed' && claim) {
+        return new UniquenessError(claim.scope, claim.value, { cause: error });
+      }
+    }
+    return new ConcurrencyError(aggregateId, options.expectedVersion, { cause: error });
+  }
+
+  private async query(input: Omit<QueryCommandInput, 'TableName'>) {
+    try {
+      const page = await this.client.send(
+        new QueryCommand({ TableName: this.tableName, ConsistentRead: true, ...input }),
+      );
+      return {
+        items: (page.Items ?? []) as Item[],
+        lastKey: page.LastEvaluatedKey as Item | undefined,
+        more: page.LastEvaluatedKey !== undefined,
+      };
+    } catch (error) {
+      return rethrowTransient(error, 'Query');
+    }
+  }
+}

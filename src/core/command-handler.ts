@@ -1,0 +1,220 @@
+import type { Decider } from './decider.js';
+import {
+  ConcurrencyError,
+  IdempotencyKeyReusedError,
+  isConcurrencyError,
+  ServiceError,
+} from './errors.js';
+import type { DomainEvent, EnvelopeOf, EventEnvelope } from './event.js';
+import type { CommandRecord, EventStore, Snapshot, UniqueClaim } from './event-store.js';
+import { type Clock, type IdGenerator, type Logger, silentLogger, sleep } from './ports.js';
+
+export interface CommandContext {
+  /** Idempotency key: a retry with the same key answers the first result and appends nothing. */
+  commandId?: string;
+  /** Fingerprint of the request; required with `commandId`. */
+  requestHash?: string;
+  correlationId: string;
+  causationId?: string;
+  /** When given, a stream at any other version is a conflict, never retried. */
+  expectedVersion?: number;
+}
+
+export interface CommandResult<Event extends DomainEvent> {
+  aggregateId: string;
+  version: number;
+  events: EnvelopeOf<Event>[];
+  /** True when the answer is the recorded result of an earlier command with the same key. */
+  replayed: boolean;
+}
+
+export interface SnapshotPolicy {
+  /** Take a snapshot once this many events sit after the latest one. */
+  every: number;
+  schemaVersion: number;
+}
+
+export interface CommandHandlerOptions<State, Command, Event extends DomainEvent> {
+  decider: Decider<State, Command, Event>;
+  store: EventStore;
+  clock: Clock;
+  ids: IdGenerator;
+  logger?: Logger;
+  eventSchemaVersion: number;
+  snapshots?: SnapshotPolicy;
+  /** Attempts when a command without `expectedVersion` loses a race. */
+  maxAttempts?: number;
+  /** Unique values the new events take and give up, written atomically with them. */
+  uniqueness?: (
+    state: State,
+    events: Event[],
+  ) => { claims: UniqueClaim[]; releases: UniqueClaim[] };
+}
+
+/** validate (done by the caller) → load → decide → append, with optimistic concurrency. */
+export class CommandHandler<State, Command, Event extends DomainEvent> {
+  private readonly pendingSnapshots = new Set<Promise<void>>();
+  private readonly logger: Logger;
+  private readonly maxAttempts: number;
+
+  constructor(private readonly options: CommandHandlerOptions<State, Command, Event>) {
+    this.logger = options.logger ?? silentLogger;
+    this.maxAttempts = options.maxAttempts ?? 5;
+  }
+
+  async handle(
+    aggregateId: string,
+    command: Command,
+    context: CommandContext,
+  ): Promise<CommandResult<Event>> {
+    if (context.commandId !== undefined && context.requestHash === undefined) {
+      throw new TypeError('requestHash is required with commandId');
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.attempt(aggregateId, command, context);
+      } catch (error) {
+        const replay = await this.replayIfRecorded(aggregateId, context, error);
+        if (replay) return replay;
+        const retryable =
+          isConcurrencyError(error) &&
+          context.expectedVersion === undefined &&
+          attempt < this.maxAttempts;
+        if (!retryable) throw error;
+        // Full jitter, so racing writers spread out instead of colliding again.
+        await sleep(Math.random() * 10 * 2 ** attempt);
+      }
+    }
+  }
+
+  /** Resolves once every snapshot started so far has been written or has failed. */
+  async drainSnapshots(): Promise<void> {
+    await Promise.all([...this.pendingSnapshots]);
+  }
+
+  private async attempt(
+    aggregateId: string,
+    command: Command,
+    context: CommandContext,
+  ): Promise<CommandResult<Event>> {
+    const { decider, store, snapshots } = this.options;
+    const loaded = await store.load(
+      aggregateId,
+      snapshots ? { snapshotSchemaVersion: snapshots.schemaVersion } : {},
+    );
+    let state = loaded.snapshot ? (loaded.snapshot.state as State) : decider.initialState();
+    for (const envelope of loaded.events) {
+      state = decider.evolve(state, { type: envelope.eventType, data: envelope.payload } as Event);
+    }
+    if (context.expectedVersion !== undefined && context.expectedVersion !== loaded.version) {
+      throw new ConcurrencyError(aggregateId, context.expectedVersion, {
+        actualVersion: loaded.version,
+      });
+    }
+
+    const decided = decider.decide(command, state);
+    if (decided.length === 0) {
+      if (context.commandId !== undefined) {
+        const replay = await this.findReplay(aggregateId, context);
+        if (replay) return replay;
+      }
+      return { aggregateId, version: loaded.version, events: [], replayed: false };
+    }
+
+    const envelopes = this.envelope(aggregateId, loaded.version, decided, context);
+    const { claims = [], releases = [] } = this.options.uniqueness?.(state, decided) ?? {};
+    const newVersion = loaded.version + decided.length;
+    const record: CommandRecord | undefined =
+      context.commandId === undefined
+        ? undefined
+        : {
+            commandId: context.commandId,
+            aggregateId,
+            version: newVersion,
+            requestHash: context.requestHash ?? '',
+          };
+    await store.append(aggregateId, envelopes, {
+      expectedVersion: loaded.version,
+      claims,
+      releases,
+      ...(record ? { command: record } : {}),
+    });
+
+    if (snapshots && loaded.events.length + envelopes.length >= snapshots.every) {
+      for (const event of decided) state = decider.evolve(state, event);
+      this.snapshotInBackground(aggregateId, {
+        version: newVersion,
+        schemaVersion: snapshots.schemaVersion,
+        state,
+        takenAt: this.options.clock.now().toISOString(),
+      });
+    }
+    return { aggregateId, version: newVersion, events: envelopes, replayed: false };
+  }
+
+  private envelope(
+    aggregateId: string,
+    fromVersion: number,
+    events: Event[],
+    context: CommandContext,
+  ): EnvelopeOf<Event>[] {
+    const timestamp = this.options.clock.now().toISOString();
+    return events.map((event, index) => {
+      const envelope: EventEnvelope = {
+        eventId: this.options.ids.newId(),
+        aggregateId,
+        eventType: event.type,
+        payload: event.data,
+        timestamp,
+        version: fromVersion + index + 1,
+        metadata: {
+          correlationId: context.correlationId,
+          schemaVersion: this.options.eventSchemaVersion,
+          ...(context.commandId === undefined ? {} : { commandId: context.commandId }),
+          ...(context.causationId === undefined ? {} : { causationId: context.causationId }),
+        },
+      };
+      return envelope as EnvelopeOf<Event>;
+    });
+  }
+
+  /**
+   * A command with a key that was refused (rule broken, conflict, duplicate) may be the
+   * retry of one that already succeeded: then the first result is the answer.
+   */
+  private async replayIfRecorded(
+    aggregateId: string,
+    context: CommandContext,
+    error: unknown,
+  ): Promise<CommandResult<Event> | undefined> {
+    if (context.commandId === undefined) return undefined;
+    if (!(error instanceof ServiceError) || error.kind === 'unavailable') return undefined;
+    return this.findReplay(aggregateId, context);
+  }
+
+  private async findReplay(
+    aggregateId: string,
+    context: CommandContext,
+  ): Promise<CommandResult<Event> | undefined> {
+    if (context.commandId === undefined) return undefined;
+    const record = await this.options.store.findCommand(context.commandId);
+    if (!record) return undefined;
+    if (record.aggregateId !== aggregateId || record.requestHash !== context.requestHash) {
+      throw new IdempotencyKeyReusedError(
+        `Idempotency key ${context.commandId} was already used for a different request`,
+      );
+    }
+    return { aggregateId, version: record.version, events: [], replayed: true };
+  }
+
+  private snapshotInBackground(aggregateId: string, snapshot: Snapshot): void {
+    // A snapshot only speeds up loading: it must never delay or fail the command.
+    const pending = this.options.store
+      .saveSnapshot(aggregateId, snapshot)
+      .catch((error: unknown) => {
+        this.logger.warn('snapshot not saved', { aggregateId, version: snapshot.version, error });
+      })
+      .finally(() => this.pendingSnapshots.delete(pending));
+    this.pendingSnapshots.add(pending);
+  }
+}

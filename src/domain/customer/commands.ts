@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+/** Ids are opaque but safe in keys and URLs: letters, digits, `-` and `_`. */
+export const CustomerId = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(64, 'must be at most 64 characters')
+  .regex(/^[A-Za-z0-9_-]+$/, 'may contain only letters, digits, "-" and "_"');
+
+export const Email = z
+  .string()
+  .trim()
+  .max(254, 'must be at most 254 characters')
+  .pipe(z.email({ message: 'must be a valid email address' }));
+
+const Name = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(200, 'must be at most 200 characters');
+const Reason = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(500, 'must be at most 500 characters');
+export const ExpectedVersion = z.number().int().min(0);
+
+export const RegisterCustomer = z.strictObject({
+  type: z.literal('RegisterCustomer'),
+  data: z.strictObject({ customerId: CustomerId, email: Email, name: Name }),
+});
+export const UpdateEmail = z.strictObject({
+  type: z.literal('UpdateEmail'),
+  data: z.strictObject({
+    customerId: CustomerId,
+    newEmail: Email,
+    expectedVersion: ExpectedVersion.optional(),
+  }),
+});
+export const SuspendCustomer = z.strictObject({
+  type: z.literal('SuspendCustomer'),
+  data: z.strictObject({
+    customerId: CustomerId,
+    reason: Reason,
+    expectedVersion: ExpectedVersion.optional(),
+  }),
+});
+export const ReactivateCustomer = z.strictObject({
+  type: z.literal('ReactivateCustomer'),
+  data: z.strictObject({ customerId: CustomerId, expectedVersion: ExpectedVersion.optional() }),
+});
+
+export const CustomerCommand = z.discriminatedUnion('type', [
+  RegisterCustomer,
+  UpdateEmail,
+  SuspendCustomer,
+  ReactivateCustomer,
+]);
+export type CustomerCommand = z.infer<typeof CustomerCommand>;
+export type CustomerCommandType = CustomerCommand['type'];

@@ -1,0 +1,10 @@
+import type { CustomerStatus } from './events.js';
+
+export type CustomerState =
+  | { status: 'UNREGISTERED' }
+  | { status: CustomerStatus; email: string; name: string; suspensionReason?: string };
+
+export const initialState = (): CustomerState => ({ status: 'UNREGISTERED' });
+
+/** Emails are unique case-insensitively, after trimming. */
+export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
