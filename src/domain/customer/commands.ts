@@ -13,12 +13,12 @@ export const Email = z
   .max(254, 'must be at most 254 characters')
   .pipe(z.email({ message: 'must be a valid email address' }));
 
-const Name = z
+export const CustomerName = z
   .string()
   .trim()
   .min(1, 'must not be empty')
   .max(200, 'must be at most 200 characters');
-const Reason = z
+export const SuspensionReason = z
   .string()
   .trim()
   .min(1, 'must not be empty')
@@ -27,7 +27,7 @@ export const ExpectedVersion = z.number().int().min(0);
 
 export const RegisterCustomer = z.strictObject({
   type: z.literal('RegisterCustomer'),
-  data: z.strictObject({ customerId: CustomerId, email: Email, name: Name }),
+  data: z.strictObject({ customerId: CustomerId, email: Email, name: CustomerName }),
 });
 export const UpdateEmail = z.strictObject({
   type: z.literal('UpdateEmail'),
@@ -41,7 +41,7 @@ export const SuspendCustomer = z.strictObject({
   type: z.literal('SuspendCustomer'),
   data: z.strictObject({
     customerId: CustomerId,
-    reason: Reason,
+    reason: SuspensionReason,
     expectedVersion: ExpectedVersion.optional(),
   }),
 });

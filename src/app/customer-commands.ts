@@ -1,0 +1,131 @@
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  CommandHandler,
+  type CommandResult,
+  type SnapshotPolicy,
+} from '../core/command-handler.js';
+import type { EventEnvelope } from '../core/event.js';
+import type { EventStore } from '../core/event-store.js';
+import type { Clock, IdGenerator, Logger } from '../core/ports.js';
+import {
+  CustomerCommand,
+  type CustomerEvent,
+  CustomerNotFoundError,
+  type CustomerState,
+  customerDecider,
+  customerUniqueness,
+} from '../domain/customer/index.js';
+import { parseOrThrow } from './validation.js';
+
+export const EVENT_SCHEMA_VERSION = 1;
+/** Bump when `CustomerState` changes shape: older snapshots are then ignored. */
+export const SNAPSHOT_SCHEMA_VERSION = 1;
+
+export interface CommandMetadata {
+  /** Idempotency key (HTTP `Idempotency-Key`). */
+  commandId?: string;
+  correlationId: string;
+  causationId?: string;
+}
+
+export interface CommandOutcome {
+  customerId: string;
+  version: number;
+  /** The events this command appended (none for a no-op or a replayed retry). */
+  events: EventEnvelope[];
+  replayed: boolean;
+}
+
+export interface CustomerCommandServiceOptions {
+  store: EventStore;
+  clock?: Clock;
+  ids?: IdGenerator;
+  logger?: Logger;
+  snapshotEvery?: number;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+export const uuidGenerator: IdGenerator = { newId: () => randomUUID() };
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * A customer id derived from an idempotency key, so that a retried registration without an
+ * explicit id lands on the same customer instead of creating a second one.
+ */
+export const customerIdForKey = (commandId: string): string => {
+  const h = sha256(`customer:${commandId}`);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+};
+
+/** The Customer service's write side: validates a command and runs it through the decider. */
+export class CustomerCommandService {
+  private readonly handler: CommandHandler<CustomerState, CustomerCommand, CustomerEvent>;
+  private readonly ids: IdGenerator;
+
+  constructor(private readonly options: CustomerCommandServiceOptions) {
+    this.ids = options.ids ?? uuidGenerator;
+    const snapshots: SnapshotPolicy = {
+      every: options.snapshotEvery ?? 50,
+      schemaVersion: SNAPSHOT_SCHEMA_VERSION,
+    };
+    this.handler = new CommandHandler({
+      decider: customerDecider,
+      store: options.store,
+      clock: options.clock ?? systemClock,
+      ids: this.ids,
+      eventSchemaVersion: EVENT_SCHEMA_VERSION,
+      snapshots,
+      uniqueness: customerUniqueness,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+  }
+
+  /**
+   * Runs a command given as untrusted input (`{ type, data }`); throws `ValidationError`
+   * naming every bad field before anything is read or written.
+   */
+  async execute(input: unknown, metadata: CommandMetadata): Promise<CommandOutcome> {
+    const command = parseOrThrow(CustomerCommand, this.withCustomerId(input, metadata), 'command');
+    const { customerId } = command.data;
+    const expectedVersion =
+      'expectedVersion' in command.data ? command.data.expectedVersion : undefined;
+    const result: CommandResult<CustomerEvent> = await this.handler.handle(customerId, command, {
+      correlationId: metadata.correlationId,
+      ...(metadata.commandId === undefined
+        ? {}
+        : { commandId: metadata.commandId, requestHash: sha256(JSON.stringify(command)) }),
+      ...(metadata.causationId === undefined ? {} : { causationId: metadata.causationId }),
+      ...(expectedVersion === undefined ? {} : { expectedVersion }),
+    });
+    return {
+      customerId,
+      version: result.version,
+      events: result.events,
+      replayed: result.replayed,
+    };
+  }
+
+  /** The customer's events in version order; `CustomerNotFoundError` when there are none. */
+  async history(customerId: string): Promise<EventEnvelope[]> {
+    const events = await this.options.store.readStream(customerId);
+    if (events.length === 0) throw new CustomerNotFoundError(customerId);
+    return events;
+  }
+
+  /** Waits for snapshots still being written (tests, graceful shutdown). */
+  drain(): Promise<void> {
+    return this.handler.drainSnapshots();
+  }
+
+  /** A registration without an id gets one: derived from its idempotency key, else new. */
+  private withCustomerId(input: unknown, metadata: CommandMetadata): unknown {
+    if (typeof input !== 'object' || input === null) return input;
+    const { type, data } = input as { type?: unknown; data?: unknown };
+    if (type !== 'RegisterCustomer' || typeof data !== 'object' || data === null) return input;
+    if ((data as { customerId?: unknown }).customerId !== undefined) return input;
+    const customerId =
+      metadata.commandId === undefined ? this.ids.newId() : customerIdForKey(metadata.commandId);
+    return { type, data: { customerId, ...data } };
+  }
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import type { Logger } from '../core/ports.js';
+import type { CustomerCommandService } from './customer-commands.js';
+import { toErrorResponse } from './http/error-response.js';
+import { parseOrThrow } from './validation.js';
+
+/** The original deployment's direct Lambda invocation: `{ commandType, payload }`. */
+export const DirectCommandInvocation = z.strictObject({
+  commandType: z.enum(['RegisterCustomer', 'UpdateEmail', 'SuspendCustomer', 'ReactivateCustomer']),
+  payload: z.record(z.string(), z.unknown()),
+  commandId: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1 to 128 letters, digits, ".", "_", ":" or "-"')
+    .optional(),
+  correlationId: z.string().max(128).optional(),
+});
+
+export interface DirectResponse {
+  statusCode: number;
+  headers?: Record<string, string>;
+  body: string;
+}
+
+export const isDirectCommandInvocation = (event: unknown): boolean =>
+  typeof event === 'object' && event !== null && 'commandType' in event;
+
+/** Runs a direct invocation and answers like the HTTP API would: status and JSON body. */
+export const runDirectCommand = async (
+  commands: CustomerCommandService,
+  event: unknown,
+  correlationId: string,
+  logger?: Logger,
+): Promise<DirectResponse> => {
+  try {
+    const invocation = parseOrThrow(DirectCommandInvocation, event, 'invocation');
+    const outcome = await commands.execute(
+      { type: invocation.commandType, data: invocation.payload },
+      {
+        correlationId: invocation.correlationId ?? correlationId,
+        ...(invocation.commandId === undefined ? {} : { commandId: invocation.commandId }),
+      },
+    );
+    return {
+      statusCode: invocation.commandType === 'RegisterCustomer' ? 201 : 200,
+      body: JSON.stringify({ customerId: outcome.customerId, version: outcome.version }),
+    };
+  } catch (error) {
+    const answer = toErrorResponse(error, correlationId, logger);
+    return {
+      statusCode: answer.status,
+      headers: answer.headers,
+      body: JSON.stringify(answer.body),
+    };
+  }
+};

@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { ValidationError } from '../../core/errors.js';
+import type { Logger } from '../../core/ports.js';
+import type { CustomerCommandService } from '../customer-commands.js';
+import { createCommandRoutes } from './command-routes.js';
+import { toErrorResponse } from './error-response.js';
+import { type HttpEnv, HttpProtocolError, MAX_BODY_BYTES } from './request.js';
+
+export interface HttpAppDependencies {
+  commands?: CustomerCommandService;
+  logger?: Logger;
+}
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The service's HTTP API, the same app behind API Gateway (through `hono/aws-lambda`) and
+ * on the local port (through `@hono/node-server`).
+ */
+export const createHttpApp = (deps: HttpAppDependencies): Hono<HttpEnv> => {
+  const app = new Hono<HttpEnv>();
+
+  app.use(async (c, next) => {
+    const given = c.req.header('x-correlation-id');
+    const correlationId = given && CORRELATION_ID.test(given) ? given : randomUUID();
+    c.set('correlationId', correlationId);
+    c.header('x-correlation-id', correlationId);
+    const key = c.req.header('idempotency-key');
+    if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+      throw new ValidationError('Invalid Idempotency-Key header', {
+        details: [
+          {
+            field: 'Idempotency-Key',
+            message: 'must be 1 to 128 characters of letters, digits, ".", "_", ":" or "-"',
+          },
+        ],
+      });
+    }
+    c.set('commandId', key);
+    await next();
+  });
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new HttpProtocolError(
+          413,
+          'PAYLOAD_TOO_LARGE',
+          `The body must be at most ${MAX_BODY_BYTES} bytes`,
+        );
+      },
+    }),
+  );
+
+  if (deps.commands) app.route('/', createCommandRoutes(deps.commands));
+
+  app.notFound((c) =>
+    c.json(
+      { error: { code: 'ROUTE_NOT_FOUND', message: `No route for ${c.req.method} ${c.req.path}` } },
+      404,
+    ),
+  );
+  app.onError((error, c) => {
+    if (error instanceof HttpProtocolError) {
+      return c.json({ error: { code: error.code, message: error.message } }, error.status);
+    }
+    const answer = toErrorResponse(error, c.get('correlationId') ?? randomUUID(), deps.logger);
+    for (const [name, value] of Object.entries(answer.headers)) c.header(name, value);
+    return c.json(answer.body, answer.status as 400);
+  });
+  return app;
+};

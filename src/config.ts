@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the functions and the local runtime read, in one place. Names follow the
+ * original deployment (`COMMAND_TABLE`, `EVENT_SOURCE_NAME`, ...). Each function reads only
+ * the part it needs, and a missing or malformed value fails at start-up with its name.
+ */
+const Env = z.object({
+  COMMAND_TABLE: z.string().min(3).default('CustomerEvents'),
+  QUERY_TABLE: z.string().min(3).default('CustomerViews'),
+  EVENT_BUS_NAME: z.string().min(1).default('customer-events'),
+  EVENT_SOURCE_NAME: z.string().min(1).default('customer.service'),
+  SNAPSHOT_EVERY: z.coerce.number().int().min(2).max(99).default(50),
+  COMMAND_RECORD_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+  /** Upper bound of a `?minVersion=` read-your-writes wait. */
+  MIN_VERSION_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(3000),
+  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
+  SERVICE_NAME: z.string().default('customer-service'),
+});
+export type Config = z.infer<typeof Env>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export const readConfig = (env: Record<string, string | undefined> = process.env): Config => {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+};

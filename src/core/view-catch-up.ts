@@ -1,0 +1,100 @@
+import type { EventEnvelope } from './event.js';
+import type { EventStore } from './event-store.js';
+import { sleep } from './ports.js';
+import {
+  applyEnvelopes,
+  EventGapError,
+  type Projection,
+  placeEvent,
+  type VersionedView,
+  versionOf,
+} from './projection.js';
+import { isViewConflictError, type ViewStore } from './view-store.js';
+
+export interface ViewCatchUpOptions<View extends VersionedView> {
+  events: Pick<EventStore, 'readStream'>;
+  views: ViewStore<View>;
+  projection: Projection<View>;
+  /** Attempts when another writer moves the view between our read and our write. */
+  maxAttempts?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface CatchUpTarget {
+  /** Bring the view at least to this version; to the end of the stream when absent. */
+  upTo?: number;
+  /** The event at `upTo` when the caller already holds it (saves a read when next in line). */
+  known?: EventEnvelope;
+}
+
+export interface CatchUpOutcome {
+  status: 'already-applied' | 'applied';
+  /** The view's version afterwards (as far as this writer knows). */
+  version: number;
+  /** Events this call applied. */
+  applied: number;
+}
+
+/**
+ * Moves one view forward to the fold of its stream: read the view, work out what it lacks,
+ * fetch that from the event store, write conditionally on the version read. Duplicates,
+ * reordering and concurrent writers all converge, because a view only ever moves forward
+ * by events read from the store, in order.
+ */
+export class ViewCatchUp<View extends VersionedView> {
+  private readonly maxAttempts: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly options: ViewCatchUpOptions<View>) {
+    this.maxAttempts = options.maxAttempts ?? 10;
+    this.sleep = options.sleep ?? sleep;
+  }
+
+  async catchUp(aggregateId: string, target: CatchUpTarget = {}): Promise<CatchUpOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      const view = await this.options.views.get(aggregateId);
+      const at = versionOf(view);
+      if (target.upTo !== undefined && placeEvent(at, target.upTo) === 'applied') {
+        return { status: 'already-applied', version: at, applied: 0 };
+      }
+      const missing = await this.missingEvents(aggregateId, at, target);
+      if (missing.length === 0) return { status: 'already-applied', version: at, applied: 0 };
+      const next = applyEnvelopes(this.options.projection, view, missing);
+      if (!next) return { status: 'already-applied', version: at, applied: 0 };
+      try {
+        await this.options.views.put(aggregateId, next, at);
+        return { status: 'applied', version: next.version, applied: missing.length };
+      } catch (error) {
+        if (!isViewConflictError(error) || attempt >= this.maxAttempts) throw error;
+        // Full jitter, so racing projectors spread out instead of colliding again.
+        await this.sleep(Math.random() * Math.min(1000, 5 * 2 ** attempt));
+      }
+    }
+  }
+
+  private async missingEvents(
+    aggregateId: string,
+    at: number,
+    target: CatchUpTarget,
+  ): Promise<EventEnvelope[]> {
+    const { upTo, known } = target;
+    const knownUsable = known !== undefined && known.version === upTo;
+    if (knownUsable && known.version === at + 1) return [known];
+    const toVersion = knownUsable ? known.version - 1 : upTo;
+    const read = await this.options.events.readStream(aggregateId, {
+      fromVersion: at + 1,
+      ...(toVersion === undefined ? {} : { toVersion }),
+    });
+    const events = knownUsable ? [...read, known] : read;
+    // Refuse a partial range (say, a replica still behind): a later redelivery will see it.
+    events.forEach((event, index) => {
+      if (event.version !== at + 1 + index) {
+        throw new EventGapError(aggregateId, at + 1 + index, event.version);
+      }
+    });
+    if (upTo !== undefined && versionOf(events.at(-1)) < upTo) {
+      throw new EventGapError(aggregateId, versionOf(events.at(-1)) + 1, undefined);
+    }
+    return events;
+  }
+}
