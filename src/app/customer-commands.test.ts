@@ -93,7 +93,7 @@ describe('CustomerCommandService', () => {
           id,
           [
             {
-              ...events[0]!,
+              ...(events[0] as (typeof events)[number]),
               eventId: 'other',
               payload: { reason: 'other' },
               eventType: 'CustomerSuspended',

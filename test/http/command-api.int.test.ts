@@ -234,7 +234,9 @@ describe('command HTTP API', () => {
         body: 'email=a@b.c',
       });
       expect(response.status).toBe(415);
-      expect((await response.json()).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+        'UNSUPPORTED_MEDIA_TYPE',
+      );
     });
 
     it('422 for a broken business rule', async () => {

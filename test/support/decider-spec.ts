@@ -10,7 +10,7 @@ export const deciderSpec =
       const run = () =>
         decider.decide(command, given.reduce(decider.evolve, decider.initialState()));
       return {
-        then: (expected: Event[]) => expect(run()).toEqual(expected),
+        thenEvents: (expected: Event[]) => expect(run()).toEqual(expected),
         thenThrows: (error: abstract new (...args: never[]) => Error) => expect(run).toThrow(error),
       };
     },

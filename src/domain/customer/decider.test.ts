@@ -35,7 +35,7 @@ const reactivate: CustomerCommand = { type: 'ReactivateCustomer', data: { custom
 
 describe('Customer decider', () => {
   describe('RegisterCustomer', () => {
-    it('registers a new customer', () => spec([]).when(register).then([registered]));
+    it('registers a new customer', () => spec([]).when(register).thenEvents([registered]));
     it('refuses a second registration', () =>
       spec([registered]).when(register).thenThrows(CustomerAlreadyRegisteredError));
   });
@@ -44,14 +44,14 @@ describe('Customer decider', () => {
     it('records the old and the new email', () =>
       spec([registered])
         .when(updateEmail('ada@lovelace.dev'))
-        .then([
+        .thenEvents([
           {
             type: 'CustomerEmailUpdated',
             data: { oldEmail: 'ada@example.com', newEmail: 'ada@lovelace.dev' },
           },
         ]));
     it('does nothing when the email is unchanged', () =>
-      spec([registered]).when(updateEmail('ada@example.com')).then([]));
+      spec([registered]).when(updateEmail('ada@example.com')).thenEvents([]));
     it('refuses an unknown customer', () =>
       spec([]).when(updateEmail('x@example.com')).thenThrows(CustomerNotFoundError));
     it('refuses a suspended customer', () =>
@@ -62,7 +62,7 @@ describe('Customer decider', () => {
 
   describe('SuspendCustomer', () => {
     it('suspends an active customer with the reason', () =>
-      spec([registered]).when(suspend).then([suspended]));
+      spec([registered]).when(suspend).thenEvents([suspended]));
     it('refuses to suspend twice', () =>
       spec([registered, suspended]).when(suspend).thenThrows(CustomerNotActiveError));
     it('refuses an unknown customer', () =>
@@ -73,7 +73,7 @@ describe('Customer decider', () => {
     it('reactivates a suspended customer', () =>
       spec([registered, suspended])
         .when(reactivate)
-        .then([{ type: 'CustomerReactivated', data: {} }]));
+        .thenEvents([{ type: 'CustomerReactivated', data: {} }]));
     it('refuses an active customer', () =>
       spec([registered]).when(reactivate).thenThrows(CustomerNotSuspendedError));
     it('refuses an unknown customer', () =>
