@@ -4,12 +4,15 @@ import { bodyLimit } from 'hono/body-limit';
 import { ValidationError } from '../../core/errors.js';
 import type { Logger } from '../../core/ports.js';
 import type { CustomerCommandService } from '../customer-commands.js';
+import type { CustomerQueryService } from '../customer-queries.js';
 import { createCommandRoutes } from './command-routes.js';
 import { toErrorResponse } from './error-response.js';
+import { createQueryRoutes } from './query-routes.js';
 import { type HttpEnv, HttpProtocolError, MAX_BODY_BYTES } from './request.js';
 
 export interface HttpAppDependencies {
   commands?: CustomerCommandService;
+  queries?: CustomerQueryService;
   logger?: Logger;
 }
 
@@ -56,6 +59,7 @@ export const createHttpApp = (deps: HttpAppDependencies): Hono<HttpEnv> => {
   );
 
   if (deps.commands) app.route('/', createCommandRoutes(deps.commands));
+  if (deps.queries) app.route('/', createQueryRoutes(deps.queries));
 
   app.notFound((c) =>
     c.json(

@@ -1,0 +1,141 @@
+import { ValidationError } from '../core/errors.js';
+import { type Clock, sleep as defaultSleep } from '../core/ports.js';
+import { CustomerId, CustomerNotFoundError, normaliseEmail } from '../domain/customer/index.js';
+import type { CustomerView, CustomerViewPage, CustomerViewReader } from './customer-view-reader.js';
+import { ViewNotCaughtUpError } from './query-errors.js';
+import { parseOrThrow } from './validation.js';
+
+export const DEFAULT_PAGE_LIMIT = 20;
+export const MAX_PAGE_LIMIT = 100;
+export const MAX_EMAIL_QUERY_LENGTH = 254;
+
+export interface CustomerQueryServiceOptions {
+  reader: CustomerViewReader;
+  clock?: Clock;
+  sleep?: (ms: number) => Promise<void>;
+  /** Upper bound of a `minVersion` wait (config `MIN_VERSION_WAIT_MS`). */
+  minVersionWaitMs?: number;
+  /** First pause between polls of a `minVersion` wait; it doubles up to `maxPollDelayMs`. */
+  initialPollDelayMs?: number;
+  maxPollDelayMs?: number;
+}
+
+export interface GetCustomerOptions {
+  /** Answer only once the view has applied this version (read-your-writes). */
+  minVersion?: number;
+  /** A shorter wait than the configured bound; never a longer one. */
+  waitMs?: number;
+}
+
+export interface PageOptions {
+  limit?: number;
+  cursor?: string;
+}
+
+const systemClock: Clock = { now: () => new Date() };
+
+const checkLimit = (limit: number | undefined): number => {
+  if (limit === undefined) return DEFAULT_PAGE_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
+    const message = `must be an integer from 1 to ${MAX_PAGE_LIMIT}`;
+    throw new ValidationError(`Invalid limit: ${message}`, {
+      details: [{ field: 'limit', message }],
+    });
+  }
+  return limit;
+};
+
+const checkVersion = (minVersion: number): number => {
+  if (!Number.isSafeInteger(minVersion) || minVersion < 1) {
+    const message = 'must be a positive integer';
+    throw new ValidationError(`Invalid minVersion: ${message}`, {
+      details: [{ field: 'minVersion', message }],
+    });
+  }
+  return minVersion;
+};
+
+const checkEmailQuery = (email: string): string => {
+  const query = normaliseEmail(email);
+  const problem =
+    query.length === 0
+      ? 'must not be empty'
+      : query.length > MAX_EMAIL_QUERY_LENGTH
+        ? `must be at most ${MAX_EMAIL_QUERY_LENGTH} characters`
+        : undefined;
+  if (problem) {
+    throw new ValidationError(`Invalid email: ${problem}`, {
+      details: [{ field: 'email', message: problem }],
+    });
+  }
+  return query;
+};
+
+/** The Customer service's read side: answers from the CustomerViews read model only. */
+export class CustomerQueryService {
+  private readonly reader: CustomerViewReader;
+  private readonly clock: Clock;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly maxWaitMs: number;
+  private readonly initialDelayMs: number;
+  private readonly maxDelayMs: number;
+
+  constructor(options: CustomerQueryServiceOptions) {
+    this.reader = options.reader;
+    this.clock = options.clock ?? systemClock;
+    this.sleep = options.sleep ?? defaultSleep;
+    this.maxWaitMs = options.minVersionWaitMs ?? 3000;
+    this.initialDelayMs = options.initialPollDelayMs ?? 25;
+    this.maxDelayMs = options.maxPollDelayMs ?? 100;
+  }
+
+  async getCustomer(customerId: string, options: GetCustomerOptions = {}): Promise<CustomerView> {
+    const id = parseOrThrow(CustomerId, customerId, 'customerId', 'customerId');
+    if (options.minVersion === undefined) {
+      const view = await this.reader.get(id);
+      if (!view) throw new CustomerNotFoundError(id);
+      return view;
+    }
+    return this.waitForVersion(id, checkVersion(options.minVersion), options.waitMs);
+  }
+
+  async listActive(options: PageOptions = {}): Promise<CustomerViewPage> {
+    const limit = checkLimit(options.limit);
+    return this.reader.listByStatus('ACTIVE', { limit, ...cursorOf(options) });
+  }
+
+  /** Case-insensitive: an exact address or any prefix of one. */
+  async searchByEmail(options: PageOptions & { email: string }): Promise<CustomerViewPage> {
+    const query = checkEmailQuery(options.email);
+    const limit = checkLimit(options.limit);
+    return this.reader.searchByEmailPrefix(query, { limit, ...cursorOf(options) });
+  }
+
+  /**
+   * Polls with doubling pauses until the view reaches `minVersion` or the bound passes. A view
+   * that does not exist yet counts as version 0: a registration's view may simply lag.
+   */
+  private async waitForVersion(
+    customerId: string,
+    minVersion: number,
+    waitMs: number | undefined,
+  ): Promise<CustomerView> {
+    const bound = Math.max(0, Math.min(waitMs ?? this.maxWaitMs, this.maxWaitMs));
+    const started = this.clock.now().getTime();
+    let delay = this.initialDelayMs;
+    for (;;) {
+      const view = await this.reader.get(customerId, { consistent: true });
+      if (view && view.version >= minVersion) return view;
+      const waited = this.clock.now().getTime() - started;
+      const remaining = bound - waited;
+      if (remaining <= 0) {
+        throw new ViewNotCaughtUpError(customerId, minVersion, view?.version ?? 0, waited);
+      }
+      await this.sleep(Math.min(delay, remaining));
+      delay = Math.min(delay * 2, this.maxDelayMs);
+    }
+  }
+}
+
+const cursorOf = (options: PageOptions): { cursor?: string } =>
+  options.cursor === undefined ? {} : { cursor: options.cursor };

@@ -1,0 +1,27 @@
+import type { CustomerStatus } from '../domain/customer/index.js';
+import type { CustomerView } from './customer-view.js';
+
+export type { CustomerView };
+
+export interface PageRequest {
+  /** Exact page size; the caller has already checked its bounds. */
+  limit: number;
+  /** Opaque cursor from a previous page; a malformed one is a `ValidationError` on `cursor`. */
+  cursor?: string;
+}
+
+export interface CustomerViewPage {
+  items: CustomerView[];
+  /** Absent on the last page. */
+  nextCursor?: string;
+}
+
+/** The read model as the query side sees it. */
+export interface CustomerViewReader {
+  /** `consistent` asks for a strongly consistent read, as a read-your-writes wait needs. */
+  get(customerId: string, options?: { consistent?: boolean }): Promise<CustomerView | undefined>;
+  /** Customers with this status, oldest registration first. */
+  listByStatus(status: CustomerStatus, page: PageRequest): Promise<CustomerViewPage>;
+  /** Customers whose lower-cased email starts with `prefix` (already trimmed and lower-cased). */
+  searchByEmailPrefix(prefix: string, page: PageRequest): Promise<CustomerViewPage>;
+}

@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import { view } from '../../../test/contract/customer-view-reader.contract.js';
+import { InMemoryCustomerViewReader } from '../../adapters/memory/in-memory-customer-view-reader.js';
+import { CustomerQueryService } from '../customer-queries.js';
+import type { CustomerView } from '../customer-view-reader.js';
+import { createHttpApp } from './app.js';
+
+const setup = (minVersionWaitMs = 3000) => {
+  const reader = new InMemoryCustomerViewReader();
+  const queries = new CustomerQueryService({ reader, minVersionWaitMs });
+  const app = createHttpApp({ queries });
+  const get = async (path: string) => {
+    const response = await app.request(path);
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  return { reader, get };
+};
+
+interface Page {
+  items: CustomerView[];
+  nextCursor?: string;
+}
+
+const fieldsOf = (body: Record<string, unknown>) =>
+  ((body.error as { details?: { field: string }[] }).details ?? []).map((d) => d.field);
+
+describe('GET /customers/:id', () => {
+  it('answers the view', async () => {
+    const { reader, get } = setup();
+    reader.put(view(1));
+    expect(await get('/customers/cust-01')).toEqual({ status: 200, body: view(1) });
+  });
+
+  it('answers 404 for an unknown customer', async () => {
+    const { get } = setup();
+    const { status, body } = await get('/customers/cust-99');
+    expect(status).toBe(404);
+    expect(body).toMatchObject({ error: { code: 'CUSTOMER_NOT_FOUND' } });
+  });
+
+  it('waits for minVersion while the view is being written', async () => {
+    const { reader, get } = setup();
+    reader.put(view(1));
+    setTimeout(() => reader.put(view(1, { version: 2, name: 'Later' })), 120);
+    const { status, body } = await get('/customers/cust-01?minVersion=2');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ version: 2, name: 'Later' });
+  });
+
+  it('answers 409 with the current version when the wait runs out', async () => {
+    const { reader, get } = setup(150);
+    reader.put(view(1, { version: 3 }));
+    const { status, body } = await get('/customers/cust-01?minVersion=4');
+    expect(status).toBe(409);
+    expect(body).toMatchObject({
+      error: {
+        code: 'VIEW_NOT_CAUGHT_UP',
+        details: [{ field: 'minVersion', currentVersion: 3, minVersion: 4 }],
+      },
+    });
+  });
+
+  it.each(['abc', '0', '-1', '1.5', '', '99999999999'])(
+    'answers 400 for minVersion=%s',
+    async (v) => {
+      const { get } = setup();
+      const { status, body } = await get(`/customers/cust-01?minVersion=${v}`);
+      expect(status).toBe(400);
+      expect(fieldsOf(body)).toEqual(['minVersion']);
+    },
+  );
+
+  it('answers 400 for an id no customer can have', async () => {
+    const { get } = setup();
+    const { status, body } = await get('/customers/a%20b');
+    expect(status).toBe(400);
+    expect(fieldsOf(body)).toEqual(['customerId']);
+  });
+});
+
+describe('GET /customers?status=ACTIVE', () => {
+  it('pages over every active customer exactly once', async () => {
+    const { reader, get } = setup();
+    for (let n = 1; n <= 45; n++) reader.put(view(n));
+    for (let n = 46; n <= 50; n++) reader.put(view(n, { status: 'SUSPENDED' }));
+    const seen: string[] = [];
+    const sizes: number[] = [];
+    let cursor: string | undefined;
+    do {
+      const query = `status=ACTIVE&limit=20${cursor ? `&cursor=${cursor}` : ''}`;
+      const { status, body } = await get(`/customers?${query}`);
+      expect(status).toBe(200);
+      const page = body as unknown as Page;
+      sizes.push(page.items.length);
+      seen.push(...page.items.map((v) => v.customerId));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(sizes).toEqual([20, 20, 5]);
+    expect(seen).toEqual(Array.from({ length: 45 }, (_, i) => view(i + 1).customerId));
+  });
+
+  it('defaults to 20 a page', async () => {
+    const { reader, get } = setup();
+    for (let n = 1; n <= 21; n++) reader.put(view(n));
+    const { body } = await get('/customers?status=ACTIVE');
+    expect((body as unknown as Page).items).toHaveLength(20);
+  });
+
+  it('answers 400 without a status, or for a status other than ACTIVE', async () => {
+    const { get } = setup();
+    const missing = await get('/customers');
+    expect(missing.status).toBe(400);
+    expect(fieldsOf(missing.body)).toEqual(['status']);
+    const other = await get('/customers?status=SUSPENDED');
+    expect(other.status).toBe(400);
+    expect(other.body).toMatchObject({
+      error: {
+        details: [{ field: 'status', message: 'only ACTIVE is supported, not "SUSPENDED"' }],
+      },
+    });
+  });
+
+  it.each(['0', '101', 'ten', '', '2.5'])('answers 400 for limit=%s', async (limit) => {
+    const { get } = setup();
+    const { status, body } = await get(`/customers?status=ACTIVE&limit=${limit}`);
+    expect(status).toBe(400);
+    expect(fieldsOf(body)).toEqual(['limit']);
+  });
+
+  it('answers 400 for a cursor it did not hand out', async () => {
+    const { get } = setup();
+    for (const cursor of ['garbage!', 'eyJ4IjoxfQ', '']) {
+      const { status, body } = await get(`/customers?status=ACTIVE&cursor=${cursor}`);
+      expect(status).toBe(400);
+      expect(fieldsOf(body)).toEqual(['cursor']);
+    }
+  });
+});
+
+describe('GET /customers/search?email=', () => {
+  it('finds exact addresses and prefixes whatever their case', async () => {
+    const { reader, get } = setup();
+    reader.put(view(1, { email: 'Alice@Example.com' }));
+    reader.put(view(2, { email: 'alan@example.com' }));
+    reader.put(view(3, { email: 'bob@example.com' }));
+    const exact = await get('/customers/search?email=ALICE%40EXAMPLE.COM');
+    expect(exact.status).toBe(200);
+    expect((exact.body as unknown as Page).items).toEqual([
+      view(1, { email: 'Alice@Example.com' }),
+    ]);
+    const prefix = await get('/customers/search?email=aL&limit=1');
+    const first = prefix.body as unknown as Page;
+    expect(first.items.map((v) => v.customerId)).toEqual(['cust-02']);
+    const next = await get(`/customers/search?email=aL&limit=1&cursor=${first.nextCursor}`);
+    expect((next.body as unknown as Page).items.map((v) => v.customerId)).toEqual(['cust-01']);
+    expect((next.body as unknown as Page).nextCursor).toBeUndefined();
+  });
+
+  it('answers 400 without an email, or with an empty one', async () => {
+    const { get } = setup();
+    for (const query of ['', '?email=', '?email=%20%20']) {
+      const { status, body } = await get(`/customers/search${query}`);
+      expect(status).toBe(400);
+      expect(fieldsOf(body)).toEqual(['email']);
+    }
+  });
+
+  it('answers 400 for a bad limit', async () => {
+    const { get } = setup();
+    const { status, body } = await get('/customers/search?email=a&limit=500');
+    expect(status).toBe(400);
+    expect(fieldsOf(body)).toEqual(['limit']);
+  });
+});
