@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Logger } from '../core/ports.js';
 import type { CustomerCommandService } from './customer-commands.js';
 import { toErrorResponse } from './http/error-response.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Logger } from '../core/ports.js';
 import type { CustomerQueryService } from './customer-queries.js';
 import type { DirectResponse } from './direct-commands.js';

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../../core/errors.js';
 import { type CustomerQueryService, MAX_PAGE_LIMIT } from '../customer-queries.js';
 import { parseOrThrow } from '../validation.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Ids are opaque but safe in keys and URLs: letters, digits, `-` and `_`. */
 export const CustomerId = z

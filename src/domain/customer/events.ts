@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const CustomerStatus = z.enum(['ACTIVE', 'SUSPENDED']);
 export type CustomerStatus = z.infer<typeof CustomerStatus>;

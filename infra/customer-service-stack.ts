@@ -1,0 +1,402 @@
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import {
+  CUSTOMERS_BY_EMAIL_INDEX,
+  CUSTOMERS_BY_STATUS_INDEX,
+  customerViewsTable,
+  eventStoreTable,
+} from '../src/adapters/dynamodb/table-definitions.js';
+import { type Config, readConfig } from '../src/config.js';
+import { type FunctionCode, ServiceFunction } from './service-function.js';
+import { tableFromDefinition } from './table-from-definition.js';
+
+export type ApiAuthorization =
+  | { type: 'iam' }
+  | { type: 'jwt'; issuer: string; audience: string[] };
+
+export interface CustomerServiceStackProps extends StackProps {
+  /** Defaults to `bundle`; tests use `stub`. */
+  functionCode?: FunctionCode;
+  /** Who may call the HTTP API. Defaults to IAM (SigV4-signed requests). */
+  authorization?: ApiAuthorization;
+  /** Keep both tables (RETAIN + deletion protection) when the stack is deleted. Default true. */
+  retainData?: boolean;
+  logLevel?: Config['LOG_LEVEL'];
+  logRetention?: logs.RetentionDays;
+  /** Default-stage throttling of the HTTP API. */
+  throttle?: { rateLimit: number; burstLimit: number };
+  archiveRetention?: Duration;
+}
+
+/** Function settings are named here so alarms and queue timeouts follow them. */
+const PROJECTOR_TIMEOUT = Duration.seconds(30);
+const PROJECTOR_BATCH_WINDOW = Duration.seconds(1);
+const ITERATOR_AGE_ALARM_MS = 60_000;
+
+/** Only these variable names exist; `Config` keeps them in step with `src/config.ts`. */
+type Environment = Partial<Record<keyof Config | `POWERTOOLS_${string}`, string>>;
+
+/**
+ * The whole Customer service: event store, publisher, bus, queue, projector, read model,
+ * HTTP API, and the alarms that say when any of it stops moving.
+ */
+export class CustomerServiceStack extends Stack {
+  readonly eventStore: dynamodb.Table;
+  readonly customerViews: dynamodb.Table;
+  readonly bus: events.EventBus;
+  readonly projectionQueue: sqs.Queue;
+  readonly projectionDeadLetterQueue: sqs.Queue;
+  readonly streamFailureQueue: sqs.Queue;
+  readonly commandApi: ServiceFunction;
+  readonly queryApi: ServiceFunction;
+  readonly publisher: ServiceFunction;
+  readonly projector: ServiceFunction;
+  readonly httpApi: apigw.HttpApi;
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: CustomerServiceStackProps = {}) {
+    super(scope, id, props);
+    const defaults = readConfig({});
+    const retain = props.retainData ?? true;
+    const code = props.functionCode ?? 'bundle';
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const eventSource = defaults.EVENT_SOURCE_NAME;
+
+    // ---- Storage -------------------------------------------------------------------------
+    this.eventStore = tableFromDefinition(this, 'EventStore', eventStoreTable, { retain });
+    this.customerViews = tableFromDefinition(this, 'CustomerViews', customerViewsTable, {
+      retain,
+    });
+
+    // ---- Messaging -----------------------------------------------------------------------
+    this.bus = new events.EventBus(this, 'EventBus', {
+      description: 'Customer domain events, published from the event store stream',
+    });
+    this.bus.archive('EventArchive', {
+      description: 'Every customer event, for replay into new or repaired consumers',
+      eventPattern: { source: [eventSource] },
+      retention: props.archiveRetention ?? Duration.days(365),
+    });
+
+    this.projectionDeadLetterQueue = this.queue('ProjectionDeadLetterQueue', {
+      retentionPeriod: Duration.days(14),
+    });
+    this.projectionQueue = this.queue('ProjectionQueue', {
+      // Lambda's guidance: at least six times the function timeout plus the batch window,
+      // so a message is not redelivered while a slow invocation still holds it.
+      visibilityTimeout: Duration.seconds(
+        PROJECTOR_TIMEOUT.toSeconds() * 6 + PROJECTOR_BATCH_WINDOW.toSeconds(),
+      ),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.projectionDeadLetterQueue, maxReceiveCount: 5 },
+    });
+    this.streamFailureQueue = this.queue('StreamFailureQueue', {
+      retentionPeriod: Duration.days(14),
+    });
+    // A failure record only points at stream positions; the events themselves stay in the
+    // event store, so this queue is the last stop and needs no queue behind it.
+    Validations.of(this.streamFailureQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'Terminal on-failure destination of the stream mapping; its records point at events still held in the event store.',
+    });
+
+    new events.Rule(this, 'ProjectionRule', {
+      description: 'Every customer event to the projection queue',
+      eventBus: this.bus,
+      eventPattern: { source: [eventSource] },
+      targets: [
+        new targets.SqsQueue(this.projectionQueue, {
+          // Events EventBridge could not deliver land beside those the projector gave up
+          // on: same body shape, so one redrive serves both.
+          deadLetterQueue: this.projectionDeadLetterQueue,
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
+
+    // ---- Functions -----------------------------------------------------------------------
+    const base: Environment = {
+      LOG_LEVEL: props.logLevel ?? defaults.LOG_LEVEL,
+      SERVICE_NAME: defaults.SERVICE_NAME,
+      POWERTOOLS_SERVICE_NAME: defaults.SERVICE_NAME,
+      POWERTOOLS_LOG_LEVEL: props.logLevel ?? defaults.LOG_LEVEL,
+    };
+    const fn = (
+      id: string,
+      handler: ConstructorParameters<typeof ServiceFunction>[2]['handler'],
+      description: string,
+      environment: Environment,
+      settings: { timeout: Duration; memorySize: number },
+    ) =>
+      new ServiceFunction(this, id, {
+        handler,
+        description,
+        environment: { ...base, ...environment } as Record<string, string>,
+        code,
+        logRetention,
+        ...settings,
+      });
+
+    this.commandApi = fn(
+      'CommandApi',
+      'commandApi',
+      'Customer commands and event history over HTTP',
+      { COMMAND_TABLE: this.eventStore.tableName },
+      { timeout: Duration.seconds(10), memorySize: 512 },
+    );
+    this.queryApi = fn(
+      'QueryApi',
+      'queryApi',
+      'Customer queries over HTTP, from the read model',
+      { QUERY_TABLE: this.customerViews.tableName },
+      { timeout: Duration.seconds(10), memorySize: 512 },
+    );
+    this.publisher = fn(
+      'Publisher',
+      'publisher',
+      'Event store stream to EventBridge',
+      { EVENT_BUS_NAME: this.bus.eventBusName, EVENT_SOURCE_NAME: eventSource },
+      { timeout: Duration.seconds(60), memorySize: 256 },
+    );
+    this.projector = fn(
+      'Projector',
+      'projector',
+      'Projection queue to the CustomerViews read model',
+      {
+        COMMAND_TABLE: this.eventStore.tableName,
+        QUERY_TABLE: this.customerViews.tableName,
+        EVENT_SOURCE_NAME: eventSource,
+      },
+      { timeout: PROJECTOR_TIMEOUT, memorySize: 512 },
+    );
+
+    // ---- Least privilege -----------------------------------------------------------------
+    // Explicit actions instead of grantReadWriteData: no Scan, no batch writes, and no
+    // `index/*` wildcard on either table.
+    const eventStoreReadActions = ['dynamodb:GetItem', 'dynamodb:Query'];
+    this.allow(
+      this.commandApi,
+      [this.eventStore.tableArn],
+      [
+        ...eventStoreReadActions,
+        // Appends, snapshots, idempotency records, email claims and their release;
+        // a transaction is authorised per item it writes.
+        'dynamodb:PutItem',
+        'dynamodb:DeleteItem',
+      ],
+    );
+    this.allow(
+      this.queryApi,
+      [
+        this.customerViews.tableArn,
+        ...[CUSTOMERS_BY_STATUS_INDEX, CUSTOMERS_BY_EMAIL_INDEX].map(
+          (index) => `${this.customerViews.tableArn}/index/${index}`,
+        ),
+      ],
+      ['dynamodb:GetItem', 'dynamodb:Query'],
+    );
+    this.allow(this.projector, [this.eventStore.tableArn], eventStoreReadActions);
+    // View writes are conditional puts on the version read.
+    this.allow(
+      this.projector,
+      [this.customerViews.tableArn],
+      ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    );
+    this.allow(this.publisher, [this.bus.eventBusArn], ['events:PutEvents']);
+
+    // ---- Stream -> publisher ---------------------------------------------------------------
+    this.publisher.function.addEventSource(
+      new DynamoEventSource(this.eventStore, {
+        // From the oldest record still in the stream: a new mapping must not skip events.
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(1),
+        bisectBatchOnError: true,
+        retryAttempts: 10,
+        maxRecordAge: Duration.hours(6),
+        reportBatchItemFailures: true,
+        parallelizationFactor: 1,
+        onFailure: new SqsDlq(this.streamFailureQueue),
+        // Snapshots, idempotency records and email claims share the table; only new
+        // events are published.
+        filters: [
+          lambda.FilterCriteria.filter({
+            eventName: lambda.FilterRule.isEqual('INSERT'),
+            dynamodb: { NewImage: { itemType: { S: lambda.FilterRule.isEqual('EVENT') } } },
+          }),
+        ],
+      }),
+    );
+    // grantStreamRead, used by the event source, adds dynamodb:ListStreams on "*".
+    Validations.of(this.publisher.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'dynamodb:ListStreams supports no resource-level permissions; stream reads are scoped to the event store stream ARN.',
+    });
+
+    // ---- Queue -> projector ----------------------------------------------------------------
+    this.projector.function.addEventSource(
+      new SqsEventSource(this.projectionQueue, {
+        batchSize: 10,
+        maxBatchingWindow: PROJECTOR_BATCH_WINDOW,
+        reportBatchItemFailures: true,
+        // Bounds the write rate on the read model; the queue absorbs bursts.
+        maxConcurrency: 5,
+      }),
+    );
+
+    // ---- HTTP API ------------------------------------------------------------------------
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logRetention });
+    const throttle = props.throttle ?? { rateLimit: 100, burstLimit: 200 };
+    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
+      description: 'Customer service: commands and queries',
+      createDefaultStage: false,
+      defaultAuthorizer: this.authorizer(props.authorization ?? { type: 'iam' }),
+    });
+    const stage = this.httpApi.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle,
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(accessLogs),
+        // No query string: search requests carry email addresses there.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+          }),
+        ),
+      },
+    });
+    const commands = new HttpLambdaIntegration('CommandIntegration', this.commandApi.function);
+    const queries = new HttpLambdaIntegration('QueryIntegration', this.queryApi.function);
+    const routes: [string, apigw.HttpMethod, HttpLambdaIntegration][] = [
+      ['/customers', apigw.HttpMethod.POST, commands],
+      ['/customers/{id}/email', apigw.HttpMethod.PUT, commands],
+      ['/customers/{id}/suspend', apigw.HttpMethod.POST, commands],
+      ['/customers/{id}/reactivate', apigw.HttpMethod.POST, commands],
+      ['/customers/{id}/events', apigw.HttpMethod.GET, commands],
+      ['/customers/{id}', apigw.HttpMethod.GET, queries],
+      ['/customers', apigw.HttpMethod.GET, queries],
+      ['/customers/search', apigw.HttpMethod.GET, queries],
+    ];
+    for (const [path, method, integration] of routes) {
+      this.httpApi.addRoutes({ path, methods: [method], integration });
+    }
+
+    // ---- Alarms --------------------------------------------------------------------------
+    for (const [name, queue] of [
+      ['ProjectionDeadLetterQueue', this.projectionDeadLetterQueue],
+      ['StreamFailureQueue', this.streamFailureQueue],
+    ] as const) {
+      this.alarm(`${name}NotEmpty`, `Messages waiting in ${name}: a redrive is needed`, {
+        metric: queue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(1),
+          statistic: cloudwatch.Stats.MAXIMUM,
+        }),
+        threshold: 0,
+      });
+    }
+    this.alarm('StreamIteratorAge', 'The publisher is falling behind the event store stream', {
+      metric: this.publisher.function.metric('IteratorAge', {
+        period: Duration.minutes(1),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: ITERATOR_AGE_ALARM_MS,
+      evaluationPeriods: 5,
+    });
+    this.alarm('ProjectionLag', 'Events wait in the projection queue for over five minutes', {
+      metric: this.projectionQueue.metricApproximateAgeOfOldestMessage({
+        period: Duration.minutes(1),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 300,
+      evaluationPeriods: 5,
+    });
+    for (const [name, service] of [
+      ['CommandApi', this.commandApi],
+      ['QueryApi', this.queryApi],
+      ['Publisher', this.publisher],
+      ['Projector', this.projector],
+    ] as const) {
+      this.alarm(`${name}Errors`, `${name} invocations failed`, {
+        metric: service.function.metricErrors({ period: Duration.minutes(5) }),
+        threshold: 0,
+      });
+      this.alarm(`${name}Throttles`, `${name} invocations were throttled`, {
+        metric: service.function.metricThrottles({ period: Duration.minutes(5) }),
+        threshold: 0,
+      });
+    }
+
+    // ---- Outputs -------------------------------------------------------------------------
+    const outputs: Record<string, string> = {
+      ApiUrl: stage.url,
+      EventStoreTableName: this.eventStore.tableName,
+      CustomerViewsTableName: this.customerViews.tableName,
+      EventBusName: this.bus.eventBusName,
+      ProjectionQueueUrl: this.projectionQueue.queueUrl,
+      ProjectionDeadLetterQueueUrl: this.projectionDeadLetterQueue.queueUrl,
+      StreamFailureQueueUrl: this.streamFailureQueue.queueUrl,
+      CommandFunctionName: this.commandApi.function.functionName,
+    };
+    for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
+  }
+
+  private queue(id: string, props: sqs.QueueProps): sqs.Queue {
+    return new sqs.Queue(this, id, {
+      ...props,
+      // SQS-managed keys: EventBridge can deliver to them without a key policy.
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+  }
+
+  private allow(target: ServiceFunction, resources: string[], actions: string[]): void {
+    target.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources }));
+  }
+
+  private authorizer(auth: ApiAuthorization): apigw.IHttpRouteAuthorizer {
+    if (auth.type === 'iam') return new HttpIamAuthorizer();
+    return new HttpJwtAuthorizer('JwtAuthorizer', auth.issuer, { jwtAudience: auth.audience });
+  }
+
+  private alarm(
+    id: string,
+    description: string,
+    props: { metric: cloudwatch.IMetric; threshold: number; evaluationPeriods?: number },
+  ): void {
+    this.alarms.push(
+      new cloudwatch.Alarm(this, id, {
+        alarmDescription: description,
+        metric: props.metric,
+        threshold: props.threshold,
+        evaluationPeriods: props.evaluationPeriods ?? 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+  }
+}
