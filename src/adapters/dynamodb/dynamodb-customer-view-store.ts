@@ -1,0 +1,75 @@
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type CustomerView, customerViewIndexKeys } from '../../app/customer-view.js';
+import { ViewConflictError, type ViewStore } from '../../core/view-store.js';
+import { isConditionalCheckFailed, rethrowTransient } from './dynamodb-errors.js';
+
+export interface DynamoDBCustomerViewStoreOptions {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+}
+
+/** The public view, without the index keys stored beside it. */
+export const toCustomerView = (item: Record<string, unknown>): CustomerView => ({
+  customerId: item.customerId as string,
+  email: item.email as string,
+  name: item.name as string,
+  status: item.status as CustomerView['status'],
+  registrationDate: item.registrationDate as string,
+  lastUpdated: item.lastUpdated as string,
+  version: item.version as number,
+  ...(typeof item.suspensionReason === 'string' ? { suspensionReason: item.suspensionReason } : {}),
+});
+
+/** The Customer read model on DynamoDB: one item per customer, written conditionally. */
+export class DynamoDBCustomerViewStore implements ViewStore<CustomerView> {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+
+  constructor(options: DynamoDBCustomerViewStoreOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+  }
+
+  async get(id: string): Promise<CustomerView | undefined> {
+    try {
+      const { Item } = await this.client.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { customerId: id },
+          ConsistentRead: true,
+        }),
+      );
+      return Item ? toCustomerView(Item) : undefined;
+    } catch (error) {
+      return rethrowTransient(error, 'GetItem');
+    }
+  }
+
+  async put(id: string, view: CustomerView, readVersion: number): Promise<void> {
+    if (view.customerId !== id) {
+      throw new RangeError(`View of ${view.customerId} cannot be stored as ${id}`);
+    }
+    const isNew = readVersion === 0;
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          // A whole-item put, so a field the view no longer has (suspensionReason) goes too.
+          Item: { ...toCustomerView({ ...view }), ...customerViewIndexKeys(view) },
+          ConditionExpression: isNew ? 'attribute_not_exists(customerId)' : '#version = :read',
+          ...(isNew
+            ? {}
+            : {
+                ExpressionAttributeNames: { '#version': 'version' },
+                ExpressionAttributeValues: { ':read': readVersion },
+              }),
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) {
+        throw new ViewConflictError(id, readVersion, { cause: error });
+      }
+      rethrowTransient(error, 'PutItem');
+    }
+  }
+}

@@ -1,0 +1,210 @@
+import type {
+  PutEventsCommand,
+  PutEventsCommandOutput,
+  PutEventsResultEntry,
+} from '@aws-sdk/client-eventbridge';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import type { EventEnvelope } from '../../core/event.js';
+import { createStreamPublisher, entrySize, MAX_REQUEST_BYTES } from './eventbridge-publisher.js';
+
+const envelope = (aggregateId: string, version: number, payload: unknown = {}): EventEnvelope => ({
+  eventId: `${aggregateId}-${version}`,
+  aggregateId,
+  eventType: version === 1 ? 'CustomerRegistered' : 'CustomerSuspended',
+  payload,
+  timestamp: '2024-05-01T10:00:00.000Z',
+  version,
+  metadata: { correlationId: 'c-1', schemaVersion: 1 },
+});
+
+let sequence = 100;
+const record = (
+  item: Record<string, unknown>,
+  eventName: DynamoDBRecord['eventName'] = 'INSERT',
+): DynamoDBRecord => ({
+  eventName,
+  dynamodb: {
+    SequenceNumber: String(sequence++),
+    // The SDK's and aws-lambda's AttributeValue types describe the same JSON.
+    NewImage: marshall(item, { removeUndefinedValues: true }) as Record<string, AttributeValue>,
+  },
+});
+
+const eventRecord = (e: EventEnvelope) =>
+  record({
+    PK: `CUSTOMER#${e.aggregateId}`,
+    SK: `EVENT#${String(e.version).padStart(10, '0')}`,
+    itemType: 'EVENT',
+    ...e,
+  });
+
+const streamEvent = (records: DynamoDBRecord[]): DynamoDBStreamEvent => ({ Records: records });
+
+type Answer = (entries: number) => Partial<PutEventsCommandOutput> | Error;
+
+/** A fake EventBridge: answers each call by script, records what was accepted. */
+const fakeEventBridge = (script: Answer[] = []) => {
+  const calls: NonNullable<PutEventsCommand['input']['Entries']>[] = [];
+  const accepted: Array<{ detailType: string; detail: Record<string, unknown> }> = [];
+  const client = {
+    async send(command: PutEventsCommand): Promise<PutEventsCommandOutput> {
+      const entries = command.input.Entries ?? [];
+      calls.push(entries);
+      const answer = script.shift()?.(entries.length) ?? {};
+      if (answer instanceof Error) throw answer;
+      const results: PutEventsResultEntry[] =
+        answer.Entries ?? entries.map((_, i) => ({ EventId: `id-${calls.length}-${i}` }));
+      entries.forEach((entry, i) => {
+        if (results[i]?.EventId) {
+          accepted.push({
+            detailType: entry.DetailType ?? '',
+            detail: JSON.parse(entry.Detail ?? '{}'),
+          });
+        }
+      });
+      return {
+        $metadata: {},
+        FailedEntryCount: results.filter((r) => r.ErrorCode).length,
+        Entries: results,
+      };
+    },
+  };
+  return { client, calls, accepted };
+};
+
+const failing =
+  (indexes: number[]): Answer =>
+  (n) => ({
+    Entries: Array.from({ length: n }, (_, i) =>
+      indexes.includes(i)
+        ? { ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }
+        : { EventId: `ok-${i}` },
+    ),
+  });
+
+const publisherWith = (fake: ReturnType<typeof fakeEventBridge>, maxAttempts = 4) =>
+  createStreamPublisher({
+    client: fake.client,
+    busName: 'bus',
+    source: 'customer.service',
+    maxAttempts,
+    sleep: async () => {},
+  });
+
+describe('createStreamPublisher', () => {
+  it('publishes each inserted event with source, detail-type, bus and the envelope as detail', async () => {
+    const fake = fakeEventBridge();
+    const e = envelope('c1', 1, { email: 'a@b.co', name: 'Ann' });
+    const result = await publisherWith(fake)(streamEvent([eventRecord(e)]));
+    expect(result.batchItemFailures).toEqual([]);
+    expect(fake.calls).toHaveLength(1);
+    const [entry] = fake.calls[0] ?? [];
+    expect(entry).toMatchObject({
+      EventBusName: 'bus',
+      Source: 'customer.service',
+      DetailType: 'CustomerRegistered',
+    });
+    expect(JSON.parse(entry?.Detail ?? '')).toEqual(e);
+  });
+
+  it('ignores snapshots, command records, claims, modifications and removals', async () => {
+    const fake = fakeEventBridge();
+    const e = envelope('c1', 1);
+    const records = [
+      record({ PK: 'CUSTOMER#c1', SK: 'SNAPSHOT', itemType: 'SNAPSHOT', version: 1 }),
+      record({ PK: 'COMMAND#k', SK: 'COMMAND', itemType: 'COMMAND', version: 1 }),
+      record({ PK: 'UNIQUE#email#a', SK: 'UNIQUE', itemType: 'UNIQUE' }),
+      record({ PK: 'CUSTOMER#c1', SK: 'EVENT#1', itemType: 'EVENT', ...e }, 'MODIFY'),
+      record({ PK: 'CUSTOMER#c1', SK: 'EVENT#1', itemType: 'EVENT', ...e }, 'REMOVE'),
+    ];
+    const result = await publisherWith(fake)(streamEvent(records));
+    expect(result.batchItemFailures).toEqual([]);
+    expect(fake.calls).toEqual([]);
+  });
+
+  it('sends at most 10 entries per request, in stream order', async () => {
+    const fake = fakeEventBridge();
+    const events = Array.from({ length: 23 }, (_, i) => envelope('c1', i + 1));
+    await publisherWith(fake)(streamEvent(events.map(eventRecord)));
+    expect(fake.calls.map((c) => c.length)).toEqual([10, 10, 3]);
+    expect(fake.accepted.map((a) => a.detail.version)).toEqual(events.map((e) => e.version));
+  });
+
+  it('keeps every request within 256 KB as EventBridge counts it', async () => {
+    const fake = fakeEventBridge();
+    const big = 'x'.repeat(100 * 1024);
+    const events = Array.from({ length: 5 }, (_, i) => envelope(`c${i}`, 1, { blob: big }));
+    await publisherWith(fake)(streamEvent(events.map(eventRecord)));
+    expect(fake.calls.map((c) => c.length)).toEqual([2, 2, 1]);
+    for (const call of fake.calls) {
+      expect(call.reduce((sum, entry) => sum + entrySize(entry), 0)).toBeLessThanOrEqual(
+        MAX_REQUEST_BYTES,
+      );
+    }
+    expect(fake.accepted).toHaveLength(5);
+  });
+
+  it('publishes an envelope too large for one entry as a thin notification', async () => {
+    const fake = fakeEventBridge();
+    const huge = envelope('c9', 3, { blob: 'y'.repeat(300 * 1024) });
+    const result = await publisherWith(fake)(streamEvent([eventRecord(huge)]));
+    expect(result.batchItemFailures).toEqual([]);
+    expect(fake.accepted).toEqual([
+      {
+        detailType: 'CustomerSuspended',
+        detail: {
+          thin: true,
+          aggregateId: 'c9',
+          version: 3,
+          eventType: 'CustomerSuspended',
+          eventId: 'c9-3',
+        },
+      },
+    ]);
+  });
+
+  it('retries only the entries that failed, and loses none', async () => {
+    const fake = fakeEventBridge([failing([1, 4]), failing([0])]);
+    const events = Array.from({ length: 6 }, (_, i) => envelope('c1', i + 1));
+    const result = await publisherWith(fake)(streamEvent(events.map(eventRecord)));
+    expect(result.batchItemFailures).toEqual([]);
+    expect(fake.calls.map((c) => c.length)).toEqual([6, 2, 1]);
+    expect(fake.accepted.map((a) => a.detail.version).sort()).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('retries a request that threw', async () => {
+    const fake = fakeEventBridge([() => new Error('socket hang up')]);
+    const result = await publisherWith(fake)(streamEvent([eventRecord(envelope('c1', 1))]));
+    expect(result.batchItemFailures).toEqual([]);
+    expect(fake.accepted).toHaveLength(1);
+  });
+
+  it('names the first failed record once retries run out, and stops there', async () => {
+    // Batch one (10 entries) succeeds; in batch two, entries 2 and 5 keep failing.
+    const fake = fakeEventBridge([
+      () => ({}),
+      failing([2, 5]),
+      failing([0, 1]),
+      failing([0, 1]),
+      failing([0, 1]),
+    ]);
+    const records = Array.from({ length: 25 }, (_, i) => eventRecord(envelope('c1', i + 1)));
+    const result = await publisherWith(fake, 4)(streamEvent(records));
+    expect(result.batchItemFailures).toEqual([
+      { itemIdentifier: records[12]?.dynamodb?.SequenceNumber },
+    ]);
+    // The third batch is not sent: the stream retries from the failed record anyway.
+    expect(fake.calls.map((c) => c.length)).toEqual([10, 10, 2, 2, 2]);
+  });
+
+  it('reports an unreadable event item after publishing the records before it', async () => {
+    const fake = fakeEventBridge();
+    const bad = record({ PK: 'CUSTOMER#c1', SK: 'EVENT#2', itemType: 'EVENT', version: 'two' });
+    const records = [eventRecord(envelope('c1', 1)), bad, eventRecord(envelope('c1', 3))];
+    const result = await publisherWith(fake)(streamEvent(records));
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: bad.dynamodb?.SequenceNumber }]);
+    expect(fake.accepted.map((a) => a.detail.version)).toEqual([1]);
+  });
+});

@@ -1,0 +1,173 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import {
+  PutEventsCommand,
+  type PutEventsCommandOutput,
+  type PutEventsRequestEntry,
+} from '@aws-sdk/client-eventbridge';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { EventEnvelope } from '../../core/event.js';
+import { sleep as defaultSleep, type Logger, silentLogger } from '../../core/ports.js';
+import { entrySize, MAX_REQUEST_BYTES, planBatches } from './put-events-batches.js';
+
+export {
+  entrySize,
+  MAX_ENTRIES_PER_REQUEST,
+  MAX_REQUEST_BYTES,
+  planBatches,
+} from './put-events-batches.js';
+
+/** The one call the publisher makes; an `EventBridgeClient` is one. */
+export interface PutEventsClient {
+  send(command: PutEventsCommand): Promise<PutEventsCommandOutput>;
+}
+
+export interface StreamPublisherOptions {
+  client: PutEventsClient;
+  busName: string;
+  source: string;
+  logger?: Logger;
+  /** PutEvents calls per batch before the stream batch is reported failed. */
+  maxAttempts?: number;
+  /** Base of the exponential backoff between attempts. */
+  baseDelayMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+interface Pending {
+  sequenceNumber: string;
+  entry: PutEventsRequestEntry;
+}
+
+/** Thrown for a stream item that says it is an event but cannot be read as one. */
+export class UnreadableEventItemError extends Error {
+  constructor(sequenceNumber: string, options?: { cause?: unknown }) {
+    super(`Stream record ${sequenceNumber} holds an unreadable event item`, options);
+    this.name = 'UnreadableEventItemError';
+  }
+}
+
+const EVENT_ITEM_TYPE = 'EVENT';
+
+const isEventInsert = (record: DynamoDBRecord): boolean =>
+  record.eventName === 'INSERT' && record.dynamodb?.NewImage?.itemType?.S === EVENT_ITEM_TYPE;
+
+const toEnvelope = (record: DynamoDBRecord, sequenceNumber: string): EventEnvelope => {
+  try {
+    const item = unmarshall(record.dynamodb?.NewImage as Record<string, AttributeValue>);
+    const { eventId, aggregateId, eventType, payload, timestamp, version, metadata } = item;
+    if (
+      typeof eventId !== 'string' ||
+      typeof aggregateId !== 'string' ||
+      typeof eventType !== 'string' ||
+      typeof timestamp !== 'string' ||
+      typeof version !== 'number'
+    ) {
+      throw new TypeError('missing envelope fields');
+    }
+    return { eventId, aggregateId, eventType, payload, timestamp, version, metadata };
+  } catch (error) {
+    throw new UnreadableEventItemError(sequenceNumber, { cause: error });
+  }
+};
+
+/**
+ * The entry for one event; an envelope too large for an entry becomes a thin notification,
+ * and the projector reads the event itself from the store.
+ */
+export const toEntry = (
+  envelope: EventEnvelope,
+  target: { busName: string; source: string },
+): PutEventsRequestEntry => {
+  const time = new Date(envelope.timestamp);
+  const base = {
+    EventBusName: target.busName,
+    Source: target.source,
+    DetailType: envelope.eventType,
+    ...(Number.isNaN(time.getTime()) ? {} : { Time: time }),
+  };
+  const full = { ...base, Detail: JSON.stringify(envelope) };
+  if (entrySize(full) <= MAX_REQUEST_BYTES) return full;
+  const { aggregateId, version, eventType, eventId } = envelope;
+  return {
+    ...base,
+    Detail: JSON.stringify({ thin: true, aggregateId, version, eventType, eventId }),
+  };
+};
+
+/**
+ * Publishes the events a DynamoDB stream batch inserted to EventBridge: the command path
+ * writes only the table, so nothing is lost between a write and its publication. Failed
+ * entries are retried with backoff; when retries run out, the response names the first
+ * unpublished record and Lambda retries the stream from there (at least once, in order).
+ */
+export const createStreamPublisher = (
+  options: StreamPublisherOptions,
+): ((event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>) => {
+  const logger = options.logger ?? silentLogger;
+  const maxAttempts = Math.max(options.maxAttempts ?? 5, 1);
+  const baseDelayMs = options.baseDelayMs ?? 50;
+  const sleep = options.sleep ?? defaultSleep;
+
+  /** Sends one batch, retrying what failed; returns what is still unpublished, in order. */
+  const publish = async (batch: Pending[]): Promise<Pending[]> => {
+    let pending = batch;
+    for (let attempt = 1; ; attempt++) {
+      pending = await putOnce(pending);
+      if (pending.length === 0 || attempt >= maxAttempts) return pending;
+      // Full jitter: throttled callers spread out instead of retrying in step.
+      await sleep(Math.random() * Math.min(5000, baseDelayMs * 2 ** attempt));
+    }
+  };
+
+  const putOnce = async (pending: Pending[]): Promise<Pending[]> => {
+    try {
+      const output = await options.client.send(
+        new PutEventsCommand({ Entries: pending.map((p) => p.entry) }),
+      );
+      if ((output.FailedEntryCount ?? 0) === 0) return [];
+      const failed = pending.filter((_, index) => {
+        const result = output.Entries?.[index];
+        return result === undefined || result.ErrorCode !== undefined || !result.EventId;
+      });
+      logger.warn('PutEvents entries failed', {
+        failed: failed.length,
+        errors: [...new Set(output.Entries?.map((e) => e.ErrorCode).filter(Boolean))],
+      });
+      return failed;
+    } catch (error) {
+      logger.warn('PutEvents call failed', { entries: pending.length, error });
+      return pending;
+    }
+  };
+
+  return async (event) => {
+    const items: Pending[] = [];
+    let unreadable: string | undefined;
+    for (const record of event.Records) {
+      if (!isEventInsert(record)) continue;
+      const sequenceNumber = record.dynamodb?.SequenceNumber ?? '';
+      try {
+        const entry = toEntry(toEnvelope(record, sequenceNumber), options);
+        items.push({ sequenceNumber, entry });
+      } catch (error) {
+        // Publish what came before it; the stream retries from this record on.
+        logger.error('unreadable event item', { sequenceNumber, error });
+        unreadable = sequenceNumber;
+        break;
+      }
+    }
+    for (const batch of planBatches(items, (p) => entrySize(p.entry))) {
+      const unpublished = await publish(batch);
+      const first = unpublished[0];
+      if (first) {
+        logger.error('events not published after retries', {
+          firstSequenceNumber: first.sequenceNumber,
+          unpublished: unpublished.length,
+        });
+        return { batchItemFailures: [{ itemIdentifier: first.sequenceNumber }] };
+      }
+    }
+    return { batchItemFailures: unreadable === undefined ? [] : [{ itemIdentifier: unreadable }] };
+  };
+};

@@ -1,0 +1,107 @@
+import type { EventEnvelope } from '../core/event.js';
+import type { Projection } from '../core/projection.js';
+import {
+  CustomerEvent,
+  type CustomerStatus,
+  customerEventTypes,
+  normaliseEmail,
+} from '../domain/customer/index.js';
+
+/** One customer as the query side serves it. */
+export interface CustomerView {
+  customerId: string;
+  email: string;
+  name: string;
+  status: CustomerStatus;
+  /** Timestamp of `CustomerRegistered`. */
+  registrationDate: string;
+  /** Timestamp of the latest applied event. */
+  lastUpdated: string;
+  /** Version of the latest applied event. */
+  version: number;
+  /** Only while SUSPENDED. */
+  suspensionReason?: string;
+}
+
+/** Keys of the read model's indexes, derived from the view and stored beside it. */
+export interface CustomerViewIndexKeys {
+  emailLower: string;
+  emailBucket: string;
+  statusSortKey: string;
+}
+
+export const customerViewIndexKeys = (view: CustomerView): CustomerViewIndexKeys => {
+  const emailLower = normaliseEmail(view.email);
+  return {
+    emailLower,
+    emailBucket: emailLower.charAt(0),
+    statusSortKey: `${view.registrationDate}#${view.customerId}`,
+  };
+};
+
+/** An event the view cannot take: a malformed payload or one before the registration. */
+export class CustomerViewProjectionError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CustomerViewProjectionError';
+  }
+}
+
+const knownTypes: ReadonlySet<string> = new Set(customerEventTypes);
+
+const assertNever = (value: never): never => {
+  throw new CustomerViewProjectionError(`Unhandled event ${JSON.stringify(value)}`);
+};
+
+const parseEvent = (envelope: EventEnvelope): CustomerEvent => {
+  const parsed = CustomerEvent.safeParse({ type: envelope.eventType, data: envelope.payload });
+  if (!parsed.success) {
+    throw new CustomerViewProjectionError(
+      `Event ${envelope.eventId} (${envelope.eventType} v${envelope.version} of ${envelope.aggregateId}) is malformed`,
+      { cause: parsed.error },
+    );
+  }
+  return parsed.data;
+};
+
+/** The view after one more event; callers guarantee it is the next one (see core/projection). */
+export const evolveCustomerView = (
+  view: CustomerView | undefined,
+  envelope: EventEnvelope,
+): CustomerView => {
+  const stamp = { version: envelope.version, lastUpdated: envelope.timestamp };
+  // Events of a newer schema move the version on, so later events are not seen as a gap.
+  if (view && !knownTypes.has(envelope.eventType)) return { ...view, ...stamp };
+  const event = parseEvent(envelope);
+  if (event.type === 'CustomerRegistered') {
+    // A stream registers once; should one come again, the view keeps what it knows.
+    if (view) return { ...view, ...stamp };
+    return {
+      customerId: envelope.aggregateId,
+      email: event.data.email,
+      name: event.data.name,
+      status: 'ACTIVE',
+      registrationDate: envelope.timestamp,
+      ...stamp,
+    };
+  }
+  if (!view) {
+    throw new CustomerViewProjectionError(
+      `${event.type} v${envelope.version} of ${envelope.aggregateId} precedes its registration`,
+    );
+  }
+  switch (event.type) {
+    case 'CustomerEmailUpdated':
+      return { ...view, ...stamp, email: event.data.newEmail };
+    case 'CustomerSuspended':
+      return { ...view, ...stamp, status: 'SUSPENDED', suspensionReason: event.data.reason };
+    case 'CustomerReactivated': {
+      const { suspensionReason: _dropped, ...rest } = view;
+      return { ...rest, ...stamp, status: 'ACTIVE' };
+    }
+    default:
+      return assertNever(event);
+  }
+};
+
+export const customerViewProjection: Projection<CustomerView> = { evolve: evolveCustomerView };

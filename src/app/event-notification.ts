@@ -1,0 +1,76 @@
+import * as z from 'zod';
+import type { EventEnvelope } from '../core/event.js';
+
+const AggregateId = z.string().min(1);
+const Version = z.number().int().positive();
+
+const EnvelopeDetail = z.object({
+  eventId: z.string().min(1),
+  aggregateId: AggregateId,
+  eventType: z.string().min(1),
+  payload: z.unknown(),
+  timestamp: z.string().min(1),
+  version: Version,
+  metadata: z.looseObject({
+    correlationId: z.string(),
+    schemaVersion: z.number(),
+    commandId: z.string().optional(),
+    causationId: z.string().optional(),
+  }),
+});
+
+/** Sent instead of the envelope when it is too large for one EventBridge entry. */
+export const ThinDetail = z.object({
+  thin: z.literal(true),
+  aggregateId: AggregateId,
+  version: Version,
+  eventType: z.string().min(1),
+  eventId: z.string().min(1),
+});
+export type ThinDetail = z.infer<typeof ThinDetail>;
+
+/** An EventBridge event as an SQS rule target receives it: `detail` is an object. */
+const EventBridgeMessage = z.looseObject({
+  'detail-type': z.string(),
+  source: z.string(),
+  detail: z.union([ThinDetail, EnvelopeDetail]),
+});
+
+/** What the projector learns from one message: which stream reached which version. */
+export interface EventNotification {
+  aggregateId: string;
+  version: number;
+  eventType: string;
+  /** The full event, unless the message was a thin notification. */
+  envelope?: EventEnvelope;
+}
+
+export class MalformedNotificationError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MalformedNotificationError';
+  }
+}
+
+export const parseEventNotification = (body: string): EventNotification => {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (error) {
+    throw new MalformedNotificationError('Message body is not JSON', { cause: error });
+  }
+  const parsed = EventBridgeMessage.safeParse(json);
+  if (!parsed.success) {
+    throw new MalformedNotificationError(
+      `Message body is not an event notification: ${z.prettifyError(parsed.error)}`,
+      { cause: parsed.error },
+    );
+  }
+  const { detail } = parsed.data;
+  const notification = {
+    aggregateId: detail.aggregateId,
+    version: detail.version,
+    eventType: detail.eventType,
+  };
+  return 'thin' in detail ? notification : { ...notification, envelope: detail as EventEnvelope };
+};

@@ -1,0 +1,149 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  expectedView,
+  historyArbitrary,
+  messageBody,
+  runHistories,
+} from '../../test/support/customer-histories.js';
+import { deliverShuffled } from '../../test/support/projection-scenario.js';
+import { sqsEvent, sqsRecord } from '../../test/support/sqs-messages.js';
+import { InMemoryEventStore } from '../adapters/memory/in-memory-event-store.js';
+import { InMemoryViewStore } from '../adapters/memory/in-memory-view-store.js';
+import { ViewConflictError } from '../core/view-store.js';
+import type { CustomerView } from './customer-view.js';
+import { createProjectorHandler } from './projector.js';
+
+const noSleep = async () => {};
+
+const setUp = async (histories: Parameters<typeof runHistories>[1]) => {
+  const events = new InMemoryEventStore();
+  const views = new InMemoryViewStore<CustomerView>();
+  const ids = await runHistories(events, histories);
+  const streams = await Promise.all(ids.map((id) => events.readStream(id)));
+  return { events, views, ids, streams };
+};
+
+describe('projector', () => {
+  it('converges every view to the fold of its stream under duplicates, shuffling and loss', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(historyArbitrary, { minLength: 200, maxLength: 200 }),
+        fc.integer(),
+        async (histories, seed) => {
+          const { events, views, ids, streams } = await setUp(histories);
+          const projector = () => createProjectorHandler({ events, views, sleep: noSleep });
+          const delivery = await deliverShuffled({
+            handlers: [projector(), projector()],
+            streams,
+            seed,
+          });
+          expect(delivery.failures).toEqual([]);
+          expect(delivery.dropped).toBeGreaterThan(0);
+          for (const id of ids) {
+            expect(await views.get(id)).toEqual(await expectedView(events, id));
+          }
+        },
+      ),
+      { numRuns: 5 },
+    );
+  });
+
+  it('two instances racing on one aggregate converge to the same view', async () => {
+    const { events, views, ids, streams } = await setUp([
+      ['suspend', 'reactivate', 'email', 'suspend', 'reactivate', 'email', 'email', 'suspend'],
+    ]);
+    const [stream] = streams;
+    const id = ids[0] ?? '';
+    const bodies = (stream ?? []).map((e) => messageBody(e));
+    const a = createProjectorHandler({ events, views, sleep: noSleep });
+    const b = createProjectorHandler({ events, views, sleep: noSleep });
+    const results = await Promise.all([
+      ...bodies.map((body) => a(sqsEvent([sqsRecord(body)]))),
+      ...[...bodies].reverse().map((body) => b(sqsEvent([sqsRecord(body)]))),
+    ]);
+    expect(results.flatMap((r) => r.batchItemFailures)).toEqual([]);
+    const view = await views.get(id);
+    expect(view).toEqual(await expectedView(events, id));
+    expect(view?.version).toBe(9);
+  });
+
+  it('reports a poison message alone and applies the rest of its batch', async () => {
+    const { events, views, ids, streams } = await setUp([['suspend'], ['email']]);
+    const [c0, c1] = ids;
+    const good = streams.flat().map((e) => sqsRecord(messageBody(e)));
+    const notJson = sqsRecord('{not json');
+    const detailAsString = sqsRecord(
+      JSON.stringify({ 'detail-type': 'X', source: 's', detail: JSON.stringify({}) }),
+    );
+    const sample = streams[0]?.[0];
+    if (!sample) throw new Error('no events');
+    const unknownStream = sqsRecord(messageBody({ ...sample, aggregateId: 'nobody', version: 2 }));
+    const batch = [good[0], notJson, good[1], detailAsString, unknownStream, ...good.slice(2)];
+    const projector = createProjectorHandler({ events, views, sleep: noSleep });
+    const response = await projector(sqsEvent(batch.filter((r) => r !== undefined)));
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
+      [notJson.messageId, detailAsString.messageId, unknownStream.messageId].sort(),
+    );
+    expect(await views.get(c0 ?? '')).toEqual(await expectedView(events, c0 ?? ''));
+    expect(await views.get(c1 ?? '')).toEqual(await expectedView(events, c1 ?? ''));
+    expect(await views.get('nobody')).toBeUndefined();
+  });
+
+  it('does not let a redelivered CustomerRegistered reset a view that moved on', async () => {
+    const { events, views, ids, streams } = await setUp([['email', 'suspend']]);
+    const stream = streams[0] ?? [];
+    const projector = createProjectorHandler({ events, views, sleep: noSleep });
+    await projector(sqsEvent(stream.map((e) => sqsRecord(messageBody(e)))));
+    const before = await views.get(ids[0] ?? '');
+    const registered = stream[0];
+    if (!registered) throw new Error('no registration');
+    const response = await projector(sqsEvent([sqsRecord(messageBody(registered))]));
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await views.get(ids[0] ?? '')).toEqual(before);
+    expect(before).toMatchObject({ status: 'SUSPENDED', version: 3 });
+  });
+
+  it('resolves thin notifications and gaps from the event store', async () => {
+    const { events, views, ids, streams } = await setUp([['email', 'suspend', 'reactivate']]);
+    const last = streams[0]?.at(-1);
+    if (!last) throw new Error('no events');
+    const projector = createProjectorHandler({ events, views, sleep: noSleep });
+    const response = await projector(sqsEvent([sqsRecord(messageBody(last, true))]));
+    expect(response.batchItemFailures).toEqual([]);
+    const view = await views.get(ids[0] ?? '');
+    expect(view).toEqual(await expectedView(events, ids[0] ?? ''));
+    expect(view).not.toHaveProperty('suspensionReason');
+  });
+
+  it('re-reads and retries after losing a write race, and gives up after its bound', async () => {
+    const { events, ids, streams } = await setUp([[]]);
+    const first = streams[0]?.[0];
+    if (!first) throw new Error('no events');
+    const inner = new InMemoryViewStore<CustomerView>();
+    let conflicts = 1;
+    const flaky = {
+      get: (id: string) => inner.get(id),
+      put: async (id: string, view: CustomerView, readVersion: number) => {
+        if (conflicts-- > 0) throw new ViewConflictError(id, readVersion);
+        return inner.put(id, view, readVersion);
+      },
+    };
+    const projector = createProjectorHandler({ events, views: flaky, sleep: noSleep });
+    const ok = await projector(sqsEvent([sqsRecord(messageBody(first))]));
+    expect(ok.batchItemFailures).toEqual([]);
+    expect(await inner.get(ids[0] ?? '')).toEqual(await expectedView(events, ids[0] ?? ''));
+
+    inner.clear();
+    conflicts = Number.POSITIVE_INFINITY;
+    const record = sqsRecord(messageBody(first));
+    const bounded = createProjectorHandler({
+      events,
+      views: flaky,
+      sleep: noSleep,
+      maxAttempts: 3,
+    });
+    const failed = await bounded(sqsEvent([record]));
+    expect(failed.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
+  });
+});

@@ -1,0 +1,65 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { EventStore } from '../core/event-store.js';
+import { type Logger, silentLogger } from '../core/ports.js';
+import { ViewCatchUp } from '../core/view-catch-up.js';
+import type { ViewStore } from '../core/view-store.js';
+import { type CustomerView, customerViewProjection } from './customer-view.js';
+import { parseEventNotification } from './event-notification.js';
+
+export interface ProjectorOptions {
+  events: Pick<EventStore, 'readStream'>;
+  views: ViewStore<CustomerView>;
+  logger?: Logger;
+  /** Attempts per message when other projectors keep moving the same view. */
+  maxAttempts?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Projects Customer events from SQS into the read model. A message is only a notification
+ * that a stream reached a version: the view catches up to it from the event store, so the
+ * outcome does not depend on delivery order, duplicates or lost messages. A record that
+ * fails is reported alone (partial batch response) and SQS redelivers it, then dead-letters
+ * it after `maxReceiveCount`.
+ */
+export const createProjectorHandler = (
+  options: ProjectorOptions,
+): ((event: SQSEvent) => Promise<SQSBatchResponse>) => {
+  const logger = options.logger ?? silentLogger;
+  const catchUp = new ViewCatchUp({
+    events: options.events,
+    views: options.views,
+    projection: customerViewProjection,
+    ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
+    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+  });
+
+  const handleRecord = async (record: SQSRecord): Promise<void> => {
+    try {
+      const notification = parseEventNotification(record.body);
+      const outcome = await catchUp.catchUp(notification.aggregateId, {
+        upTo: notification.version,
+        ...(notification.envelope ? { known: notification.envelope } : {}),
+      });
+      logger.debug('event projected', {
+        messageId: record.messageId,
+        aggregateId: notification.aggregateId,
+        eventVersion: notification.version,
+        ...outcome,
+      });
+    } catch (error) {
+      logger.warn('message not projected', { messageId: record.messageId, error });
+      throw error;
+    }
+  };
+
+  return async (event) => {
+    // One processor per invocation: it holds the batch's state between register and process.
+    const processor = new BatchProcessor(EventType.SQS);
+    return processPartialResponse(event, handleRecord, processor, {
+      // Report every failure in the response instead of throwing, so callers see which.
+      throwOnFullBatchFailure: false,
+    });
+  };
+};
