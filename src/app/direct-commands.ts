@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { Logger } from '../core/ports.js';
+import { CorrelationId, IdempotencyKey } from './command-metadata.js';
 import type { CustomerCommandService } from './customer-commands.js';
 import { toErrorResponse } from './http/error-response.js';
 import { parseOrThrow } from './validation.js';
@@ -8,11 +9,8 @@ import { parseOrThrow } from './validation.js';
 export const DirectCommandInvocation = z.strictObject({
   commandType: z.enum(['RegisterCustomer', 'UpdateEmail', 'SuspendCustomer', 'ReactivateCustomer']),
   payload: z.record(z.string(), z.unknown()),
-  commandId: z
-    .string()
-    .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1 to 128 letters, digits, ".", "_", ":" or "-"')
-    .optional(),
-  correlationId: z.string().max(128).optional(),
+  commandId: IdempotencyKey.optional(),
+  correlationId: CorrelationId.optional(),
 });
 
 export interface DirectResponse {

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ValidationError } from '../../core/errors.js';
 import type { Logger } from '../../core/ports.js';
+import { CorrelationId, IdempotencyKey } from '../command-metadata.js';
 import type { CustomerCommandService } from '../customer-commands.js';
 import type { CustomerQueryService } from '../customer-queries.js';
 import { createCommandRoutes } from './command-routes.js';
@@ -16,9 +17,6 @@ export interface HttpAppDependencies {
   logger?: Logger;
 }
 
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
-const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
 /**
  * The service's HTTP API, the same app behind API Gateway (through `hono/aws-lambda`) and
  * on the local port (through `@hono/node-server`).
@@ -28,11 +26,11 @@ export const createHttpApp = (deps: HttpAppDependencies): Hono<HttpEnv> => {
 
   app.use(async (c, next) => {
     const given = c.req.header('x-correlation-id');
-    const correlationId = given && CORRELATION_ID.test(given) ? given : randomUUID();
+    const correlationId = given && CorrelationId.safeParse(given).success ? given : randomUUID();
     c.set('correlationId', correlationId);
     c.header('x-correlation-id', correlationId);
     const key = c.req.header('idempotency-key');
-    if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+    if (key !== undefined && !IdempotencyKey.safeParse(key).success) {
       throw new ValidationError('Invalid Idempotency-Key header', {
         details: [
           {

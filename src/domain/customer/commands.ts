@@ -13,16 +13,22 @@ export const Email = z
   .max(254, 'must be at most 254 characters')
   .pipe(z.email({ message: 'must be a valid email address' }));
 
+/** Printable text: no control characters, no unpaired UTF-16 surrogates. */
+const PRINTABLE = /^[^\p{Cc}\p{Cs}]*$/u;
+const printable = 'must not contain control characters or unpaired surrogates';
+
 export const CustomerName = z
   .string()
   .trim()
   .min(1, 'must not be empty')
-  .max(200, 'must be at most 200 characters');
+  .max(200, 'must be at most 200 characters')
+  .regex(PRINTABLE, printable);
 export const SuspensionReason = z
   .string()
   .trim()
   .min(1, 'must not be empty')
-  .max(500, 'must be at most 500 characters');
+  .max(500, 'must be at most 500 characters')
+  .regex(PRINTABLE, printable);
 export const ExpectedVersion = z.number().int().min(0);
 
 export const RegisterCustomer = z.strictObject({

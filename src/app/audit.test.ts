@@ -1,0 +1,179 @@
+import { describe, expect, it } from 'vitest';
+import { runHistories } from '../../test/support/customer-histories.js';
+import { InMemoryEventStore } from '../adapters/memory/in-memory-event-store.js';
+import { InMemoryViewStore } from '../adapters/memory/in-memory-view-store.js';
+import { type AuditViewSource, auditViews, differingFields } from './audit.js';
+import type { CustomerView } from './customer-view.js';
+import { rebuildViews } from './rebuild.js';
+
+/** The in-memory read model keeps no index keys, so only the public fields are compared. */
+const sourceOf = (views: InMemoryViewStore<CustomerView>): AuditViewSource => ({
+  storesIndexKeys: false,
+  get: async (id) => {
+    const view = await views.get(id);
+    return view && { ...view };
+  },
+  async *scan({ pageSize }) {
+    const all = [...views.all().values()].map((view) => ({ ...view }));
+    for (let i = 0; i < all.length; i += pageSize) yield all.slice(i, i + pageSize);
+  },
+});
+
+/** A view written behind the projector's back (the in-memory store checks the version read). */
+const overwrite = async (
+  views: InMemoryViewStore<CustomerView>,
+  id: string,
+  change: (view: CustomerView) => CustomerView,
+) => {
+  const current = await views.get(id);
+  if (!current) throw new Error(`no view ${id}`);
+  views.delete(id);
+  await views.put(id, change(current), 0);
+};
+
+const setup = async (count = 30) => {
+  const events = new InMemoryEventStore();
+  const views = new InMemoryViewStore<CustomerView>();
+  const histories = Array.from({ length: count }, (_, i) =>
+    (['email', 'suspend', 'reactivate'] as const).slice(0, 1 + (i % 3)),
+  );
+  const ids = await runHistories(events, histories, 'aud');
+  await rebuildViews({ catalog: events, events, views });
+  return { events, views, ids, source: sourceOf(views) };
+};
+
+describe('auditViews', () => {
+  it('finds nothing wrong with views built by the projection', async () => {
+    const { events, source } = await setup();
+    const report = await auditViews({ catalog: events, events, views: source, pageSize: 7 });
+    expect(report).toMatchObject({ streams: 30, views: 30, clean: true, examples: [] });
+    expect(report.counts).toEqual({
+      ok: 30,
+      missing: 0,
+      behind: 0,
+      ahead: 0,
+      different: 0,
+      unprojectable: 0,
+      orphan: 0,
+    });
+  });
+
+  it('classifies missing, behind, ahead, different and orphan views', async () => {
+    const { events, views, ids, source } = await setup();
+    const id = (n: number) => ids[n] ?? '';
+    views.delete(id(0));
+    views.delete(id(1));
+    // ids[2] has 3 steps after registration: at version 4, rewound to its registration.
+    const [registration] = await events.readStream(id(2));
+    if (!registration) throw new Error('no registration');
+    await overwrite(views, id(2), (v) => ({
+      ...v,
+      version: 1,
+      lastUpdated: registration.timestamp,
+      email: (registration.payload as { email: string }).email,
+    }));
+    await overwrite(views, id(3), (v) => ({ ...v, name: 'Tampered', status: 'SUSPENDED' }));
+    await overwrite(views, id(4), (v) => ({ ...v, version: v.version + 5 }));
+    await views.put(
+      'ghost',
+      { ...((await views.get(id(6))) as CustomerView), customerId: 'ghost' },
+      0,
+    );
+
+    const report = await auditViews({
+      catalog: events,
+      events,
+      views: source,
+      pageSize: 4,
+      concurrency: 3,
+    });
+    expect(report.clean).toBe(false);
+    expect(report.streams).toBe(30);
+    expect(report.views).toBe(29);
+    expect(report.counts).toEqual({
+      ok: 25,
+      missing: 2,
+      behind: 1,
+      ahead: 1,
+      different: 1,
+      unprojectable: 0,
+      orphan: 1,
+    });
+    const byId = new Map(report.examples.map((e) => [e.aggregateId, e]));
+    expect(byId.get(id(0))).toMatchObject({ finding: 'missing', actualVersion: undefined });
+    expect(byId.get(id(2))).toEqual({
+      finding: 'behind',
+      aggregateId: id(2),
+      expectedVersion: 4,
+      actualVersion: 1,
+      fields: ['email', 'lastUpdated', 'version'],
+    });
+    expect(byId.get(id(3))).toEqual({
+      finding: 'different',
+      aggregateId: id(3),
+      expectedVersion: 2,
+      actualVersion: 2,
+      fields: ['name', 'status'],
+    });
+    expect(byId.get(id(4))).toMatchObject({
+      finding: 'ahead',
+      expectedVersion: 3,
+      actualVersion: 8,
+      fields: ['version'],
+    });
+    expect(byId.get('ghost')).toMatchObject({ finding: 'orphan', expectedVersion: undefined });
+  });
+
+  it('names a stream the projection cannot fold, and where it breaks', async () => {
+    const { events, ids, source } = await setup(3);
+    const id = ids[0] ?? '';
+    const at = (await events.readStream(id)).length;
+    await events.append(
+      id,
+      [
+        {
+          eventId: 'poison',
+          aggregateId: id,
+          eventType: 'CustomerSuspended',
+          payload: { reason: 42 },
+          timestamp: '2024-06-01T00:00:00.000Z',
+          version: at + 1,
+          metadata: { correlationId: 'c', schemaVersion: 1 },
+        },
+      ],
+      { expectedVersion: at },
+    );
+    const report = await auditViews({ catalog: events, events, views: source });
+    expect(report.counts).toMatchObject({ ok: 2, unprojectable: 1 });
+    expect(report.examples).toEqual([
+      {
+        finding: 'unprojectable',
+        aggregateId: id,
+        expectedVersion: at,
+        actualVersion: at,
+        fields: [],
+        error: expect.stringContaining('malformed'),
+      },
+    ]);
+  });
+
+  it('keeps a bounded number of examples per finding but counts them all', async () => {
+    const { events, views, ids, source } = await setup(25);
+    for (const id of ids.slice(0, 20)) views.delete(id);
+    const report = await auditViews({
+      catalog: events,
+      events,
+      views: source,
+      examplesPerFinding: 3,
+      findOrphans: false,
+    });
+    expect(report.counts.missing).toBe(20);
+    expect(report.examples).toHaveLength(3);
+    expect(report.views).toBe(0);
+  });
+
+  it('compares attributes present on either side', () => {
+    expect(differingFields({ a: 1, b: { c: 2 } }, { a: 1, b: { c: 2 } })).toEqual([]);
+    expect(differingFields({ a: 1, b: 2 }, { a: 1, c: 3 })).toEqual(['b', 'c']);
+  });
+});

@@ -1,0 +1,210 @@
+import type { EventStore, StreamCatalog } from '../core/event-store.js';
+import { applyEnvelopes, type Projection } from '../core/projection.js';
+import {
+  type CustomerView,
+  customerViewIndexKeys,
+  customerViewProjection,
+} from './customer-view.js';
+
+/** A stored view item: the public fields, plus index keys where the store keeps them. */
+export type StoredViewItem = Record<string, unknown>;
+
+/**
+ * The read model as the audit sees it: raw items, so drift in the index keys (which would
+ * hide a customer from a search) is found too, and a paged scan to find orphans.
+ */
+export interface AuditViewSource {
+  get(customerId: string): Promise<StoredViewItem | undefined>;
+  scan(options: { pageSize: number }): AsyncIterable<StoredViewItem[]>;
+  /** True when items carry `emailLower`, `emailBucket` and `statusSortKey` (DynamoDB). */
+  readonly storesIndexKeys: boolean;
+}
+
+export type AuditFinding =
+  | 'ok'
+  | 'missing'
+  | 'behind'
+  | 'ahead'
+  | 'different'
+  /** The stream cannot be folded (a malformed event or a gap): the projector is stuck on it. */
+  | 'unprojectable'
+  /** A view whose stream has no events. */
+  | 'orphan';
+
+export const auditFindings: readonly AuditFinding[] = [
+  'ok',
+  'missing',
+  'behind',
+  'ahead',
+  'different',
+  'unprojectable',
+  'orphan',
+];
+
+export interface AuditExample {
+  finding: Exclude<AuditFinding, 'ok'>;
+  aggregateId: string;
+  /** Version of the fold of the stream (for `unprojectable`: the last event that folds). */
+  expectedVersion: number | undefined;
+  actualVersion: number | undefined;
+  /** Fields whose stored value differs from the fold's. */
+  fields: string[];
+  /** Why the stream does not fold (`unprojectable` only). */
+  error?: string;
+}
+
+export interface AuditReport {
+  /** Streams listed by the catalog. */
+  streams: number;
+  /** Views seen by the orphan scan (0 when the scan was skipped). */
+  views: number;
+  counts: Record<AuditFinding, number>;
+  /** At most `examplesPerFinding` of each finding, in the order found. */
+  examples: AuditExample[];
+  /** Nothing but `ok`. */
+  clean: boolean;
+}
+
+export interface AuditOptions {
+  catalog: StreamCatalog;
+  events: Pick<EventStore, 'readStream'>;
+  views: AuditViewSource;
+  projection?: Projection<CustomerView>;
+  pageSize?: number;
+  /** Streams audited at once. */
+  concurrency?: number;
+  examplesPerFinding?: number;
+  /** Scan the views for ones without a stream (a full scan of the read model). */
+  findOrphans?: boolean;
+  onProgress?: (progress: { streams: number; views: number }) => void;
+}
+
+/** The item a correct projector would have stored for this view. */
+const expectedItem = (view: CustomerView, withIndexKeys: boolean): StoredViewItem =>
+  withIndexKeys ? { ...view, ...customerViewIndexKeys(view) } : { ...view };
+
+const sameValue = (a: unknown, b: unknown): boolean =>
+  a === b || JSON.stringify(a) === JSON.stringify(b);
+
+/** Field names whose values differ; an attribute present on one side only counts too. */
+export const differingFields = (expected: StoredViewItem, actual: StoredViewItem): string[] => {
+  const names = new Set([...Object.keys(expected), ...Object.keys(actual)]);
+  return [...names].filter((name) => !sameValue(expected[name], actual[name])).sort();
+};
+
+const versionOfItem = (item: StoredViewItem | undefined): number | undefined =>
+  typeof item?.version === 'number' ? item.version : undefined;
+
+const messageOf = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);
+
+/**
+ * Compares every stream with its view. Streams come page by page from the catalog, views
+ * are read one by one and then scanned page by page for orphans, so memory stays bounded
+ * by a page, a stream and the examples, whatever the size of the tables.
+ *
+ * On a live system a view may trail its stream for a moment: `behind` and `missing` are
+ * only alarming when they persist across two runs (or after the pipeline has drained).
+ */
+export const auditViews = async (options: AuditOptions): Promise<AuditReport> => {
+  const projection = options.projection ?? customerViewProjection;
+  const pageSize = Math.max(options.pageSize ?? 100, 1);
+  const concurrency = Math.max(options.concurrency ?? 8, 1);
+  const perFinding = Math.max(options.examplesPerFinding ?? 10, 0);
+  const withIndexKeys = options.views.storesIndexKeys;
+  const counts = Object.fromEntries(auditFindings.map((f) => [f, 0])) as Record<
+    AuditFinding,
+    number
+  >;
+  const examples: AuditExample[] = [];
+  let streams = 0;
+  let views = 0;
+
+  const record = (example: AuditExample | 'ok') => {
+    if (example === 'ok') {
+      counts.ok++;
+      return;
+    }
+    counts[example.finding]++;
+    if (counts[example.finding] <= perFinding) examples.push(example);
+  };
+
+  const auditStream = async (aggregateId: string): Promise<AuditExample | 'ok'> => {
+    const events = await options.events.readStream(aggregateId);
+    const actual = await options.views.get(aggregateId);
+    const actualVersion = versionOfItem(actual);
+    let expected: CustomerView | undefined;
+    try {
+      expected = applyEnvelopes(projection, undefined, events);
+    } catch (error) {
+      // Fold as far as it goes, so the example says where the stream breaks.
+      let folded: CustomerView | undefined;
+      for (const event of events) {
+        try {
+          folded = applyEnvelopes(projection, folded, [event]);
+        } catch {
+          break;
+        }
+      }
+      return {
+        finding: 'unprojectable',
+        aggregateId,
+        expectedVersion: folded?.version ?? 0,
+        actualVersion,
+        fields: [],
+        error: messageOf(error),
+      };
+    }
+    // Listed, then emptied before the read: nothing to compare.
+    if (!expected) return 'ok';
+    const base = { aggregateId, expectedVersion: expected.version, actualVersion };
+    const fields = actual ? differingFields(expectedItem(expected, withIndexKeys), actual) : [];
+    if (!actual) return { ...base, finding: 'missing', fields: [] };
+    if (actualVersion === undefined || actualVersion < expected.version) {
+      return { ...base, finding: 'behind', fields };
+    }
+    if (actualVersion > expected.version) return { ...base, finding: 'ahead', fields };
+    return fields.length > 0 ? { ...base, finding: 'different', fields } : 'ok';
+  };
+
+  for await (const page of options.catalog.listAggregateIds({ pageSize })) {
+    const queue = [...page];
+    const workers = Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
+      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+        record(await auditStream(id));
+        streams++;
+      }
+    });
+    await Promise.all(workers);
+    options.onProgress?.({ streams, views });
+  }
+
+  if (options.findOrphans ?? true) {
+    for await (const page of options.views.scan({ pageSize })) {
+      const queue = [...page];
+      const workers = Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
+        for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
+          views++;
+          const id =
+            typeof item.customerId === 'string' ? item.customerId : String(item.customerId);
+          // One event is enough to know the stream exists; no id set held in memory.
+          const first = await options.events.readStream(id, { fromVersion: 1, toVersion: 1 });
+          if (first.length === 0) {
+            record({
+              finding: 'orphan',
+              aggregateId: id,
+              expectedVersion: undefined,
+              actualVersion: versionOfItem(item),
+              fields: [],
+            });
+          }
+        }
+      });
+      await Promise.all(workers);
+      options.onProgress?.({ streams, views });
+    }
+  }
+
+  const clean = auditFindings.every((f) => f === 'ok' || counts[f] === 0);
+  return { streams, views, counts, examples, clean };
+};

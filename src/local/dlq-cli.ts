@@ -1,0 +1,201 @@
+/**
+ * `npm run dlq -- list [--json] [--max N] [--diagnose]` and
+ * `npm run dlq -- redrive [--aggregate ID] [--max N] [--json]`: the projection's dead-letter
+ * queue, read without consuming it and redriven to the projection queue. Queue URLs come
+ * from PROJECTION_QUEUE_URL / PROJECTION_DLQ_URL, the endpoint from the SDK's own chain
+ * (AWS_ENDPOINT_URL_SQS for the local emulator). `--diagnose` replays each message's stream
+ * from the event store (COMMAND_TABLE, AWS_ENDPOINT_URL_DYNAMODB) to say why it fails now.
+ */
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
+import { createDocumentClient } from '../adapters/dynamodb/document-client.js';
+import { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
+import { type DeadLetter, SqsDeadLetterQueue } from '../adapters/sqs/dead-letter-queue.js';
+import { customerViewProjection } from '../app/customer-view.js';
+import { readConfig } from '../config.js';
+import type { EventStore } from '../core/event-store.js';
+import { applyEnvelopes } from '../core/projection.js';
+import { type CliIo, dynamoClientConfig } from './audit-cli.js';
+
+type Env = Record<string, string | undefined>;
+
+const consoleIo: CliIo = {
+  out: (line) => console.log(line),
+  err: (line) => console.error(line),
+};
+
+const USAGE =
+  'usage: npm run dlq -- list [--json] [--max N] [--diagnose] | redrive [--aggregate ID] [--max N] [--json]';
+
+/** Local emulators take any region and credentials; spare the user from inventing them. */
+export const sqsClientConfig = (env: Env): SQSClientConfig => {
+  const endpoint = env.AWS_ENDPOINT_URL_SQS ?? env.AWS_ENDPOINT_URL;
+  if (!endpoint) return {};
+  const hasKeys = Boolean(env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE);
+  return {
+    endpoint,
+    // Emulators put the region into queue ARNs; us-east-1 is their usual default.
+    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    ...(hasKeys ? {} : { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+  };
+};
+
+const required = (env: Env, name: string): string => {
+  const value = env[name];
+  if (!value) throw new Error(`${name} is not set (the queue URL, as the stack outputs it)`);
+  return value;
+};
+
+export interface Diagnosis {
+  messageId: string;
+  /** Why the projector fails on this stream now, or undefined when it would succeed. */
+  error: string | undefined;
+  streamVersion: number;
+}
+
+/** Replays the stream the message points at, as the projector would, and names the failure. */
+export const diagnose = async (
+  letter: DeadLetter,
+  events: Pick<EventStore, 'readStream'>,
+): Promise<Diagnosis> => {
+  if (letter.aggregateId === undefined) {
+    return { messageId: letter.messageId, error: letter.bodyError, streamVersion: 0 };
+  }
+  const stream = await events.readStream(letter.aggregateId);
+  const last = stream.at(-1)?.version ?? 0;
+  if (letter.version !== undefined && last < letter.version) {
+    return {
+      messageId: letter.messageId,
+      error: `the event store has no event ${letter.version} (stream ends at ${last})`,
+      streamVersion: last,
+    };
+  }
+  try {
+    applyEnvelopes(customerViewProjection, undefined, stream);
+    return { messageId: letter.messageId, error: undefined, streamVersion: last };
+  } catch (error) {
+    return {
+      messageId: letter.messageId,
+      error: error instanceof Error ? error.message : String(error),
+      streamVersion: last,
+    };
+  }
+};
+
+const describe = (letter: DeadLetter, diagnosis?: Diagnosis): string => {
+  const what = letter.bodyError
+    ? `unreadable body: ${letter.bodyError.split('\n')[0]}`
+    : `${letter.eventType} v${letter.version} of ${letter.aggregateId}${letter.thin ? ' (thin)' : ''}`;
+  const when = `received ${letter.receiveCount ?? '?'}x, first ${letter.firstReceivedAt ?? '?'}`;
+  const why =
+    diagnosis === undefined
+      ? ''
+      : diagnosis.error === undefined
+        ? '\n      now: the stream folds cleanly; a redrive should apply it'
+        : `\n      now: ${diagnosis.error}`;
+  return `  ${letter.messageId}  ${what}  (${when})${why}`;
+};
+
+/** The whole command, minus `process`: tests call it with their own env and output. */
+export const runDlqCli = async (
+  argv: string[],
+  env: Env = process.env,
+  io: CliIo = consoleIo,
+): Promise<number> => {
+  const sqs = new SQSClient(sqsClientConfig(env));
+  let dynamo: ReturnType<typeof createDocumentClient> | undefined;
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: {
+        json: { type: 'boolean', default: false },
+        diagnose: { type: 'boolean', default: false },
+        aggregate: { type: 'string' },
+        max: { type: 'string' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+    const [action] = positionals;
+    const max = values.max === undefined ? undefined : Number(values.max);
+    if (max !== undefined && (!Number.isInteger(max) || max < 1)) {
+      throw new RangeError('--max must be a positive whole number');
+    }
+    const dlq = new SqsDeadLetterQueue({
+      client: sqs,
+      queueUrl: required(env, 'PROJECTION_DLQ_URL'),
+    });
+
+    if (action === 'list') {
+      const letters = await dlq.list(max === undefined ? {} : { max });
+      let diagnoses: Diagnosis[] | undefined;
+      if (values.diagnose) {
+        const config = readConfig(env);
+        dynamo = createDocumentClient(dynamoClientConfig(env));
+        const events = new DynamoDBEventStore({ client: dynamo, tableName: config.COMMAND_TABLE });
+        diagnoses = [];
+        for (const letter of letters) diagnoses.push(await diagnose(letter, events));
+      }
+      if (values.json) {
+        io.out(
+          JSON.stringify({
+            messages: letters.map((letter, i) => ({
+              ...letter,
+              ...(diagnoses ? { diagnosis: diagnoses[i]?.error ?? null } : {}),
+            })),
+          }),
+        );
+      } else {
+        io.out(`${letters.length} message(s) in ${env.PROJECTION_DLQ_URL}`);
+        letters.forEach((letter, i) => {
+          io.out(describe(letter, diagnoses?.[i]));
+        });
+      }
+      return 0;
+    }
+
+    if (action === 'redrive') {
+      const report = await dlq.redrive({
+        targetQueueUrl: required(env, 'PROJECTION_QUEUE_URL'),
+        ...(values.aggregate === undefined ? {} : { aggregateId: values.aggregate }),
+        ...(max === undefined ? {} : { max }),
+      });
+      if (values.json) {
+        io.out(JSON.stringify(report));
+      } else {
+        io.out(
+          `moved ${report.moved.length} to ${env.PROJECTION_QUEUE_URL}; left ${report.skipped} (filter) and ${report.failed.length} (send failed)`,
+        );
+        for (const letter of report.moved) io.out(describe(letter));
+        for (const f of report.failed) io.err(`  ${f.messageId}: ${f.reason}`);
+      }
+      return report.failed.length > 0 ? 1 : 0;
+    }
+
+    throw new Error(action === undefined ? USAGE : `unknown action "${action}"; ${USAGE}`);
+  } catch (error) {
+    io.err(`dlq: ${error instanceof Error ? error.message : String(error)}`);
+    return 2;
+  } finally {
+    sqs.destroy();
+    dynamo?.destroy();
+  }
+};
+
+const invokedDirectly = (): boolean => {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(script)).href;
+  } catch {
+    return false;
+  }
+};
+
+if (invokedDirectly()) {
+  runDlqCli(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

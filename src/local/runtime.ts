@@ -1,0 +1,266 @@
+import { join } from 'node:path';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { createTableIfMissing } from '../adapters/dynamodb/create-tables.js';
+import { createDocumentClient } from '../adapters/dynamodb/document-client.js';
+import { DynamoDBCustomerViewStore } from '../adapters/dynamodb/dynamodb-customer-view-store.js';
+import { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
+import { customerViewsTable, eventStoreTable } from '../adapters/dynamodb/table-definitions.js';
+import { createStreamPublisher } from '../adapters/eventbridge/eventbridge-publisher.js';
+import { createProjectorHandler } from '../app/projector.js';
+import { type Config, readConfig } from '../config.js';
+import { type Logger, silentLogger } from '../core/ports.js';
+import { type DynamoDBLocal, startDynamoDBLocal } from './dynamodb-local.js';
+import { type EventBridgeStandIn, startEventBridgeStandIn } from './eventbridge-standin.js';
+import { type SqsEmulator, startSqsEmulator } from './sqs-emulator.js';
+import { createSqsPoller, type SqsHandler, type SqsPoller } from './sqs-poller.js';
+import { createStreamPoller, type StreamHandler, type StreamPoller } from './stream-poller.js';
+
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export interface PipelineHandlers {
+  publisher: StreamHandler;
+  projector: SqsHandler;
+}
+
+export interface LocalRuntimeOptions {
+  /** Settings (table, bus and source names); `readConfig()` when absent. */
+  config?: Config;
+  /** A DynamoDB to use; when absent, DynamoDB Local is started (and stopped) here. */
+  dynamodb?: DynamoDBClientConfig;
+  /** Folder for DynamoDB Local's files and the stream checkpoint; in memory when absent. */
+  dataDir?: string;
+  /** Where the stream poller keeps its place; `<dataDir>/stream-checkpoints/<table>.json` by default. */
+  checkpointFile?: string;
+  /** Region of the queues and events. */
+  region?: string;
+  ports?: { dynamodb?: number; sqs?: number; eventBridge?: number };
+  maxReceiveCount?: number;
+  visibilityTimeoutSeconds?: number;
+  streamBatchSize?: number;
+  projectorConcurrency?: number;
+  /** How long `stop()` lets the projector drain the queue; 5000 ms by default, 0 skips it. */
+  drainTimeoutMs?: number;
+  /** Create missing tables (default true); off against a DynamoDB this runtime does not own. */
+  createTables?: boolean;
+  /** Handlers to run instead of the service's own (tests, experiments). */
+  handlers?: Partial<PipelineHandlers>;
+  logger?: Logger;
+}
+
+export interface LocalRuntime {
+  config: Config;
+  /** Client settings for the DynamoDB the pipeline uses. */
+  dynamodb: DynamoDBClientConfig;
+  /** The DynamoDB Local this runtime started, if it started one. */
+  dynamodbLocal: Pick<DynamoDBLocal, 'endpoint' | 'pid'> | undefined;
+  sqs: Pick<SqsEmulator, 'endpoint' | 'region' | 'queueUrl' | 'dlqUrl' | 'clientConfig'>;
+  eventBridge: EventBridgeStandIn;
+  streamPoller: StreamPoller;
+  sqsPoller: SqsPoller;
+  /** Resolves when what was written before the call went through stream, bus, queue and projector. */
+  waitUntilIdle(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The service's own publisher and projector, built exactly as `src/lambda/publisher.ts` and
+ * `src/lambda/projector.ts` build them, but with clients aimed at the local stand-ins.
+ * Returns the handlers and a function that closes the clients.
+ */
+export const createPipelineHandlers = (options: {
+  config: Config;
+  dynamodb: DynamoDBClientConfig;
+  eventBridgeEndpoint: string;
+  region: string;
+  logger: Logger;
+}): PipelineHandlers & { close(): void } => {
+  const eventBridge = new EventBridgeClient({
+    endpoint: options.eventBridgeEndpoint,
+    region: options.region,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  const documentClient = createDocumentClient(options.dynamodb);
+  const publisher = createStreamPublisher({
+    client: eventBridge,
+    busName: options.config.EVENT_BUS_NAME,
+    source: options.config.EVENT_SOURCE_NAME,
+    logger: options.logger,
+  });
+  const projector = createProjectorHandler({
+    events: new DynamoDBEventStore({
+      client: documentClient,
+      tableName: options.config.COMMAND_TABLE,
+    }),
+    views: new DynamoDBCustomerViewStore({
+      client: documentClient,
+      tableName: options.config.QUERY_TABLE,
+    }),
+    logger: options.logger,
+  });
+  return {
+    publisher,
+    projector,
+    close: () => {
+      eventBridge.destroy();
+      documentClient.destroy();
+    },
+  };
+};
+
+/**
+ * Runs the asynchronous half of the service on one machine: DynamoDB (Local) stream →
+ * publisher → EventBridge stand-in → SQS (fauxqs, with its dead-letter queue) → projector.
+ * Each piece is stopped by its own handle, in reverse order, by `stop()` or when a later
+ * piece fails to start; `stop()` first stops the stream poller and lets the queue drain.
+ */
+export const startLocalRuntime = async (
+  options: LocalRuntimeOptions = {},
+): Promise<LocalRuntime> => {
+  const config = options.config ?? readConfig();
+  const region = options.region ?? 'us-east-1';
+  const logger = options.logger ?? silentLogger;
+  const drainTimeoutMs = options.drainTimeoutMs ?? 5000;
+  const cleanups: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    const errors: unknown[] = [];
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (errors.length > 0) throw new AggregateError(errors, 'Stopping the local runtime failed');
+  };
+
+  try {
+    let dynamodb = options.dynamodb;
+    let dynamodbLocal: DynamoDBLocal | undefined;
+    if (!dynamodb) {
+      const local = await startDynamoDBLocal({
+        ...(options.dataDir ? { dataDir: join(options.dataDir, 'dynamodb') } : {}),
+        ...(options.ports?.dynamodb ? { port: options.ports.dynamodb } : {}),
+      });
+      dynamodbLocal = local;
+      cleanups.push(() => local.stop());
+      dynamodb = { endpoint: local.endpoint, region: 'local', credentials: LOCAL_CREDENTIALS };
+    }
+    const dynamoClient = new DynamoDBClient(dynamodb);
+    cleanups.push(async () => dynamoClient.destroy());
+    const streamsClient = new DynamoDBStreamsClient(dynamodb);
+    cleanups.push(async () => streamsClient.destroy());
+    if (options.createTables ?? true) {
+      await createTableIfMissing(dynamoClient, config.COMMAND_TABLE, eventStoreTable);
+      await createTableIfMissing(dynamoClient, config.QUERY_TABLE, customerViewsTable);
+    }
+
+    const sqs = await startSqsEmulator({
+      region,
+      ...(options.ports?.sqs ? { port: options.ports.sqs } : {}),
+      ...(options.maxReceiveCount ? { maxReceiveCount: options.maxReceiveCount } : {}),
+      ...(options.visibilityTimeoutSeconds
+        ? { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds }
+        : {}),
+    });
+    cleanups.push(() => sqs.stop());
+    const sqsClient = new SQSClient(sqs.clientConfig);
+    cleanups.push(async () => sqsClient.destroy());
+
+    const eventBridge = await startEventBridgeStandIn({
+      sqs: sqsClient,
+      region,
+      ...(options.ports?.eventBridge ? { port: options.ports.eventBridge } : {}),
+      rules: [
+        {
+          name: 'customer-events-to-projection',
+          eventBusName: config.EVENT_BUS_NAME,
+          source: config.EVENT_SOURCE_NAME,
+          queueUrl: sqs.queueUrl,
+        },
+      ],
+    });
+    cleanups.push(() => eventBridge.stop());
+
+    let publisher = options.handlers?.publisher;
+    let projector = options.handlers?.projector;
+    if (!publisher || !projector) {
+      const own = createPipelineHandlers({
+        config,
+        dynamodb,
+        eventBridgeEndpoint: eventBridge.endpoint,
+        region,
+        logger,
+      });
+      cleanups.push(async () => own.close());
+      publisher ??= own.publisher;
+      projector ??= own.projector;
+    }
+
+    const checkpointFile =
+      options.checkpointFile ??
+      (options.dataDir
+        ? join(options.dataDir, 'stream-checkpoints', `${config.COMMAND_TABLE}.json`)
+        : undefined);
+    const streamPoller = createStreamPoller({
+      dynamodb: dynamoClient,
+      streams: streamsClient,
+      tableName: config.COMMAND_TABLE,
+      handler: publisher,
+      logger,
+      ...(options.streamBatchSize ? { batchSize: options.streamBatchSize } : {}),
+      ...(checkpointFile ? { checkpointFile } : {}),
+    });
+    await streamPoller.start();
+    cleanups.push(() => streamPoller.stop());
+
+    const sqsPoller = createSqsPoller({
+      client: sqsClient,
+      queueUrl: sqs.queueUrl,
+      handler: projector,
+      logger,
+      ...(options.projectorConcurrency ? { concurrency: options.projectorConcurrency } : {}),
+    });
+    await sqsPoller.start();
+    cleanups.push(() => sqsPoller.stop());
+
+    return {
+      config,
+      dynamodb,
+      dynamodbLocal: dynamodbLocal && { endpoint: dynamodbLocal.endpoint, pid: dynamodbLocal.pid },
+      sqs: {
+        endpoint: sqs.endpoint,
+        region: sqs.region,
+        queueUrl: sqs.queueUrl,
+        dlqUrl: sqs.dlqUrl,
+        clientConfig: sqs.clientConfig,
+      },
+      eventBridge,
+      streamPoller,
+      sqsPoller,
+      // The stand-in delivers to SQS before it answers, so once the stream is idle
+      // everything published is already on the queue.
+      async waitUntilIdle(timeoutMs = 20_000) {
+        const deadline = Date.now() + timeoutMs;
+        await streamPoller.waitUntilIdle(timeoutMs);
+        await sqsPoller.waitUntilIdle(Math.max(deadline - Date.now(), 1));
+      },
+      async stop() {
+        // Stop publishing, then let the projector drain the queue: fauxqs keeps nothing
+        // across restarts, and the stream checkpoint is already past what was published.
+        await streamPoller.stop();
+        if (drainTimeoutMs > 0) {
+          await sqsPoller.waitUntilIdle(drainTimeoutMs).catch(() => {
+            logger.warn('the projection queue did not drain before stopping');
+          });
+        }
+        await stopAll();
+      },
+    };
+  } catch (error) {
+    await stopAll().catch(() => {});
+    throw error;
+  }
+};
