@@ -4,8 +4,6 @@
  * Tables come from COMMAND_TABLE / QUERY_TABLE; the endpoint and credentials from the SDK's
  * own chain (AWS_ENDPOINT_URL_DYNAMODB for DynamoDB Local). Read-only; safe on a live system.
  */
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../adapters/dynamodb/document-client.js';
@@ -13,6 +11,8 @@ import { DynamoDBCustomerViewAuditSource } from '../adapters/dynamodb/dynamodb-c
 import { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
 import { type AuditReport, auditFindings, auditViews } from '../app/audit.js';
 import { readConfig } from '../config.js';
+import { type Env, endpointClientConfig } from './local-endpoints.js';
+import { runAsScript } from './run-as-script.js';
 
 export const EXIT_CLEAN = 0;
 export const EXIT_DIFFERENCES = 1;
@@ -28,19 +28,9 @@ const consoleIo: CliIo = {
   err: (line) => console.error(line),
 };
 
-type Env = Record<string, string | undefined>;
-
 /** DynamoDB Local takes any region and credentials; spare the user from inventing them. */
-export const dynamoClientConfig = (env: Env): DynamoDBClientConfig => {
-  const endpoint = env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL;
-  if (!endpoint) return {};
-  const hasKeys = Boolean(env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE);
-  return {
-    endpoint,
-    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'local',
-    ...(hasKeys ? {} : { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-  };
-};
+export const dynamoClientConfig = (env: Env): DynamoDBClientConfig =>
+  endpointClientConfig(env, 'DYNAMODB', 'local');
 
 const positive = (value: string | undefined, name: string, fallback: number): number => {
   if (value === undefined) return fallback;
@@ -126,18 +116,4 @@ export const runAuditCli = async (
   }
 };
 
-const invokedDirectly = (): boolean => {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(script)).href;
-  } catch {
-    return false;
-  }
-};
-
-if (invokedDirectly()) {
-  runAuditCli(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
-}
+runAsScript(import.meta.url, () => runAuditCli(process.argv.slice(2)));

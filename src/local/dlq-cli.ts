@@ -6,8 +6,6 @@
  * (AWS_ENDPOINT_URL_SQS for the local emulator). `--diagnose` replays each message's stream
  * from the event store (COMMAND_TABLE, AWS_ENDPOINT_URL_DYNAMODB) to say why it fails now.
  */
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 import { createDocumentClient } from '../adapters/dynamodb/document-client.js';
@@ -18,8 +16,8 @@ import { readConfig } from '../config.js';
 import type { EventStore } from '../core/event-store.js';
 import { applyEnvelopes } from '../core/projection.js';
 import { type CliIo, dynamoClientConfig } from './audit-cli.js';
-
-type Env = Record<string, string | undefined>;
+import { type Env, endpointClientConfig } from './local-endpoints.js';
+import { runAsScript } from './run-as-script.js';
 
 const consoleIo: CliIo = {
   out: (line) => console.log(line),
@@ -29,18 +27,9 @@ const consoleIo: CliIo = {
 const USAGE =
   'usage: npm run dlq -- list [--json] [--max N] [--diagnose] | redrive [--aggregate ID] [--max N] [--json]';
 
-/** Local emulators take any region and credentials; spare the user from inventing them. */
-export const sqsClientConfig = (env: Env): SQSClientConfig => {
-  const endpoint = env.AWS_ENDPOINT_URL_SQS ?? env.AWS_ENDPOINT_URL;
-  if (!endpoint) return {};
-  const hasKeys = Boolean(env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE);
-  return {
-    endpoint,
-    // Emulators put the region into queue ARNs; us-east-1 is their usual default.
-    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
-    ...(hasKeys ? {} : { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-  };
-};
+/** Local emulators take any region and credentials; us-east-1 is the usual one in their ARNs. */
+export const sqsClientConfig = (env: Env): SQSClientConfig =>
+  endpointClientConfig(env, 'SQS', 'us-east-1');
 
 const required = (env: Env, name: string): string => {
   const value = env[name];
@@ -184,18 +173,4 @@ export const runDlqCli = async (
   }
 };
 
-const invokedDirectly = (): boolean => {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(script)).href;
-  } catch {
-    return false;
-  }
-};
-
-if (invokedDirectly()) {
-  runDlqCli(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
-}
+runAsScript(import.meta.url, () => runDlqCli(process.argv.slice(2)));

@@ -6,10 +6,7 @@ export interface ExternalDynamoDB {
   clientConfig: DynamoDBClientConfig;
 }
 
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
-
-const hasRealCredentials = (env: NodeJS.ProcessEnv) =>
-  Boolean(env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE || env.AWS_WEB_IDENTITY_TOKEN_FILE);
+import { endpointClientConfig, hasAwsCredentials } from './local-endpoints.js';
 
 /**
  * The DynamoDB `npm start` should use instead of starting its own: the one
@@ -21,13 +18,10 @@ export const externalDynamoDB = (env: NodeJS.ProcessEnv): ExternalDynamoDB | und
   if (endpoint) {
     return {
       description: `DynamoDB at ${endpoint}`,
-      clientConfig: {
-        region: env.AWS_REGION ?? 'local',
-        ...(hasRealCredentials(env) ? {} : { credentials: LOCAL_CREDENTIALS }),
-      },
+      clientConfig: endpointClientConfig(env, 'DYNAMODB', 'local'),
     };
   }
-  if (hasRealCredentials(env) && env.LOCAL_DYNAMODB !== 'true') {
+  if (hasAwsCredentials(env) && env.LOCAL_DYNAMODB !== 'true') {
     return { description: 'DynamoDB on AWS (your credentials)', clientConfig: {} };
   }
   return undefined;

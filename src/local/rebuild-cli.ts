@@ -9,23 +9,12 @@ import { DynamoDBCustomerViewStore } from '../adapters/dynamodb/dynamodb-custome
 import { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
 import { rebuildViews } from '../app/rebuild.js';
 import { readConfig } from '../config.js';
-
-const localDefaults = () => {
-  // DynamoDB Local takes any region and credentials; spare the user from inventing them.
-  const local = process.env.AWS_ENDPOINT_URL_DYNAMODB ?? process.env.AWS_ENDPOINT_URL;
-  if (!local) return {};
-  const hasRegion = Boolean(process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION);
-  const hasKeys = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE);
-  return {
-    ...(hasRegion ? {} : { region: 'local' }),
-    ...(hasKeys ? {} : { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-  };
-};
+import { endpointClientConfig } from './local-endpoints.js';
 
 const main = async () => {
   const config = readConfig();
   const concurrency = Number(process.argv[2] ?? 16);
-  const client = createDocumentClient(localDefaults());
+  const client = createDocumentClient(endpointClientConfig(process.env, 'DYNAMODB', 'local'));
   const store = new DynamoDBEventStore({ client, tableName: config.COMMAND_TABLE });
   const bar = new cliProgress.SingleBar(
     { format: 'rebuild [{bar}] {value}/{total} streams | {updated} updated | {failed} failed' },
