@@ -1,0 +1,130 @@
+export const SECTIONS = ['command', 'load', 'projection', 'cold'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export interface BenchOptions {
+  quick: boolean;
+  sections: Set<Section>;
+  /** Command path: customers, `UpdateEmail` commands per customer, worker counts, rounds. */
+  customers: number;
+  updates: number;
+  concurrency: number[];
+  rounds: number;
+  /** Command-path targets to run; the raw baseline always runs. */
+  targets: string[];
+  /** Aggregate loading: stream lengths and timed loads per case. */
+  loadSizes: number[];
+  loadRepeats: number;
+  snapshotEvery: number;
+  /** Projection: command rate and duration of the lag run, projector workers to try. */
+  rate: number;
+  lagSeconds: number;
+  projectorConcurrency: number[];
+  /** Cold start: fresh processes per handler. */
+  importRuns: number;
+  outDir: string;
+}
+
+const USAGE = `Usage: npm run bench -- [--quick] [--only=command,load,projection,cold] [--name=value ...]
+
+Every setting is also an environment variable (flag --customers = BENCH_CUSTOMERS):
+  --customers            customers in the command workload        (200; quick 20)
+  --updates              UpdateEmail commands per customer        (4)
+  --concurrency          worker counts, comma separated           (1,16)
+  --rounds               repetitions of each command run          (1)
+  --targets              command-path targets, comma separated, or all
+                         (raw,raw+claims,service,service+key,http; quick raw,service,http;
+                         all adds handler, http+key)
+  --load-sizes           stream lengths to load                   (10,100,1000,5000; quick 10,1000)
+  --load-repeats         timed loads per stream                   (15; quick 5)
+  --snapshot-every       the service's snapshot interval          (50)
+  --rate                 commands/s in the projection lag run     (200)
+  --lag-seconds          length of the lag run                    (20; quick 3)
+  --projector-concurrency projector workers to measure, comma sep. (1,4; quick 1)
+  --import-runs          fresh processes per handler import       (7; quick 3)
+  --out-dir              where the JSON goes                      (bench-results)`;
+
+const toEnvName = (flag: string) => `BENCH_${flag.replace(/-/g, '_').toUpperCase()}`;
+
+const positiveInt = (name: string, raw: string): number => {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`${name} must be a positive whole number, not "${raw}"`);
+  }
+  return value;
+};
+
+const intList = (name: string, raw: string): number[] =>
+  raw.split(',').map((part) => positiveInt(name, part.trim()));
+
+/** Settings from flags, then `BENCH_*` variables, then defaults (smaller with `--quick`). */
+export const parseOptions = (
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+): BenchOptions => {
+  const flags = new Map<string, string>();
+  for (const arg of argv) {
+    if (arg === '--help' || arg === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    }
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!match?.[1]) throw new Error(`Unknown argument "${arg}"\n${USAGE}`);
+    flags.set(match[1], match[2] ?? 'true');
+  }
+  const known = new Set([
+    'quick',
+    'only',
+    'customers',
+    'updates',
+    'concurrency',
+    'rounds',
+    'targets',
+    'load-sizes',
+    'load-repeats',
+    'snapshot-every',
+    'rate',
+    'lag-seconds',
+    'projector-concurrency',
+    'import-runs',
+    'out-dir',
+  ]);
+  for (const name of flags.keys()) {
+    if (!known.has(name)) throw new Error(`Unknown flag --${name}\n${USAGE}`);
+  }
+  const get = (name: string) => flags.get(name) ?? env[toEnvName(name)];
+  const quick = ['true', '1'].includes(get('quick') ?? '');
+  const pick = (name: string, full: string, short = full) => get(name) ?? (quick ? short : full);
+
+  const only = get('only');
+  const sections = new Set<Section>();
+  for (const part of (only ?? SECTIONS.join(',')).split(',')) {
+    const section = part.trim() as Section;
+    if (!SECTIONS.includes(section)) {
+      throw new Error(`--only takes ${SECTIONS.join(', ')}; "${part}" is none of them`);
+    }
+    sections.add(section);
+  }
+
+  return {
+    quick,
+    sections,
+    customers: positiveInt('customers', pick('customers', '200', '20')),
+    updates: positiveInt('updates', pick('updates', '4')),
+    concurrency: intList('concurrency', pick('concurrency', '1,16')),
+    rounds: positiveInt('rounds', pick('rounds', '1')),
+    targets: pick('targets', 'raw,raw+claims,service,service+key,http', 'raw,service,http')
+      .split(',')
+      .map((t) => t.trim()),
+    loadSizes: intList('load-sizes', pick('load-sizes', '10,100,1000,5000', '10,1000')),
+    loadRepeats: positiveInt('load-repeats', pick('load-repeats', '15', '5')),
+    snapshotEvery: positiveInt('snapshot-every', pick('snapshot-every', '50')),
+    rate: positiveInt('rate', pick('rate', '200')),
+    lagSeconds: positiveInt('lag-seconds', pick('lag-seconds', '20', '3')),
+    projectorConcurrency: intList(
+      'projector-concurrency',
+      pick('projector-concurrency', '1,4', '1'),
+    ),
+    importRuns: positiveInt('import-runs', pick('import-runs', '7', '3')),
+    outDir: pick('out-dir', 'bench-results'),
+  };
+};

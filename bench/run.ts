@@ -1,0 +1,82 @@
+/**
+ * `npm run bench`: measures the service against the storage floor on its own DynamoDB Local.
+ * Prints a markdown table and writes the figures as JSON under `bench-results/`.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { runAggregateLoading } from './aggregate-loading.js';
+import { type BenchDynamoDB, startBenchDynamoDB } from './bench-dynamodb.js';
+import { runColdStart } from './cold-start.js';
+import { runCommandPath } from './command-path.js';
+import { describeMachine } from './machine.js';
+import { parseOptions } from './options.js';
+import { Progress } from './progress.js';
+import { runProjection } from './projection.js';
+import { type BenchResults, checkTargets, renderMarkdown } from './report.js';
+
+const main = async () => {
+  const options = parseOptions(process.argv.slice(2), process.env);
+  const machine = describeMachine();
+  const progress = new Progress();
+  const started = performance.now();
+  const results: Omit<BenchResults, 'targets' | 'loadAverageAtEnd' | 'durationSeconds'> = {
+    machine,
+    options: { ...options, sections: [...options.sections] },
+  };
+
+  // Each section gets a fresh DynamoDB Local; the one running is stopped on Ctrl-C too,
+  // so no Java process is left behind.
+  let running: BenchDynamoDB | undefined;
+  const withDynamoDB = async <T>(work: (db: BenchDynamoDB) => Promise<T>): Promise<T> => {
+    const db = await startBenchDynamoDB();
+    running = db;
+    try {
+      return await work(db);
+    } finally {
+      running = undefined;
+      await db.stop();
+    }
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void (running?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+    });
+  }
+
+  if (options.sections.has('command')) {
+    results.commandPath = await runCommandPath(withDynamoDB, options, progress);
+  }
+  if (options.sections.has('load')) {
+    results.aggregateLoading = await withDynamoDB((db) =>
+      runAggregateLoading(db, options, progress),
+    );
+  }
+  if (options.sections.has('projection')) {
+    results.projection = await runProjection(withDynamoDB, options, progress);
+  }
+  if (options.sections.has('cold')) results.coldStart = await runColdStart(options, progress);
+
+  const complete: BenchResults = {
+    ...results,
+    loadAverageAtEnd: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+    durationSeconds: Math.round((performance.now() - started) / 1000),
+    targets: checkTargets(results),
+  };
+  const markdown = renderMarkdown(complete);
+  await mkdir(options.outDir, { recursive: true });
+  const stamp = machine.date.replace(/[:.]/g, '-');
+  const json = `${JSON.stringify(complete, null, 2)}\n`;
+  await writeFile(join(options.outDir, `bench-${stamp}.json`), json);
+  await writeFile(join(options.outDir, 'latest.json'), json);
+  await writeFile(join(options.outDir, 'latest.md'), markdown);
+  process.stdout.write(`\n${markdown}`);
+  progress.log(`results in ${join(options.outDir, `bench-${stamp}.json`)}`);
+};
+
+try {
+  await main();
+} catch (error) {
+  console.error(error);
+  process.exitCode = 1;
+}
