@@ -56,7 +56,10 @@ export interface LocalRuntime {
   dynamodb: DynamoDBClientConfig;
   /** The DynamoDB Local this runtime started, if it started one. */
   dynamodbLocal: Pick<DynamoDBLocal, 'endpoint' | 'pid'> | undefined;
-  sqs: Pick<SqsEmulator, 'endpoint' | 'region' | 'queueUrl' | 'dlqUrl' | 'clientConfig'>;
+  sqs: Pick<
+    SqsEmulator,
+    'endpoint' | 'region' | 'queueUrl' | 'dlqUrl' | 'clientConfig' | 'pause' | 'resume'
+  >;
   eventBridge: EventBridgeStandIn;
   streamPoller: StreamPoller;
   sqsPoller: SqsPoller;
@@ -236,6 +239,8 @@ export const startLocalRuntime = async (
         queueUrl: sqs.queueUrl,
         dlqUrl: sqs.dlqUrl,
         clientConfig: sqs.clientConfig,
+        pause: sqs.pause,
+        resume: sqs.resume,
       },
       eventBridge,
       streamPoller,

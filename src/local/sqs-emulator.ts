@@ -28,6 +28,13 @@ export interface SqsEmulator {
   dlqArn: string;
   /** Client settings for this emulator (dummy credentials). */
   clientConfig: SQSClientConfig & { endpoint: string; region: string };
+  /**
+   * Stops listening and drops open connections (callers see connection refused), keeping
+   * the queues and their messages, as an SQS outage seen from a client would.
+   */
+  pause(): Promise<void>;
+  /** Listens again on the same port, with the messages it had. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -51,6 +58,22 @@ export const startSqsEmulator = async (options: SqsEmulatorOptions = {}): Promis
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   };
   const client = new SQSClient(clientConfig);
+  // The raw server, not Fastify's close(): that would shut the queue store down for good.
+  const pause = () =>
+    new Promise<void>((resolve) => {
+      if (!app.server.listening) return resolve();
+      app.server.close(() => resolve());
+      app.server.closeAllConnections();
+    });
+  const resume = () =>
+    new Promise<void>((resolve, reject) => {
+      if (app.server.listening) return resolve();
+      app.server.once('error', reject);
+      app.server.listen(port, '127.0.0.1', () => {
+        app.server.off('error', reject);
+        resolve();
+      });
+    });
   try {
     const queueArnOf = async (QueueUrl: string): Promise<string> => {
       const { Attributes } = await client.send(
@@ -93,7 +116,11 @@ export const startSqsEmulator = async (options: SqsEmulatorOptions = {}): Promis
       dlqUrl: dlq.QueueUrl,
       dlqArn,
       clientConfig,
+      pause,
+      resume,
       stop: async () => {
+        // Fastify's close() expects a listening server.
+        await resume();
         await app.close();
       },
     };

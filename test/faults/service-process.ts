@@ -1,0 +1,195 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../src/local/free-port.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** `npm start`'s entry point run as a child in its own process group (DynamoDB Local's java included). */
+export interface ServiceProcess {
+  /** Pid of the node process, which is also the process group id. */
+  pid: number;
+  url: string;
+  dynamodbEndpoint: string;
+  sqsEndpoint: string;
+  queueUrl: string;
+  dlqUrl: string;
+  /** Everything the child printed so far (stdout and stderr). */
+  output(): string;
+  /** Resolves when the node process has exited (not its group). */
+  exited: Promise<void>;
+  /**
+   * SIGKILL to the whole group: node and java. With `storeGraceMs`, node dies first and
+   * java that much later: DynamoDB Local acknowledges a TransactWriteItems before it is on
+   * disk (a SIGKILL right after can drop the last acknowledged one), where DynamoDB is
+   * durable once it answers; the grace keeps the store's promise as on AWS.
+   */
+  kill(options?: { storeGraceMs?: number }): Promise<void>;
+  /** SIGTERM (a clean stop), then SIGKILL to the group after `timeoutMs`; resolves when the group is gone. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+interface ProcStat {
+  pid: number;
+  state: string;
+  pgrp: number;
+}
+
+const readStat = (pid: string): ProcStat | undefined => {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name is in parentheses and may itself hold spaces and parentheses.
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { pid: Number(pid), state: fields[0] ?? '', pgrp: Number(fields[2]) };
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Live members of a process group, from /proc. Zombies are left out: after a SIGKILL the
+ * orphaned java may wait for a reaper, but it runs nothing and holds no port.
+ */
+export const groupMembers = (pgid: number): number[] =>
+  readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(readStat)
+    .filter((stat): stat is ProcStat => stat !== undefined)
+    .filter((stat) => stat.pgrp === pgid && stat.state !== 'Z')
+    .map((stat) => stat.pid);
+
+/** Resident memory of one process in KiB (`VmRSS` of /proc/<pid>/status), if it is alive. */
+export const rssKiB = (pid: number): number | undefined => {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** First line of `/proc/<pid>/cmdline`-style name, to tell node from java in reports. */
+export const commandName = (pid: number): string => {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '?';
+  }
+};
+
+export const waitForGroupExit = async (pgid: number, timeoutMs: number): Promise<boolean> => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (groupMembers(pgid).length === 0) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return groupMembers(pgid).length === 0;
+};
+
+const killPid = (pid: number, signal: NodeJS.Signals) => {
+  try {
+    process.kill(pid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+};
+
+/** Negative pid: the group this child leads, which is ours alone. */
+const killGroup = (pgid: number, signal: NodeJS.Signals) => killPid(-pgid, signal);
+
+const matchLine = (text: string, pattern: RegExp): string | undefined => pattern.exec(text)?.[1];
+
+/**
+ * Starts `node --import tsx src/local/main.ts` with its own DynamoDB Local on `dataDir`,
+ * and resolves once it serves HTTP, with the endpoints it printed.
+ */
+export const startServiceProcess = async (options: {
+  dataDir: string;
+  port?: number;
+  env?: Record<string, string>;
+  startTimeoutMs?: number;
+}): Promise<ServiceProcess> => {
+  const port = options.port ?? (await freePort());
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    DATA_DIR: options.dataDir,
+    LOG_LEVEL: 'WARN',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...options.env,
+  };
+  // Never aim the child at another DynamoDB, whatever the caller's shell says.
+  delete env.AWS_ENDPOINT_URL_DYNAMODB;
+  delete env.AWS_ENDPOINT_URL;
+  delete env.AWS_PROFILE;
+  delete env.AWS_ACCESS_KEY_ID;
+  delete env.AWS_WEB_IDENTITY_TOKEN_FILE;
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/local/main.ts'], {
+    cwd: ROOT,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('the service process did not start');
+  let output = '';
+  const append = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-200_000);
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    child.once('exit', () => resolve());
+  });
+
+  const deadline = Date.now() + (options.startTimeoutMs ?? 90_000);
+  let ready = false;
+  while (!ready) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`the service exited during start-up:\n${output}`);
+    }
+    if (Date.now() > deadline) {
+      killGroup(pid, 'SIGKILL');
+      throw new Error(`the service did not start in time:\n${output}`);
+    }
+    ready = output.includes('Press Ctrl-C to stop.');
+    if (!ready) await new Promise((r) => setTimeout(r, 100));
+  }
+
+  const field = (pattern: RegExp, what: string) => {
+    const value = matchLine(output, pattern);
+    if (!value) throw new Error(`the service did not print its ${what}:\n${output}`);
+    return value;
+  };
+  const queueUrl = field(/projection queue:\s+(\S+)/, 'queue URL');
+  return {
+    pid,
+    url: field(/listening on (\S+)/, 'URL'),
+    dynamodbEndpoint: field(/DynamoDB Local at (http:\/\/\S+)/, 'DynamoDB endpoint'),
+    sqsEndpoint: new URL(queueUrl).origin,
+    queueUrl,
+    dlqUrl: field(/dead-letter queue:\s+(\S+)/, 'DLQ URL'),
+    output: () => output,
+    exited,
+    kill: async (killOptions = {}) => {
+      if (killOptions.storeGraceMs) {
+        killPid(pid, 'SIGKILL');
+        await new Promise((r) => setTimeout(r, killOptions.storeGraceMs));
+      }
+      killGroup(pid, 'SIGKILL');
+    },
+    async stop(timeoutMs = 15_000) {
+      // To node alone, as Ctrl-C would: it stops java itself, which is the path under test.
+      killPid(pid, 'SIGTERM');
+      const clean = await Promise.race([
+        exited.then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs)),
+      ]);
+      // A clean stop also stops java; whatever is left of the group goes now.
+      if (!clean || groupMembers(pid).length > 0) killGroup(pid, 'SIGKILL');
+      await waitForGroupExit(pid, 10_000);
+    },
+  };
+};
