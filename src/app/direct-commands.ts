@@ -2,7 +2,7 @@ import * as z from 'zod';
 import type { Logger } from '../core/ports.js';
 import { CorrelationId, IdempotencyKey } from './command-metadata.js';
 import type { CustomerCommandService } from './customer-commands.js';
-import { toErrorResponse } from './http/error-response.js';
+import { type DirectResponse, toDirectErrorResponse } from './http/error-response.js';
 import { parseOrThrow } from './validation.js';
 
 /** The original deployment's direct Lambda invocation: `{ commandType, payload }`. */
@@ -12,12 +12,6 @@ export const DirectCommandInvocation = z.strictObject({
   commandId: IdempotencyKey.optional(),
   correlationId: CorrelationId.optional(),
 });
-
-export interface DirectResponse {
-  statusCode: number;
-  headers?: Record<string, string>;
-  body: string;
-}
 
 export const isDirectCommandInvocation = (event: unknown): boolean =>
   typeof event === 'object' && event !== null && 'commandType' in event;
@@ -43,11 +37,6 @@ export const runDirectCommand = async (
       body: JSON.stringify({ customerId: outcome.customerId, version: outcome.version }),
     };
   } catch (error) {
-    const answer = toErrorResponse(error, correlationId, logger);
-    return {
-      statusCode: answer.status,
-      headers: answer.headers,
-      body: JSON.stringify(answer.body),
-    };
+    return toDirectErrorResponse(error, correlationId, logger);
   }
 };

@@ -1,8 +1,7 @@
 import * as z from 'zod';
 import type { Logger } from '../core/ports.js';
 import type { CustomerQueryService } from './customer-queries.js';
-import type { DirectResponse } from './direct-commands.js';
-import { toErrorResponse } from './http/error-response.js';
+import { type DirectResponse, toDirectErrorResponse } from './http/error-response.js';
 import { parseOrThrow } from './validation.js';
 
 // The original deployment sent numbers; query-string style digits are taken as well.
@@ -66,11 +65,6 @@ export const runDirectQuery = async (
     const invocation = parseOrThrow(DirectQueryInvocation, event, 'invocation');
     return { statusCode: 200, body: JSON.stringify(await run(queries, invocation)) };
   } catch (error) {
-    const answer = toErrorResponse(error, correlationId, logger);
-    return {
-      statusCode: answer.status,
-      headers: answer.headers,
-      body: JSON.stringify(answer.body),
-    };
+    return toDirectErrorResponse(error, correlationId, logger);
   }
 };

@@ -55,3 +55,20 @@ export const toErrorResponse = (
     },
   };
 };
+
+/** A direct (non-HTTP) Lambda invocation's answer: the API Gateway proxy result shape. */
+export interface DirectResponse {
+  statusCode: number;
+  headers?: Record<string, string>;
+  body: string;
+}
+
+/** The same mapping, shaped as a direct invocation's answer. */
+export const toDirectErrorResponse = (
+  error: unknown,
+  correlationId: string,
+  logger?: Logger,
+): DirectResponse => {
+  const answer = toErrorResponse(error, correlationId, logger);
+  return { statusCode: answer.status, headers: answer.headers, body: JSON.stringify(answer.body) };
+};
