@@ -1,13 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { expectedView, runHistories } from '../../test/support/customer-histories.js';
 import { localClientConfig } from '../../test/support/dynamodb.js';
+import { configWithOwnTables, dropTables } from '../../test/support/runtime-tables.js';
 import { createDocumentClient } from '../adapters/dynamodb/document-client.js';
 import { DynamoDBCustomerViewStore } from '../adapters/dynamodb/dynamodb-customer-view-store.js';
 import { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
@@ -15,8 +14,7 @@ import { readConfig } from '../config.js';
 import { type LocalRuntime, startLocalRuntime } from './runtime.js';
 
 describe('local runtime: stream → publisher → EventBridge → SQS → projector', () => {
-  const suffix = randomUUID().slice(0, 8);
-  const config = readConfig({ COMMAND_TABLE: `events-${suffix}`, QUERY_TABLE: `views-${suffix}` });
+  const config = configWithOwnTables();
   let runtime: LocalRuntime;
   let documentClient: DynamoDBDocumentClient;
   let events: DynamoDBEventStore;
@@ -35,11 +33,7 @@ describe('local runtime: stream → publisher → EventBridge → SQS → projec
   afterAll(async () => {
     await runtime?.stop();
     documentClient?.destroy();
-    const client = new DynamoDBClient(localClientConfig(inject('dynamoEndpoint')));
-    for (const TableName of [config.COMMAND_TABLE, config.QUERY_TABLE]) {
-      await client.send(new DeleteTableCommand({ TableName })).catch(() => {});
-    }
-    client.destroy();
+    await dropTables(config);
   });
 
   it('projects what the command side appends into the read model', async () => {

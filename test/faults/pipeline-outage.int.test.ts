@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDocumentClient } from '../../src/adapters/dynamodb/document-client.js';
@@ -7,17 +5,16 @@ import { DynamoDBCustomerViewStore } from '../../src/adapters/dynamodb/dynamodb-
 import { DynamoDBEventStore } from '../../src/adapters/dynamodb/dynamodb-event-store.js';
 import { CustomerCommandService } from '../../src/app/customer-commands.js';
 import { createHttpApp } from '../../src/app/http/app.js';
-import { readConfig } from '../../src/config.js';
 import { type LocalRuntime, startLocalRuntime } from '../../src/local/runtime.js';
 import { localClientConfig } from '../support/dynamodb.js';
+import { configWithOwnTables, dropTables } from '../support/runtime-tables.js';
 import { type AuditTarget, auditOnce } from './audit.js';
 import { type CommandStep, customerScript } from './scripted-customers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('a pipeline stage down for a while during load', () => {
-  const suffix = randomUUID().slice(0, 8);
-  const config = readConfig({ COMMAND_TABLE: `events-${suffix}`, QUERY_TABLE: `views-${suffix}` });
+  const config = configWithOwnTables();
   let runtime: LocalRuntime;
   let documentClient: DynamoDBDocumentClient;
   let store: DynamoDBEventStore;
@@ -44,11 +41,7 @@ describe('a pipeline stage down for a while during load', () => {
   afterAll(async () => {
     await runtime?.stop();
     documentClient?.destroy();
-    const client = new DynamoDBClient(localClientConfig(inject('dynamoEndpoint')));
-    for (const TableName of [config.COMMAND_TABLE, config.QUERY_TABLE]) {
-      await client.send(new DeleteTableCommand({ TableName })).catch(() => {});
-    }
-    client.destroy();
+    await dropTables(config);
   });
 
   const send = async (step: CommandStep) => {

@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -10,17 +8,16 @@ import { type DeadLetter, SqsDeadLetterQueue } from '../../src/adapters/sqs/dead
 import { CustomerCommandService } from '../../src/app/customer-commands.js';
 import type { CustomerView } from '../../src/app/customer-view.js';
 import { createProjectorHandler } from '../../src/app/projector.js';
-import { readConfig } from '../../src/config.js';
 import type { ViewStore } from '../../src/core/view-store.js';
 import { type LocalRuntime, startLocalRuntime } from '../../src/local/runtime.js';
 import { localClientConfig } from '../support/dynamodb.js';
+import { configWithOwnTables, dropTables } from '../support/runtime-tables.js';
 import { type AuditTarget, auditOnce } from './audit.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('a poison event', () => {
-  const suffix = randomUUID().slice(0, 8);
-  const config = readConfig({ COMMAND_TABLE: `events-${suffix}`, QUERY_TABLE: `views-${suffix}` });
+  const config = configWithOwnTables();
   /** Aggregates the projector cannot apply past version 1: the bug that "the fix" removes. */
   const broken = new Set<string>();
   let runtime: LocalRuntime;
@@ -70,11 +67,7 @@ describe('a poison event', () => {
     await runtime?.stop();
     sqs?.destroy();
     documentClient?.destroy();
-    const client = new DynamoDBClient(localClientConfig(inject('dynamoEndpoint')));
-    for (const TableName of [config.COMMAND_TABLE, config.QUERY_TABLE]) {
-      await client.send(new DeleteTableCommand({ TableName })).catch(() => {});
-    }
-    client.destroy();
+    await dropTables(config);
   });
 
   const register = async (customerId: string) =>
@@ -102,6 +95,7 @@ describe('a poison event', () => {
   };
 
   it('lands in the DLQ, the audit names it, and a redrive after the fix applies it', async () => {
+    const suffix = config.COMMAND_TABLE.slice('events-'.length);
     const poisoned = `poison-${suffix}`;
     const healthy = Array.from({ length: 5 }, (_, i) => `healthy-${suffix}-${i}`);
     broken.add(poisoned);

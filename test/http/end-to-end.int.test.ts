@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDocumentClient } from '../../src/adapters/dynamodb/document-client.js';
@@ -8,15 +7,14 @@ import { DynamoDBEventStore } from '../../src/adapters/dynamodb/dynamodb-event-s
 import { CustomerCommandService } from '../../src/app/customer-commands.js';
 import { CustomerQueryService } from '../../src/app/customer-queries.js';
 import { createHttpApp } from '../../src/app/http/app.js';
-import { readConfig } from '../../src/config.js';
 import { type RunningHttpServer, serveHttp } from '../../src/local/http-server.js';
 import { type LocalRuntime, startLocalRuntime } from '../../src/local/runtime.js';
 import { localClientConfig } from '../support/dynamodb.js';
+import { configWithOwnTables, dropTables } from '../support/runtime-tables.js';
 
 /** The whole service as `npm start` wires it: HTTP → event store → stream → … → read model → HTTP. */
 describe('end to end through the local runtime', () => {
-  const suffix = randomUUID().slice(0, 8);
-  const config = readConfig({ COMMAND_TABLE: `events-${suffix}`, QUERY_TABLE: `views-${suffix}` });
+  const config = configWithOwnTables();
   let runtime: LocalRuntime;
   let documentClient: DynamoDBDocumentClient;
   let server: RunningHttpServer;
@@ -43,11 +41,7 @@ describe('end to end through the local runtime', () => {
     await server?.close();
     await runtime?.stop();
     documentClient?.destroy();
-    const client = new DynamoDBClient(localClientConfig(inject('dynamoEndpoint')));
-    for (const TableName of [config.COMMAND_TABLE, config.QUERY_TABLE]) {
-      await client.send(new DeleteTableCommand({ TableName })).catch(() => {});
-    }
-    client.destroy();
+    await dropTables(config);
   });
 
   const call = async (method: string, path: string, body?: unknown) => {
