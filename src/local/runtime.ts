@@ -40,6 +40,8 @@ export interface LocalRuntimeOptions {
   maxReceiveCount?: number;
   visibilityTimeoutSeconds?: number;
   streamBatchSize?: number;
+  /** Pause between stream reads that found nothing new (Lambda polls about four times a second). */
+  streamPollIntervalMs?: number;
   projectorConcurrency?: number;
   /** How long `stop()` lets the projector drain the queue; 5000 ms by default, 0 skips it. */
   drainTimeoutMs?: number;
@@ -214,6 +216,7 @@ export const startLocalRuntime = async (
       handler: publisher,
       logger,
       ...(options.streamBatchSize ? { batchSize: options.streamBatchSize } : {}),
+      pollIntervalMs: options.streamPollIntervalMs ?? 100,
       ...(checkpointFile ? { checkpointFile } : {}),
     });
     await streamPoller.start();
