@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { matchedRoutes } from 'hono/route';
 import { ValidationError } from '../../core/errors.js';
 import type { Logger } from '../../core/ports.js';
 import { CorrelationId, IdempotencyKey } from '../command-metadata.js';
@@ -24,6 +25,19 @@ export interface HttpAppDependencies {
 export const createHttpApp = (deps: HttpAppDependencies): Hono<HttpEnv> => {
   const app = new Hono<HttpEnv>();
 
+  // One structured line per request, keyed by correlation id. The route pattern, never the
+  // raw path or query string: searches carry email addresses there.
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    deps.logger?.info('request', {
+      method: c.req.method,
+      route: matchedRoutes(c).find((r) => r.method !== 'ALL')?.path ?? '(none)',
+      status: c.res.status,
+      durationMs: Math.round(performance.now() - started),
+      correlationId: c.get('correlationId'),
+    });
+  });
   app.use(async (c, next) => {
     const given = c.req.header('x-correlation-id');
     const correlationId = given && CorrelationId.safeParse(given).success ? given : randomUUID();
