@@ -6,12 +6,10 @@ import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import {
   BUNDLE_BUDGET_BYTES,
-  ESM_REQUIRE_BANNER,
   EXTERNAL_MODULES,
   HANDLER_ENTRIES,
   type HandlerName,
-  MAIN_FIELDS,
-  NODE_TARGET,
+  lambdaBuildOptions,
   PROJECT_ROOT,
 } from '../infra/bundling.js';
 import type { BenchOptions } from './options.js';
@@ -45,21 +43,7 @@ export interface ColdStartResult {
 
 const bundle = async (name: HandlerName, outdir: string, external: string[]) => {
   const entry = HANDLER_ENTRIES[name];
-  await build({
-    entryPoints: [join(PROJECT_ROOT, entry)],
-    outdir,
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: NODE_TARGET,
-    minify: true,
-    mainFields: MAIN_FIELDS,
-    banner: { js: ESM_REQUIRE_BANNER },
-    external,
-    tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
-    logLevel: 'silent',
-  });
+  await build(lambdaBuildOptions(name, outdir, external));
   const file = join(outdir, `${basename(entry, '.ts')}.mjs`);
   return { file, bytes: (await stat(file)).size };
 };

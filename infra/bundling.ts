@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 
 /**
  * How every function is bundled, in one place: the stack hands these options to
@@ -65,28 +65,40 @@ export interface BundleSize {
 
 const packageOf = (input: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? 'src';
 
+/**
+ * esbuild options that bundle one handler as the stack does (`external` defaults to what
+ * the Lambda runtime provides), for the size check and the cold-start benchmark.
+ */
+export const lambdaBuildOptions = (
+  name: HandlerName,
+  outdir: string,
+  external: string[] = EXTERNAL_MODULES,
+): BuildOptions => ({
+  entryPoints: [join(PROJECT_ROOT, HANDLER_ENTRIES[name])],
+  outdir,
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: NODE_TARGET,
+  minify: true,
+  mainFields: MAIN_FIELDS,
+  banner: { js: ESM_REQUIRE_BANNER },
+  external,
+  tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
+  logLevel: 'silent',
+});
+
 /** Bundles one handler as the stack would and returns the size of what Lambda loads. */
 export const measureBundle = async (name: HandlerName): Promise<BundleSize> => {
   const entry = HANDLER_ENTRIES[name];
   const outdir = await mkdtemp(join(tmpdir(), `bundle-${name}-`));
   try {
     const { metafile } = await build({
+      ...lambdaBuildOptions(name, outdir),
       metafile: true,
-      entryPoints: [join(PROJECT_ROOT, entry)],
-      outdir,
-      outExtension: { '.js': '.mjs' },
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: NODE_TARGET,
-      minify: true,
       sourcemap: true,
       sourcesContent: false,
-      mainFields: MAIN_FIELDS,
-      banner: { js: ESM_REQUIRE_BANNER },
-      external: EXTERNAL_MODULES,
-      tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
-      logLevel: 'silent',
     });
     const file = join(outdir, `${basename(entry, '.ts')}.mjs`);
     const [code, map] = await Promise.all([stat(file), stat(`${file}.map`)]);
