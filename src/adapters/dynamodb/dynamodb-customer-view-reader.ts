@@ -17,6 +17,7 @@ import {
   type PageKey,
 } from '../../app/page-cursor.js';
 import type { CustomerStatus } from '../../domain/customer/index.js';
+import { toCustomerView } from './customer-view-item.js';
 import { rethrowTransient } from './dynamodb-errors.js';
 import { CUSTOMERS_BY_EMAIL_INDEX, CUSTOMERS_BY_STATUS_INDEX } from './table-definitions.js';
 
@@ -29,18 +30,6 @@ type Item = Record<string, unknown>;
 
 const STATUS_KEY = ['customerId', 'status', 'statusSortKey'] as const;
 const EMAIL_KEY = ['customerId', 'emailBucket', 'emailLower'] as const;
-
-/** The public view: the item without the attributes that only serve the indexes. */
-export const toCustomerView = (item: Item): CustomerView => ({
-  customerId: item.customerId as string,
-  email: item.email as string,
-  name: item.name as string,
-  status: item.status as CustomerStatus,
-  registrationDate: item.registrationDate as string,
-  lastUpdated: item.lastUpdated as string,
-  version: item.version as number,
-  ...(typeof item.suspensionReason === 'string' ? { suspensionReason: item.suspensionReason } : {}),
-});
 
 const keyOf = (item: Item, attributes: readonly string[]): PageKey =>
   Object.fromEntries(attributes.map((name) => [name, String(item[name])]));

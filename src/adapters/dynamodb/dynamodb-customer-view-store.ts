@@ -1,24 +1,13 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { type CustomerView, customerViewIndexKeys } from '../../app/customer-view.js';
+import type { CustomerView } from '../../app/customer-view.js';
 import { ViewConflictError, type ViewStore } from '../../core/view-store.js';
+import { toCustomerView, toCustomerViewItem } from './customer-view-item.js';
 import { isConditionalCheckFailed, rethrowTransient } from './dynamodb-errors.js';
 
 export interface DynamoDBCustomerViewStoreOptions {
   client: DynamoDBDocumentClient;
   tableName: string;
 }
-
-/** The public view, without the index keys stored beside it. */
-export const toCustomerView = (item: Record<string, unknown>): CustomerView => ({
-  customerId: item.customerId as string,
-  email: item.email as string,
-  name: item.name as string,
-  status: item.status as CustomerView['status'],
-  registrationDate: item.registrationDate as string,
-  lastUpdated: item.lastUpdated as string,
-  version: item.version as number,
-  ...(typeof item.suspensionReason === 'string' ? { suspensionReason: item.suspensionReason } : {}),
-});
 
 /** The Customer read model on DynamoDB: one item per customer, written conditionally. */
 export class DynamoDBCustomerViewStore implements ViewStore<CustomerView> {
@@ -55,7 +44,7 @@ export class DynamoDBCustomerViewStore implements ViewStore<CustomerView> {
         new PutCommand({
           TableName: this.tableName,
           // A whole-item put, so a field the view no longer has (suspensionReason) goes too.
-          Item: { ...toCustomerView({ ...view }), ...customerViewIndexKeys(view) },
+          Item: toCustomerViewItem(view),
           ConditionExpression: isNew ? 'attribute_not_exists(customerId)' : '#version = :read',
           ...(isNew
             ? {}
