@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runHistories } from '../../test/support/customer-histories.js';
 import { createTestTables, type TestTables } from '../../test/support/dynamodb.js';
 import { deliverShuffled } from '../../test/support/projection-scenario.js';
-import { DynamoDBCustomerViewStore } from '../adapters/dynamodb/dynamodb-customer-view-store.js';
-import { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
+import type { DynamoDBCustomerViewStore } from '../adapters/dynamodb/dynamodb-customer-view-store.js';
+import type { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
 import { type CliIo, runAuditCli } from '../local/audit-cli.js';
 import type { AuditReport } from './audit.js';
 import { createProjectorHandler } from './projector.js';
@@ -16,14 +16,7 @@ let ids: string[];
 
 beforeAll(async () => {
   tables = await createTestTables();
-  events = new DynamoDBEventStore({
-    client: tables.documentClient,
-    tableName: tables.eventStoreTableName,
-  });
-  views = new DynamoDBCustomerViewStore({
-    client: tables.documentClient,
-    tableName: tables.viewsTableName,
-  });
+  ({ events, views } = tables);
   // Versions 1 to 4, ten of each.
   const histories = Array.from({ length: 40 }, (_, i) =>
     (['email', 'suspend', 'reactivate'] as const).slice(0, i % 4),

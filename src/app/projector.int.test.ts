@@ -9,8 +9,8 @@ import {
 import { createTestTables, type TestTables } from '../../test/support/dynamodb.js';
 import { deliverShuffled } from '../../test/support/projection-scenario.js';
 import { sqsEvent, sqsRecord } from '../../test/support/sqs-messages.js';
-import { DynamoDBCustomerViewStore } from '../adapters/dynamodb/dynamodb-customer-view-store.js';
-import { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
+import type { DynamoDBCustomerViewStore } from '../adapters/dynamodb/dynamodb-customer-view-store.js';
+import type { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
 import { createProjectorHandler } from './projector.js';
 
 let tables: TestTables;
@@ -19,14 +19,7 @@ let views: DynamoDBCustomerViewStore;
 
 beforeAll(async () => {
   tables = await createTestTables();
-  events = new DynamoDBEventStore({
-    client: tables.documentClient,
-    tableName: tables.eventStoreTableName,
-  });
-  views = new DynamoDBCustomerViewStore({
-    client: tables.documentClient,
-    tableName: tables.viewsTableName,
-  });
+  ({ events, views } = tables);
 });
 afterAll(() => tables.dispose());
 

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedView, runHistories } from '../../test/support/customer-histories.js';
 import { createTestTables, type TestTables } from '../../test/support/dynamodb.js';
 import { deliverShuffled } from '../../test/support/projection-scenario.js';
-import { DynamoDBCustomerViewStore } from '../adapters/dynamodb/dynamodb-customer-view-store.js';
-import { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
+import type { DynamoDBCustomerViewStore } from '../adapters/dynamodb/dynamodb-customer-view-store.js';
+import type { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
 import { createProjectorHandler } from './projector.js';
 import { rebuildViews } from './rebuild.js';
 
@@ -14,14 +14,7 @@ let views: DynamoDBCustomerViewStore;
 
 beforeAll(async () => {
   tables = await createTestTables();
-  events = new DynamoDBEventStore({
-    client: tables.documentClient,
-    tableName: tables.eventStoreTableName,
-  });
-  views = new DynamoDBCustomerViewStore({
-    client: tables.documentClient,
-    tableName: tables.viewsTableName,
-  });
+  ({ events, views } = tables);
 });
 afterAll(() => tables.dispose());
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTables, type TestTables } from '../../test/support/dynamodb.js';
-import { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
+import type { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
 
 let tables: TestTables;
 let handler: (event: unknown, context: Context) => Promise<unknown>;
@@ -22,10 +22,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'SILENT',
   });
   ({ handler } = (await import('./command-api.js')) as unknown as { handler: typeof handler });
-  store = new DynamoDBEventStore({
-    client: tables.documentClient,
-    tableName: tables.eventStoreTableName,
-  });
+  store = tables.events;
 });
 afterAll(async () => {
   process.env = savedEnv;

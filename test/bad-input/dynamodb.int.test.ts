@@ -2,7 +2,6 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBCustomerViewReader } from '../../src/adapters/dynamodb/dynamodb-customer-view-reader.js';
-import { DynamoDBEventStore } from '../../src/adapters/dynamodb/dynamodb-event-store.js';
 import { CustomerCommandService } from '../../src/app/customer-commands.js';
 import { CustomerQueryService } from '../../src/app/customer-queries.js';
 import { runDirectCommand } from '../../src/app/direct-commands.js';
@@ -45,10 +44,7 @@ const itemCount = async (): Promise<number> => {
 
 beforeAll(async () => {
   tables = await createTestTables();
-  const store = new DynamoDBEventStore({
-    client: tables.documentClient,
-    tableName: tables.eventStoreTableName,
-  });
+  const store = tables.events;
   commands = new CustomerCommandService({ store });
   queries = new CustomerQueryService({
     reader: new DynamoDBCustomerViewReader({

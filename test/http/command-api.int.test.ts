@@ -13,10 +13,7 @@ let server: RunningHttpServer;
 
 beforeAll(async () => {
   tables = await createTestTables();
-  store = new DynamoDBEventStore({
-    client: tables.documentClient,
-    tableName: tables.eventStoreTableName,
-  });
+  store = tables.events;
   const commands = new CustomerCommandService({ store, snapshotEvery: 5 });
   server = await serveHttp(createHttpApp({ commands }), { port: 0 });
 });

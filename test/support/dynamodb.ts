@@ -4,6 +4,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { createTableIfMissing } from '../../src/adapters/dynamodb/create-tables.js';
 import { createDocumentClient } from '../../src/adapters/dynamodb/document-client.js';
+import { DynamoDBCustomerViewStore } from '../../src/adapters/dynamodb/dynamodb-customer-view-store.js';
+import { DynamoDBEventStore } from '../../src/adapters/dynamodb/dynamodb-event-store.js';
 import {
   customerViewsTable,
   eventStoreTable,
@@ -21,6 +23,9 @@ export interface TestTables {
   documentClient: DynamoDBDocumentClient;
   eventStoreTableName: string;
   viewsTableName: string;
+  /** The adapters over these tables, as the services use them. */
+  events: DynamoDBEventStore;
+  views: DynamoDBCustomerViewStore;
   /** Deletes the tables and closes the clients. */
   dispose(): Promise<void>;
 }
@@ -41,6 +46,8 @@ export const createTestTables = async (): Promise<TestTables> => {
     documentClient,
     eventStoreTableName,
     viewsTableName,
+    events: new DynamoDBEventStore({ client: documentClient, tableName: eventStoreTableName }),
+    views: new DynamoDBCustomerViewStore({ client: documentClient, tableName: viewsTableName }),
     async dispose() {
       for (const TableName of [eventStoreTableName, viewsTableName]) {
         await client.send(new DeleteTableCommand({ TableName })).catch(() => {});

@@ -3,17 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTables, type TestTables } from '../../../test/support/dynamodb.js';
 import type { CustomerView } from '../../app/customer-view.js';
 import { isViewConflictError, ViewConflictError } from '../../core/view-store.js';
-import { DynamoDBCustomerViewStore } from './dynamodb-customer-view-store.js';
+import type { DynamoDBCustomerViewStore } from './dynamodb-customer-view-store.js';
 
 let tables: TestTables;
 let store: DynamoDBCustomerViewStore;
 
 beforeAll(async () => {
   tables = await createTestTables();
-  store = new DynamoDBCustomerViewStore({
-    client: tables.documentClient,
-    tableName: tables.viewsTableName,
-  });
+  store = tables.views;
 });
 afterAll(() => tables.dispose());
 
