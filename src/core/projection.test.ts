@@ -1,23 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { EventEnvelope } from './event.js';
-import { applyEnvelopes, EventGapError, type Projection, placeEvent } from './projection.js';
-
-interface Counter {
-  version: number;
-  seen: string[];
-}
-const counter: Projection<Counter> = {
-  evolve: (view, e) => ({ version: e.version, seen: [...(view?.seen ?? []), e.eventId] }),
-};
-const event = (version: number): EventEnvelope => ({
-  eventId: `e${version}`,
-  aggregateId: 'a',
-  eventType: 'Happened',
-  payload: {},
-  timestamp: '2024-01-01T00:00:00.000Z',
-  version,
-  metadata: { correlationId: 'c', schemaVersion: 1 },
-});
+import { seenProjection as counter, seenEvent as event } from '../../test/support/seen-events.js';
+import { applyEnvelopes, EventGapError, placeEvent } from './projection.js';
 
 describe('placeEvent', () => {
   it('says already applied, next or gap', () => {
@@ -33,10 +16,10 @@ describe('applyEnvelopes', () => {
   it('applies events in order and skips those already in the view', () => {
     const view = applyEnvelopes(
       counter,
-      { version: 2, seen: ['e1', 'e2'] },
+      { version: 2, ids: ['e1', 'e2'] },
       [1, 2, 3, 4].map(event),
     );
-    expect(view).toEqual({ version: 4, seen: ['e1', 'e2', 'e3', 'e4'] });
+    expect(view).toEqual({ version: 4, ids: ['e1', 'e2', 'e3', 'e4'] });
   });
 
   it('refuses a gap', () => {
@@ -44,7 +27,7 @@ describe('applyEnvelopes', () => {
   });
 
   it('leaves the view alone when nothing is new', () => {
-    const view = { version: 2, seen: ['e1', 'e2'] };
+    const view = { version: 2, ids: ['e1', 'e2'] };
     expect(applyEnvelopes(counter, view, [event(1)])).toBe(view);
     expect(applyEnvelopes(counter, undefined, [])).toBeUndefined();
   });

@@ -1,26 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { EventEnvelope } from './event.js';
+import {
+  seenEvent as event,
+  seenProjection as projection,
+  type SeenView as Seen,
+} from '../../test/support/seen-events.js';
 import type { ReadStreamOptions } from './event-store.js';
-import { EventGapError, type Projection } from './projection.js';
+import { EventGapError } from './projection.js';
 import { ViewCatchUp } from './view-catch-up.js';
 import { ViewConflictError, type ViewStore } from './view-store.js';
-
-interface Seen {
-  version: number;
-  ids: string[];
-}
-const projection: Projection<Seen> = {
-  evolve: (view, e) => ({ version: e.version, ids: [...(view?.ids ?? []), e.eventId] }),
-};
-const event = (version: number): EventEnvelope => ({
-  eventId: `e${version}`,
-  aggregateId: 'a',
-  eventType: 'Happened',
-  payload: {},
-  timestamp: '2024-01-01T00:00:00.000Z',
-  version,
-  metadata: { correlationId: 'c', schemaVersion: 1 },
-});
 
 const setUp = (stored: number[], view?: Seen) => {
   const reads: ReadStreamOptions[] = [];
