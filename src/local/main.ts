@@ -5,6 +5,8 @@
  * HTTP API on 127.0.0.1:$PORT, and on Ctrl-C stops everything it started.
  */
 
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createDocumentClient } from '../adapters/dynamodb/document-client.js';
 import { DynamoDBCustomerViewReader } from '../adapters/dynamodb/dynamodb-customer-view-reader.js';
 import { DynamoDBCustomerViewStore } from '../adapters/dynamodb/dynamodb-customer-view-store.js';
@@ -28,6 +30,9 @@ const parsePort = (raw: string | undefined): number => {
   }
   return port;
 };
+
+/** Written when a run stopped with its queue drained; absent after a crash or a kill. */
+const CLEAN_STOP_MARKER = 'stopped-cleanly';
 
 /**
  * The local queue lives in memory: notifications queued when the last run was killed are
@@ -80,7 +85,15 @@ const main = async () => {
       logger,
       ...(external ? { dynamodb: external.clientConfig } : {}),
     });
-    cleanups.push(() => runtime.stop());
+    // Only a run on its own DynamoDB Local decides about reconciling: scanning a shared
+    // table is not this process's call.
+    const marker = external ? undefined : join(dataDir, CLEAN_STOP_MARKER);
+    const lastStopWasClean = marker !== undefined && existsSync(marker);
+    if (marker) rmSync(marker, { force: true });
+    cleanups.push(async () => {
+      const { drained } = await runtime.stop();
+      if (marker && drained) writeFileSync(marker, `${new Date().toISOString()}\n`);
+    });
 
     const documentClient = createDocumentClient(runtime.dynamodb);
     cleanups.push(async () => documentClient.destroy());
@@ -118,8 +131,7 @@ const main = async () => {
     );
     console.log('Press Ctrl-C to stop.');
 
-    // Only on the local DynamoDB: scanning a shared table is not this process's call.
-    if (!external)
+    if (marker && !lastStopWasClean)
       reconcile(
         store,
         new DynamoDBCustomerViewStore({ client: documentClient, tableName: config.QUERY_TABLE }),

@@ -67,7 +67,8 @@ export interface LocalRuntime {
   sqsPoller: SqsPoller;
   /** Resolves when what was written before the call went through stream, bus, queue and projector. */
   waitUntilIdle(timeoutMs?: number): Promise<void>;
-  stop(): Promise<void>;
+  /** Stops everything; `drained` says whether the queue emptied first (nothing was lost). */
+  stop(): Promise<{ drained: boolean }>;
 }
 
 /**
@@ -259,12 +260,18 @@ export const startLocalRuntime = async (
         // Stop publishing, then let the projector drain the queue: fauxqs keeps nothing
         // across restarts, and the stream checkpoint is already past what was published.
         await streamPoller.stop();
+        let drained = false;
         if (drainTimeoutMs > 0) {
-          await sqsPoller.waitUntilIdle(drainTimeoutMs).catch(() => {
-            logger.warn('the projection queue did not drain before stopping');
-          });
+          drained = await sqsPoller.waitUntilIdle(drainTimeoutMs).then(
+            () => true,
+            () => {
+              logger.warn('the projection queue did not drain before stopping');
+              return false;
+            },
+          );
         }
         await stopAll();
+        return { drained };
       },
     };
   } catch (error) {
