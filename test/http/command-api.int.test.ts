@@ -218,18 +218,26 @@ describe('command HTTP API', () => {
       expect(await eventsOf(id)).toHaveLength(1);
     });
 
-    it('413 for a body that is too large', async () => {
-      const r = await call('POST', '/customers', { email: email(), name: 'x'.repeat(100_000) });
+    it('413 for a body that is too large, and nothing written', async () => {
+      const customerId = `c-${randomUUID()}`;
+      const r = await call('POST', '/customers', {
+        customerId,
+        email: email(),
+        name: 'x'.repeat(100_000),
+      });
       expect(r.status).toBe(413);
       expect(r.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+      expect(await eventsOf(customerId)).toEqual([]);
     });
 
-    it('415 for a body that is not JSON', async () => {
+    it('415 for a body that is not JSON, and nothing written', async () => {
+      const customerId = `c-${randomUUID()}`;
       const response = await fetch(`${server.url}/customers`, {
         method: 'POST',
         headers: { 'content-type': 'text/plain' },
-        body: 'email=a@b.c',
+        body: JSON.stringify({ customerId, email: email(), name: 'Plain' }),
       });
+      expect(await eventsOf(customerId)).toEqual([]);
       expect(response.status).toBe(415);
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
         'UNSUPPORTED_MEDIA_TYPE',
