@@ -21,7 +21,7 @@ import { createDocumentClient } from '../src/adapters/dynamodb/document-client.j
 import { DynamoDBEventStore } from '../src/adapters/dynamodb/dynamodb-event-store.js';
 import type { AuditReport } from '../src/app/audit.js';
 import { readConfig } from '../src/config.js';
-import { dynamoClientConfig } from '../src/local/audit-cli.js';
+import { dynamoClientConfig } from '../src/ops/audit-cli.js';
 import { auditUntilClean } from '../test/faults/audit.js';
 import {
   commandName,

@@ -5,7 +5,7 @@ import { createTestTables, type TestTables } from '../../test/support/dynamodb.j
 import { deliverShuffled } from '../../test/support/projection-scenario.js';
 import type { DynamoDBCustomerViewStore } from '../adapters/dynamodb/dynamodb-customer-view-store.js';
 import type { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
-import { type CliIo, runAuditCli } from '../local/audit-cli.js';
+import { type CliIo, runAuditCli } from '../ops/audit-cli.js';
 import type { AuditReport } from './audit.js';
 import { createProjectorHandler } from './projector.js';
 

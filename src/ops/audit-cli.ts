@@ -11,8 +11,8 @@ import { DynamoDBCustomerViewAuditSource } from '../adapters/dynamodb/dynamodb-c
 import { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
 import { type AuditReport, auditFindings, auditViews } from '../app/audit.js';
 import { readConfig } from '../config.js';
-import { type Env, endpointClientConfig } from './local-endpoints.js';
-import { runAsScript } from './run-as-script.js';
+import { type Env, endpointClientConfig } from '../local/local-endpoints.js';
+import { runAsScript } from '../local/run-as-script.js';
 
 export const EXIT_CLEAN = 0;
 export const EXIT_DIFFERENCES = 1;

@@ -11,13 +11,11 @@ import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 import { createDocumentClient } from '../adapters/dynamodb/document-client.js';
 import { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
 import { type DeadLetter, SqsDeadLetterQueue } from '../adapters/sqs/dead-letter-queue.js';
-import { customerViewProjection } from '../app/customer-view.js';
+import { type Diagnosis, diagnose } from '../app/dead-letter-diagnosis.js';
 import { readConfig } from '../config.js';
-import type { EventStore } from '../core/event-store.js';
-import { applyEnvelopes } from '../core/projection.js';
+import { type Env, endpointClientConfig } from '../local/local-endpoints.js';
+import { runAsScript } from '../local/run-as-script.js';
 import { type CliIo, dynamoClientConfig } from './audit-cli.js';
-import { type Env, endpointClientConfig } from './local-endpoints.js';
-import { runAsScript } from './run-as-script.js';
 
 const consoleIo: CliIo = {
   out: (line) => console.log(line),
@@ -35,42 +33,6 @@ const required = (env: Env, name: string): string => {
   const value = env[name];
   if (!value) throw new Error(`${name} is not set (the queue URL, as the stack outputs it)`);
   return value;
-};
-
-export interface Diagnosis {
-  messageId: string;
-  /** Why the projector fails on this stream now, or undefined when it would succeed. */
-  error: string | undefined;
-  streamVersion: number;
-}
-
-/** Replays the stream the message points at, as the projector would, and names the failure. */
-export const diagnose = async (
-  letter: DeadLetter,
-  events: Pick<EventStore, 'readStream'>,
-): Promise<Diagnosis> => {
-  if (letter.aggregateId === undefined) {
-    return { messageId: letter.messageId, error: letter.bodyError, streamVersion: 0 };
-  }
-  const stream = await events.readStream(letter.aggregateId);
-  const last = stream.at(-1)?.version ?? 0;
-  if (letter.version !== undefined && last < letter.version) {
-    return {
-      messageId: letter.messageId,
-      error: `the event store has no event ${letter.version} (stream ends at ${last})`,
-      streamVersion: last,
-    };
-  }
-  try {
-    applyEnvelopes(customerViewProjection, undefined, stream);
-    return { messageId: letter.messageId, error: undefined, streamVersion: last };
-  } catch (error) {
-    return {
-      messageId: letter.messageId,
-      error: error instanceof Error ? error.message : String(error),
-      streamVersion: last,
-    };
-  }
 };
 
 const describe = (letter: DeadLetter, diagnosis?: Diagnosis): string => {

@@ -9,7 +9,7 @@ import { DynamoDBCustomerViewStore } from '../adapters/dynamodb/dynamodb-custome
 import { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
 import { rebuildViews } from '../app/rebuild.js';
 import { readConfig } from '../config.js';
-import { endpointClientConfig } from './local-endpoints.js';
+import { endpointClientConfig } from '../local/local-endpoints.js';
 
 const main = async () => {
   const config = readConfig();
