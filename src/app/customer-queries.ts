@@ -1,5 +1,6 @@
 import { ValidationError } from '../core/errors.js';
 import { type Clock, sleep as defaultSleep } from '../core/ports.js';
+import { Backoff } from '../core/retry.js';
 import { CustomerId, CustomerNotFoundError, normaliseEmail } from '../domain/customer/index.js';
 import type { CustomerView, CustomerViewPage, CustomerViewReader } from './customer-view-reader.js';
 import { ViewNotCaughtUpError } from './query-errors.js';
@@ -121,18 +122,26 @@ export class CustomerQueryService {
     waitMs: number | undefined,
   ): Promise<CustomerView> {
     const bound = Math.max(0, Math.min(waitMs ?? this.maxWaitMs, this.maxWaitMs));
-    const started = this.clock.now().getTime();
-    let delay = this.initialDelayMs;
+    const backoff = new Backoff(
+      {
+        initialDelayMs: this.initialDelayMs,
+        maxDelayMs: this.maxDelayMs,
+        jitter: 'none',
+        budgetMs: bound,
+      },
+      { sleep: this.sleep, now: () => this.clock.now().getTime() },
+    );
     for (;;) {
       const view = await this.reader.get(customerId, { consistent: true });
       if (view && view.version >= minVersion) return view;
-      const waited = this.clock.now().getTime() - started;
-      const remaining = bound - waited;
-      if (remaining <= 0) {
-        throw new ViewNotCaughtUpError(customerId, minVersion, view?.version ?? 0, waited);
+      if (!(await backoff.wait())) {
+        throw new ViewNotCaughtUpError(
+          customerId,
+          minVersion,
+          view?.version ?? 0,
+          backoff.elapsedMs,
+        );
       }
-      await this.sleep(Math.min(delay, remaining));
-      delay = Math.min(delay * 2, this.maxDelayMs);
     }
   }
 }

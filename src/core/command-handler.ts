@@ -7,7 +7,8 @@ import {
 } from './errors.js';
 import type { DomainEvent, EnvelopeOf, EventEnvelope } from './event.js';
 import type { CommandRecord, EventStore, Snapshot, UniqueClaim } from './event-store.js';
-import { type Clock, type IdGenerator, type Logger, silentLogger, sleep } from './ports.js';
+import { type Clock, type IdGenerator, type Logger, silentLogger } from './ports.js';
+import { type BackoffEnvironment, type BackoffPolicy, retry } from './retry.js';
 
 export interface CommandContext {
   /** Idempotency key: a retry with the same key answers the first result and appends nothing. */
@@ -42,8 +43,11 @@ export interface CommandHandlerOptions<State, Command, Event extends DomainEvent
   logger?: Logger;
   eventSchemaVersion: number;
   snapshots?: SnapshotPolicy;
-  /** Attempts when a command without `expectedVersion` loses a race. */
-  maxAttempts?: number;
+  /**
+   * How a command without `expectedVersion` that lost a race is retried: reload, decide
+   * again, append again, with jittered backoff, until it lands or the budget is spent.
+   */
+  conflictRetry?: Partial<BackoffPolicy> & BackoffEnvironment;
   /** Unique values the new events take and give up, written atomically with them. */
   uniqueness?: (
     state: State,
@@ -51,15 +55,27 @@ export interface CommandHandlerOptions<State, Command, Event extends DomainEvent
   ) => { claims: UniqueClaim[]; releases: UniqueClaim[] };
 }
 
+/**
+ * Racing writers on one stream land one at a time, each retry after a reload: with 20
+ * writers the last one needs up to 20 attempts, so the retry is bounded by time, not by a
+ * count of attempts.
+ */
+export const DEFAULT_CONFLICT_RETRY: BackoffPolicy = {
+  initialDelayMs: 5,
+  maxDelayMs: 200,
+  jitter: 'full',
+  budgetMs: 5000,
+};
+
 /** validate (done by the caller) → load → decide → append, with optimistic concurrency. */
 export class CommandHandler<State, Command, Event extends DomainEvent> {
   private readonly pendingSnapshots = new Set<Promise<void>>();
   private readonly logger: Logger;
-  private readonly maxAttempts: number;
+  private readonly conflictRetry: BackoffPolicy & BackoffEnvironment;
 
   constructor(private readonly options: CommandHandlerOptions<State, Command, Event>) {
     this.logger = options.logger ?? silentLogger;
-    this.maxAttempts = options.maxAttempts ?? 5;
+    this.conflictRetry = { ...DEFAULT_CONFLICT_RETRY, ...options.conflictRetry };
   }
 
   async handle(
@@ -70,21 +86,24 @@ export class CommandHandler<State, Command, Event extends DomainEvent> {
     if (context.commandId !== undefined && context.requestHash === undefined) {
       throw new TypeError('requestHash is required with commandId');
     }
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.attempt(aggregateId, command, context);
-      } catch (error) {
-        const replay = await this.replayIfRecorded(aggregateId, context, error);
-        if (replay) return replay;
-        const retryable =
-          isConcurrencyError(error) &&
-          context.expectedVersion === undefined &&
-          attempt < this.maxAttempts;
-        if (!retryable) throw error;
-        // Full jitter, so racing writers spread out instead of colliding again.
-        await sleep(Math.random() * 10 * 2 ** attempt);
-      }
-    }
+    return retry(
+      async () => {
+        try {
+          return await this.attempt(aggregateId, command, context);
+        } catch (error) {
+          const replay = await this.replayIfRecorded(aggregateId, context, error);
+          if (replay) return replay;
+          throw error;
+        }
+      },
+      {
+        ...this.conflictRetry,
+        // A lost race is retried; a client's own `expectedVersion` is its answer at once.
+        retryable: (error) => isConcurrencyError(error) && context.expectedVersion === undefined,
+        onRetry: (_error, attempt) =>
+          this.logger.debug('lost a race, retrying', { aggregateId, attempt }),
+      },
+    );
   }
 
   /** Resolves once every snapshot started so far has been written or has failed. */

@@ -1,6 +1,5 @@
 import type { EventEnvelope } from './event.js';
 import type { EventStore } from './event-store.js';
-import { sleep } from './ports.js';
 import {
   applyEnvelopes,
   EventGapError,
@@ -9,6 +8,7 @@ import {
   type VersionedView,
   versionOf,
 } from './projection.js';
+import { retry } from './retry.js';
 import { isViewConflictError, type ViewStore } from './view-store.js';
 
 export interface ViewCatchUpOptions<View extends VersionedView> {
@@ -43,33 +43,35 @@ export interface CatchUpOutcome {
  */
 export class ViewCatchUp<View extends VersionedView> {
   private readonly maxAttempts: number;
-  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly options: ViewCatchUpOptions<View>) {
     this.maxAttempts = options.maxAttempts ?? 10;
-    this.sleep = options.sleep ?? sleep;
   }
 
   async catchUp(aggregateId: string, target: CatchUpTarget = {}): Promise<CatchUpOutcome> {
-    for (let attempt = 1; ; attempt++) {
-      const view = await this.options.views.get(aggregateId);
-      const at = versionOf(view);
-      if (target.upTo !== undefined && placeEvent(at, target.upTo) === 'applied') {
-        return { status: 'already-applied', version: at, applied: 0 };
-      }
-      const missing = await this.missingEvents(aggregateId, at, target);
-      if (missing.length === 0) return { status: 'already-applied', version: at, applied: 0 };
-      const next = applyEnvelopes(this.options.projection, view, missing);
-      if (!next) return { status: 'already-applied', version: at, applied: 0 };
-      try {
-        await this.options.views.put(aggregateId, next, at);
-        return { status: 'applied', version: next.version, applied: missing.length };
-      } catch (error) {
-        if (!isViewConflictError(error) || attempt >= this.maxAttempts) throw error;
-        // Full jitter, so racing projectors spread out instead of colliding again.
-        await this.sleep(Math.random() * Math.min(1000, 5 * 2 ** attempt));
-      }
+    return retry(() => this.catchUpOnce(aggregateId, target), {
+      maxAttempts: this.maxAttempts,
+      initialDelayMs: 10,
+      maxDelayMs: 1000,
+      jitter: 'full',
+      // Another projector moved the view between our read and our write: read again.
+      retryable: isViewConflictError,
+      ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
+    });
+  }
+
+  private async catchUpOnce(aggregateId: string, target: CatchUpTarget): Promise<CatchUpOutcome> {
+    const view = await this.options.views.get(aggregateId);
+    const at = versionOf(view);
+    if (target.upTo !== undefined && placeEvent(at, target.upTo) === 'applied') {
+      return { status: 'already-applied', version: at, applied: 0 };
     }
+    const missing = await this.missingEvents(aggregateId, at, target);
+    if (missing.length === 0) return { status: 'already-applied', version: at, applied: 0 };
+    const next = applyEnvelopes(this.options.projection, view, missing);
+    if (!next) return { status: 'already-applied', version: at, applied: 0 };
+    await this.options.views.put(aggregateId, next, at);
+    return { status: 'applied', version: next.version, applied: missing.length };
   }
 
   private async missingEvents(

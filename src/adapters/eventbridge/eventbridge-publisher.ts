@@ -8,6 +8,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { EventEnvelope } from '../../core/event.js';
 import { sleep as defaultSleep, type Logger, silentLogger } from '../../core/ports.js';
+import { Backoff } from '../../core/retry.js';
 import { entrySize, MAX_REQUEST_BYTES, planBatches } from './put-events-batches.js';
 
 export {
@@ -111,13 +112,15 @@ export const createStreamPublisher = (
 
   /** Sends one batch, retrying what failed; returns what is still unpublished, in order. */
   const publish = async (batch: Pending[]): Promise<Pending[]> => {
+    // Full jitter: throttled callers spread out instead of retrying in step.
+    const backoff = new Backoff(
+      { maxAttempts, initialDelayMs: baseDelayMs * 2, maxDelayMs: 5000, jitter: 'full' },
+      { sleep },
+    );
     let pending = batch;
-    for (let attempt = 1; ; attempt++) {
-      pending = await putOnce(pending);
-      if (pending.length === 0 || attempt >= maxAttempts) return pending;
-      // Full jitter: throttled callers spread out instead of retrying in step.
-      await sleep(Math.random() * Math.min(5000, baseDelayMs * 2 ** attempt));
-    }
+    do pending = await putOnce(pending);
+    while (pending.length > 0 && (await backoff.wait()));
+    return pending;
   };
 
   const putOnce = async (pending: Pending[]): Promise<Pending[]> => {
