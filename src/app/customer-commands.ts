@@ -42,6 +42,8 @@ export interface CustomerCommandServiceOptions {
   ids?: IdGenerator;
   logger?: Logger;
   snapshotEvery?: number;
+  /** How long a command without `expectedVersion` keeps retrying a lost race. */
+  conflictRetryBudgetMs?: number;
 }
 
 export const systemClock: Clock = { now: () => new Date() };
@@ -77,6 +79,9 @@ export class CustomerCommandService {
       eventSchemaVersion: EVENT_SCHEMA_VERSION,
       snapshots,
       uniqueness: customerUniqueness,
+      ...(options.conflictRetryBudgetMs === undefined
+        ? {}
+        : { conflictRetry: { budgetMs: options.conflictRetryBudgetMs } }),
       ...(options.logger ? { logger: options.logger } : {}),
     });
   }
