@@ -35,7 +35,14 @@ describe('EventBridge stand-in', () => {
     bus = await startEventBridgeStandIn({
       sqs: sqsClient,
       region: sqs.region,
-      rules: [{ name: 'to-projection', eventBusName: BUS, source: SOURCE, queueUrl: sqs.queueUrl }],
+      rules: [
+        {
+          name: 'to-projection',
+          eventBusName: BUS,
+          eventPattern: { source: [SOURCE] },
+          targets: [{ id: 'queue', queueUrl: sqs.queueUrl }],
+        },
+      ],
     });
     events = new EventBridgeClient({
       endpoint: bus.endpoint,
@@ -149,15 +156,26 @@ describe('EventBridge stand-in', () => {
       method: 'POST',
       headers: {
         'content-type': 'application/x-amz-json-1.1',
-        'x-amz-target': 'AWSEvents.ListRules',
+        'x-amz-target': 'AWSEvents.PutRule',
       },
       body: '{}',
     });
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({
       __type: 'UnknownOperationException',
-      message: expect.stringContaining('AWSEvents.ListRules'),
+      message: expect.stringContaining('AWSEvents.PutRule'),
     });
+    expect(await drain()).toEqual([]);
+  });
+
+  it('fails whole requests on demand, then serves again', async () => {
+    bus.failNextRequests(1, 'ThrottlingException');
+    await expect(events.send(new PutEventsCommand({ Entries: [entry(1)] }))).rejects.toMatchObject({
+      name: 'ThrottlingException',
+    });
+    const result = await events.send(new PutEventsCommand({ Entries: [entry(2)] }));
+    expect(result.FailedEntryCount).toBe(0);
+    expect((await drain()).map((m) => JSON.parse(m.Body ?? '').detail.version)).toEqual([2]);
   });
 
   it('refuses connections while paused and works again after resume', async () => {

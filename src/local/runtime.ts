@@ -9,6 +9,7 @@ import { DynamoDBCustomerViewStore } from '../adapters/dynamodb/dynamodb-custome
 import { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
 import { customerViewsTable, eventStoreTable } from '../adapters/dynamodb/table-definitions.js';
 import { createStreamPublisher } from '../adapters/eventbridge/eventbridge-publisher.js';
+import { projectionRule } from '../adapters/eventbridge/projection-rule.js';
 import { createProjectorHandler } from '../app/projector.js';
 import { type Config, readConfig } from '../config.js';
 import { type Logger, silentLogger } from '../core/ports.js';
@@ -181,10 +182,10 @@ export const startLocalRuntime = async (
       ...(options.ports?.eventBridge ? { port: options.ports.eventBridge } : {}),
       rules: [
         {
-          name: 'customer-events-to-projection',
+          ...projectionRule({ source: config.EVENT_SOURCE_NAME }),
           eventBusName: config.EVENT_BUS_NAME,
-          source: config.EVENT_SOURCE_NAME,
-          queueUrl: sqs.queueUrl,
+          // `Target0` is the id CDK gives the stack's queue target.
+          targets: [{ id: 'Target0', arn: sqs.queueArn, queueUrl: sqs.queueUrl }],
         },
       ],
     });

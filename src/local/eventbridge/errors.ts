@@ -1,0 +1,43 @@
+/** Base of every error the local EventBridge stand-in raises. */
+export class EventBridgeStandInError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EventBridgeStandInError';
+  }
+}
+
+/** An error answered on the wire in the AWS JSON 1.1 shape (`__type`, `message`). */
+export class AwsJsonError extends EventBridgeStandInError {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'AwsJsonError';
+  }
+}
+
+/** A rule given to the stand-in that EventBridge's PutRule or PutTargets would refuse. */
+export class InvalidRuleError extends EventBridgeStandInError {
+  constructor(
+    readonly field: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Rule is not valid at ${field}: ${reason}`, options);
+    this.name = 'InvalidRuleError';
+  }
+}
+
+/** An event pattern EventBridge would refuse; `field` is the dotted path of the offence. */
+export class InvalidEventPatternError extends EventBridgeStandInError {
+  constructor(
+    readonly field: string,
+    reason: string,
+  ) {
+    super(`Event pattern is not valid at ${field === '' ? '(root)' : field}: ${reason}`);
+    this.name = 'InvalidEventPatternError';
+  }
+}
