@@ -21,7 +21,7 @@ import { createDocumentClient } from '../src/adapters/dynamodb/document-client.j
 import { DynamoDBEventStore } from '../src/adapters/dynamodb/dynamodb-event-store.js';
 import type { AuditReport } from '../src/app/audit.js';
 import { readConfig } from '../src/config.js';
-import { dynamoClientConfig } from '../src/ops/audit-cli.js';
+import { endpointClientConfig } from '../src/local/local-endpoints.js';
 import { auditUntilClean } from '../test/faults/audit.js';
 import {
   commandName,
@@ -347,7 +347,11 @@ const main = async (): Promise<number> => {
     if (!dynamodbEndpoint)
       throw new Error('Set AWS_ENDPOINT_URL_DYNAMODB to audit the service at SOAK_URL');
     const client = createDocumentClient(
-      dynamoClientConfig({ ...process.env, AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint }),
+      endpointClientConfig(
+        { ...process.env, AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint },
+        'DYNAMODB',
+        'us-east-1',
+      ),
     );
     let report: AuditReport;
     let storedEvents = 0;

@@ -5,7 +5,8 @@ import { createTestTables, type TestTables } from '../../test/support/dynamodb.j
 import { deliverShuffled } from '../../test/support/projection-scenario.js';
 import type { DynamoDBCustomerViewStore } from '../adapters/dynamodb/dynamodb-customer-view-store.js';
 import type { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
-import { type CliIo, runAuditCli } from '../ops/audit-cli.js';
+import { runAuditCli } from '../ops/audit-cli.js';
+import type { CliIo } from '../ops/cli-io.js';
 import type { AuditReport } from './audit.js';
 import { createProjectorHandler } from './projector.js';
 
@@ -50,7 +51,8 @@ const cli = async (...args: string[]) => {
 
 const json = async () => {
   const { code, out, err } = await cli('--json', '--page-size', '6');
-  expect(err).toEqual([]);
+  // The target goes to stderr, so stdout stays JSON.
+  expect(err).toEqual([`Using AWS_ENDPOINT_URL_DYNAMODB=${tables.endpoint}.`]);
   return { code, report: JSON.parse(out.join('\n')) as AuditReport };
 };
 

@@ -1,6 +1,9 @@
 /** DynamoDB Local and the emulators take any credentials; these spare the user inventing some. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
+/** The region of every local component (DynamoDB Local's shared database ignores it). */
+export const LOCAL_REGION = 'us-east-1';
+
 export type Env = Record<string, string | undefined>;
 
 export const hasAwsCredentials = (env: Env): boolean =>

@@ -7,29 +7,15 @@
 
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createDocumentClient } from '../adapters/dynamodb/document-client.js';
-import { DynamoDBCustomerViewReader } from '../adapters/dynamodb/dynamodb-customer-view-reader.js';
-import { DynamoDBCustomerViewStore } from '../adapters/dynamodb/dynamodb-customer-view-store.js';
-import { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
-import { CustomerCommandService } from '../app/customer-commands.js';
-import { CustomerQueryService } from '../app/customer-queries.js';
-import { createHttpApp } from '../app/http/app.js';
 import { rebuildViews } from '../app/rebuild.js';
+import type { CustomerService } from '../composition/customer-service.js';
 import { readConfig } from '../config.js';
-import type { Logger } from '../core/ports.js';
 import { consoleLogger } from './console-logger.js';
 import { externalDynamoDB } from './dynamodb-target.js';
-import { assertPortFree } from './free-port.js';
+import { removeEndpointsFile, writeEndpointsFile } from './endpoints-file.js';
 import { serveHttp } from './http-server.js';
+import { assertLocalPortsFree, readLocalPorts } from './local-ports.js';
 import { startLocalRuntime } from './runtime.js';
-
-const parsePort = (raw: string | undefined): number => {
-  const port = Number(raw ?? 3000);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(`PORT must be a whole number from 1 to 65535, not "${raw}"`);
-  }
-  return port;
-};
 
 /** Written when a run stopped with its queue drained; absent after a crash or a kill. */
 const CLEAN_STOP_MARKER = 'stopped-cleanly';
@@ -38,24 +24,23 @@ const CLEAN_STOP_MARKER = 'stopped-cleanly';
  * The local queue lives in memory: notifications queued when the last run was killed are
  * gone. Views only move forward, so replaying every stream once heals them.
  */
-const reconcile = (store: DynamoDBEventStore, views: DynamoDBCustomerViewStore, logger: Logger) => {
-  void rebuildViews({ catalog: store, events: store, views, concurrency: 8 })
+const reconcile = (service: CustomerService) => {
+  void rebuildViews({ ...service.rebuildSources, concurrency: 8 })
     .then((report) => {
       if (report.updated > 0 || report.failed > 0) {
-        logger.info('read model reconciled with the event store', {
+        service.logger.info('read model reconciled with the event store', {
           streams: report.processed,
           updated: report.updated,
           failed: report.failed,
         });
       }
     })
-    .catch((error: unknown) => logger.warn('read model reconciliation failed', { error }));
+    .catch((error: unknown) => service.logger.warn('read model reconciliation failed', { error }));
 };
 
 const main = async () => {
   const config = readConfig();
   const logger = consoleLogger(config.LOG_LEVEL);
-  const port = parsePort(process.env.PORT);
   const dataDir = process.env.DATA_DIR ?? '.data';
   const external = externalDynamoDB(process.env);
   const createTables =
@@ -76,13 +61,15 @@ const main = async () => {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
   try {
-    // Fail before starting Java when the port is taken.
-    await assertPortFree(port);
+    const ports = readLocalPorts(process.env);
+    // Fail before starting Java when a port is taken, naming the variable that moves it.
+    await assertLocalPortsFree(external ? { ...ports, dynamodb: 0 } : ports);
     const runtime = await startLocalRuntime({
       config,
       dataDir,
       createTables,
       logger,
+      ports: { dynamodb: ports.dynamodb, sqs: ports.sqs, eventBridge: ports.eventbridge },
       ...(external ? { dynamodb: external.clientConfig } : {}),
     });
     // Only a run on its own DynamoDB Local decides about reconciling: scanning a shared
@@ -95,27 +82,24 @@ const main = async () => {
       if (marker && drained) writeFileSync(marker, `${new Date().toISOString()}\n`);
     });
 
-    const documentClient = createDocumentClient(runtime.dynamodb);
-    cleanups.push(async () => documentClient.destroy());
-    const store = new DynamoDBEventStore({
-      client: documentClient,
-      tableName: config.COMMAND_TABLE,
-      loadWindow: config.SNAPSHOT_EVERY + 1,
+    const server = await serveHttp(runtime.service.httpApp({ commands: true, queries: true }), {
+      port: ports.http,
     });
-    const commands = new CustomerCommandService({
-      store,
-      logger,
-      snapshotEvery: config.SNAPSHOT_EVERY,
-    });
-    const queries = new CustomerQueryService({
-      reader: new DynamoDBCustomerViewReader({
-        client: documentClient,
-        tableName: config.QUERY_TABLE,
-      }),
-      minVersionWaitMs: config.MIN_VERSION_WAIT_MS,
-    });
-    const server = await serveHttp(createHttpApp({ commands, queries, logger }), { port });
     cleanups.push(() => server.close());
+
+    const endpointsFile = writeEndpointsFile(dataDir, {
+      http: server.url,
+      dynamodb: runtime.dynamodbLocal?.endpoint ?? String(runtime.dynamodb.endpoint ?? ''),
+      sqs: runtime.sqs.endpoint,
+      eventbridge: runtime.eventBridge.endpoint,
+      region: runtime.sqs.region,
+      eventBus: config.EVENT_BUS_NAME,
+      tables: { events: config.COMMAND_TABLE, views: config.QUERY_TABLE },
+      queues: { projection: runtime.sqs.queueUrl, dlq: runtime.sqs.dlqUrl },
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+    });
+    cleanups.push(async () => removeEndpointsFile(dataDir));
 
     const dynamo =
       external?.description ??
@@ -125,18 +109,14 @@ const main = async () => {
     console.log(`  EventBridge stand-in:       ${runtime.eventBridge.endpoint}`);
     console.log(`  projection queue:           ${runtime.sqs.queueUrl}`);
     console.log(`  dead-letter queue:          ${runtime.sqs.dlqUrl}`);
+    console.log(`  endpoints file:             ${endpointsFile}`);
     console.log('Try:');
     console.log(
       `  curl -s -X POST ${server.url}/customers -H 'content-type: application/json' -d '{"email":"ada@example.com","name":"Ada"}'`,
     );
     console.log('Press Ctrl-C to stop.');
 
-    if (marker && !lastStopWasClean)
-      reconcile(
-        store,
-        new DynamoDBCustomerViewStore({ client: documentClient, tableName: config.QUERY_TABLE }),
-        logger,
-      );
+    if (marker && !lastStopWasClean) reconcile(runtime.service);
   } catch (error) {
     console.error(`Could not start: ${(error as Error).message}`);
     await stopAll();

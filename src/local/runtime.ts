@@ -5,21 +5,17 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createTableIfMissing } from '../adapters/dynamodb/create-tables.js';
 import { createDocumentClient } from '../adapters/dynamodb/document-client.js';
-import { DynamoDBCustomerViewStore } from '../adapters/dynamodb/dynamodb-customer-view-store.js';
-import { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
 import { customerViewsTable, eventStoreTable } from '../adapters/dynamodb/table-definitions.js';
-import { createStreamPublisher } from '../adapters/eventbridge/eventbridge-publisher.js';
 import { projectionRule } from '../adapters/eventbridge/projection-rule.js';
-import { createProjectorHandler } from '../app/projector.js';
+import { CustomerService } from '../composition/customer-service.js';
 import { type Config, readConfig } from '../config.js';
 import { type Logger, silentLogger } from '../core/ports.js';
 import { type DynamoDBLocal, startDynamoDBLocal } from './dynamodb-local.js';
 import { type EventBridgeStandIn, startEventBridgeStandIn } from './eventbridge-standin.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-endpoints.js';
 import { type SqsEmulator, startSqsEmulator } from './sqs-emulator.js';
 import { createSqsPoller, type SqsHandler, type SqsPoller } from './sqs-poller.js';
 import { createStreamPoller, type StreamHandler, type StreamPoller } from './stream-poller.js';
-
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export interface PipelineHandlers {
   publisher: StreamHandler;
@@ -55,6 +51,8 @@ export interface LocalRuntimeOptions {
 
 export interface LocalRuntime {
   config: Config;
+  /** The service on the local clients: its HTTP app, command and query services, stores. */
+  service: CustomerService;
   /** Client settings for the DynamoDB the pipeline uses. */
   dynamodb: DynamoDBClientConfig;
   /** The DynamoDB Local this runtime started, if it started one. */
@@ -73,51 +71,6 @@ export interface LocalRuntime {
 }
 
 /**
- * The service's own publisher and projector, built exactly as `src/lambda/publisher.ts` and
- * `src/lambda/projector.ts` build them, but with clients aimed at the local stand-ins.
- * Returns the handlers and a function that closes the clients.
- */
-export const createPipelineHandlers = (options: {
-  config: Config;
-  dynamodb: DynamoDBClientConfig;
-  eventBridgeEndpoint: string;
-  region: string;
-  logger: Logger;
-}): PipelineHandlers & { close(): void } => {
-  const eventBridge = new EventBridgeClient({
-    endpoint: options.eventBridgeEndpoint,
-    region: options.region,
-    credentials: LOCAL_CREDENTIALS,
-  });
-  const documentClient = createDocumentClient(options.dynamodb);
-  const publisher = createStreamPublisher({
-    client: eventBridge,
-    busName: options.config.EVENT_BUS_NAME,
-    source: options.config.EVENT_SOURCE_NAME,
-    logger: options.logger,
-  });
-  const projector = createProjectorHandler({
-    events: new DynamoDBEventStore({
-      client: documentClient,
-      tableName: options.config.COMMAND_TABLE,
-    }),
-    views: new DynamoDBCustomerViewStore({
-      client: documentClient,
-      tableName: options.config.QUERY_TABLE,
-    }),
-    logger: options.logger,
-  });
-  return {
-    publisher,
-    projector,
-    close: () => {
-      eventBridge.destroy();
-      documentClient.destroy();
-    },
-  };
-};
-
-/**
  * Runs the asynchronous half of the service on one machine: DynamoDB (Local) stream →
  * publisher → EventBridge stand-in → SQS (fauxqs, with its dead-letter queue) → projector.
  * Each piece is stopped by its own handle, in reverse order, by `stop()` or when a later
@@ -127,7 +80,7 @@ export const startLocalRuntime = async (
   options: LocalRuntimeOptions = {},
 ): Promise<LocalRuntime> => {
   const config = options.config ?? readConfig();
-  const region = options.region ?? 'us-east-1';
+  const region = options.region ?? LOCAL_REGION;
   const logger = options.logger ?? silentLogger;
   const drainTimeoutMs = options.drainTimeoutMs ?? 5000;
   const cleanups: (() => Promise<void>)[] = [];
@@ -153,7 +106,7 @@ export const startLocalRuntime = async (
       });
       dynamodbLocal = local;
       cleanups.push(() => local.stop());
-      dynamodb = { endpoint: local.endpoint, region: 'local', credentials: LOCAL_CREDENTIALS };
+      dynamodb = { endpoint: local.endpoint, region, credentials: LOCAL_CREDENTIALS };
     }
     const dynamoClient = new DynamoDBClient(dynamodb);
     cleanups.push(async () => dynamoClient.destroy());
@@ -191,20 +144,23 @@ export const startLocalRuntime = async (
     });
     cleanups.push(() => eventBridge.stop());
 
-    let publisher = options.handlers?.publisher;
-    let projector = options.handlers?.projector;
-    if (!publisher || !projector) {
-      const own = createPipelineHandlers({
-        config,
-        dynamodb,
-        eventBridgeEndpoint: eventBridge.endpoint,
-        region,
-        logger,
-      });
-      cleanups.push(async () => own.close());
-      publisher ??= own.publisher;
-      projector ??= own.projector;
-    }
+    // The same composition as on Lambda, on clients aimed at the local stand-ins.
+    const documentClient = createDocumentClient(dynamodb);
+    cleanups.push(async () => documentClient.destroy());
+    const eventBridgeClient = new EventBridgeClient({
+      endpoint: eventBridge.endpoint,
+      region,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    cleanups.push(async () => eventBridgeClient.destroy());
+    const service = new CustomerService({
+      config,
+      logger,
+      clients: { dynamodb: documentClient, eventBridge: eventBridgeClient },
+    });
+    cleanups.push(() => service.settle());
+    const publisher = options.handlers?.publisher ?? service.publisher;
+    const projector = options.handlers?.projector ?? service.projector;
 
     const checkpointFile =
       options.checkpointFile ??
@@ -236,6 +192,7 @@ export const startLocalRuntime = async (
 
     return {
       config,
+      service,
       dynamodb,
       dynamodbLocal: dynamodbLocal && { endpoint: dynamodbLocal.endpoint, pid: dynamodbLocal.pid },
       sqs: {

@@ -1,36 +1,22 @@
 /**
  * `npm run audit:views`: compares every Customer stream with its view and prints what
  * differs. Exit code 0 when clean, 1 when anything differs, 2 when the audit could not run.
- * Tables come from COMMAND_TABLE / QUERY_TABLE; the endpoint and credentials from the SDK's
- * own chain (AWS_ENDPOINT_URL_DYNAMODB for DynamoDB Local). Read-only; safe on a live system.
+ * Finds the local stack `npm start` runs, unless AWS settings are given (see
+ * `ops-target.ts`); tables from COMMAND_TABLE / QUERY_TABLE. Read-only; safe on a live system.
  */
 import { parseArgs } from 'node:util';
-import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { createDocumentClient } from '../adapters/dynamodb/document-client.js';
-import { DynamoDBCustomerViewAuditSource } from '../adapters/dynamodb/dynamodb-customer-view-audit-source.js';
-import { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
 import { type AuditReport, auditFindings, auditViews } from '../app/audit.js';
-import { readConfig } from '../config.js';
-import { type Env, endpointClientConfig } from '../local/local-endpoints.js';
+import type { Env } from '../local/local-endpoints.js';
 import { runAsScript } from '../local/run-as-script.js';
-
-export const EXIT_CLEAN = 0;
-export const EXIT_DIFFERENCES = 1;
-export const EXIT_FAILED = 2;
-
-export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
-}
-
-const consoleIo: CliIo = {
-  out: (line) => console.log(line),
-  err: (line) => console.error(line),
-};
-
-/** DynamoDB Local takes any region and credentials; spare the user from inventing them. */
-export const dynamoClientConfig = (env: Env): DynamoDBClientConfig =>
-  endpointClientConfig(env, 'DYNAMODB', 'local');
+import {
+  type CliIo,
+  consoleIo,
+  EXIT_FAILED,
+  EXIT_FINDINGS,
+  EXIT_OK,
+  errorMessage,
+} from './cli-io.js';
+import { type OpsSession, openOpsSession } from './ops-session.js';
 
 const positive = (value: string | undefined, name: string, fallback: number): number => {
   if (value === undefined) return fallback;
@@ -66,7 +52,7 @@ export const runAuditCli = async (
   env: Env = process.env,
   io: CliIo = consoleIo,
 ): Promise<number> => {
-  let client: ReturnType<typeof createDocumentClient> | undefined;
+  let session: OpsSession | undefined;
   try {
     const { values } = parseArgs({
       args: argv,
@@ -79,13 +65,10 @@ export const runAuditCli = async (
       },
       strict: true,
     });
-    const config = readConfig(env);
-    client = createDocumentClient(dynamoClientConfig(env));
-    const store = new DynamoDBEventStore({ client, tableName: config.COMMAND_TABLE });
+    session = openOpsSession(env, io, { json: values.json });
+    const { config } = session.service;
     const report = await auditViews({
-      catalog: store,
-      events: store,
-      views: new DynamoDBCustomerViewAuditSource({ client, tableName: config.QUERY_TABLE }),
+      ...session.service.auditSources,
       pageSize: Math.max(positive(values['page-size'], 'page-size', 100), 1),
       concurrency: Math.max(positive(values.concurrency, 'concurrency', 16), 1),
       examplesPerFinding: positive(values.examples, 'examples', 10),
@@ -107,12 +90,12 @@ export const runAuditCli = async (
         io.out(line);
       }
     }
-    return report.clean ? EXIT_CLEAN : EXIT_DIFFERENCES;
+    return report.clean ? EXIT_OK : EXIT_FINDINGS;
   } catch (error) {
-    io.err(`audit failed: ${error instanceof Error ? error.message : String(error)}`);
+    io.err(`audit failed: ${errorMessage(error)}`);
     return EXIT_FAILED;
   } finally {
-    client?.destroy();
+    session?.close();
   }
 };
 

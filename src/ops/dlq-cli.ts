@@ -1,39 +1,30 @@
 /**
  * `npm run dlq -- list [--json] [--max N] [--diagnose]` and
  * `npm run dlq -- redrive [--aggregate ID] [--max N] [--json]`: the projection's dead-letter
- * queue, read without consuming it and redriven to the projection queue. Queue URLs come
- * from PROJECTION_QUEUE_URL / PROJECTION_DLQ_URL, the endpoint from the SDK's own chain
- * (AWS_ENDPOINT_URL_SQS for the local emulator). `--diagnose` replays each message's stream
- * from the event store (COMMAND_TABLE, AWS_ENDPOINT_URL_DYNAMODB) to say why it fails now.
+ * queue, read without consuming it and redriven to the projection queue. Finds the local
+ * stack `npm start` runs, unless AWS settings are given (see `ops-target.ts`); on AWS the
+ * queue URLs come from PROJECTION_QUEUE_URL / PROJECTION_DLQ_URL. `--diagnose` replays each
+ * message's stream from the event store (COMMAND_TABLE) to say why it fails now.
  */
 import { parseArgs } from 'node:util';
-import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
-import { createDocumentClient } from '../adapters/dynamodb/document-client.js';
-import { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
 import { type DeadLetter, SqsDeadLetterQueue } from '../adapters/sqs/dead-letter-queue.js';
 import { type Diagnosis, diagnose } from '../app/dead-letter-diagnosis.js';
-import { readConfig } from '../config.js';
-import { type Env, endpointClientConfig } from '../local/local-endpoints.js';
+import type { Env } from '../local/local-endpoints.js';
 import { runAsScript } from '../local/run-as-script.js';
-import { type CliIo, dynamoClientConfig } from './audit-cli.js';
-
-const consoleIo: CliIo = {
-  out: (line) => console.log(line),
-  err: (line) => console.error(line),
-};
+import {
+  type CliIo,
+  consoleIo,
+  EXIT_FAILED,
+  EXIT_FINDINGS,
+  EXIT_OK,
+  errorMessage,
+} from './cli-io.js';
+import { type OpsSession, openOpsSession } from './ops-session.js';
 
 const USAGE =
   'usage: npm run dlq -- list [--json] [--max N] [--diagnose] | redrive [--aggregate ID] [--max N] [--json]';
 
-/** Local emulators take any region and credentials; us-east-1 is the usual one in their ARNs. */
-export const sqsClientConfig = (env: Env): SQSClientConfig =>
-  endpointClientConfig(env, 'SQS', 'us-east-1');
-
-const required = (env: Env, name: string): string => {
-  const value = env[name];
-  if (!value) throw new Error(`${name} is not set (the queue URL, as the stack outputs it)`);
-  return value;
-};
+const QUEUE_URL = 'the queue URL, as the stack outputs it';
 
 const describe = (letter: DeadLetter, diagnosis?: Diagnosis): string => {
   const what = letter.bodyError
@@ -55,8 +46,7 @@ export const runDlqCli = async (
   env: Env = process.env,
   io: CliIo = consoleIo,
 ): Promise<number> => {
-  const sqs = new SQSClient(sqsClientConfig(env));
-  let dynamo: ReturnType<typeof createDocumentClient> | undefined;
+  let session: OpsSession | undefined;
   try {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -74,18 +64,18 @@ export const runDlqCli = async (
     if (max !== undefined && (!Number.isInteger(max) || max < 1)) {
       throw new RangeError('--max must be a positive whole number');
     }
-    const dlq = new SqsDeadLetterQueue({
-      client: sqs,
-      queueUrl: required(env, 'PROJECTION_DLQ_URL'),
-    });
+    if (action !== 'list' && action !== 'redrive') {
+      throw new Error(action === undefined ? USAGE : `unknown action "${action}"; ${USAGE}`);
+    }
+    session = openOpsSession(env, io, { json: values.json });
+    const dlqUrl = session.required('PROJECTION_DLQ_URL', QUEUE_URL);
+    const dlq = new SqsDeadLetterQueue({ client: session.sqs(), queueUrl: dlqUrl });
 
     if (action === 'list') {
       const letters = await dlq.list(max === undefined ? {} : { max });
       let diagnoses: Diagnosis[] | undefined;
       if (values.diagnose) {
-        const config = readConfig(env);
-        dynamo = createDocumentClient(dynamoClientConfig(env));
-        const events = new DynamoDBEventStore({ client: dynamo, tableName: config.COMMAND_TABLE });
+        const events = session.service.eventStore;
         diagnoses = [];
         for (const letter of letters) diagnoses.push(await diagnose(letter, events));
       }
@@ -99,39 +89,35 @@ export const runDlqCli = async (
           }),
         );
       } else {
-        io.out(`${letters.length} message(s) in ${env.PROJECTION_DLQ_URL}`);
+        io.out(`${letters.length} message(s) in ${dlqUrl}`);
         letters.forEach((letter, i) => {
           io.out(describe(letter, diagnoses?.[i]));
         });
       }
-      return 0;
+      return EXIT_OK;
     }
 
-    if (action === 'redrive') {
-      const report = await dlq.redrive({
-        targetQueueUrl: required(env, 'PROJECTION_QUEUE_URL'),
-        ...(values.aggregate === undefined ? {} : { aggregateId: values.aggregate }),
-        ...(max === undefined ? {} : { max }),
-      });
-      if (values.json) {
-        io.out(JSON.stringify(report));
-      } else {
-        io.out(
-          `moved ${report.moved.length} to ${env.PROJECTION_QUEUE_URL}; left ${report.skipped} (filter) and ${report.failed.length} (send failed)`,
-        );
-        for (const letter of report.moved) io.out(describe(letter));
-        for (const f of report.failed) io.err(`  ${f.messageId}: ${f.reason}`);
-      }
-      return report.failed.length > 0 ? 1 : 0;
+    const targetQueueUrl = session.required('PROJECTION_QUEUE_URL', QUEUE_URL);
+    const report = await dlq.redrive({
+      targetQueueUrl,
+      ...(values.aggregate === undefined ? {} : { aggregateId: values.aggregate }),
+      ...(max === undefined ? {} : { max }),
+    });
+    if (values.json) {
+      io.out(JSON.stringify(report));
+    } else {
+      io.out(
+        `moved ${report.moved.length} to ${targetQueueUrl}; left ${report.skipped} (filter) and ${report.failed.length} (send failed)`,
+      );
+      for (const letter of report.moved) io.out(describe(letter));
+      for (const f of report.failed) io.err(`  ${f.messageId}: ${f.reason}`);
     }
-
-    throw new Error(action === undefined ? USAGE : `unknown action "${action}"; ${USAGE}`);
+    return report.failed.length > 0 ? EXIT_FINDINGS : EXIT_OK;
   } catch (error) {
-    io.err(`dlq: ${error instanceof Error ? error.message : String(error)}`);
-    return 2;
+    io.err(`dlq: ${errorMessage(error)}`);
+    return EXIT_FAILED;
   } finally {
-    sqs.destroy();
-    dynamo?.destroy();
+    session?.close();
   }
 };
 

@@ -1,48 +1,79 @@
 /**
- * `npm run rebuild`: replays every Customer stream into the read model, with a progress bar.
- * Tables come from COMMAND_TABLE / QUERY_TABLE; the endpoint and credentials from the SDK's
- * own chain (AWS_ENDPOINT_URL_DYNAMODB for DynamoDB Local). Safe while the projector runs.
+ * `npm run rebuild [-- --concurrency N]`: replays every Customer stream into the read model,
+ * with a progress bar. Finds the local stack `npm start` runs, unless AWS settings are given
+ * (see `ops-target.ts`); tables from COMMAND_TABLE / QUERY_TABLE. Safe while the projector
+ * runs: views only move forward.
  */
+import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { createDocumentClient } from '../adapters/dynamodb/document-client.js';
-import { DynamoDBCustomerViewStore } from '../adapters/dynamodb/dynamodb-customer-view-store.js';
-import { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
 import { rebuildViews } from '../app/rebuild.js';
-import { readConfig } from '../config.js';
-import { endpointClientConfig } from '../local/local-endpoints.js';
+import type { Env } from '../local/local-endpoints.js';
+import { runAsScript } from '../local/run-as-script.js';
+import {
+  type CliIo,
+  consoleIo,
+  EXIT_FAILED,
+  EXIT_FINDINGS,
+  EXIT_OK,
+  errorMessage,
+} from './cli-io.js';
+import { type OpsSession, openOpsSession } from './ops-session.js';
 
-const main = async () => {
-  const config = readConfig();
-  const concurrency = Number(process.argv[2] ?? 16);
-  const client = createDocumentClient(endpointClientConfig(process.env, 'DYNAMODB', 'local'));
-  const store = new DynamoDBEventStore({ client, tableName: config.COMMAND_TABLE });
-  const bar = new cliProgress.SingleBar(
-    { format: 'rebuild [{bar}] {value}/{total} streams | {updated} updated | {failed} failed' },
-    cliProgress.Presets.shades_classic,
-  );
-  bar.start(0, 0, { updated: 0, failed: 0 });
-  const report = await rebuildViews({
-    catalog: store,
-    events: store,
-    views: new DynamoDBCustomerViewStore({ client, tableName: config.QUERY_TABLE }),
-    concurrency: Number.isInteger(concurrency) && concurrency > 0 ? concurrency : 16,
-    onProgress: (p) => {
-      bar.setTotal(p.discovered);
-      bar.update(p.processed, { updated: p.updated, failed: p.failed });
-    },
-  });
-  bar.stop();
-  console.log(
-    `${report.processed} streams replayed into ${config.QUERY_TABLE}: ${report.updated} views moved forward, ${report.failed} failed`,
-  );
-  for (const { aggregateId, error } of report.failures.slice(0, 20)) {
-    console.error(`  ${aggregateId}: ${error instanceof Error ? error.message : String(error)}`);
+export const runRebuildCli = async (
+  argv: string[],
+  env: Env = process.env,
+  io: CliIo = consoleIo,
+  options: { progress?: boolean } = {},
+): Promise<number> => {
+  let session: OpsSession | undefined;
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { concurrency: { type: 'string' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    // `npm run rebuild 8` was the older way to give the concurrency.
+    const raw = values.concurrency ?? positionals[0] ?? '16';
+    const concurrency = Number(raw);
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new RangeError(`--concurrency must be a positive whole number, not "${raw}"`);
+    }
+    session = openOpsSession(env, io);
+    const { config } = session.service;
+    const bar =
+      (options.progress ?? process.stdout.isTTY)
+        ? new cliProgress.SingleBar(
+            {
+              format:
+                'rebuild [{bar}] {value}/{total} streams | {updated} updated | {failed} failed',
+            },
+            cliProgress.Presets.shades_classic,
+          )
+        : undefined;
+    bar?.start(0, 0, { updated: 0, failed: 0 });
+    const report = await rebuildViews({
+      ...session.service.rebuildSources,
+      concurrency,
+      onProgress: (p) => {
+        bar?.setTotal(p.discovered);
+        bar?.update(p.processed, { updated: p.updated, failed: p.failed });
+      },
+    });
+    bar?.stop();
+    io.out(
+      `${report.processed} streams replayed into ${config.QUERY_TABLE}: ${report.updated} views moved forward, ${report.failed} failed`,
+    );
+    for (const { aggregateId, error } of report.failures.slice(0, 20)) {
+      io.err(`  ${aggregateId}: ${errorMessage(error)}`);
+    }
+    return report.failed > 0 ? EXIT_FINDINGS : EXIT_OK;
+  } catch (error) {
+    io.err(`rebuild failed: ${errorMessage(error)}`);
+    return EXIT_FAILED;
+  } finally {
+    session?.close();
   }
-  client.destroy();
-  process.exitCode = report.failed > 0 ? 1 : 0;
 };
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+runAsScript(import.meta.url, () => runRebuildCli(process.argv.slice(2)));

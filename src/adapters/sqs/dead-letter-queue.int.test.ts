@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageBody } from '../../../test/support/customer-histories.js';
 import { createTestTables, type TestTables } from '../../../test/support/dynamodb.js';
 import type { EventEnvelope } from '../../core/event.js';
-import type { CliIo } from '../../ops/audit-cli.js';
-import { runDlqCli } from '../../ops/dlq-cli.js';
 import { type SqsEmulator, startSqsEmulator } from '../../local/sqs-emulator.js';
+import type { CliIo } from '../../ops/cli-io.js';
+import { runDlqCli } from '../../ops/dlq-cli.js';
 import { DynamoDBEventStore } from '../dynamodb/dynamodb-event-store.js';
 import { type DeadLetter, SqsDeadLetterQueue } from './dead-letter-queue.js';
 
@@ -184,7 +184,9 @@ describe('SqsDeadLetterQueue on the SQS emulator', () => {
       await failUntilDeadLettered(2);
 
       const listed = await cli('list', '--diagnose', '--json');
-      expect(listed.err).toEqual([]);
+      expect(listed.err).toEqual([
+        `Using AWS_ENDPOINT_URL_SQS=${sqs.endpoint} (region ${sqs.region}).`,
+      ]);
       expect(listed.code).toBe(0);
       const { messages } = JSON.parse(listed.out.join('')) as {
         messages: Array<DeadLetter & { diagnosis: string | null }>;
@@ -194,7 +196,8 @@ describe('SqsDeadLetterQueue on the SQS emulator', () => {
       expect(byAggregate.get('delta')?.diagnosis).toBeNull();
 
       const text = await cli('list', '--diagnose');
-      expect(text.out[0]).toMatch(/^2 message\(s\) in /);
+      expect(text.out[0]).toMatch(/^Using AWS_ENDPOINT_URL_SQS=/);
+      expect(text.out[1]).toMatch(/^2 message\(s\) in /);
       expect(text.out.join('\n')).toContain('CustomerEmailUpdated v2 of gamma');
 
       const redriven = await cli('redrive', '--aggregate', 'delta', '--json');

@@ -1,0 +1,177 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type {
+  DynamoDBBatchResponse,
+  DynamoDBStreamEvent,
+  SQSBatchResponse,
+  SQSEvent,
+} from 'aws-lambda';
+import type { Hono } from 'hono';
+import { DynamoDBCustomerViewAuditSource } from '../adapters/dynamodb/dynamodb-customer-view-audit-source.js';
+import { DynamoDBCustomerViewReader } from '../adapters/dynamodb/dynamodb-customer-view-reader.js';
+import { DynamoDBCustomerViewStore } from '../adapters/dynamodb/dynamodb-customer-view-store.js';
+import { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
+import {
+  createStreamPublisher,
+  type PutEventsClient,
+} from '../adapters/eventbridge/eventbridge-publisher.js';
+import type { AuditOptions } from '../app/audit.js';
+import { CustomerCommandService } from '../app/customer-commands.js';
+import { CustomerQueryService } from '../app/customer-queries.js';
+import { createHttpApp } from '../app/http/app.js';
+import type { HttpEnv } from '../app/http/request.js';
+import { createProjectorHandler } from '../app/projector.js';
+import type { RebuildOptions } from '../app/rebuild.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../core/ports.js';
+
+/** The SDK clients the service runs on; the caller creates them once and aims them. */
+export interface ServiceClients {
+  dynamodb: DynamoDBDocumentClient;
+  /** Only the publisher sends to EventBridge. */
+  eventBridge?: PutEventsClient;
+}
+
+export interface CustomerServiceOptions {
+  config: Config;
+  clients: ServiceClients;
+  logger: Logger;
+}
+
+/**
+ * The one place where configuration and clients become the Customer service: the command
+ * and query services, the HTTP app, the stream publisher, the projector, and what rebuild
+ * and audit read. `src/lambda/*`, `src/local/*` and `src/ops/*` all build from here, so a
+ * setting means the same on AWS and on one machine. Every part is built on first use and
+ * then kept, so a function pays only for what it serves.
+ */
+export class CustomerService {
+  readonly config: Config;
+  readonly logger: Logger;
+  private readonly clients: ServiceClients;
+  private readonly built = new Map<string, unknown>();
+
+  constructor(options: CustomerServiceOptions) {
+    this.config = options.config;
+    this.logger = options.logger;
+    this.clients = options.clients;
+  }
+
+  /** The event store, for the command side, the projector's catch-up, rebuild and audit. */
+  get eventStore(): DynamoDBEventStore {
+    return this.once('eventStore', () => {
+      const { config } = this;
+      return new DynamoDBEventStore({
+        client: this.clients.dynamodb,
+        tableName: config.COMMAND_TABLE,
+        // One newest-first query from the snapshot down loads any stream.
+        loadWindow: config.SNAPSHOT_EVERY + 1,
+        commandRecordTtlSeconds: config.COMMAND_RECORD_TTL_DAYS * 86_400,
+      });
+    });
+  }
+
+  /** The read model as the projector and rebuild write it. */
+  get viewStore(): DynamoDBCustomerViewStore {
+    return this.once(
+      'viewStore',
+      () =>
+        new DynamoDBCustomerViewStore({
+          client: this.clients.dynamodb,
+          tableName: this.config.QUERY_TABLE,
+        }),
+    );
+  }
+
+  get commands(): CustomerCommandService {
+    return this.once(
+      'commands',
+      () =>
+        new CustomerCommandService({
+          store: this.eventStore,
+          logger: this.logger,
+          snapshotEvery: this.config.SNAPSHOT_EVERY,
+          conflictRetryBudgetMs: this.config.COMMAND_RETRY_BUDGET_MS,
+        }),
+    );
+  }
+
+  get queries(): CustomerQueryService {
+    return this.once(
+      'queries',
+      () =>
+        new CustomerQueryService({
+          reader: new DynamoDBCustomerViewReader({
+            client: this.clients.dynamodb,
+            tableName: this.config.QUERY_TABLE,
+          }),
+          minVersionWaitMs: this.config.MIN_VERSION_WAIT_MS,
+        }),
+    );
+  }
+
+  /** The HTTP API serving the command routes, the query routes, or both. */
+  httpApp(sides: { commands?: boolean; queries?: boolean }): Hono<HttpEnv> {
+    return createHttpApp({
+      ...(sides.commands ? { commands: this.commands } : {}),
+      ...(sides.queries ? { queries: this.queries } : {}),
+      logger: this.logger,
+    });
+  }
+
+  /** DynamoDB stream batch → EventBridge. */
+  get publisher(): (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse> {
+    return this.once('publisher', () => {
+      const client = this.clients.eventBridge;
+      if (!client) throw new TypeError('the publisher needs an EventBridge client');
+      return createStreamPublisher({
+        client,
+        busName: this.config.EVENT_BUS_NAME,
+        source: this.config.EVENT_SOURCE_NAME,
+        logger: this.logger,
+      });
+    });
+  }
+
+  /** SQS batch of event notifications → read model. */
+  get projector(): (event: SQSEvent) => Promise<SQSBatchResponse> {
+    return this.once('projector', () =>
+      createProjectorHandler({
+        events: this.eventStore,
+        views: this.viewStore,
+        logger: this.logger,
+      }),
+    );
+  }
+
+  /** What a rebuild reads and writes (`rebuildViews({ ...service.rebuildSources, ... })`). */
+  get rebuildSources(): Pick<RebuildOptions, 'catalog' | 'events' | 'views'> {
+    return { catalog: this.eventStore, events: this.eventStore, views: this.viewStore };
+  }
+
+  /** What an audit compares (`auditViews({ ...service.auditSources, ... })`). */
+  get auditSources(): Pick<AuditOptions, 'catalog' | 'events' | 'views'> {
+    return {
+      catalog: this.eventStore,
+      events: this.eventStore,
+      views: new DynamoDBCustomerViewAuditSource({
+        client: this.clients.dynamodb,
+        tableName: this.config.QUERY_TABLE,
+      }),
+    };
+  }
+
+  /**
+   * Waits for work a command left running (a snapshot). On Lambda it is awaited before the
+   * handler returns, since a frozen container would hold a half-written snapshot; locally it
+   * runs off the request path and is awaited at shutdown.
+   */
+  async settle(): Promise<void> {
+    const commands = this.built.get('commands') as CustomerCommandService | undefined;
+    await commands?.drain();
+  }
+
+  private once<T>(name: string, build: () => T): T {
+    if (!this.built.has(name)) this.built.set(name, build());
+    return this.built.get(name) as T;
+  }
+}

@@ -1,0 +1,65 @@
+import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
+import { createDocumentClient } from '../adapters/dynamodb/document-client.js';
+import { CustomerService } from '../composition/customer-service.js';
+import { readConfig } from '../config.js';
+import { silentLogger } from '../core/ports.js';
+import { type Env, endpointClientConfig } from '../local/local-endpoints.js';
+import type { CliIo } from './cli-io.js';
+import { type OpsTarget, resolveOpsTarget } from './ops-target.js';
+
+/** Local emulators take any region and credentials; us-east-1 is the usual one in their ARNs. */
+export const sqsClientConfig = (env: Env): SQSClientConfig =>
+  endpointClientConfig(env, 'SQS', 'us-east-1');
+
+/**
+ * What an operations tool works with: the target it found (said on the first line), the
+ * service composed on clients aimed there, and an SQS client when the tool needs queues.
+ */
+export interface OpsSession {
+  target: OpsTarget;
+  env: Env;
+  service: CustomerService;
+  sqs(): SQSClient;
+  /** A setting the tool cannot do without, such as a queue URL. */
+  required(name: string, what: string): string;
+  close(): void;
+}
+
+/**
+ * Finds the target and says which it is on the first line: on stdout, or on stderr when
+ * stdout carries JSON. Throws `OpsTargetError` with what to do when there is none.
+ */
+export const openOpsSession = (
+  env: Env,
+  io: CliIo,
+  options: { json?: boolean; cwd?: string } = {},
+): OpsSession => {
+  const target = resolveOpsTarget(env, options.cwd);
+  (options.json ? io.err : io.out)(target.description);
+  const settings = target.env;
+  const dynamodb = createDocumentClient(endpointClientConfig(settings, 'DYNAMODB', 'us-east-1'));
+  const service = new CustomerService({
+    config: readConfig(settings),
+    clients: { dynamodb },
+    logger: silentLogger,
+  });
+  let sqs: SQSClient | undefined;
+  return {
+    target,
+    env: settings,
+    service,
+    sqs: () => {
+      sqs ??= new SQSClient(sqsClientConfig(settings));
+      return sqs;
+    },
+    required: (name, what) => {
+      const value = settings[name];
+      if (!value) throw new Error(`${name} is not set (${what})`);
+      return value;
+    },
+    close: () => {
+      dynamodb.destroy();
+      sqs?.destroy();
+    },
+  };
+};
