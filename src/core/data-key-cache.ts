@@ -1,0 +1,69 @@
+export interface DataKeyCacheOptions {
+  /** At most this many keys are held; the least recently used goes first. */
+  maxEntries: number;
+  /**
+   * A key is dropped this long after it was unwrapped, however often it is used. This bounds
+   * how long a key forgotten by another process stays usable here.
+   */
+  maxAgeMs: number;
+  /** Milliseconds since an epoch, as `Date.now`. */
+  now?: () => number;
+}
+
+interface Entry {
+  key: Uint8Array;
+  storedAt: number;
+}
+
+/**
+ * Unwrapped data keys by customer, so a warm command makes no KMS call. Bounded by count
+ * (least recently used evicted) and by age. A `Map` keeps insertion order, so re-inserting
+ * on use makes its first entry the least recently used.
+ */
+export class DataKeyCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly now: () => number;
+  private readonly maxEntries: number;
+  private readonly maxAgeMs: number;
+
+  constructor(options: DataKeyCacheOptions) {
+    if (!Number.isInteger(options.maxEntries) || options.maxEntries < 1)
+      throw new RangeError(`maxEntries must be a positive integer, not ${options.maxEntries}`);
+    if (!(options.maxAgeMs > 0))
+      throw new RangeError(`maxAgeMs must be a positive number, not ${options.maxAgeMs}`);
+    this.maxEntries = options.maxEntries;
+    this.maxAgeMs = options.maxAgeMs;
+    this.now = options.now ?? Date.now;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(customerId: string): Uint8Array | undefined {
+    const entry = this.entries.get(customerId);
+    if (!entry) return undefined;
+    this.entries.delete(customerId);
+    if (this.now() - entry.storedAt >= this.maxAgeMs) return undefined;
+    this.entries.set(customerId, entry);
+    return entry.key;
+  }
+
+  set(customerId: string, key: Uint8Array): void {
+    this.entries.delete(customerId);
+    this.entries.set(customerId, { key, storedAt: this.now() });
+    while (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done) break;
+      this.entries.delete(oldest.value);
+    }
+  }
+
+  delete(customerId: string): void {
+    this.entries.delete(customerId);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}

@@ -1,0 +1,71 @@
+import { NotFoundError, ServiceError } from './errors.js';
+
+/**
+ * Ports for crypto-shredding: each customer's PII is encrypted with a data key of their
+ * own, stored only wrapped (encrypted by a KMS key); deleting the wrapped key makes the
+ * ciphertext unreadable everywhere it was copied (events, archives, queues, backups).
+ */
+
+/** A fresh data key: the plaintext to encrypt with now, and the wrapped form to store. */
+export interface DataKey {
+  plaintext: Uint8Array;
+  wrapped: Uint8Array;
+}
+
+/** Wraps and unwraps data keys, bound to the customer they belong to (KMS in production). */
+export interface DataKeyWrapper {
+  generate(customerId: string): Promise<DataKey>;
+  /** The plaintext of a key `generate` made for this same customer; another's is refused. */
+  unwrap(customerId: string, wrapped: Uint8Array): Promise<Uint8Array>;
+}
+
+export interface StoredKey {
+  /** The wrapped key that is stored now: the caller's, or the one that was there first. */
+  wrapped: Uint8Array;
+  /** Whether the caller's key was the one stored. */
+  created: boolean;
+}
+
+/** Where each customer's wrapped data key lives. */
+export interface CustomerKeyStore {
+  get(customerId: string): Promise<Uint8Array | undefined>;
+  /** Stores `wrapped` unless the customer has a key already; racing writers converge on one. */
+  putIfAbsent(customerId: string, wrapped: Uint8Array): Promise<StoredKey>;
+  /** Deletes the customer's key (crypto-shredding); `true` when there was one. */
+  delete(customerId: string): Promise<boolean>;
+}
+
+/** Process-wide secrets kept wrapped by name (the key of the email claims' keyed hash). */
+export interface WrappedSecretStore {
+  get(name: string): Promise<Uint8Array | undefined>;
+  putIfAbsent(name: string, wrapped: Uint8Array): Promise<StoredKey>;
+}
+
+/** The value an email uniqueness claim is keyed by: a keyed hash, never the email itself. */
+export interface EmailClaimHasher {
+  /** Normalises `email` and hashes it; equal emails give equal values in every process. */
+  hash(email: string): Promise<string>;
+}
+
+/** KMS throttled, failed or could not be reached after the client's own retries. */
+export class KeyUnavailableError extends ServiceError {
+  readonly kind = 'unavailable';
+  readonly code = 'KEY_UNAVAILABLE';
+  readonly retryAfterSeconds = 1;
+}
+
+/** The customer's data key was deleted: their encrypted data can never be read again. */
+export class DataKeyForgottenError extends NotFoundError {
+  override readonly code = 'DATA_KEY_FORGOTTEN';
+  constructor(
+    readonly customerId: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`The data key of customer ${customerId} was deleted`, options);
+  }
+}
+
+export const isKeyUnavailableError = (error: unknown): error is KeyUnavailableError =>
+  error instanceof KeyUnavailableError;
+export const isDataKeyForgottenError = (error: unknown): error is DataKeyForgottenError =>
+  error instanceof DataKeyForgottenError;
