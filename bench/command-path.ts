@@ -3,10 +3,10 @@ import { DynamoDBEventStore } from '../src/adapters/dynamodb/dynamodb-event-stor
 import { eventStoreTable } from '../src/adapters/dynamodb/table-definitions.js';
 import {
   CustomerCommandService,
-  EVENT_SCHEMA_VERSION,
   systemClock,
   uuidGenerator,
 } from '../src/app/customer-commands.js';
+import { customerEventUpcaster } from '../src/app/customer-events.js';
 import { createHttpApp } from '../src/app/http/app.js';
 import { CommandHandler } from '../src/core/command-handler.js';
 import {
@@ -97,7 +97,7 @@ const createTarget = async (
       store: storeFor(db, tableName, options.snapshotEvery),
       clock: systemClock,
       ids: uuidGenerator,
-      eventSchemaVersion: EVENT_SCHEMA_VERSION,
+      upcaster: customerEventUpcaster,
       snapshots: { every: options.snapshotEvery, schemaVersion: 1 },
     });
     const run = async (input: unknown, customerId: string) => {

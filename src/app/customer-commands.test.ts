@@ -7,7 +7,11 @@ import {
   ValidationError,
 } from '../core/errors.js';
 import { CustomerNotActiveError, CustomerNotSuspendedError } from '../domain/customer/errors.js';
-import { CustomerCommandService, customerIdForKey } from './customer-commands.js';
+import {
+  CustomerCommandService,
+  customerIdForKey,
+  SNAPSHOT_SCHEMA_VERSION,
+} from './customer-commands.js';
 
 const meta = { correlationId: 'corr-1' };
 const setup = (options: { snapshotEvery?: number } = {}) => {
@@ -25,6 +29,11 @@ const register = (customerId: string, email = `${customerId}@example.com`) => ({
 const updateEmail = (customerId: string, newEmail: string, expectedVersion?: number) => ({
   type: 'UpdateEmail',
   data: { customerId, newEmail, ...(expectedVersion === undefined ? {} : { expectedVersion }) },
+});
+
+const suspend = (customerId: string, fields: Record<string, unknown>) => ({
+  type: 'SuspendCustomer',
+  data: { customerId, ...fields },
 });
 
 describe('CustomerCommandService', () => {
@@ -95,6 +104,7 @@ describe('CustomerCommandService', () => {
             {
               ...(events[0] as (typeof events)[number]),
               eventId: 'other',
+              // As the first deployment wrote it: schema version 1, a free-text reason.
               payload: { reason: 'other' },
               eventType: 'CustomerSuspended',
             },
@@ -173,17 +183,23 @@ describe('CustomerCommandService', () => {
     for (let i = 0; i < 12; i++) {
       const type = i % 2 === 0 ? 'SuspendCustomer' : 'ReactivateCustomer';
       await commands.execute(
-        { type, data: { customerId: 'c1', ...(i % 2 === 0 ? { reason: `r${i}` } : {}) } },
+        {
+          type,
+          data: {
+            customerId: 'c1',
+            ...(i % 2 === 0 ? { reasonCode: 'CHARGEBACK', note: `r${i}` } : {}),
+          },
+        },
         meta,
       );
       await commands.drain();
     }
-    const loaded = await store.load('c1', { snapshotSchemaVersion: 1 });
+    const loaded = await store.load('c1', { snapshotSchemaVersion: SNAPSHOT_SCHEMA_VERSION });
     expect(loaded.version).toBe(13);
     expect(loaded.snapshot?.version).toBe(10);
     expect(loaded.snapshot?.state).toEqual({
       status: 'SUSPENDED',
-      suspensionReason: 'r8',
+      suspension: { reasonCode: 'CHARGEBACK', note: 'r8' },
       email: 'c1@example.com',
       name: 'Ada',
     });
@@ -194,12 +210,37 @@ describe('CustomerCommandService', () => {
     ).rejects.toBeInstanceOf(CustomerNotSuspendedError);
   });
 
+  it('ignores a snapshot of the older state shape and takes a new one', async () => {
+    const { store, commands } = setup({ snapshotEvery: 3 });
+    await commands.execute(register('c1'), meta);
+    await commands.execute(suspend('c1', { reason: 'legacy' }), meta);
+    // A snapshot as the previous deployment took it: state schema 1, `suspensionReason`.
+    await store.saveSnapshot('c1', {
+      version: 2,
+      schemaVersion: 1,
+      state: { status: 'SUSPENDED', email: 'c1@example.com', name: 'Ada', suspensionReason: 'x' },
+      takenAt: '2026-11-26T10:00:00.000Z',
+    });
+    await commands.execute({ type: 'ReactivateCustomer', data: { customerId: 'c1' } }, meta);
+    await commands.drain();
+    const loaded = await store.load('c1', { snapshotSchemaVersion: SNAPSHOT_SCHEMA_VERSION });
+    expect(loaded.snapshot).toMatchObject({ version: 3, schemaVersion: SNAPSHOT_SCHEMA_VERSION });
+    expect(loaded.snapshot?.state).toEqual({
+      status: 'ACTIVE',
+      email: 'c1@example.com',
+      name: 'Ada',
+    });
+  });
+
   it('never fails a command because a snapshot could not be written', async () => {
     const { store, commands } = setup({ snapshotEvery: 2 });
     vi.spyOn(store, 'saveSnapshot').mockRejectedValue(new Error('disk full'));
     await commands.execute(register('c1'), meta);
     await expect(
-      commands.execute({ type: 'SuspendCustomer', data: { customerId: 'c1', reason: 'x' } }, meta),
+      commands.execute(
+        { type: 'SuspendCustomer', data: { customerId: 'c1', reasonCode: 'FRAUD' } },
+        meta,
+      ),
     ).resolves.toMatchObject({ version: 2 });
     await commands.drain();
     expect(await store.readStream('c1')).toHaveLength(2);

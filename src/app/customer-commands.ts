@@ -7,6 +7,7 @@ import {
 import type { EventEnvelope } from '../core/event.js';
 import type { EventStore } from '../core/event-store.js';
 import type { Clock, IdGenerator, Logger } from '../core/ports.js';
+import type { EventUpcaster } from '../core/upcasting.js';
 import {
   CustomerCommand,
   type CustomerEvent,
@@ -15,11 +16,14 @@ import {
   customerDecider,
   customerUniqueness,
 } from '../domain/customer/index.js';
+import { customerEventUpcaster } from './customer-events.js';
 import { parseOrThrow } from './validation.js';
 
-export const EVENT_SCHEMA_VERSION = 1;
-/** Bump when `CustomerState` changes shape: older snapshots are then ignored. */
-export const SNAPSHOT_SCHEMA_VERSION = 1;
+/**
+ * Bump when `CustomerState` changes shape: older snapshots are then ignored, and the next
+ * command on a long stream takes a new one. 2: the suspension became `{reasonCode, note?}`.
+ */
+export const SNAPSHOT_SCHEMA_VERSION = 2;
 
 export interface CommandMetadata {
   /** Idempotency key (HTTP `Idempotency-Key`). */
@@ -44,6 +48,8 @@ export interface CustomerCommandServiceOptions {
   snapshotEvery?: number;
   /** How long a command without `expectedVersion` keeps retrying a lost race. */
   conflictRetryBudgetMs?: number;
+  /** How stored events are lifted to the latest shape; the Customer chain by default. */
+  upcaster?: EventUpcaster<CustomerEvent>;
 }
 
 export const systemClock: Clock = { now: () => new Date() };
@@ -64,9 +70,11 @@ export const customerIdForKey = (commandId: string): string => {
 export class CustomerCommandService {
   private readonly handler: CommandHandler<CustomerState, CustomerCommand, CustomerEvent>;
   private readonly ids: IdGenerator;
+  private readonly upcaster: EventUpcaster<CustomerEvent>;
 
   constructor(private readonly options: CustomerCommandServiceOptions) {
     this.ids = options.ids ?? uuidGenerator;
+    this.upcaster = options.upcaster ?? customerEventUpcaster;
     const snapshots: SnapshotPolicy = {
       every: options.snapshotEvery ?? 50,
       schemaVersion: SNAPSHOT_SCHEMA_VERSION,
@@ -76,7 +84,7 @@ export class CustomerCommandService {
       store: options.store,
       clock: options.clock ?? systemClock,
       ids: this.ids,
-      eventSchemaVersion: EVENT_SCHEMA_VERSION,
+      upcaster: this.upcaster,
       snapshots,
       uniqueness: customerUniqueness,
       ...(options.conflictRetryBudgetMs === undefined
@@ -111,11 +119,14 @@ export class CustomerCommandService {
     };
   }
 
-  /** The customer's events in version order; `CustomerNotFoundError` when there are none. */
+  /**
+   * The customer's events in version order, each in its type's latest shape;
+   * `CustomerNotFoundError` when there are none.
+   */
   async history(customerId: string): Promise<EventEnvelope[]> {
     const events = await this.options.store.readStream(customerId);
     if (events.length === 0) throw new CustomerNotFoundError(customerId);
-    return events;
+    return events.map(this.upcaster.upcast);
   }
 
   /** Waits for snapshots still being written (tests, graceful shutdown). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EventEnvelope } from '../core/event.js';
 import { applyEnvelopes } from '../core/projection.js';
+import { UnknownEventTypeError, UnknownEventVersionError } from '../core/upcasting.js';
 import {
   CustomerViewProjectionError,
   customerViewIndexKeys,
@@ -9,18 +10,25 @@ import {
 } from './customer-view.js';
 
 let n = 0;
-const envelope = (version: number, eventType: string, payload: unknown): EventEnvelope => ({
+const envelope = (
+  version: number,
+  eventType: string,
+  payload: unknown,
+  schemaVersion = 1,
+): EventEnvelope => ({
   eventId: `e-${n++}`,
   aggregateId: 'c-1',
   eventType,
   payload,
   timestamp: `2024-03-0${version}T12:00:00.000Z`,
   version,
-  metadata: { correlationId: 'corr', schemaVersion: 1 },
+  metadata: { correlationId: 'corr', schemaVersion },
 });
 
 const registered = envelope(1, 'CustomerRegistered', { email: 'Ann@Example.com', name: 'Ann' });
-const suspended = envelope(2, 'CustomerSuspended', { reason: 'fraud check' });
+const suspended = envelope(2, 'CustomerSuspended', { reasonCode: 'FRAUD', note: 'fraud check' }, 2);
+/** As the first deployment wrote it. */
+const suspendedV1 = envelope(2, 'CustomerSuspended', { reason: 'fraud check' }, 1);
 const emailUpdated = envelope(3, 'CustomerEmailUpdated', {
   oldEmail: 'Ann@Example.com',
   newEmail: 'ann@new.example',
@@ -40,7 +48,7 @@ describe('Customer view', () => {
     });
   });
 
-  it('keeps the suspension reason only while suspended', () => {
+  it('keeps the suspension code and note only while suspended', () => {
     const whileSuspended = applyEnvelopes(customerViewProjection, undefined, [
       registered,
       suspended,
@@ -48,6 +56,7 @@ describe('Customer view', () => {
     ]);
     expect(whileSuspended).toMatchObject({
       status: 'SUSPENDED',
+      suspensionReasonCode: 'FRAUD',
       suspensionReason: 'fraud check',
       email: 'ann@new.example',
       version: 3,
@@ -57,6 +66,26 @@ describe('Customer view', () => {
     const after = applyEnvelopes(customerViewProjection, whileSuspended, [reactivated]);
     expect(after).toMatchObject({ status: 'ACTIVE', version: 4 });
     expect(after).not.toHaveProperty('suspensionReason');
+    expect(after).not.toHaveProperty('suspensionReasonCode');
+  });
+
+  it('given a v1 suspension, then an OTHER suspension whose note is the old reason', () => {
+    const view = applyEnvelopes(customerViewProjection, undefined, [registered, suspendedV1]);
+    expect(view).toMatchObject({
+      status: 'SUSPENDED',
+      suspensionReasonCode: 'OTHER',
+      suspensionReason: 'fraud check',
+      version: 2,
+    });
+  });
+
+  it('given a suspension without a note, then a code and no suspensionReason', () => {
+    const view = applyEnvelopes(customerViewProjection, undefined, [
+      registered,
+      envelope(2, 'CustomerSuspended', { reasonCode: 'CHARGEBACK' }, 2),
+    ]);
+    expect(view).toMatchObject({ status: 'SUSPENDED', suspensionReasonCode: 'CHARGEBACK' });
+    expect(view).not.toHaveProperty('suspensionReason');
   });
 
   it('a CustomerRegistered redelivered after later events does not reset the view', () => {
@@ -71,10 +100,17 @@ describe('Customer view', () => {
     expect(() => evolveCustomerView(undefined, suspended)).toThrow(CustomerViewProjectionError);
   });
 
-  it('moves past an event type it does not know, so later events are not a gap', () => {
+  it('refuses an event type or a version it does not know, naming them, never skipping', () => {
     const view = evolveCustomerView(undefined, registered);
-    const later = evolveCustomerView(view, envelope(2, 'CustomerPhoneAdded', { phone: '1' }));
-    expect(later).toEqual({ ...view, version: 2, lastUpdated: '2024-03-02T12:00:00.000Z' });
+    expect(() =>
+      evolveCustomerView(view, envelope(2, 'CustomerPhoneAdded', { phone: '1' })),
+    ).toThrow(UnknownEventTypeError);
+    expect(() =>
+      evolveCustomerView(view, envelope(2, 'CustomerPhoneAdded', { phone: '1' })),
+    ).toThrow(/CustomerPhoneAdded \(schema version 1\)/);
+    const newer = envelope(2, 'CustomerSuspended', { reasonCode: 'FRAUD', encrypted: 'x' }, 3);
+    expect(() => evolveCustomerView(view, newer)).toThrow(UnknownEventVersionError);
+    expect(() => evolveCustomerView(view, newer)).toThrow(/CustomerSuspended schema version 3/);
   });
 
   it('derives index keys: lower-cased email, its first character, date then id', () => {

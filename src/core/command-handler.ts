@@ -9,6 +9,7 @@ import type { DomainEvent, EnvelopeOf, EventEnvelope } from './event.js';
 import type { CommandRecord, EventStore, Snapshot, UniqueClaim } from './event-store.js';
 import { type Clock, type IdGenerator, type Logger, silentLogger } from './ports.js';
 import { type BackoffEnvironment, type BackoffPolicy, retry } from './retry.js';
+import type { EventUpcaster } from './upcasting.js';
 
 export interface CommandContext {
   /** Idempotency key: a retry with the same key answers the first result and appends nothing. */
@@ -41,7 +42,13 @@ export interface CommandHandlerOptions<State, Command, Event extends DomainEvent
   clock: Clock;
   ids: IdGenerator;
   logger?: Logger;
-  eventSchemaVersion: number;
+  /**
+   * Lifts loaded events to the latest shape before `evolve`, and gives new events their
+   * type's latest schema version. Without it, events are folded as stored.
+   */
+  upcaster?: EventUpcaster<Event>;
+  /** Schema version of every new event when there is no `upcaster`. */
+  eventSchemaVersion?: number;
   snapshots?: SnapshotPolicy;
   /**
    * How a command without `expectedVersion` that lost a race is retried: reload, decide
@@ -74,6 +81,9 @@ export class CommandHandler<State, Command, Event extends DomainEvent> {
   private readonly conflictRetry: BackoffPolicy & BackoffEnvironment;
 
   constructor(private readonly options: CommandHandlerOptions<State, Command, Event>) {
+    if (options.upcaster === undefined && options.eventSchemaVersion === undefined) {
+      throw new TypeError('A CommandHandler needs an upcaster or an eventSchemaVersion');
+    }
     this.logger = options.logger ?? silentLogger;
     this.conflictRetry = { ...DEFAULT_CONFLICT_RETRY, ...options.conflictRetry };
   }
@@ -122,8 +132,13 @@ export class CommandHandler<State, Command, Event extends DomainEvent> {
       snapshots ? { snapshotSchemaVersion: snapshots.schemaVersion } : {},
     );
     let state = loaded.snapshot ? (loaded.snapshot.state as State) : decider.initialState();
+    const { upcaster } = this.options;
     for (const envelope of loaded.events) {
-      state = decider.evolve(state, { type: envelope.eventType, data: envelope.payload } as Event);
+      // An event this code cannot read stops the command: never decide on a wrong state.
+      const event = upcaster
+        ? upcaster.toEvent(envelope)
+        : ({ type: envelope.eventType, data: envelope.payload } as Event);
+      state = decider.evolve(state, event);
     }
     if (context.expectedVersion !== undefined && context.expectedVersion !== loaded.version) {
       throw new ConcurrencyError(aggregateId, context.expectedVersion, {
@@ -178,6 +193,7 @@ export class CommandHandler<State, Command, Event extends DomainEvent> {
     context: CommandContext,
   ): EnvelopeOf<Event>[] {
     const timestamp = this.options.clock.now().toISOString();
+    const { upcaster, eventSchemaVersion = 1 } = this.options;
     return events.map((event, index) => {
       const envelope: EventEnvelope = {
         eventId: this.options.ids.newId(),
@@ -188,7 +204,7 @@ export class CommandHandler<State, Command, Event extends DomainEvent> {
         version: fromVersion + index + 1,
         metadata: {
           correlationId: context.correlationId,
-          schemaVersion: this.options.eventSchemaVersion,
+          schemaVersion: upcaster ? upcaster.latestVersion(event.type) : eventSchemaVersion,
           ...(context.commandId === undefined ? {} : { commandId: context.commandId }),
           ...(context.causationId === undefined ? {} : { causationId: context.causationId }),
         },

@@ -26,6 +26,3 @@ export interface EventEnvelope<Type extends string = string, Payload = unknown> 
 
 export type EnvelopeOf<E extends DomainEvent> =
   E extends DomainEvent<infer T, infer D> ? EventEnvelope<T, D> : never;
-
-export const toDomainEvent = <E extends DomainEvent>(envelope: EnvelopeOf<E>): E =>
-  ({ type: envelope.eventType, data: envelope.payload }) as E;

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { customerEventUpcaster } from '../../src/app/customer-events.js';
 import type { CustomerView } from '../../src/app/customer-view.js';
 import { customerViewProjection } from '../../src/app/customer-view.js';
 import { CommandHandler } from '../../src/core/command-handler.js';
@@ -37,7 +38,7 @@ export const runHistories = async (
       },
     },
     ids: { newId: () => `evt-${prefix}-${nextId++}` },
-    eventSchemaVersion: 1,
+    upcaster: customerEventUpcaster,
     uniqueness: customerUniqueness,
   });
   const ids = histories.map((_, i) => `${prefix}-${i}`);
@@ -57,7 +58,13 @@ export const runHistories = async (
             };
           }
           if (step === 'suspend') {
-            return { type: 'SuspendCustomer', data: { customerId, reason: `reason ${n}` } };
+            return {
+              type: 'SuspendCustomer',
+              data:
+                n % 2 === 0
+                  ? { customerId, reasonCode: 'FRAUD', note: `reason ${n}` }
+                  : { customerId, reasonCode: 'CHARGEBACK' },
+            };
           }
           return { type: 'ReactivateCustomer', data: { customerId } };
         }),

@@ -18,5 +18,8 @@ export const toCustomerView = (item: Record<string, unknown>): CustomerView => (
   registrationDate: item.registrationDate as string,
   lastUpdated: item.lastUpdated as string,
   version: item.version as number,
+  ...(typeof item.suspensionReasonCode === 'string'
+    ? { suspensionReasonCode: item.suspensionReasonCode as CustomerView['suspensionReasonCode'] }
+    : {}),
   ...(typeof item.suspensionReason === 'string' ? { suspensionReason: item.suspensionReason } : {}),
 });

@@ -9,6 +9,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import type { EventEnvelope } from '../../core/event.js';
 import { sleep as defaultSleep, type Logger, silentLogger } from '../../core/ports.js';
 import { Backoff } from '../../core/retry.js';
+import { isEventSchemaError } from '../../core/upcasting.js';
 import { entrySize, MAX_REQUEST_BYTES, planBatches } from './put-events-batches.js';
 
 export {
@@ -33,6 +34,11 @@ export interface StreamPublisherOptions {
   /** Base of the exponential backoff between attempts. */
   baseDelayMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Lifts a stored event to its type's latest shape before it goes on the bus, so
+   * consumers only ever see the latest shape and `detail.metadata.schemaVersion`.
+   */
+  upcast?: (envelope: EventEnvelope) => EventEnvelope;
 }
 
 interface Pending {
@@ -69,6 +75,31 @@ const toEnvelope = (record: DynamoDBRecord, sequenceNumber: string): EventEnvelo
     return { eventId, aggregateId, eventType, payload, timestamp, version, metadata };
   } catch (error) {
     throw new UnreadableEventItemError(sequenceNumber, { cause: error });
+  }
+};
+
+/**
+ * The envelope as the bus carries it. One this deployment cannot read (written by a newer
+ * one during a rolling update) goes out as stored: holding the stream back would stop
+ * every later event, and the consumers that know it can read it.
+ */
+const forTheBus = (
+  envelope: EventEnvelope,
+  upcast: StreamPublisherOptions['upcast'],
+  logger: Logger,
+): EventEnvelope => {
+  if (!upcast) return envelope;
+  try {
+    return upcast(envelope);
+  } catch (error) {
+    if (!isEventSchemaError(error)) throw error;
+    logger.warn('event published as stored: schema unknown here', {
+      aggregateId: envelope.aggregateId,
+      version: envelope.version,
+      eventType: envelope.eventType,
+      schemaVersion: envelope.metadata?.schemaVersion,
+    });
+    return envelope;
   }
 };
 
@@ -151,7 +182,8 @@ export const createStreamPublisher = (
       if (!isEventInsert(record)) continue;
       const sequenceNumber = record.dynamodb?.SequenceNumber ?? '';
       try {
-        const entry = toEntry(toEnvelope(record, sequenceNumber), options);
+        const envelope = forTheBus(toEnvelope(record, sequenceNumber), options.upcast, logger);
+        const entry = toEntry(envelope, options);
         items.push({ sequenceNumber, entry });
       } catch (error) {
         // Publish what came before it; the stream retries from this record on.

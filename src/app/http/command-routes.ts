@@ -3,9 +3,10 @@ import * as z from 'zod';
 import {
   CustomerId,
   CustomerName,
+  checkSuspension,
   Email,
   ExpectedVersion,
-  SuspensionReason,
+  suspensionFields,
 } from '../../domain/customer/index.js';
 import type { CommandMetadata, CustomerCommandService } from '../customer-commands.js';
 import { parseOrThrow } from '../validation.js';
@@ -20,10 +21,8 @@ const UpdateEmailBody = z.strictObject({
   email: Email,
   expectedVersion: ExpectedVersion.optional(),
 });
-const SuspendBody = z.strictObject({
-  reason: SuspensionReason,
-  expectedVersion: ExpectedVersion.optional(),
-});
+/** `{reasonCode, note?, expectedVersion?}`, or the first deployment's `{reason, expectedVersion?}`. */
+const SuspendBody = z.strictObject(suspensionFields).superRefine(checkSuspension);
 const ReactivateBody = z.strictObject({ expectedVersion: ExpectedVersion.optional() });
 
 /** Write routes: each validates its body, runs one command and answers the new version. */

@@ -18,7 +18,10 @@ const registered: CustomerEvent = {
   type: 'CustomerRegistered',
   data: { email: 'ada@example.com', name: 'Ada' },
 };
-const suspended: CustomerEvent = { type: 'CustomerSuspended', data: { reason: 'fraud check' } };
+const suspended: CustomerEvent = {
+  type: 'CustomerSuspended',
+  data: { reasonCode: 'FRAUD', note: 'fraud check' },
+};
 const register: CustomerCommand = {
   type: 'RegisterCustomer',
   data: { customerId, email: 'ada@example.com', name: 'Ada' },
@@ -29,7 +32,7 @@ const updateEmail = (newEmail: string): CustomerCommand => ({
 });
 const suspend: CustomerCommand = {
   type: 'SuspendCustomer',
-  data: { customerId, reason: 'fraud check' },
+  data: { customerId, reasonCode: 'FRAUD', note: 'fraud check' },
 };
 const reactivate: CustomerCommand = { type: 'ReactivateCustomer', data: { customerId } };
 
@@ -61,8 +64,12 @@ describe('Customer decider', () => {
   });
 
   describe('SuspendCustomer', () => {
-    it('suspends an active customer with the reason', () =>
+    it('suspends an active customer with the reason code and note', () =>
       spec([registered]).when(suspend).thenEvents([suspended]));
+    it('suspends without a note', () =>
+      spec([registered])
+        .when({ type: 'SuspendCustomer', data: { customerId, reasonCode: 'CUSTOMER_REQUEST' } })
+        .thenEvents([{ type: 'CustomerSuspended', data: { reasonCode: 'CUSTOMER_REQUEST' } }]));
     it('refuses to suspend twice', () =>
       spec([registered, suspended]).when(suspend).thenThrows(CustomerNotActiveError));
     it('refuses an unknown customer', () =>
@@ -80,7 +87,16 @@ describe('Customer decider', () => {
       spec([]).when(reactivate).thenThrows(CustomerNotFoundError));
   });
 
-  it('folds a history into the current state, dropping the reason on reactivation', () => {
+  it('keeps the suspension in the state while suspended', () => {
+    expect([registered, suspended].reduce(evolve, initialState())).toEqual({
+      status: 'SUSPENDED',
+      email: 'ada@example.com',
+      name: 'Ada',
+      suspension: { reasonCode: 'FRAUD', note: 'fraud check' },
+    });
+  });
+
+  it('folds a history into the current state, dropping the suspension on reactivation', () => {
     const events: CustomerEvent[] = [
       registered,
       suspended,

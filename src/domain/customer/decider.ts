@@ -37,7 +37,15 @@ export const decide = (command: CustomerCommand, state: CustomerState): Customer
     case 'SuspendCustomer':
       if (state.status === 'UNREGISTERED') throw new CustomerNotFoundError(id);
       if (state.status !== 'ACTIVE') throw new CustomerNotActiveError(id, 'be suspended');
-      return [{ type: 'CustomerSuspended', data: { reason: command.data.reason } }];
+      return [
+        {
+          type: 'CustomerSuspended',
+          data: {
+            reasonCode: command.data.reasonCode,
+            ...(command.data.note === undefined ? {} : { note: command.data.note }),
+          },
+        },
+      ];
     case 'ReactivateCustomer':
       if (state.status === 'UNREGISTERED') throw new CustomerNotFoundError(id);
       if (state.status !== 'SUSPENDED') throw new CustomerNotSuspendedError(id);
@@ -56,10 +64,10 @@ export const evolve = (state: CustomerState, event: CustomerEvent): CustomerStat
     case 'CustomerSuspended':
       return state.status === 'UNREGISTERED'
         ? state
-        : { ...state, status: 'SUSPENDED', suspensionReason: event.data.reason };
+        : { ...state, status: 'SUSPENDED', suspension: event.data };
     case 'CustomerReactivated': {
       if (state.status === 'UNREGISTERED') return state;
-      const { suspensionReason: _dropped, ...rest } = state;
+      const { suspension: _dropped, ...rest } = state;
       return { ...rest, status: 'ACTIVE' };
     }
     default:

@@ -11,9 +11,18 @@ export const CustomerEmailUpdated = z.object({
   type: z.literal('CustomerEmailUpdated'),
   data: z.object({ oldEmail: z.string(), newEmail: z.string() }),
 });
+/** Why a customer was suspended; `OTHER` covers the free-text reasons of the first version. */
+export const SuspensionReasonCode = z.enum(['FRAUD', 'CHARGEBACK', 'CUSTOMER_REQUEST', 'OTHER']);
+export type SuspensionReasonCode = z.infer<typeof SuspensionReasonCode>;
+
+/**
+ * `CustomerSuspended` as it is written today (schema version 2). Stored events are read as
+ * they were written: the note's limit of 500 characters is the command's rule, not a
+ * reason to refuse an old event.
+ */
 export const CustomerSuspended = z.object({
   type: z.literal('CustomerSuspended'),
-  data: z.object({ reason: z.string() }),
+  data: z.object({ reasonCode: SuspensionReasonCode, note: z.string().optional() }),
 });
 export const CustomerReactivated = z.object({
   type: z.literal('CustomerReactivated'),

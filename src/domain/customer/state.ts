@@ -1,8 +1,14 @@
-import type { CustomerStatus } from './events.js';
+import type { CustomerStatus, SuspensionReasonCode } from './events.js';
 
 export type CustomerState =
   | { status: 'UNREGISTERED' }
-  | { status: CustomerStatus; email: string; name: string; suspensionReason?: string };
+  | {
+      status: CustomerStatus;
+      email: string;
+      name: string;
+      /** Only while SUSPENDED. */
+      suspension?: { reasonCode: SuspensionReasonCode; note?: string };
+    };
 
 export const initialState = (): CustomerState => ({ status: 'UNREGISTERED' });
 
