@@ -196,5 +196,15 @@ export const extraKey = fc
     fc.string({ minLength: 1, maxLength: 12 }),
   )
   .filter(
-    (k) => !['customerId', 'email', 'name', 'reason', 'expectedVersion', 'newEmail'].includes(k),
+    (k) =>
+      ![
+        'customerId',
+        'email',
+        'name',
+        'reason',
+        'reasonCode',
+        'note',
+        'expectedVersion',
+        'newEmail',
+      ].includes(k),
   );

@@ -59,8 +59,9 @@ const invokeQuery = async (event: unknown) => {
 const validCommands = [
   { commandType: 'RegisterCustomer', payload: { email: 'n@example.com', name: 'N' } },
   { commandType: 'UpdateEmail', payload: { customerId: 'known', newEmail: 'o@example.com' } },
-  { commandType: 'SuspendCustomer', payload: { customerId: 'known', reason: 'r' } },
+  { commandType: 'SuspendCustomer', payload: { customerId: 'known', reasonCode: 'FRAUD' } },
   { commandType: 'ReactivateCustomer', payload: { customerId: 'known' } },
+  { commandType: 'SuspendCustomer', payload: { customerId: 'known', reason: 'r' } },
 ] as const;
 
 const validQueries = [
@@ -145,6 +146,16 @@ describe('runDirectCommand with bad invocations', () => {
       ),
       fc.tuple(
         fc.constantFrom(validCommands[2]),
+        fc.constant('reasonCode'),
+        fc.oneof(fc.constantFrom('', 'fraud', 'BANNED', 'OTHER '), wrongType),
+      ),
+      fc.tuple(
+        fc.constantFrom(validCommands[2]),
+        fc.constant('note'),
+        fc.oneof(fc.constantFrom('', ' ', 'x'.repeat(501)), wrongType),
+      ),
+      fc.tuple(
+        fc.constantFrom(validCommands[4]),
         fc.constant('reason'),
         fc.oneof(fc.constantFrom('', ' ', 'x'.repeat(501)), wrongType),
       ),
@@ -179,7 +190,9 @@ describe('runDirectCommand with bad invocations', () => {
         const missing = keys[n % keys.length] ?? '';
         const { [missing]: _gone, ...rest } = c.payload as Record<string, unknown>;
         const without = await invokeCommand({ ...c, payload: rest });
-        expect(without.fields).toEqual([`data.${missing}`]);
+        // Without `reason`, the older suspension is the current one lacking `reasonCode`.
+        const named = missing === 'reason' ? 'reasonCode' : missing;
+        expect(without.fields).toEqual([`data.${named}`]);
         fc.pre(key !== '__proto__');
         const extra = await invokeCommand({ ...c, payload: { ...c.payload, [key]: 'x' } });
         expect(extra.status).toBe(400);

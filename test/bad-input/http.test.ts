@@ -91,8 +91,15 @@ const send = async (
 const bodyRoutes = [
   { method: 'POST', path: '/customers', valid: { email: 'new@example.com', name: 'New' } },
   { method: 'PUT', path: `/customers/${KNOWN}/email`, valid: { email: 'other@example.com' } },
-  { method: 'POST', path: `/customers/${KNOWN}/suspend`, valid: { reason: 'fraud' } },
+  { method: 'POST', path: `/customers/${KNOWN}/suspend`, valid: { reasonCode: 'FRAUD' } },
 ] as const;
+
+/** The suspend route's older body, still taken. */
+const legacySuspend = {
+  method: 'POST',
+  path: `/customers/${KNOWN}/suspend`,
+  valid: { reason: 'fraud' },
+} as const;
 
 /** Routes with an id in the path, with a body each would accept. */
 const idRoutes = [
@@ -101,7 +108,11 @@ const idRoutes = [
     path: (id: string) => `/customers/${id}/email`,
     body: { email: 'x@example.com' },
   },
-  { method: 'POST', path: (id: string) => `/customers/${id}/suspend`, body: { reason: 'r' } },
+  {
+    method: 'POST',
+    path: (id: string) => `/customers/${id}/suspend`,
+    body: { reasonCode: 'OTHER', note: 'r' },
+  },
   { method: 'POST', path: (id: string) => `/customers/${id}/reactivate`, body: {} },
   { method: 'GET', path: (id: string) => `/customers/${id}/events`, body: undefined },
   { method: 'GET', path: (id: string) => `/customers/${id}`, body: undefined },
@@ -109,6 +120,7 @@ const idRoutes = [
 
 const allBodyRoutes = [
   ...bodyRoutes,
+  legacySuspend,
   { method: 'POST', path: `/customers/${KNOWN}/reactivate`, valid: {} },
 ] as const;
 
@@ -162,13 +174,15 @@ describe('bad bodies at every command route', () => {
 
   it('refuses a body missing a required field, naming it', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...bodyRoutes), fc.nat(), async (r, n) => {
+      fc.asyncProperty(fc.constantFrom(...bodyRoutes, legacySuspend), fc.nat(), async (r, n) => {
+        // Without `reason`, the older suspend body is the current one lacking `reasonCode`.
+        const named = (field: string) => (r === legacySuspend ? 'reasonCode' : field);
         const keys = Object.keys(r.valid);
         const missing = keys[n % keys.length] ?? '';
         const { [missing]: _gone, ...rest } = r.valid as Record<string, unknown>;
         const { status, fields } = await send(r.method, r.path, JSON.stringify(rest));
         expect(status).toBe(400);
-        expect(fields).toEqual([missing]);
+        expect(fields).toEqual([named(missing)]);
       }),
       { numRuns: 30 },
     );
@@ -205,7 +219,8 @@ describe('bad bodies at every command route', () => {
       { ...bodyRoutes[0], field: 'email', min: 255 },
       { ...bodyRoutes[0], field: 'customerId', min: 65 },
       { ...bodyRoutes[1], field: 'email', min: 255 },
-      { ...bodyRoutes[2], field: 'reason', min: 501 },
+      { ...bodyRoutes[2], field: 'note', min: 501 },
+      { ...legacySuspend, field: 'reason', min: 501 },
     );
     await fc.assert(
       fc.asyncProperty(cases, fc.integer({ min: 0, max: 15_000 }), async (c, extra) => {
@@ -405,5 +420,39 @@ describe('bad query strings at every query route', () => {
       ),
       { numRuns: RUNS },
     );
+  });
+});
+
+describe('suspension reasons', () => {
+  it('refuses a reasonCode it does not know, naming reasonCode, and writes nothing', async () => {
+    const codes = fc.oneof(
+      fc.constantFrom('fraud', 'Fraud', 'FRAUD ', 'UNKNOWN', ''),
+      fc.string({ maxLength: 20 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(codes, async (reasonCode) => {
+        fc.pre(!['FRAUD', 'CHARGEBACK', 'CUSTOMER_REQUEST', 'OTHER'].includes(reasonCode));
+        const body = JSON.stringify({ reasonCode, note: 'n' });
+        const { status, fields } = await send('POST', `/customers/${KNOWN}/suspend`, body);
+        expect(status).toBe(400);
+        expect(fields).toEqual(['reasonCode']);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('refuses the older reason mixed with the newer fields, naming reason', async () => {
+    for (const body of [
+      { reason: 'r', reasonCode: 'FRAUD' },
+      { reason: 'r', note: 'n' },
+    ]) {
+      const { status, fields } = await send(
+        'POST',
+        `/customers/${KNOWN}/suspend`,
+        JSON.stringify(body),
+      );
+      expect(status).toBe(400);
+      expect(fields).toEqual(['reason']);
+    }
   });
 });

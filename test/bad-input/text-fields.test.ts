@@ -39,7 +39,7 @@ const setup = () => {
 const fieldsOf = (body: ErrorBody) => (body.error?.details ?? []).map((d) => d.field);
 
 describe('free-text fields', () => {
-  it.each(realText)('accepts %j as a name and as a reason', async (text) => {
+  it.each(realText)('accepts %j as a name, a note and an older reason', async (text) => {
     const { post, store } = setup();
     const registered = await post('/customers', {
       customerId: 'c1',
@@ -47,8 +47,11 @@ describe('free-text fields', () => {
       name: text,
     });
     expect(registered.status).toBe(201);
+    const note = { reasonCode: 'OTHER', note: text };
+    expect((await post('/customers/c1/suspend', note)).status).toBe(200);
+    expect((await post('/customers/c1/reactivate', {})).status).toBe(200);
     expect((await post('/customers/c1/suspend', { reason: text })).status).toBe(200);
-    expect(store.writes).toBe(2);
+    expect(store.writes).toBe(4);
   });
 
   it.each(notText)('refuses %j as a name, naming it, and writes nothing', async (text) => {
@@ -59,12 +62,15 @@ describe('free-text fields', () => {
     expect(store.writes).toBe(0);
   });
 
-  it.each(notText)('refuses %j as a suspension reason, naming it', async (text) => {
+  it.each(notText)('refuses %j as a suspension note or older reason, naming it', async (text) => {
     const { post, store } = setup();
     await post('/customers', { customerId: 'c1', email: 'c1@example.com', name: 'C' });
-    const { status, body } = await post('/customers/c1/suspend', { reason: text });
-    expect(status).toBe(400);
-    expect(fieldsOf(body)).toEqual(['reason']);
+    const noted = await post('/customers/c1/suspend', { reasonCode: 'FRAUD', note: text });
+    expect(noted.status).toBe(400);
+    expect(fieldsOf(noted.body)).toEqual(['note']);
+    const older = await post('/customers/c1/suspend', { reason: text });
+    expect(older.status).toBe(400);
+    expect(fieldsOf(older.body)).toEqual(['reason']);
     expect(store.writes).toBe(1);
   });
 
