@@ -9,6 +9,12 @@ import {
   customerViewsTable,
   eventStoreTable,
 } from '../src/adapters/dynamodb/table-definitions.js';
+import {
+  projectionRule,
+  serviceEventsPattern,
+} from '../src/adapters/eventbridge/projection-rule.js';
+import { readConfig } from '../src/config.js';
+import { customerEventTypes } from '../src/domain/customer/events.js';
 import { CustomerServiceStack, type CustomerServiceStackProps } from './customer-service-stack.js';
 import type { ServiceFunction } from './service-function.js';
 import { readStackContext, StackContextError } from './stack-context.js';
@@ -210,6 +216,30 @@ describe('CustomerServiceStack', () => {
           }),
         ],
       });
+    });
+
+    it('the rule and the archive carry exactly the shared patterns the stand-in routes by', () => {
+      const only = (type: string): Json => {
+        const resources = Object.values(template.findResources(type)) as Json[];
+        expect(resources).toHaveLength(1);
+        return resources[0]?.Properties as Json;
+      };
+      const rule = only('AWS::Events::Rule');
+      const shared = projectionRule({ source: readConfig({}).EVENT_SOURCE_NAME });
+      expect(rule.EventPattern).toEqual(shared.eventPattern);
+      expect(rule.Name).toBe(shared.name);
+      expect(rule.Description).toBe(shared.description);
+      // Independently: the service's source, and every type of the domain's event union.
+      expect(rule.EventPattern).toEqual({
+        source: ['customer.service'],
+        'detail-type': [...customerEventTypes],
+      });
+      expect(customerEventTypes).toContain('CustomerRegistered');
+      // The archive keeps every event of the source, whatever its type, for replay.
+      expect(only('AWS::Events::Archive').EventPattern).toEqual(
+        serviceEventsPattern(readConfig({}).EVENT_SOURCE_NAME),
+      );
+      expect(only('AWS::Events::Archive').EventPattern).toEqual({ source: ['customer.service'] });
     });
 
     it('the queue has a dead-letter queue and a visibility timeout >= 6x the projector timeout', () => {

@@ -19,6 +19,10 @@ import {
   customerViewsTable,
   eventStoreTable,
 } from '../src/adapters/dynamodb/table-definitions.js';
+import {
+  projectionRule,
+  serviceEventsPattern,
+} from '../src/adapters/eventbridge/projection-rule.js';
 import { type Config, readConfig } from '../src/config.js';
 import { type FunctionCode, ServiceFunction } from './service-function.js';
 import { tableFromDefinition } from './table-from-definition.js';
@@ -45,6 +49,18 @@ export interface CustomerServiceStackProps extends StackProps {
 const PROJECTOR_TIMEOUT = Duration.seconds(30);
 const PROJECTOR_BATCH_WINDOW = Duration.seconds(1);
 const ITERATOR_AGE_ALARM_MS = 60_000;
+
+/**
+ * CDK spells `detail-type` as `detailType` (and renders it back); the shared patterns are
+ * written as EventBridge stores them, so this is the one place that translates.
+ */
+const cdkEventPattern = ({
+  'detail-type': detailType,
+  ...fields
+}: { 'detail-type'?: string[] } & Record<string, unknown>): events.EventPattern => ({
+  ...fields,
+  ...(detailType ? { detailType } : {}),
+});
 
 /** Only these variable names exist; `Config` keeps them in step with `src/config.ts`. */
 type Environment = Partial<Record<keyof Config | `POWERTOOLS_${string}`, string>>;
@@ -87,7 +103,7 @@ export class CustomerServiceStack extends Stack {
     });
     this.bus.archive('EventArchive', {
       description: 'Every customer event, for replay into new or repaired consumers',
-      eventPattern: { source: [eventSource] },
+      eventPattern: cdkEventPattern(serviceEventsPattern(eventSource)),
       retention: props.archiveRetention ?? Duration.days(365),
     });
 
@@ -114,10 +130,13 @@ export class CustomerServiceStack extends Stack {
         'Terminal on-failure destination of the stream mapping; its records point at events still held in the event store.',
     });
 
+    const projection = projectionRule({ source: eventSource });
     new events.Rule(this, 'ProjectionRule', {
-      description: 'Every customer event to the projection queue',
+      // The same name as the local stand-in's rule, so tools find it by name on both sides.
+      ruleName: projection.name,
+      description: projection.description,
       eventBus: this.bus,
-      eventPattern: { source: [eventSource] },
+      eventPattern: cdkEventPattern(projection.eventPattern),
       targets: [
         new targets.SqsQueue(this.projectionQueue, {
           // Events EventBridge could not deliver land beside those the projector gave up
