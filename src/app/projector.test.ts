@@ -146,4 +146,53 @@ describe('projector', () => {
     const failed = await bounded(sqsEvent([record]));
     expect(failed.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
   });
+
+  it('sends an event it cannot read back as a failure, never skipping it', async () => {
+    const { events, views, ids } = await setUp([[]]);
+    const id = ids[0] ?? '';
+    const [registered] = await events.readStream(id);
+    if (!registered) throw new Error('no events');
+    const newer = (eventType: string, schemaVersion: number) => ({
+      ...registered,
+      eventId: `${eventType}-${schemaVersion}`,
+      eventType,
+      payload: { phone: '+44' },
+      version: 2,
+      metadata: { ...registered.metadata, schemaVersion },
+    });
+    const projector = createProjectorHandler({ events, views, sleep: noSleep });
+    await projector(sqsEvent([sqsRecord(messageBody(registered))]));
+    for (const event of [newer('CustomerPhoneAdded', 1), newer('CustomerSuspended', 3)]) {
+      const record = sqsRecord(messageBody(event));
+      const response = await projector(sqsEvent([record]));
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
+      expect(await views.get(id)).toMatchObject({ version: 1, status: 'ACTIVE' });
+    }
+  });
+
+  it('projects a v1 event arriving on the bus in its latest shape', async () => {
+    const { events, views, ids } = await setUp([[]]);
+    const id = ids[0] ?? '';
+    const [registered] = await events.readStream(id);
+    if (!registered) throw new Error('no events');
+    const suspendedV1 = {
+      ...registered,
+      eventId: 'older',
+      eventType: 'CustomerSuspended',
+      payload: { reason: 'asked to' },
+      version: 2,
+      metadata: { correlationId: 'older', schemaVersion: 1 },
+    };
+    await events.append(id, [suspendedV1], { expectedVersion: 1 });
+    const projector = createProjectorHandler({ events, views, sleep: noSleep });
+    await projector(sqsEvent([sqsRecord(messageBody(registered))]));
+    const response = await projector(sqsEvent([sqsRecord(messageBody(suspendedV1))]));
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await views.get(id)).toMatchObject({
+      version: 2,
+      status: 'SUSPENDED',
+      suspensionReasonCode: 'OTHER',
+      suspensionReason: 'asked to',
+    });
+  });
 });

@@ -7,6 +7,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { EventEnvelope } from '../../core/event.js';
+import { UnknownEventTypeError } from '../../core/upcasting.js';
 import { createStreamPublisher, entrySize, MAX_REQUEST_BYTES } from './eventbridge-publisher.js';
 
 const envelope = (aggregateId: string, version: number, payload: unknown = {}): EventEnvelope => ({
@@ -206,5 +207,60 @@ describe('createStreamPublisher', () => {
     const result = await publisherWith(fake)(streamEvent(records));
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: bad.dynamodb?.SequenceNumber }]);
     expect(fake.accepted.map((a) => a.detail.version)).toEqual([1]);
+  });
+
+  describe('with an upcaster', () => {
+    const suspendedV1: EventEnvelope = { ...envelope('c1', 2, { reason: 'chargeback' }) };
+    // Stands in for the domain's chain: v1 {reason} → v2 {reasonCode, note}.
+    const upcast = (e: EventEnvelope): EventEnvelope => {
+      if (e.eventType === 'CustomerMerged') throw new UnknownEventTypeError(e);
+      if (e.metadata.schemaVersion !== 1 || e.eventType !== 'CustomerSuspended') return e;
+      const { reason } = e.payload as { reason: string };
+      return {
+        ...e,
+        payload: { reasonCode: 'OTHER', note: reason },
+        metadata: { ...e.metadata, schemaVersion: 2 },
+      };
+    };
+    const upcasting = (fake: ReturnType<typeof fakeEventBridge>) =>
+      createStreamPublisher({
+        client: fake.client,
+        busName: 'bus',
+        source: 'customer.service',
+        sleep: async () => {},
+        upcast,
+      });
+
+    it('publishes the latest shape and schema version of an event stored in an older one', async () => {
+      const fake = fakeEventBridge();
+      const result = await upcasting(fake)(streamEvent([eventRecord(suspendedV1)]));
+      expect(result.batchItemFailures).toEqual([]);
+      expect(fake.accepted).toEqual([
+        {
+          detailType: 'CustomerSuspended',
+          detail: {
+            ...suspendedV1,
+            payload: { reasonCode: 'OTHER', note: 'chargeback' },
+            metadata: { correlationId: 'c-1', schemaVersion: 2 },
+          },
+        },
+      ]);
+    });
+
+    it('publishes an event it cannot read as stored, and the events after it', async () => {
+      const fake = fakeEventBridge();
+      const merged = { ...envelope('c1', 3, { into: 'c9' }), eventType: 'CustomerMerged' };
+      const after = envelope('c1', 4, { reason: 'r' });
+      const result = await upcasting(fake)(streamEvent([eventRecord(merged), eventRecord(after)]));
+      expect(result.batchItemFailures).toEqual([]);
+      expect(fake.accepted.map((a) => a.detail)).toEqual([
+        merged,
+        {
+          ...after,
+          payload: { reasonCode: 'OTHER', note: 'r' },
+          metadata: { correlationId: 'c-1', schemaVersion: 2 },
+        },
+      ]);
+    });
   });
 });

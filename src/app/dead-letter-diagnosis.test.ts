@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { InMemoryEventStore } from '../adapters/memory/in-memory-event-store.js';
+import type { DeadLetter } from '../adapters/sqs/dead-letter-queue.js';
+import type { EventEnvelope } from '../core/event.js';
+import { diagnose } from './dead-letter-diagnosis.js';
+
+const event = (
+  version: number,
+  eventType: string,
+  payload: unknown,
+  schemaVersion = 1,
+): EventEnvelope => ({
+  eventId: `e-${version}`,
+  aggregateId: 'c1',
+  eventType,
+  payload,
+  timestamp: '2026-11-27T10:00:00.000Z',
+  version,
+  metadata: { correlationId: 'corr', schemaVersion },
+});
+
+const letter = (version: number): DeadLetter => ({
+  messageId: 'm-1',
+  eventType: undefined,
+  aggregateId: 'c1',
+  version,
+  thin: true,
+  receiveCount: 6,
+  firstReceivedAt: undefined,
+  sentAt: undefined,
+  bodyError: undefined,
+  bodyPreview: '',
+});
+
+const storeWith = async (second: EventEnvelope) => {
+  const store = new InMemoryEventStore();
+  await store.append(
+    'c1',
+    [event(1, 'CustomerRegistered', { email: 'a@b.io', name: 'A' }), second],
+    { expectedVersion: 0 },
+  );
+  return store;
+};
+
+describe('dead-letter diagnosis', () => {
+  it('names an event type written by a newer deployment', async () => {
+    const store = await storeWith(event(2, 'CustomerPhoneAdded', { phone: '1' }));
+    expect(await diagnose(letter(2), store)).toEqual({
+      messageId: 'm-1',
+      streamVersion: 2,
+      error:
+        'Unknown event type CustomerPhoneAdded (schema version 1) at event 2 of stream c1: written by a newer deployment?',
+    });
+  });
+
+  it('names a schema version newer than this deployment reads', async () => {
+    const store = await storeWith(event(2, 'CustomerSuspended', { reasonCode: 'FRAUD' }, 3));
+    const { error } = await diagnose(letter(2), store);
+    expect(error).toBe(
+      'CustomerSuspended schema version 3 at event 2 of stream c1 is not one this deployment reads (it knows 1 to 2)',
+    );
+  });
+
+  it('finds nothing wrong with a stream stored in v1', async () => {
+    const store = await storeWith(event(2, 'CustomerSuspended', { reason: 'old' }, 1));
+    expect((await diagnose(letter(2), store)).error).toBeUndefined();
+  });
+});
