@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { findLocalStack, type LocalEndpoints } from '../local/endpoints-file.js';
-import { type Env, hasAwsCredentials, LOCAL_CREDENTIALS } from '../local/local-endpoints.js';
+import { type Env, hasAwsCredentials } from '../local/local-endpoints.js';
 
 /**
  * Where an operations tool points: the environment it should read its settings from, and a
@@ -31,14 +31,15 @@ const explicitTarget = (env: Env): string | undefined => {
   return undefined;
 };
 
-/** The settings a tool would read, filled in from a running local stack. */
+/**
+ * The settings a tool would read, filled in from a running local stack; with an endpoint
+ * and no credentials, the clients get local ones (`endpointClientConfig`).
+ */
 const localEnv = (endpoints: LocalEndpoints): Env => ({
   AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
   AWS_ENDPOINT_URL_SQS: endpoints.sqs,
   AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge,
   AWS_REGION: endpoints.region,
-  AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
   COMMAND_TABLE: endpoints.tables.events,
   QUERY_TABLE: endpoints.tables.views,
   EVENT_BUS_NAME: endpoints.eventBus,

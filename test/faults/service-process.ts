@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { findLocalStack, type LocalEndpoints } from '../../src/local/endpoints-file.js';
 import { freePort } from '../../src/local/free-port.js';
+import { LOCAL_PORTS } from '../../src/local/local-ports.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -14,6 +16,8 @@ export interface ServiceProcess {
   sqsEndpoint: string;
   queueUrl: string;
   dlqUrl: string;
+  /** What it wrote to `<dataDir>/endpoints.json` once it was up. */
+  endpoints: LocalEndpoints;
   /** Everything the child printed so far (stdout and stderr). */
   output(): string;
   /** Resolves when the node process has exited (not its group). */
@@ -98,8 +102,6 @@ const killPid = (pid: number, signal: NodeJS.Signals) => {
 /** Negative pid: the group this child leads, which is ours alone. */
 const killGroup = (pgid: number, signal: NodeJS.Signals) => killPid(-pgid, signal);
 
-const matchLine = (text: string, pattern: RegExp): string | undefined => pattern.exec(text)?.[1];
-
 /**
  * Starts `node --import tsx src/local/main.ts` with its own DynamoDB Local on `dataDir`,
  * and resolves once it serves HTTP, with the endpoints it printed.
@@ -110,10 +112,13 @@ export const startServiceProcess = async (options: {
   env?: Record<string, string>;
   startTimeoutMs?: number;
 }): Promise<ServiceProcess> => {
-  const port = options.port ?? (await freePort());
+  // Free ports, not the fixed defaults: a developer's own `npm start` may hold those.
+  const ports: Record<string, string> = {};
+  for (const { variable } of Object.values(LOCAL_PORTS)) ports[variable] = String(await freePort());
+  if (options.port !== undefined) ports.PORT = String(options.port);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    PORT: String(port),
+    ...ports,
     DATA_DIR: options.dataDir,
     LOG_LEVEL: 'WARN',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
@@ -158,19 +163,19 @@ export const startServiceProcess = async (options: {
     if (!ready) await new Promise((r) => setTimeout(r, 100));
   }
 
-  const field = (pattern: RegExp, what: string) => {
-    const value = matchLine(output, pattern);
-    if (!value) throw new Error(`the service did not print its ${what}:\n${output}`);
-    return value;
-  };
-  const queueUrl = field(/projection queue:\s+(\S+)/, 'queue URL');
+  const stack = findLocalStack(options.dataDir);
+  if (stack.status !== 'running') {
+    throw new Error(`the service wrote no usable endpoints file (${stack.status}):\n${output}`);
+  }
+  const { endpoints } = stack;
   return {
     pid,
-    url: field(/listening on (\S+)/, 'URL'),
-    dynamodbEndpoint: field(/DynamoDB Local at (http:\/\/\S+)/, 'DynamoDB endpoint'),
-    sqsEndpoint: new URL(queueUrl).origin,
-    queueUrl,
-    dlqUrl: field(/dead-letter queue:\s+(\S+)/, 'DLQ URL'),
+    url: endpoints.http,
+    dynamodbEndpoint: endpoints.dynamodb,
+    sqsEndpoint: endpoints.sqs,
+    queueUrl: endpoints.queues.projection,
+    dlqUrl: endpoints.queues.dlq,
+    endpoints,
     output: () => output,
     exited,
     kill: async (killOptions = {}) => {
