@@ -90,7 +90,7 @@ describe('npm run audit:views against DynamoDB Local', () => {
     // Behind: ids[2] (v3, suspended) rewound to its v2 state.
     const [, second] = await events.readStream(id(2));
     const rewound = await item(id(2));
-    const { suspensionReason: _reason, ...withoutReason } = rewound;
+    const { suspensionReason: _reason, suspensionReasonCode: _code, ...withoutReason } = rewound;
     await putItem({
       ...withoutReason,
       status: 'ACTIVE',
@@ -150,7 +150,7 @@ describe('npm run audit:views against DynamoDB Local', () => {
       aggregateId: id(2),
       expectedVersion: 3,
       actualVersion: 2,
-      fields: ['lastUpdated', 'status', 'suspensionReason', 'version'],
+      fields: ['lastUpdated', 'status', 'suspensionReasonCode', 'version'],
     });
     expect(byId.get(id(5))).toMatchObject({ finding: 'ahead', expectedVersion: 2 });
     expect(byId.get(id(5))?.actualVersion).toBe(99);

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoDBEventStore } from '../../src/adapters/dynamodb/dynamodb-event-store.js';
-import { CustomerCommandService } from '../../src/app/customer-commands.js';
+import {
+  CustomerCommandService,
+  SNAPSHOT_SCHEMA_VERSION,
+} from '../../src/app/customer-commands.js';
 import { createHttpApp } from '../../src/app/http/app.js';
 import { StoreUnavailableError } from '../../src/core/errors.js';
 import { type RunningHttpServer, serveHttp } from '../../src/local/http-server.js';
@@ -81,7 +84,7 @@ describe('command HTTP API', () => {
     expect(history.body.events.map((e: { version: number }) => e.version)).toEqual(
       Array.from({ length: 13 }, (_, i) => i + 1),
     );
-    const loaded = await store.load(id, { snapshotSchemaVersion: 1 });
+    const loaded = await store.load(id, { snapshotSchemaVersion: SNAPSHOT_SCHEMA_VERSION });
     expect(loaded.snapshot?.version).toBeGreaterThanOrEqual(10);
     expect(loaded.version).toBe(13);
     // Decisions from snapshot + tail: the last command reactivated, so suspending works.
