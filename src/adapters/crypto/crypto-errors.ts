@@ -1,0 +1,26 @@
+/** The base of field encryption's errors. Messages name customers and fields, never values. */
+export class FieldCryptoError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A data key that is not 32 bytes: AES-256 needs exactly that. */
+export class InvalidDataKeyError extends FieldCryptoError {}
+
+/** A value that claims to be encrypted but is not in a format this code reads. */
+export class MalformedEncryptedValueError extends FieldCryptoError {}
+
+/** Authentication failed: another key, another customer or field, or changed bytes. */
+export class FieldDecryptionError extends FieldCryptoError {}
+
+/** A PII field that holds neither a string nor an encrypted value. */
+export class InvalidPiiFieldError extends FieldCryptoError {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
