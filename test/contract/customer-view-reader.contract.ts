@@ -23,7 +23,12 @@ export const view = (n: number, overrides: Partial<CustomerView> = {}): Customer
 });
 
 const suspended = (n: number) =>
-  view(n, { status: 'SUSPENDED', suspensionReason: 'fraud check', version: 2 });
+  view(n, {
+    status: 'SUSPENDED',
+    suspensionReasonCode: 'FRAUD',
+    suspensionReason: 'fraud check',
+    version: 2,
+  });
 
 const pageAll = async (
   read: (cursor: string | undefined) => Promise<{ items: CustomerView[]; nextCursor?: string }>,

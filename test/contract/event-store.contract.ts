@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CustomerCommandService } from '../../src/app/customer-commands.js';
 import {
   ConcurrencyError,
   DuplicateCommandError,
@@ -73,6 +74,56 @@ export const describeEventStoreContract = (
       const loaded = await store.load(a);
       expect(loaded.version).toBe(3);
       expect(loaded.events).toEqual(written);
+    });
+
+    describe('schema versions', () => {
+      const customerEvent = (
+        aggregateId: string,
+        version: number,
+        eventType: string,
+        payload: unknown,
+        schemaVersion: number,
+      ): EventEnvelope => ({
+        ...makeEvent(aggregateId, version, eventType),
+        payload,
+        metadata: { correlationId: 'older', schemaVersion },
+      });
+      const mixed = (a: string) => [
+        customerEvent(a, 1, 'CustomerRegistered', { email: `${a}@example.com`, name: 'Ada' }, 1),
+        customerEvent(a, 2, 'CustomerSuspended', { reason: 'stored in v1' }, 1),
+        customerEvent(a, 3, 'CustomerReactivated', {}, 1),
+        customerEvent(a, 4, 'CustomerSuspended', { reasonCode: 'FRAUD', note: 'v2' }, 2),
+      ];
+
+      it('keeps every event in the schema version and shape it was written in', async () => {
+        const a = id();
+        const written = mixed(a);
+        await store.append(a, written, { expectedVersion: 0 });
+        expect(await store.readStream(a)).toEqual(written);
+        expect((await store.load(a)).events).toEqual(written);
+      });
+
+      it('serves the Customer service a stream of mixed versions in the latest shape', async () => {
+        const a = id();
+        await store.append(a, mixed(a), { expectedVersion: 0 });
+        const service = new CustomerCommandService({ store });
+        const history = await service.history(a);
+        expect(history.map((e) => [e.metadata.schemaVersion, e.payload])).toEqual([
+          [1, { email: `${a}@example.com`, name: 'Ada' }],
+          [2, { reasonCode: 'OTHER', note: 'stored in v1' }],
+          [1, {}],
+          [2, { reasonCode: 'FRAUD', note: 'v2' }],
+        ]);
+        const outcome = await service.execute(
+          { type: 'ReactivateCustomer', data: { customerId: a } },
+          { correlationId: 'now' },
+        );
+        expect(outcome.version).toBe(5);
+        // The older events stay as they were written.
+        expect((await store.readStream(a, { fromVersion: 2, toVersion: 2 }))[0]?.payload).toEqual({
+          reason: 'stored in v1',
+        });
+      });
     });
 
     it.each([9, 11, 101, 1001])('keeps version order across %i events', async (count) => {
