@@ -1,0 +1,98 @@
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { StoredKey } from '../../core/data-keys.js';
+import { ValidationError } from '../../core/errors.js';
+import { isConditionalCheckFailed, rethrowTransient } from './dynamodb-errors.js';
+
+/**
+ * Wrapped keys live in the event store table beside the events (see `event-store-keys.ts`):
+ *
+ * | item                | PK                 | SK       | itemType         |
+ * |---------------------|--------------------|----------|------------------|
+ * | customer data key   | `KEY#<customerId>` | `KEY`    | `DATA_KEY`       |
+ * | process-wide secret | `SECRET#<name>`    | `SECRET` | `WRAPPED_SECRET` |
+ *
+ * Only `itemType = 'EVENT'` items are published from the stream, and the scans for
+ * aggregates filter on it too, so these items stay out of the pipeline. They hold only
+ * KMS ciphertext (`wrappedKey`, binary).
+ */
+export const WRAPPED_KEY_ITEM_TYPE = { dataKey: 'DATA_KEY', secret: 'WRAPPED_SECRET' } as const;
+
+export interface ItemKey {
+  PK: string;
+  SK: string;
+}
+
+export const dataKeyItemKey = (customerId: string): ItemKey => ({
+  PK: `KEY#${customerId}`,
+  SK: 'KEY',
+});
+export const secretItemKey = (name: string): ItemKey => ({ PK: `SECRET#${name}`, SK: 'SECRET' });
+
+export const requireNonEmpty = (field: string, value: unknown): void => {
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new ValidationError(`${field} must be a non-empty string`, {
+      details: [{ field, message: 'must be a non-empty string' }],
+    });
+};
+
+export const requireWrappedKey = (value: unknown): void => {
+  if (!(value instanceof Uint8Array) || value.length === 0)
+    throw new ValidationError('wrappedKey must be non-empty bytes', {
+      details: [{ field: 'wrappedKey', message: 'must be non-empty bytes' }],
+    });
+};
+
+export interface WrappedKeyTable {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+}
+
+const wrappedKeyOf = (item: Record<string, unknown> | undefined): Uint8Array | undefined => {
+  const value = item?.wrappedKey;
+  return value instanceof Uint8Array ? value : undefined;
+};
+
+/** Strongly consistent, so a key written a moment ago by another process is seen. */
+export const readWrappedKey = async (
+  table: WrappedKeyTable,
+  key: ItemKey,
+): Promise<Uint8Array | undefined> => {
+  try {
+    const { Item } = await table.client.send(
+      new GetCommand({
+        TableName: table.tableName,
+        Key: key,
+        ConsistentRead: true,
+        ProjectionExpression: 'wrappedKey',
+      }),
+    );
+    return wrappedKeyOf(Item);
+  } catch (error) {
+    return rethrowTransient(error, 'GetItem');
+  }
+};
+
+/** A conditional put: of racing writers exactly one stores its key, and all get that one. */
+export const putWrappedKeyIfAbsent = async (
+  table: WrappedKeyTable,
+  item: ItemKey & { itemType: string; wrappedKey: Uint8Array } & Record<string, unknown>,
+): Promise<StoredKey> => {
+  try {
+    await table.client.send(
+      new PutCommand({
+        TableName: table.tableName,
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(PK)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return { wrapped: item.wrappedKey, created: true };
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) return rethrowTransient(error, 'PutItem');
+    const returned = wrappedKeyOf((error as { Item?: Record<string, unknown> }).Item);
+    const winner = returned ?? (await readWrappedKey(table, { PK: item.PK, SK: item.SK }));
+    // Deleted between the failed put and the read: nothing to converge on, so try again.
+    if (!winner) return putWrappedKeyIfAbsent(table, item);
+    return { wrapped: winner, created: false };
+  }
+};
