@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { AwsJsonError } from './errors.js';
 
 /** Far above any valid request (PutEvents stops at 256 KB of entries); a guard, not a limit. */
-const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 export type Operation = (input: Record<string, unknown>) => unknown;
 
@@ -35,7 +35,7 @@ const readBody = (request: IncomingMessage): Promise<string> =>
     let length = 0;
     request.on('data', (chunk: Buffer) => {
       length += chunk.length;
-      if (length > MAX_REQUEST_BYTES) {
+      if (length > MAX_BODY_BYTES) {
         reject(new AwsJsonError('ValidationException', 'Request is too large.', 413));
         request.destroy();
         return;
