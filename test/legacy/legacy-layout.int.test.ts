@@ -1,0 +1,282 @@
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDBCustomerViewAuditSource } from '../../src/adapters/dynamodb/dynamodb-customer-view-audit-source.js';
+import { auditViews } from '../../src/app/audit.js';
+import {
+  CustomerCommandService,
+  SNAPSHOT_SCHEMA_VERSION,
+} from '../../src/app/customer-commands.js';
+import { createHttpApp } from '../../src/app/http/app.js';
+import { createProjectorHandler } from '../../src/app/projector.js';
+import { rebuildViews } from '../../src/app/rebuild.js';
+import type { EventEnvelope } from '../../src/core/event.js';
+import { messageBody } from '../support/customer-histories.js';
+import { createTestTables, type TestTables } from '../support/dynamodb.js';
+import { sqsEvent, sqsRecord } from '../support/sqs-messages.js';
+
+/**
+ * Streams exactly as the deployment before versioned events left them (the item layout of
+ * `DynamoDBEventStore` at commit 5ce9589): schema version 1 everywhere, a free-text
+ * suspension reason, claim items per normalised email and a snapshot of the older state.
+ * The keys are spelled out here on purpose, so that a change of layout cannot go unseen.
+ */
+const pk = (id: string) => `CUSTOMER#${id}`;
+const eventSk = (version: number) => `EVENT#${String(version).padStart(10, '0')}`;
+
+const v1Event = (
+  aggregateId: string,
+  version: number,
+  eventType: string,
+  payload: unknown,
+): EventEnvelope => ({
+  eventId: `legacy-${aggregateId}-${version}`,
+  aggregateId,
+  eventType,
+  payload,
+  timestamp: new Date(Date.UTC(2025, 5, 1, 0, 0, version)).toISOString(),
+  version,
+  metadata: { correlationId: `legacy-${aggregateId}`, schemaVersion: 1 },
+});
+
+/** Ada: registered, changed her email, suspended with a free-text reason. */
+const ada = [
+  v1Event('legacy-ada', 1, 'CustomerRegistered', { email: 'Ada@Old.example', name: 'Ada' }),
+  v1Event('legacy-ada', 2, 'CustomerEmailUpdated', {
+    oldEmail: 'Ada@Old.example',
+    newEmail: 'ada@legacy.example',
+  }),
+  v1Event('legacy-ada', 3, 'CustomerSuspended', { reason: 'chargeback dispute' }),
+];
+/** Bob: 60 events, suspended and reactivated in turn, with a snapshot at 50. */
+const bob = [
+  v1Event('legacy-bob', 1, 'CustomerRegistered', { email: 'bob@legacy.example', name: 'Bob' }),
+  ...Array.from({ length: 59 }, (_, i) =>
+    i % 2 === 0
+      ? v1Event('legacy-bob', i + 2, 'CustomerSuspended', { reason: `review ${i}` })
+      : v1Event('legacy-bob', i + 2, 'CustomerReactivated', {}),
+  ),
+];
+
+let tables: TestTables;
+let commands: CustomerCommandService;
+let app: ReturnType<typeof createHttpApp>;
+
+const put = (Item: Record<string, unknown>) =>
+  tables.documentClient.send(new PutCommand({ TableName: tables.eventStoreTableName, Item }));
+
+const writeLegacyData = async () => {
+  for (const event of [...ada, ...bob]) {
+    await put({
+      PK: pk(event.aggregateId),
+      SK: eventSk(event.version),
+      itemType: 'EVENT',
+      ...event,
+    });
+  }
+  for (const [email, owner] of [
+    ['ada@legacy.example', 'legacy-ada'],
+    ['bob@legacy.example', 'legacy-bob'],
+  ]) {
+    await put({ PK: `UNIQUE#email#${email}`, SK: 'UNIQUE', itemType: 'UNIQUE', owner });
+  }
+  await put({
+    PK: pk('legacy-bob'),
+    SK: 'SNAPSHOT',
+    itemType: 'SNAPSHOT',
+    aggregateId: 'legacy-bob',
+    version: 50,
+    schemaVersion: 1,
+    // The state as the older deployment folded it, through event 50 (a suspension).
+    state: {
+      status: 'SUSPENDED',
+      email: 'bob@legacy.example',
+      name: 'Bob',
+      suspensionReason: 'review 48',
+    },
+    takenAt: '2025-06-01T00:01:00.000Z',
+  });
+  await put({
+    PK: 'COMMAND#legacy-key',
+    SK: 'COMMAND',
+    itemType: 'COMMAND',
+    aggregateId: 'legacy-ada',
+    version: 1,
+    requestHash: 'from-the-older-deployment',
+    expiresAt: Math.floor(Date.now() / 1000) + 3600,
+  });
+};
+
+const call = async (method: string, path: string, body?: unknown) => {
+  const response = await app.request(path, {
+    method,
+    ...(body === undefined
+      ? {}
+      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+};
+
+const claimOwner = async (email: string) => {
+  const { Item } = await tables.documentClient.send(
+    new GetCommand({
+      TableName: tables.eventStoreTableName,
+      Key: { PK: `UNIQUE#email#${email}`, SK: 'UNIQUE' },
+      ConsistentRead: true,
+    }),
+  );
+  return Item?.owner as string | undefined;
+};
+
+const project = async (events: EventEnvelope[]) => {
+  const projector = createProjectorHandler({ events: tables.events, views: tables.views });
+  // As the older publisher put them on the bus: schema version 1.
+  const response = await projector(sqsEvent(events.map((e) => sqsRecord(messageBody(e)))));
+  expect(response.batchItemFailures).toEqual([]);
+};
+
+beforeAll(async () => {
+  tables = await createTestTables();
+  await writeLegacyData();
+  commands = new CustomerCommandService({ store: tables.events });
+  app = createHttpApp({ commands });
+});
+afterAll(async () => {
+  await commands.drain();
+  await tables.dispose();
+});
+
+describe('data stored by the previous deployment, without a migration', () => {
+  it('answers the history in the latest shape, leaving the items as they were', async () => {
+    const { status, body } = await call('GET', '/customers/legacy-ada/events');
+    expect(status).toBe(200);
+    const events = body.events as EventEnvelope[];
+    expect(events.map((e) => [e.eventType, e.metadata.schemaVersion])).toEqual([
+      ['CustomerRegistered', 1],
+      ['CustomerEmailUpdated', 1],
+      ['CustomerSuspended', 2],
+    ]);
+    expect(events[2]?.payload).toEqual({ reasonCode: 'OTHER', note: 'chargeback dispute' });
+    const { Item } = await tables.documentClient.send(
+      new GetCommand({
+        TableName: tables.eventStoreTableName,
+        Key: { PK: pk('legacy-ada'), SK: eventSk(3) },
+      }),
+    );
+    expect(Item).toMatchObject({
+      payload: { reason: 'chargeback dispute' },
+      metadata: { schemaVersion: 1 },
+    });
+  });
+
+  it('projects the older events into views with a reason code', async () => {
+    await project([ada.at(-1), bob.at(-1)].filter((e) => e !== undefined));
+    expect(await tables.views.get('legacy-ada')).toEqual({
+      customerId: 'legacy-ada',
+      email: 'ada@legacy.example',
+      name: 'Ada',
+      status: 'SUSPENDED',
+      suspensionReasonCode: 'OTHER',
+      suspensionReason: 'chargeback dispute',
+      registrationDate: ada[0]?.timestamp,
+      lastUpdated: ada[2]?.timestamp,
+      version: 3,
+    });
+    expect(await tables.views.get('legacy-bob')).toMatchObject({
+      status: 'SUSPENDED',
+      suspensionReasonCode: 'OTHER',
+      suspensionReason: 'review 58',
+      version: 60,
+    });
+  });
+
+  it('takes commands: decides on the upcast state, honours the old claims, writes the latest versions', async () => {
+    // Suspended in v1, so a second suspension is refused and a reactivation accepted.
+    expect(
+      (await call('POST', '/customers/legacy-ada/suspend', { reasonCode: 'FRAUD' })).status,
+    ).toBe(422);
+    expect((await call('POST', '/customers/legacy-ada/reactivate')).body).toEqual({
+      customerId: 'legacy-ada',
+      version: 4,
+    });
+    // The claim item of the older layout still holds Bob's address.
+    const taken = await call('POST', '/customers', { email: 'BOB@legacy.example', name: 'Eve' });
+    expect(taken.status).toBe(409);
+    // Moving Ada's email releases her old claim item and writes a new one.
+    await call('PUT', '/customers/legacy-ada/email', { email: 'ada@new.example' });
+    expect(await claimOwner('ada@legacy.example')).toBeUndefined();
+    expect(await claimOwner('ada@new.example')).toBe('legacy-ada');
+    const suspended = await call('POST', '/customers/legacy-ada/suspend', {
+      reasonCode: 'CUSTOMER_REQUEST',
+      note: 'asked by email',
+    });
+    expect(suspended.body).toEqual({ customerId: 'legacy-ada', version: 6 });
+    const written = await tables.events.readStream('legacy-ada', { fromVersion: 4 });
+    expect(written.map((e) => [e.eventType, e.metadata.schemaVersion, e.payload])).toEqual([
+      ['CustomerReactivated', 1, {}],
+      ['CustomerEmailUpdated', 1, { oldEmail: 'ada@legacy.example', newEmail: 'ada@new.example' }],
+      ['CustomerSuspended', 2, { reasonCode: 'CUSTOMER_REQUEST', note: 'asked by email' }],
+    ]);
+    await project(written);
+    expect(await tables.views.get('legacy-ada')).toMatchObject({
+      email: 'ada@new.example',
+      status: 'SUSPENDED',
+      suspensionReasonCode: 'CUSTOMER_REQUEST',
+      suspensionReason: 'asked by email',
+      version: 6,
+    });
+  });
+
+  it('ignores the snapshot of the older state shape and takes a new one', async () => {
+    expect((await call('POST', '/customers/legacy-bob/reactivate')).body).toEqual({
+      customerId: 'legacy-bob',
+      version: 61,
+    });
+    await commands.drain();
+    const { Items } = await tables.documentClient.send(
+      new QueryCommand({
+        TableName: tables.eventStoreTableName,
+        KeyConditionExpression: 'PK = :pk AND SK = :sk',
+        ExpressionAttributeValues: { ':pk': pk('legacy-bob'), ':sk': 'SNAPSHOT' },
+        ConsistentRead: true,
+      }),
+    );
+    expect(Items?.[0]).toMatchObject({
+      version: 61,
+      schemaVersion: SNAPSHOT_SCHEMA_VERSION,
+      state: { status: 'ACTIVE', email: 'bob@legacy.example', name: 'Bob' },
+    });
+    await project(await tables.events.readStream('legacy-bob', { fromVersion: 61 }));
+  });
+
+  it('rebuilds the same views from scratch and audits clean', async () => {
+    const before = {
+      ada: await tables.views.get('legacy-ada'),
+      bob: await tables.views.get('legacy-bob'),
+    };
+    for (const customerId of ['legacy-ada', 'legacy-bob']) {
+      await tables.documentClient.send(
+        new DeleteCommand({ TableName: tables.viewsTableName, Key: { customerId } }),
+      );
+    }
+    const report = await rebuildViews({
+      catalog: tables.events,
+      events: tables.events,
+      views: tables.views,
+    });
+    expect(report).toMatchObject({ discovered: 2, processed: 2, updated: 2, failed: 0 });
+    expect(await tables.views.get('legacy-ada')).toEqual(before.ada);
+    expect(await tables.views.get('legacy-bob')).toEqual(before.bob);
+    expect(before.bob).toMatchObject({ status: 'ACTIVE', version: 61 });
+
+    const audit = await auditViews({
+      catalog: tables.events,
+      events: tables.events,
+      views: new DynamoDBCustomerViewAuditSource({
+        client: tables.documentClient,
+        tableName: tables.viewsTableName,
+      }),
+    });
+    expect(audit).toMatchObject({ streams: 2, views: 2, clean: true });
+    expect(audit.counts.ok).toBe(2);
+  });
+});
