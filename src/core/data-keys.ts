@@ -51,7 +51,7 @@ export interface EmailClaimHasher {
 export class KeyUnavailableError extends ServiceError {
   readonly kind = 'unavailable';
   readonly code = 'KEY_UNAVAILABLE';
-  readonly retryAfterSeconds = 1;
+  override readonly retryAfterSeconds = 1;
 }
 
 /** The customer's data key was deleted: their encrypted data can never be read again. */

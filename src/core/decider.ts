@@ -6,13 +6,3 @@ export interface Decider<State, Command, Event extends DomainEvent> {
   decide(command: Command, state: State): Event[];
   evolve(state: State, event: Event): State;
 }
-
-export const fold = <State, Event extends DomainEvent>(
-  decider: Pick<Decider<State, never, Event>, 'evolve'>,
-  state: State,
-  events: Iterable<Event>,
-): State => {
-  let current = state;
-  for (const event of events) current = decider.evolve(current, event);
-  return current;
-};

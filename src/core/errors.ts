@@ -13,6 +13,8 @@ export abstract class ServiceError extends Error {
   abstract readonly kind: ErrorKind;
   abstract readonly code: string;
   readonly details: ErrorDetail[] | undefined;
+  /** For `unavailable`: when a retry may succeed (the HTTP edge's `Retry-After`). */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(message: string, options?: { cause?: unknown; details?: ErrorDetail[] }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
@@ -78,15 +80,13 @@ export class IdempotencyKeyReusedError extends ServiceError {
 export class StoreUnavailableError extends ServiceError {
   readonly kind = 'unavailable';
   readonly code = 'STORE_UNAVAILABLE';
-  readonly retryAfterSeconds = 1;
+  override readonly retryAfterSeconds = 1;
 }
 
 export const isServiceError = (error: unknown): error is ServiceError =>
   error instanceof ServiceError;
 export const isConcurrencyError = (error: unknown): error is ConcurrencyError =>
   error instanceof ConcurrencyError;
-export const isUniquenessError = (error: unknown): error is UniquenessError =>
-  error instanceof UniquenessError;
 
 /** The command's idempotency key is already recorded; the handler answers the first result. */
 export class DuplicateCommandError extends ServiceError {

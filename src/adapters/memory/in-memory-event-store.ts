@@ -113,9 +113,4 @@ export class InMemoryEventStore implements EventStore, StreamCatalog {
     const ids = [...this.streams.keys()];
     for (let i = 0; i < ids.length; i += pageSize) yield ids.slice(i, i + pageSize);
   }
-
-  /** Who holds a unique value, for tests and audits. */
-  holderOf(scope: string, value: string): string | undefined {
-    return this.claims.get(claimKey(scope, value));
-  }
 }

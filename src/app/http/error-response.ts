@@ -28,8 +28,14 @@ export const toErrorResponse = (
   if (isServiceError(error)) {
     const status = STATUS_BY_KIND[error.kind];
     const headers: Record<string, string> = {};
-    if (error.kind === 'unavailable') headers['retry-after'] = '1';
-    if (status === 503) logger?.warn('store unavailable', { correlationId, error: error.message });
+    if (error.kind === 'unavailable') {
+      headers['retry-after'] = String(error.retryAfterSeconds ?? 1);
+      logger?.warn('dependency unavailable', {
+        correlationId,
+        code: error.code,
+        error: error.message,
+      });
+    }
     return {
       status,
       headers,
