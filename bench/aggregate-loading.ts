@@ -3,6 +3,7 @@ import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBEventStore, toEventItem } from '../src/adapters/dynamodb/dynamodb-event-store.js';
 import { eventStoreTable } from '../src/adapters/dynamodb/table-definitions.js';
 import { SNAPSHOT_SCHEMA_VERSION } from '../src/app/customer-commands.js';
+import { customerEventUpcaster } from '../src/app/customer-events.js';
 import type { EventEnvelope } from '../src/core/event.js';
 import {
   type CustomerEvent,
@@ -36,10 +37,23 @@ export interface LoadRow {
   readUnitsPerLoad: number;
 }
 
+/** One stream stored entirely in schema version 1 against the same stream in the latest. */
+export interface SchemaVersionLoading {
+  events: number;
+  /** Events that the v1 stream holds in an older version than the latest. */
+  upcastEvents: number;
+  repeats: number;
+  v1MedianMs: number;
+  latestMedianMs: number;
+  /** v1 median over latest median: what upcasting on load costs. */
+  v1OverLatest: number;
+}
+
 export interface AggregateLoadingResult {
   snapshotEvery: number;
   repeats: number;
   rows: LoadRow[];
+  schemaVersions: SchemaVersionLoading;
   /** 5,000 (largest) events with the worst-case snapshot over 10 (smallest) events. */
   largestWithSnapshotOverSmallest: number;
 }
@@ -73,12 +87,46 @@ const envelopes = (aggregateId: string, count: number): EventEnvelope[] => {
   });
 };
 
+/** As the command handler folds: each event lifted to its latest shape, then evolved. */
 const fold = (events: EventEnvelope[], from: CustomerState = customerDecider.initialState()) =>
   events.reduce(
-    (state, e) =>
-      customerDecider.evolve(state, { type: e.eventType, data: e.payload } as CustomerEvent),
+    (state, e) => customerDecider.evolve(state, customerEventUpcaster.toEvent(e)),
     from,
   );
+
+const SCHEMA_STREAM_EVENTS = 50;
+
+/**
+ * Registered, then suspended and reactivated in turn: every suspension is stored either in
+ * v1 (`{reason}`, to be upcast on load) or in the latest version (`{reasonCode, note}`).
+ */
+const suspensionStream = (
+  aggregateId: string,
+  count: number,
+  stored: 'v1' | 'latest',
+): EventEnvelope[] => {
+  const timestamp = new Date().toISOString();
+  return Array.from({ length: count }, (_, index) => {
+    const version = index + 1;
+    const [eventType, payload, schemaVersion] =
+      version === 1
+        ? ['CustomerRegistered', { email: `${aggregateId}@bench.example`, name: 'Ada' }, 1]
+        : version % 2 === 0
+          ? stored === 'v1'
+            ? ['CustomerSuspended', { reason: `review ${version}` }, 1]
+            : ['CustomerSuspended', { reasonCode: 'OTHER', note: `review ${version}` }, 2]
+          : ['CustomerReactivated', {}, 1];
+    return {
+      eventId: randomUUID(),
+      aggregateId,
+      eventType,
+      payload,
+      timestamp,
+      version,
+      metadata: { correlationId: randomUUID(), schemaVersion },
+    };
+  });
+};
 
 const snapshotVersionFor = (snapshot: SnapshotCase, events: number, every: number): number => {
   if (snapshot === 'none') return 0;
@@ -100,15 +148,7 @@ export const runAggregateLoading = async (
     loadWindow: options.snapshotEvery + 1,
   });
 
-  // One stream per size, measured three times: before any snapshot, then with the worst
-  // snapshot, then with the best (a newer snapshot replaces the older one in place).
-  const totalEvents = options.loadSizes.reduce((n, size) => n + size, 0);
-  const writing = progress.phase('aggregate loading: writing streams', totalEvents);
-  const streams = new Map<number, { id: string; events: EventEnvelope[] }>();
-  for (const size of options.loadSizes) {
-    const id = `load-${size}-${randomUUID().slice(0, 8)}`;
-    const all = envelopes(id, size);
-    streams.set(size, { id, events: all });
+  const writeStream = async (all: EventEnvelope[], tick: (by: number) => void) => {
     const batches: EventEnvelope[][] = [];
     for (let i = 0; i < all.length; i += 25) batches.push(all.slice(i, i + 25));
     const writeBatch = async (batch: EventEnvelope[]) => {
@@ -121,11 +161,23 @@ export const runAggregateLoading = async (
         );
         pending = (UnprocessedItems?.[tableName] ?? []) as Record<string, unknown>[];
       }
-      writing.tick(batch.length);
+      tick(batch.length);
     };
     for (let i = 0; i < batches.length; i += 8) {
       await Promise.all(batches.slice(i, i + 8).map(writeBatch));
     }
+  };
+
+  // One stream per size, measured three times: before any snapshot, then with the worst
+  // snapshot, then with the best (a newer snapshot replaces the older one in place).
+  const totalEvents = options.loadSizes.reduce((n, size) => n + size, 0);
+  const writing = progress.phase('aggregate loading: writing streams', totalEvents);
+  const streams = new Map<number, { id: string; events: EventEnvelope[] }>();
+  for (const size of options.loadSizes) {
+    const id = `load-${size}-${randomUUID().slice(0, 8)}`;
+    const all = envelopes(id, size);
+    streams.set(size, { id, events: all });
+    await writeStream(all, (by) => writing.tick(by));
   }
   writing.done();
 
@@ -184,6 +236,7 @@ export const runAggregateLoading = async (
     }
   }
   loading.done();
+  const schemaVersions = await measureSchemaVersions(store, writeStream, options, progress);
   await db.deleteTable(tableName);
 
   const sizes = [...options.loadSizes].sort((a, b) => a - b);
@@ -193,7 +246,63 @@ export const runAggregateLoading = async (
     snapshotEvery: options.snapshotEvery,
     repeats: options.loadRepeats,
     rows,
+    schemaVersions,
     largestWithSnapshotOverSmallest:
       smallest && largest ? round(largest.medianMs / smallest.medianMs, 2) : Number.NaN,
+  };
+};
+
+/**
+ * The cost of upcasting on load: the same 50-event stream stored entirely in v1 and in the
+ * latest version, loaded and folded as the command handler does, in alternation so that
+ * both see the same machine.
+ */
+const measureSchemaVersions = async (
+  store: DynamoDBEventStore,
+  writeStream: (events: EventEnvelope[], tick: (by: number) => void) => Promise<void>,
+  options: BenchOptions,
+  progress: Progress,
+): Promise<SchemaVersionLoading> => {
+  const repeats = Math.max(options.loadRepeats * 4, 20);
+  const streams = {
+    v1: suspensionStream(`schema-v1-${randomUUID().slice(0, 8)}`, SCHEMA_STREAM_EVENTS, 'v1'),
+    latest: suspensionStream(
+      `schema-latest-${randomUUID().slice(0, 8)}`,
+      SCHEMA_STREAM_EVENTS,
+      'latest',
+    ),
+  };
+  for (const events of Object.values(streams)) await writeStream(events, () => {});
+  const load = async (events: EventEnvelope[]) => {
+    const id = events[0]?.aggregateId ?? '';
+    const loaded = await store.load(id, { snapshotSchemaVersion: SNAPSHOT_SCHEMA_VERSION });
+    const state = fold(loaded.events);
+    if (loaded.version !== SCHEMA_STREAM_EVENTS || state.status !== 'SUSPENDED') {
+      throw new Error(`Loading ${id} gave version ${loaded.version}, ${state.status}`);
+    }
+  };
+  const phase = progress.phase('aggregate loading: v1 against latest', repeats * 2);
+  const times = { v1: [] as number[], latest: [] as number[] };
+  for (const events of Object.values(streams)) await load(events); // warm-up, untimed
+  for (let i = 0; i < repeats; i++) {
+    // Alternate which goes first, so neither always follows the other.
+    const order = i % 2 === 0 ? (['v1', 'latest'] as const) : (['latest', 'v1'] as const);
+    for (const which of order) {
+      const started = performance.now();
+      await load(streams[which]);
+      times[which].push(performance.now() - started);
+      phase.tick();
+    }
+  }
+  phase.done();
+  const v1MedianMs = round(median(times.v1));
+  const latestMedianMs = round(median(times.latest));
+  return {
+    events: SCHEMA_STREAM_EVENTS,
+    upcastEvents: streams.v1.filter((e) => e.eventType === 'CustomerSuspended').length,
+    repeats,
+    v1MedianMs,
+    latestMedianMs,
+    v1OverLatest: round(median(times.v1) / median(times.latest), 3),
   };
 };

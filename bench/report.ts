@@ -88,6 +88,12 @@ export const checkTargets = (
       measured: `${load.largestWithSnapshotOverSmallest}×`,
       met: load.largestWithSnapshotOverSmallest <= 2,
     });
+    const schema = load.schemaVersions;
+    checks.push({
+      target: `a ${schema.events}-event stream stored in v1 loads within 1.1× of the latest version`,
+      measured: `${schema.v1OverLatest}× (${schema.v1MedianMs} ms against ${schema.latestMedianMs} ms)`,
+      met: schema.v1OverLatest <= 1.1,
+    });
   }
   const lag = results.projection?.lag;
   const sustainable = results.projection?.sustainableLag;
