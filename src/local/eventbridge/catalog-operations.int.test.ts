@@ -252,7 +252,8 @@ describe('EventBridge stand-in: rules and buses through the SDK', () => {
     const refusals: [object, string][] = [
       [{ name: 'bad name!' }, 'name'],
       [{ name: 'customer-events-to-projection' }, 'name'],
-      [{ eventPattern: { source: 'x' } }, 'eventPattern'],
+      [{ eventPattern: { source: 'x' } }, 'eventPattern.source'],
+      [{ eventPattern: {} }, 'eventPattern'],
       [{ targets: [{ id: 't', queueUrl: 'not a url' }] }, 'targets[0].queueUrl'],
       [
         {

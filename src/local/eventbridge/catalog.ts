@@ -1,5 +1,5 @@
 import { DEFAULT_BUS, eventBusArn, type Partition, queueArnOf, ruleArn } from './arns.js';
-import { EventBridgeStandInError, InvalidRuleError } from './errors.js';
+import { EventBridgeStandInError, InvalidEventPatternError, InvalidRuleError } from './errors.js';
 import {
   type CompiledEventPattern,
   compileEventPattern,
@@ -94,11 +94,9 @@ export class RuleCatalog {
     try {
       pattern = compileEventPattern(rule.eventPattern);
     } catch (error) {
-      throw new InvalidRuleError(
-        'eventPattern',
-        error instanceof Error ? error.message : String(error),
-        { cause: error },
-      );
+      if (!(error instanceof InvalidEventPatternError)) throw error;
+      const field = error.field === '' ? 'eventPattern' : `eventPattern.${error.field}`;
+      throw new InvalidRuleError(field, error.message, { cause: error });
     }
     const state = rule.state ?? 'ENABLED';
     if (state !== 'ENABLED' && state !== 'DISABLED')
