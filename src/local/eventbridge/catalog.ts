@@ -1,5 +1,5 @@
 import { DEFAULT_BUS, eventBusArn, type Partition, queueArnOf, ruleArn } from './arns.js';
-import { EventBridgeStandInError, InvalidEventPatternError, InvalidRuleError } from './errors.js';
+import { InvalidEventPatternError, InvalidRuleError, UnknownResourceError } from './errors.js';
 import {
   type CompiledEventPattern,
   compileEventPattern,
@@ -50,14 +50,6 @@ const MAX_TARGETS_PER_RULE = 5;
 
 const byName = <Item extends { name: string }>(a: Item, b: Item): number =>
   a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-
-/** Thrown when a bus or rule is looked up that does not exist; answered as ResourceNotFound. */
-export class UnknownResourceError extends EventBridgeStandInError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UnknownResourceError';
-  }
-}
 
 /**
  * The buses and rules of the stand-in. Buses come into being with the first rule that names

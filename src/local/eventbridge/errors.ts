@@ -41,3 +41,11 @@ export class InvalidEventPatternError extends EventBridgeStandInError {
     this.name = 'InvalidEventPatternError';
   }
 }
+
+/** A bus or rule looked up that does not exist; answered as `ResourceNotFoundException`. */
+export class UnknownResourceError extends EventBridgeStandInError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnknownResourceError';
+  }
+}

@@ -1,7 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Partition } from './arns.js';
 import { type AwsJsonServer, type Operation, startAwsJsonServer } from './aws-json-server.js';
-import { type EventBridgeRule, RuleCatalog, UnknownResourceError } from './catalog.js';
+import { type EventBridgeRule, RuleCatalog } from './catalog.js';
 import {
   describeEventBus,
   describeRule,
@@ -9,7 +9,7 @@ import {
   listRules,
   listTargetsByRule,
 } from './catalog-operations.js';
-import { AwsJsonError } from './errors.js';
+import { AwsJsonError, UnknownResourceError } from './errors.js';
 import { putEvents } from './put-events.js';
 
 export interface EventBridgeStandInOptions {
