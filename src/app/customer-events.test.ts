@@ -5,6 +5,8 @@ import { UnknownEventTypeError, UnknownEventVersionError } from '../core/upcasti
 import { CustomerNotActiveError } from '../domain/customer/errors.js';
 import { CustomerCommandService } from './customer-commands.js';
 import { customerEventUpcaster, upcastCustomerEvent } from './customer-events.js';
+import { runDirectCommand } from './direct-commands.js';
+import { createHttpApp } from './http/app.js';
 
 const meta = { correlationId: 'corr-1' };
 const setup = () => {
@@ -137,6 +139,48 @@ describe('Customer events: versions on the command side', () => {
       expect(await store.readStream('c1')).toHaveLength(2);
     },
   );
+});
+
+describe('Customer events at the edges', () => {
+  it('takes the older `{reason}` in a direct invocation too', async () => {
+    const { store, commands } = setup();
+    await commands.execute(register('c1'), meta);
+    const answer = await runDirectCommand(
+      commands,
+      { commandType: 'SuspendCustomer', payload: { customerId: 'c1', reason: 'by phone' } },
+      'corr-2',
+    );
+    expect(answer).toMatchObject({ statusCode: 200 });
+    expect((await store.readStream('c1'))[1]?.payload).toEqual({
+      reasonCode: 'OTHER',
+      note: 'by phone',
+    });
+  });
+
+  it('answers a command on a stream it cannot read with a 503 naming type and version', async () => {
+    const { store, commands } = setup();
+    await store.append(
+      'c1',
+      [
+        stored(1, 'CustomerRegistered', { email: 'c1@example.com', name: 'Ada' }, 1),
+        stored(2, 'CustomerMerged', { into: 'c9' }, 1),
+      ],
+      { expectedVersion: 0 },
+    );
+    const response = await createHttpApp({ commands }).request('/customers/c1/reactivate', {
+      method: 'POST',
+    });
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('1');
+    expect(await response.json()).toEqual({
+      error: {
+        code: 'EVENT_TYPE_UNKNOWN',
+        message:
+          'Unknown event type CustomerMerged (schema version 1) at event 2 of stream c1: written by a newer deployment?',
+      },
+    });
+    expect(await store.readStream('c1')).toHaveLength(2);
+  });
 });
 
 describe('customerEventUpcaster', () => {
