@@ -47,6 +47,9 @@ export interface SchemaVersionLoading {
   latestMedianMs: number;
   /** v1 median over latest median: what upcasting on load costs. */
   v1OverLatest: number;
+  /** The fold alone (upcast + evolve, no I/O), microseconds per stream. */
+  foldOnlyV1Us: number;
+  foldOnlyLatestUs: number;
 }
 
 export interface AggregateLoadingResult {
@@ -295,6 +298,20 @@ const measureSchemaVersions = async (
     }
   }
   phase.done();
+  // The fold alone, where upcasting is the whole difference: many rounds, medians of rounds.
+  const foldUs = (events: EventEnvelope[]) => {
+    const rounds: number[] = [];
+    for (let r = 0; r < 15; r++) {
+      const started = performance.now();
+      for (let i = 0; i < 200; i++) fold(events);
+      rounds.push(((performance.now() - started) * 1000) / 200);
+    }
+    return round(median(rounds), 2);
+  };
+  foldUs(streams.v1); // warm-up for the JIT
+  foldUs(streams.latest);
+  const foldOnlyV1Us = foldUs(streams.v1);
+  const foldOnlyLatestUs = foldUs(streams.latest);
   const v1MedianMs = round(median(times.v1));
   const latestMedianMs = round(median(times.latest));
   return {
@@ -304,5 +321,7 @@ const measureSchemaVersions = async (
     v1MedianMs,
     latestMedianMs,
     v1OverLatest: round(median(times.v1) / median(times.latest), 3),
+    foldOnlyV1Us,
+    foldOnlyLatestUs,
   };
 };
