@@ -12,8 +12,11 @@ const Env = z.object({
   EVENT_SOURCE_NAME: z.string().min(1).default('customer.service'),
   SNAPSHOT_EVERY: z.coerce.number().int().min(2).max(99).default(50),
   COMMAND_RECORD_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(7),
-  /** How long a command without `expectedVersion` keeps retrying a lost race. */
-  COMMAND_RETRY_BUDGET_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+  /**
+   * How long a command without `expectedVersion` keeps retrying a lost race; below the
+   * command function's timeout (10 s).
+   */
+  COMMAND_RETRY_BUDGET_MS: z.coerce.number().int().min(0).max(60_000).default(8000),
   /** Upper bound of a `?minVersion=` read-your-writes wait. */
   MIN_VERSION_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(3000),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),

@@ -65,13 +65,16 @@ export interface CommandHandlerOptions<State, Command, Event extends DomainEvent
 /**
  * Racing writers on one stream land one at a time, each retry after a reload: with 20
  * writers the last one needs up to 20 attempts, so the retry is bounded by time, not by a
- * count of attempts.
+ * count of attempts. The pause grows to a second, so a crowd of writers spreads out
+ * instead of reloading in step (with a 200 ms cap, 20 writers on DynamoDB Local took
+ * 2.6–6.3 s to land; with 1 s, 2.1–3.8 s). The budget stays below the command function's
+ * 10 s timeout.
  */
 export const DEFAULT_CONFLICT_RETRY: BackoffPolicy = {
-  initialDelayMs: 5,
-  maxDelayMs: 200,
+  initialDelayMs: 10,
+  maxDelayMs: 1000,
   jitter: 'full',
-  budgetMs: 5000,
+  budgetMs: 8000,
 };
 
 /** validate (done by the caller) → load → decide → append, with optimistic concurrency. */
