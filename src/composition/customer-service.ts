@@ -16,6 +16,7 @@ import {
 } from '../adapters/eventbridge/eventbridge-publisher.js';
 import type { AuditOptions } from '../app/audit.js';
 import { CustomerCommandService } from '../app/customer-commands.js';
+import { upcastCustomerEvent } from '../app/customer-events.js';
 import { CustomerQueryService } from '../app/customer-queries.js';
 import { createHttpApp } from '../app/http/app.js';
 import type { HttpEnv } from '../app/http/request.js';
@@ -127,6 +128,8 @@ export class CustomerService {
         client,
         busName: this.config.EVENT_BUS_NAME,
         source: this.config.EVENT_SOURCE_NAME,
+        // Consumers on the bus see the latest shape, whatever version was stored.
+        upcast: upcastCustomerEvent,
         logger: this.logger,
       });
     });
