@@ -187,4 +187,35 @@ describe('SQS poller', () => {
     await env.poller.stop();
     expect(await visibleCount(env.client, env.sqs.queueUrl)).toBe(0);
   });
+
+  it('long-polls: a waiting receive returns the message that arrives during its wait', async () => {
+    const handled: string[] = [];
+    const handler: SqsPollerOptions['handler'] = async (event) => {
+      handled.push(...event.Records.map((r) => r.body));
+      return { batchItemFailures: [] };
+    };
+    const env = await setUp(handler);
+    let receives = 0;
+    const counting = {
+      send: (command: unknown) => {
+        if (command instanceof ReceiveMessageCommand) receives++;
+        return env.client.send(command as never);
+      },
+      config: env.client.config,
+    } as unknown as SQSClient;
+    // The set-up's poller never started; this one counts its calls.
+    poller = createSqsPoller({
+      client: counting,
+      queueUrl: env.sqs.queueUrl,
+      handler,
+      // Longer than the test takes to send: the message must end a receive that waits.
+      waitTimeSeconds: 3,
+    });
+    await poller.start();
+    await expect.poll(() => receives).toBe(1);
+    await send(env.client, env.sqs.queueUrl, 'during-the-wait');
+    await expect.poll(() => handled).toEqual(['during-the-wait']);
+    // The waiting receive took the message; the next one is waiting again.
+    expect(receives).toBe(2);
+  });
 });

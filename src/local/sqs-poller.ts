@@ -13,6 +13,7 @@ import type {
   SQSRecordAttributes,
 } from 'aws-lambda';
 import { type Logger, silentLogger } from '../core/ports.js';
+import { Backoff, type BackoffPolicy } from '../core/retry.js';
 
 export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
 
@@ -24,7 +25,11 @@ export interface SqsPollerOptions {
   concurrency?: number;
   /** Messages per batch, 1 to 10. */
   batchSize?: number;
-  /** Long-poll wait; also the longest `stop()` waits for an idle receive. */
+  /**
+   * Long-poll wait (1 s): a receive returns as soon as a message arrives, or empty after
+   * this long, so an idle worker makes one call per wait. `waitUntilIdle` takes at least
+   * one wait, and `stop()` at most one.
+   */
   waitTimeSeconds?: number;
   /** Overrides the queue's visibility timeout for received messages. */
   visibilityTimeoutSeconds?: number;
@@ -44,6 +49,9 @@ export interface SqsPoller {
 
 const errorMessage = (error: unknown): string =>
   error instanceof Error ? error.message : String(error);
+
+/** Pause after a receive that failed (the emulator down, say); workers spread out. */
+const RECEIVE_RETRY: BackoffPolicy = { initialDelayMs: 200, maxDelayMs: 5000, jitter: 'full' };
 
 const toLambdaMessageAttributes = (message: Message): SQSMessageAttributes =>
   Object.fromEntries(
@@ -174,6 +182,7 @@ export const createSqsPoller = (options: SqsPollerOptions): SqsPoller => {
   };
 
   const work = async (worker: number): Promise<void> => {
+    const failures = new Backoff(RECEIVE_RETRY);
     while (running) {
       const current = ++receiveNumber;
       let messages: Message[];
@@ -193,10 +202,15 @@ export const createSqsPoller = (options: SqsPollerOptions): SqsPoller => {
           }),
         );
         messages = response.Messages ?? [];
+        failures.reset();
       } catch (error) {
         if (!running) return;
-        logger.warn('receiving from the queue failed; retrying', { error: errorMessage(error) });
-        await sleep(1000);
+        const delay = failures.nextDelay() ?? RECEIVE_RETRY.maxDelayMs;
+        logger.warn('receiving from the queue failed; retrying', {
+          error: errorMessage(error),
+          attempts: failures.attempts,
+        });
+        await sleep(delay);
         continue;
       }
       if (messages.length === 0) {

@@ -219,4 +219,33 @@ describe('stream poller', () => {
     await restarted.waitUntilIdle();
     expect(healed.batches).toEqual([[sk(3), sk(4)]]);
   });
+
+  it('lists the shards only at start and per refresh while idle, and still delivers the next write', async () => {
+    const calls = new Map<string, number>();
+    const counting = {
+      send: (command: { constructor: { name: string } }) => {
+        const name = command.constructor.name.replace(/Command$/, '');
+        calls.set(name, (calls.get(name) ?? 0) + 1);
+        return streams.send(command as never);
+      },
+    } as unknown as DynamoDBStreamsClient;
+    const { handled, handler } = recorder();
+    const startedAt = performance.now();
+    const poller = await startPoller(handler, {
+      streams: counting,
+      shardRefreshIntervalMs: 500,
+      maxIdlePollIntervalMs: 200,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const idleMs = performance.now() - startedAt;
+    const idle = Object.fromEntries(calls);
+    await writeEvents(1, 2);
+    await poller.waitUntilIdle();
+
+    // One listing at start and one per 500 ms; one per poll would be one per 50 to 200 ms.
+    expect(idle.DescribeStream).toBeGreaterThanOrEqual(2);
+    expect(idle.DescribeStream).toBeLessThanOrEqual(1 + Math.ceil(idleMs / 500));
+    expect(idle.GetRecords).toBeGreaterThan(idle.DescribeStream ?? 0);
+    expect(handled).toEqual([sk(1), sk(2)]);
+  });
 });
