@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { InvalidStreamPollerOptionError } from './stream/stream-poller-errors.js';
 import {
   createStreamPoller,
   type StreamHandler,
@@ -369,5 +370,21 @@ describe('stream poller while idle and across shards', () => {
     const waiting = expect(poller.waitUntilIdle(3000)).rejects.toThrow(/not idle within 3000 ms/);
     await vi.advanceTimersByTimeAsync(3000);
     await waiting;
+  });
+});
+
+describe('stream poller options', () => {
+  it('refuses a pause out of range, naming the option', () => {
+    const { streams, dynamodb } = fakeStream([]);
+    const base = { streams, dynamodb, tableName: 'events', handler: async () => undefined };
+    expect(() => createStreamPoller({ ...base, pollIntervalMs: 0 })).toThrow(
+      InvalidStreamPollerOptionError,
+    );
+    expect(() => createStreamPoller({ ...base, shardRefreshIntervalMs: Number.NaN })).toThrow(
+      /shardRefreshIntervalMs must be a positive number/,
+    );
+    expect(() =>
+      createStreamPoller({ ...base, pollIntervalMs: 500, maxIdlePollIntervalMs: 200 }),
+    ).toThrow(/maxIdlePollIntervalMs must be at least pollIntervalMs \(500\)/);
   });
 });

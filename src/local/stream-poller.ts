@@ -1,45 +1,17 @@
-import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { type Logger, silentLogger } from '../core/ports.js';
-import { Backoff, type BackoffPolicy, delayForAttempt } from '../core/retry.js';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { Backoff, delayForAttempt } from '../core/retry.js';
 import { IdleWaiters } from './stream/idle-waiters.js';
 import { describeShards, ShardList } from './stream/shard-list.js';
-import { createShardReader, type ShardReader, type StreamHandler } from './stream/shard-reader.js';
+import { createShardReader, type ShardReader } from './stream/shard-reader.js';
 import type { ShardState } from './stream/shard-state.js';
 import { StreamCheckpointFile } from './stream/stream-checkpoint-file.js';
-import {
-  InvalidStreamPollerOptionError,
-  StreamNotEnabledError,
-  StreamPollerNotIdleError,
-} from './stream/stream-poller-errors.js';
+import { StreamNotEnabledError, StreamPollerNotIdleError } from './stream/stream-poller-errors.js';
+import { type StreamPollerOptions, streamPollerSettings } from './stream/stream-poller-options.js';
 import { WakeablePauses } from './stream/wakeable-pauses.js';
 
 export { toLambdaRecord } from './stream/lambda-stream-record.js';
 export type { StreamHandler } from './stream/shard-reader.js';
-
-export interface StreamPollerOptions {
-  dynamodb: DynamoDBClient;
-  streams: DynamoDBStreamsClient;
-  tableName: string;
-  handler: StreamHandler;
-  /** Records per invocation, 1 to 1000 (GetRecords' limit). */
-  batchSize?: number;
-  /** Where the last processed sequence number per shard is kept; none when absent. */
-  checkpointFile?: string;
-  /**
-   * Pause after a read that found nothing new (250 ms); it doubles with every further empty
-   * read of the shard, up to `maxIdlePollIntervalMs`, and is back to this after a record.
-   */
-  pollIntervalMs?: number;
-  /** Longest pause of an idle shard (1000 ms, or `pollIntervalMs` if longer). */
-  maxIdlePollIntervalMs?: number;
-  /** How often the shard list is asked for anew when no shard ended (5000 ms). */
-  shardRefreshIntervalMs?: number;
-  /** First retry delay after a failed batch; doubles up to `maxRetryDelayMs`. */
-  retryDelayMs?: number;
-  maxRetryDelayMs?: number;
-  logger?: Logger;
-}
+export type { StreamPollerOptions } from './stream/stream-poller-options.js';
 
 export interface StreamPoller {
   start(): Promise<void>;
@@ -53,14 +25,6 @@ export interface StreamPoller {
   waitUntilIdle(timeoutMs?: number): Promise<void>;
   readonly streamArn: string | undefined;
 }
-
-const positive = (field: string, value: number | undefined, fallback: number): number => {
-  const chosen = value ?? fallback;
-  if (!Number.isFinite(chosen) || chosen <= 0) {
-    throw new InvalidStreamPollerOptionError(field, `must be a positive number, not ${chosen}`);
-  }
-  return chosen;
-};
 
 const errorMessage = (error: unknown): string =>
   error instanceof Error ? error.message : String(error);
@@ -78,35 +42,13 @@ const errorMessage = (error: unknown): string =>
  * `maxIdlePollIntervalMs`, so that the first record after a quiet spell waits at most that.
  */
 export const createStreamPoller = (options: StreamPollerOptions): StreamPoller => {
-  const batchSize = Math.min(Math.max(options.batchSize ?? 100, 1), 1000);
-  const pollIntervalMs = positive('pollIntervalMs', options.pollIntervalMs, 250);
-  const idlePolicy: BackoffPolicy = {
-    initialDelayMs: pollIntervalMs,
-    maxDelayMs: positive(
-      'maxIdlePollIntervalMs',
-      options.maxIdlePollIntervalMs,
-      Math.max(1000, pollIntervalMs),
-    ),
-    jitter: 'none',
-  };
-  if (idlePolicy.maxDelayMs < pollIntervalMs) {
-    throw new InvalidStreamPollerOptionError(
-      'maxIdlePollIntervalMs',
-      `must be at least pollIntervalMs (${pollIntervalMs})`,
-    );
-  }
-  const shardRefreshIntervalMs = positive(
-    'shardRefreshIntervalMs',
-    options.shardRefreshIntervalMs,
-    5000,
-  );
-  // One reader per shard: there is nobody to spread out from, so no jitter.
-  const retryPolicy: BackoffPolicy = {
-    initialDelayMs: positive('retryDelayMs', options.retryDelayMs, 100),
-    maxDelayMs: positive('maxRetryDelayMs', options.maxRetryDelayMs, 5000),
-    jitter: 'none',
-  };
-  const logger = options.logger ?? silentLogger;
+  const {
+    batchSize,
+    idle: idlePolicy,
+    retry: retryPolicy,
+    shardRefreshIntervalMs,
+    logger,
+  } = streamPollerSettings(options);
   const { streams } = options;
   const checkpointFile = options.checkpointFile
     ? new StreamCheckpointFile(options.checkpointFile)
