@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { matchedRoutes } from 'hono/route';
 import { ValidationError } from '../../core/errors.js';
@@ -9,6 +9,7 @@ import type { CustomerCommandService } from '../customer-commands.js';
 import type { CustomerQueryService } from '../customer-queries.js';
 import { createCommandRoutes } from './command-routes.js';
 import { toErrorResponse } from './error-response.js';
+import { openApiDocument } from './openapi-document.js';
 import { createQueryRoutes } from './query-routes.js';
 import { type HttpEnv, HttpProtocolError, MAX_BODY_BYTES } from './request.js';
 
@@ -22,8 +23,8 @@ export interface HttpAppDependencies {
  * The service's HTTP API, the same app behind API Gateway (through `hono/aws-lambda`) and
  * on the local port (through `@hono/node-server`).
  */
-export const createHttpApp = (deps: HttpAppDependencies): Hono<HttpEnv> => {
-  const app = new Hono<HttpEnv>();
+export const createHttpApp = (deps: HttpAppDependencies): OpenAPIHono<HttpEnv> => {
+  const app = new OpenAPIHono<HttpEnv>();
 
   // One structured line per request, keyed by correlation id. The route pattern, never the
   // raw path or query string: searches carry email addresses there.
@@ -72,6 +73,9 @@ export const createHttpApp = (deps: HttpAppDependencies): Hono<HttpEnv> => {
 
   if (deps.commands) app.route('/', createCommandRoutes(deps.commands));
   if (deps.queries) app.route('/', createQueryRoutes(deps.queries));
+  // Built once from the routes above: the schemas that validate requests describe them.
+  const document = openApiDocument(app);
+  app.get('/openapi.json', (c) => c.json(document));
 
   app.notFound((c) =>
     c.json(

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import * as z from 'zod';
 import {
   CustomerId,
@@ -10,6 +10,8 @@ import {
 } from '../../domain/customer/index.js';
 import type { CommandMetadata, CustomerCommandService } from '../customer-commands.js';
 import { parseOrThrow } from '../validation.js';
+import { CommandAnswer, commonErrors, ErrorBody, HistoryBody, jsonContent } from './api-schemas.js';
+import { serveRoute } from './openapi-route.js';
 import { type HttpEnv, readJsonBody } from './request.js';
 
 const RegisterBody = z.strictObject({
@@ -25,9 +27,82 @@ const UpdateEmailBody = z.strictObject({
 const SuspendBody = z.strictObject(suspensionFields).superRefine(checkSuspension);
 const ReactivateBody = z.strictObject({ expectedVersion: ExpectedVersion.optional() });
 
+const IdParam = z.object({ id: CustomerId });
+const CommandHeaders = z.object({
+  'idempotency-key': z.string().optional().meta({
+    description: 'A retry with the same key answers the first result and appends nothing',
+  }),
+});
+
+const body = (schema: z.ZodType, required = true) => ({
+  content: { 'application/json': { schema } },
+  required,
+});
+const commandErrors = {
+  ...commonErrors,
+  404: jsonContent(ErrorBody, 'No such customer'),
+  409: jsonContent(ErrorBody, 'The stream moved past `expectedVersion`, or the email is taken'),
+  413: jsonContent(ErrorBody, 'The body is larger than 16 KiB'),
+  415: jsonContent(ErrorBody, 'The body is not JSON'),
+  422: jsonContent(ErrorBody, 'The command breaks a rule in the customer’s current state'),
+};
+
+export const registerCustomerRoute = createRoute({
+  method: 'post',
+  path: '/customers',
+  tags: ['commands'],
+  summary: 'Register a customer',
+  request: { headers: CommandHeaders, body: body(RegisterBody) },
+  responses: {
+    201: jsonContent(CommandAnswer, 'Registered; `Location` names the customer'),
+    ...commandErrors,
+  },
+});
+
+export const updateEmailRoute = createRoute({
+  method: 'put',
+  path: '/customers/{id}/email',
+  tags: ['commands'],
+  summary: 'Change a customer’s email',
+  request: { params: IdParam, headers: CommandHeaders, body: body(UpdateEmailBody) },
+  responses: { 200: jsonContent(CommandAnswer, 'Changed'), ...commandErrors },
+});
+
+export const suspendCustomerRoute = createRoute({
+  method: 'post',
+  path: '/customers/{id}/suspend',
+  tags: ['commands'],
+  summary: 'Suspend a customer with a reason code',
+  request: { params: IdParam, headers: CommandHeaders, body: body(SuspendBody) },
+  responses: { 200: jsonContent(CommandAnswer, 'Suspended'), ...commandErrors },
+});
+
+export const reactivateCustomerRoute = createRoute({
+  method: 'post',
+  path: '/customers/{id}/reactivate',
+  tags: ['commands'],
+  summary: 'Reactivate a suspended customer',
+  description: 'The body may be empty.',
+  request: { params: IdParam, headers: CommandHeaders, body: body(ReactivateBody, false) },
+  responses: { 200: jsonContent(CommandAnswer, 'Reactivated'), ...commandErrors },
+});
+
+export const customerHistoryRoute = createRoute({
+  method: 'get',
+  path: '/customers/{id}/events',
+  tags: ['commands'],
+  summary: 'A customer’s events in version order, in their latest shape',
+  request: { params: IdParam },
+  responses: {
+    200: jsonContent(HistoryBody, 'The stream'),
+    404: jsonContent(ErrorBody, 'No such customer'),
+    ...commonErrors,
+  },
+});
+
 /** Write routes: each validates its body, runs one command and answers the new version. */
-export const createCommandRoutes = (commands: CustomerCommandService): Hono<HttpEnv> => {
-  const app = new Hono<HttpEnv>();
+export const createCommandRoutes = (commands: CustomerCommandService): OpenAPIHono<HttpEnv> => {
+  const app = new OpenAPIHono<HttpEnv>();
 
   const metadata = (c: { get(key: 'correlationId' | 'commandId'): string | undefined }) => {
     const commandId = c.get('commandId');
@@ -37,7 +112,7 @@ export const createCommandRoutes = (commands: CustomerCommandService): Hono<Http
   };
   const pathId = (raw: string) => parseOrThrow(CustomerId, raw, 'customer id', 'id');
 
-  app.post('/customers', async (c) => {
+  serveRoute(app, registerCustomerRoute, async (c) => {
     const body = parseOrThrow(RegisterBody, await readJsonBody(c), 'request body');
     const outcome = await commands.execute({ type: 'RegisterCustomer', data: body }, metadata(c));
     c.header('location', `/customers/${outcome.customerId}`);
@@ -45,8 +120,8 @@ export const createCommandRoutes = (commands: CustomerCommandService): Hono<Http
     return c.json({ customerId: outcome.customerId, version: outcome.version }, 201);
   });
 
-  app.put('/customers/:id/email', async (c) => {
-    const customerId = pathId(c.req.param('id'));
+  serveRoute(app, updateEmailRoute, async (c) => {
+    const customerId = pathId(c.req.param('id') ?? '');
     const body = parseOrThrow(UpdateEmailBody, await readJsonBody(c), 'request body');
     const outcome = await commands.execute(
       {
@@ -59,8 +134,8 @@ export const createCommandRoutes = (commands: CustomerCommandService): Hono<Http
     return c.json({ customerId, version: outcome.version }, 200);
   });
 
-  app.post('/customers/:id/suspend', async (c) => {
-    const customerId = pathId(c.req.param('id'));
+  serveRoute(app, suspendCustomerRoute, async (c) => {
+    const customerId = pathId(c.req.param('id') ?? '');
     const body = parseOrThrow(SuspendBody, await readJsonBody(c), 'request body');
     const outcome = await commands.execute(
       { type: 'SuspendCustomer', data: { customerId, ...body } },
@@ -70,8 +145,8 @@ export const createCommandRoutes = (commands: CustomerCommandService): Hono<Http
     return c.json({ customerId, version: outcome.version }, 200);
   });
 
-  app.post('/customers/:id/reactivate', async (c) => {
-    const customerId = pathId(c.req.param('id'));
+  serveRoute(app, reactivateCustomerRoute, async (c) => {
+    const customerId = pathId(c.req.param('id') ?? '');
     const body = parseOrThrow(
       ReactivateBody,
       await readJsonBody(c, { allowEmpty: true }),
@@ -85,8 +160,8 @@ export const createCommandRoutes = (commands: CustomerCommandService): Hono<Http
     return c.json({ customerId, version: outcome.version }, 200);
   });
 
-  app.get('/customers/:id/events', async (c) => {
-    const customerId = pathId(c.req.param('id'));
+  serveRoute(app, customerHistoryRoute, async (c) => {
+    const customerId = pathId(c.req.param('id') ?? '');
     return c.json({ events: await commands.history(customerId) }, 200);
   });
 

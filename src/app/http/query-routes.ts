@@ -1,8 +1,18 @@
-import { Hono } from 'hono';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import * as z from 'zod';
 import { ValidationError } from '../../core/errors.js';
+import { CustomerId } from '../../domain/customer/index.js';
 import type { CustomerQueryService } from '../customer-queries.js';
 import { parseOrThrow } from '../validation.js';
+import {
+  CustomerPage,
+  CustomerViewBody,
+  commonErrors,
+  ErrorBody,
+  jsonContent,
+} from './api-schemas.js';
+import { serveRoute } from './openapi-route.js';
+import type { HttpEnv } from './request.js';
 
 // Query strings only carry text: turn digits into numbers here, and leave the ranges
 // (limit, minVersion, email length) to the query service, which checks every caller alike.
@@ -13,31 +23,73 @@ const Digits = z
   .optional();
 const Cursor = z.string().min(1, 'must not be empty').optional();
 
-const GetCustomerQuery = z.object({ minVersion: Digits });
+const GetCustomerQuery = z.object({
+  minVersion: Digits.meta({
+    description: 'Answer once the view has applied this version (read your own writes)',
+  }),
+});
 
 const ListCustomersQuery = z.object({
-  status: z.string({ error: 'is required; only ACTIVE is supported' }),
+  status: z.string({ error: 'is required; only ACTIVE is supported' }).meta({
+    description: 'Only ACTIVE is supported',
+  }),
   limit: Digits,
   cursor: Cursor,
 });
 
 const SearchCustomersQuery = z.object({
-  email: z.string({ error: 'is required' }),
+  email: z.string({ error: 'is required' }).meta({
+    description: 'An exact address or any prefix of one, case-insensitive',
+  }),
   limit: Digits,
   cursor: Cursor,
 });
 
-/** Query routes; failures are thrown as `ServiceError`s for the app's error handler to map. */
-export const createQueryRoutes = (queries: CustomerQueryService): Hono => {
-  const routes = new Hono();
+const pageErrors = { ...commonErrors };
 
-  // Before `/customers/:id`, which would otherwise take "search" for an id.
-  routes.get('/customers/search', async (c) => {
+export const searchCustomersRoute = createRoute({
+  method: 'get',
+  path: '/customers/search',
+  tags: ['queries'],
+  summary: 'Search customers by email prefix',
+  request: { query: SearchCustomersQuery },
+  responses: { 200: jsonContent(CustomerPage, 'A page of customers'), ...pageErrors },
+});
+
+export const listCustomersRoute = createRoute({
+  method: 'get',
+  path: '/customers',
+  tags: ['queries'],
+  summary: 'List customers by status, oldest registration first',
+  request: { query: ListCustomersQuery },
+  responses: { 200: jsonContent(CustomerPage, 'A page of customers'), ...pageErrors },
+});
+
+export const getCustomerRoute = createRoute({
+  method: 'get',
+  path: '/customers/{id}',
+  tags: ['queries'],
+  summary: 'One customer as the read model holds it',
+  request: { params: z.object({ id: CustomerId }), query: GetCustomerQuery },
+  responses: {
+    200: jsonContent(CustomerViewBody, 'The customer'),
+    404: jsonContent(ErrorBody, 'No such customer'),
+    409: jsonContent(ErrorBody, 'The view did not reach `minVersion` in time'),
+    ...commonErrors,
+  },
+});
+
+/** Query routes; failures are thrown as `ServiceError`s for the app's error handler to map. */
+export const createQueryRoutes = (queries: CustomerQueryService): OpenAPIHono<HttpEnv> => {
+  const routes = new OpenAPIHono<HttpEnv>();
+
+  // Before `/customers/{id}`, which would otherwise take "search" for an id.
+  serveRoute(routes, searchCustomersRoute, async (c) => {
     const query = parseOrThrow(SearchCustomersQuery, c.req.query(), 'query string');
     return c.json(await queries.searchByEmail(query));
   });
 
-  routes.get('/customers', async (c) => {
+  serveRoute(routes, listCustomersRoute, async (c) => {
     const { status, ...page } = parseOrThrow(ListCustomersQuery, c.req.query(), 'query string');
     if (status !== 'ACTIVE') {
       const message = `only ACTIVE is supported, not "${status}"`;
@@ -48,9 +100,9 @@ export const createQueryRoutes = (queries: CustomerQueryService): Hono => {
     return c.json(await queries.listActive(page));
   });
 
-  routes.get('/customers/:id', async (c) => {
+  serveRoute(routes, getCustomerRoute, async (c) => {
     const { minVersion } = parseOrThrow(GetCustomerQuery, c.req.query(), 'query string');
-    const view = await queries.getCustomer(c.req.param('id'), {
+    const view = await queries.getCustomer(c.req.param('id') ?? '', {
       ...(minVersion === undefined ? {} : { minVersion }),
     });
     return c.json(view);

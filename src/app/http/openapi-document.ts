@@ -1,0 +1,42 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Env } from 'hono';
+
+export const API_TITLE = 'Customer service';
+export const API_VERSION = '1';
+
+/**
+ * The generator writes a regex with flags as `source/flags` (`^[^\p{Cc}]*$/u`), which no
+ * JSON Schema validator reads as intended. Patterns are ECMA-262 with the `u` flag assumed,
+ * so the flags can go.
+ */
+const FLAGS_SUFFIX = /\/[dgimsuvy]+$/;
+const withoutRegexFlags = (node: unknown): unknown => {
+  if (Array.isArray(node)) return node.map(withoutRegexFlags);
+  if (typeof node !== 'object' || node === null) return node;
+  return Object.fromEntries(
+    Object.entries(node).map(([key, value]) =>
+      key === 'pattern' && typeof value === 'string'
+        ? [key, value.replace(FLAGS_SUFFIX, '')]
+        : [key, withoutRegexFlags(value)],
+    ),
+  );
+};
+
+/** The OpenAPI 3.1 document of every route the app registered through `serveRoute`. */
+export const openApiDocument = <E extends Env>(app: OpenAPIHono<E>) => {
+  const document = app.getOpenAPI31Document({
+    openapi: '3.1.0',
+    info: {
+      title: API_TITLE,
+      version: API_VERSION,
+      description:
+        'Commands change customers and answer the new stream version; queries read the read model, which may trail by a moment (`minVersion` waits for it).',
+    },
+    tags: [
+      { name: 'commands', description: 'Writes to the event store' },
+      { name: 'queries', description: 'Reads of the read model' },
+      { name: 'operations', description: 'Read-only pipeline health and audit; dead letters' },
+    ],
+  });
+  return withoutRegexFlags(document) as typeof document;
+};
