@@ -1,6 +1,10 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import {
+  type AwsJsonServer,
+  type Operation,
+  startAwsJsonServer,
+} from '../aws-json/aws-json-server.js';
 import type { Partition } from './arns.js';
-import { type AwsJsonServer, type Operation, startAwsJsonServer } from './aws-json-server.js';
 import { type EventBridgeRule, RuleCatalog } from './catalog.js';
 import {
   describeEventBus,
@@ -112,6 +116,9 @@ export const startEventBridgeStandIn = async (
     port: options.port ?? 0,
     targetPrefix: 'AWSEvents',
     operations,
+    internalErrorType: 'InternalException',
+    // Far above any valid request (PutEvents stops at 256 KB of entries).
+    maxBodyBytes: 4 * 1024 * 1024,
     onRequest: () => {
       counters.requests++;
     },

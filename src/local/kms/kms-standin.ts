@@ -1,12 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { type Operation, startAwsJsonServer } from '../aws-json/aws-json-server.js';
 import { loadKeyFile, saveKeyFile } from './key-file.js';
 import { KeyRing } from './key-ring.js';
-import { type InjectedFault, injectedFault, KmsError } from './kms-errors.js';
+import { type InjectedFault, injectedFault } from './kms-errors.js';
 import type { OperationContext } from './operation-context.js';
-import { isKmsOperationName, type KmsOperationName, OPERATIONS } from './operations.js';
+import { type KmsOperationName, OPERATIONS } from './operations.js';
 
 export const DEFAULT_DATA_KEY_ALIAS = 'alias/customer-service-data-keys';
 
@@ -58,39 +56,6 @@ export interface KmsStandIn {
   stop(): Promise<void>;
 }
 
-const MAX_REQUEST_BYTES = 1024 * 1024;
-const TARGET_PREFIX = 'TrentService.';
-
-const readBody = (request: IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let length = 0;
-    request.on('data', (chunk: Buffer) => {
-      length += chunk.length;
-      if (length > MAX_REQUEST_BYTES) {
-        reject(new KmsError('ValidationException', 'Request is too large.', 413));
-        request.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-
-const parseBody = (text: string): Record<string, unknown> => {
-  if (text.trim() === '') return {};
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new KmsError('SerializationException', 'Request body is not valid JSON.');
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw new KmsError('SerializationException', 'Request body must be a JSON object.');
-  return body as Record<string, unknown>;
-};
-
 /**
  * A local KMS on loopback that speaks the AWS JSON 1.1 protocol (`X-Amz-Target:
  * TrentService.<Op>`), so `@aws-sdk/client-kms` and `aws kms … --endpoint-url` work
@@ -126,64 +91,31 @@ export const startKmsStandIn = async (options: KmsStandInOptions = {}): Promise<
   let faults = 0;
   let faultType: InjectedFault = 'KMSInternalException';
 
-  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const requestId = randomUUID();
-    const reply = (status: number, payload: unknown) => {
-      response.writeHead(status, {
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amzn-requestid': requestId,
-      });
-      response.end(JSON.stringify(payload));
-    };
-    try {
+  const operations = Object.fromEntries(
+    Object.entries(OPERATIONS).map(([name, operation]): [string, Operation] => [
+      name,
+      (input) => operation(input, context),
+    ]),
+  );
+  const server = await startAwsJsonServer({
+    port: options.port ?? 0,
+    targetPrefix: 'TrentService',
+    operations,
+    internalErrorType: 'KMSInternalException',
+    maxBodyBytes: 1024 * 1024,
+    onRequest: () => {
       counters.requests++;
-      const target = request.headers['x-amz-target'];
-      const text = await readBody(request);
-      const name =
-        typeof target === 'string' && target.startsWith(TARGET_PREFIX)
-          ? target.slice(TARGET_PREFIX.length)
-          : undefined;
-      if (request.method !== 'POST' || name === undefined || !isKmsOperationName(name))
-        throw new KmsError(
-          'UnknownOperationException',
-          `Operation ${String(target ?? request.method)} is not supported by this stand-in.`,
-        );
-      perOperation[name] = (perOperation[name] ?? 0) + 1;
-      if (faults > 0) {
-        faults--;
-        counters.injectedFaults++;
-        throw injectedFault(faultType);
-      }
-      reply(200, await OPERATIONS[name](parseBody(text), context));
-    } catch (error) {
-      if (error instanceof KmsError)
-        reply(error.status, { __type: error.type, message: error.message });
-      // The message of an unexpected error could quote input; the type is enough.
-      else reply(500, { __type: 'KMSInternalException', message: 'Internal failure.' });
-    }
-  };
-
-  const server = createServer((request, response) => {
-    void handle(request, response);
+    },
+    beforeOperation: (name) => {
+      const operation = name as KmsOperationName;
+      perOperation[operation] = (perOperation[operation] ?? 0) + 1;
+      if (faults <= 0) return;
+      faults--;
+      counters.injectedFaults++;
+      throw injectedFault(faultType);
+    },
   });
-  const listen = (port: number) =>
-    new Promise<number>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve((server.address() as AddressInfo).port);
-      });
-    });
-  const close = () =>
-    new Promise<void>((resolve) => {
-      if (!server.listening) return resolve();
-      server.close(() => resolve());
-      // Keep-alive sockets would otherwise keep answering while "paused".
-      server.closeAllConnections();
-    });
-
-  const port = await listen(options.port ?? 0);
-  const endpoint = `http://127.0.0.1:${port}`;
+  const { endpoint, port } = server;
   return {
     endpoint,
     port,
@@ -202,13 +134,11 @@ export const startKmsStandIn = async (options: KmsStandInOptions = {}): Promise<
       faults = count;
       faultType = type;
     },
-    pause: close,
-    resume: async () => {
-      if (!server.listening) await listen(port);
-    },
+    pause: server.pause,
+    resume: server.resume,
     stats: () => ({ ...counters, operations: { ...perOperation } }),
     stop: async () => {
-      await close();
+      await server.stop();
       await saving.catch(() => {});
     },
   };

@@ -24,6 +24,3 @@ export const OPERATIONS = {
 } satisfies Record<string, Operation>;
 
 export type KmsOperationName = keyof typeof OPERATIONS;
-
-export const isKmsOperationName = (name: string): name is KmsOperationName =>
-  Object.hasOwn(OPERATIONS, name);

@@ -1,20 +1,48 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AwsJsonError } from './errors.js';
 
-/** Far above any valid request (PutEvents stops at 256 KB of entries); a guard, not a limit. */
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/**
+ * An error a stand-in answers on the wire, `{"__type": type, "message": message}` with
+ * `status`; each stand-in's own error classes have this shape.
+ */
+export interface WireError {
+  type: string;
+  message: string;
+  status: number;
+}
+
+const isWireError = (error: unknown): error is WireError =>
+  error instanceof Error &&
+  typeof (error as Partial<WireError>).type === 'string' &&
+  typeof (error as Partial<WireError>).status === 'number';
+
+/** A failure of the protocol itself (unknown operation, bad JSON, oversized body). */
+export class AwsJsonProtocolError extends Error implements WireError {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'AwsJsonProtocolError';
+  }
+}
 
 export type Operation = (input: Record<string, unknown>) => unknown;
 
 export interface AwsJsonServerOptions {
   /** Fixed port, or 0 for any free one. */
   port: number;
-  /** The service's `X-Amz-Target` prefix, e.g. `AWSEvents`. */
+  /** The service's `X-Amz-Target` prefix, e.g. `AWSEvents` or `TrentService`. */
   targetPrefix: string;
   operations: Readonly<Record<string, Operation>>;
-  /** Runs before every known operation; throw an `AwsJsonError` to fail the request. */
+  /** The `__type` of an unexpected failure, as the service names its internal error. */
+  internalErrorType: string;
+  /** A guard against runaway bodies, far above any valid request. */
+  maxBodyBytes: number;
+  /** Runs before every known operation; throw a `WireError` to fail the request. */
   beforeOperation?: (name: string) => void;
   onRequest?: () => void;
 }
@@ -29,14 +57,14 @@ export interface AwsJsonServer {
   stop(): Promise<void>;
 }
 
-const readBody = (request: IncomingMessage): Promise<string> =>
+const readBody = (request: IncomingMessage, maxBytes: number): Promise<string> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let length = 0;
     request.on('data', (chunk: Buffer) => {
       length += chunk.length;
-      if (length > MAX_BODY_BYTES) {
-        reject(new AwsJsonError('ValidationException', 'Request is too large.', 413));
+      if (length > maxBytes) {
+        reject(new AwsJsonProtocolError('ValidationException', 'Request is too large.', 413));
         request.destroy();
         return;
       }
@@ -51,12 +79,17 @@ const parseInput = (body: string): Record<string, unknown> => {
   try {
     input = body.trim() === '' ? {} : JSON.parse(body);
   } catch (error) {
-    throw new AwsJsonError('SerializationException', 'Request body is not valid JSON.', 400, {
-      cause: error,
-    });
+    throw new AwsJsonProtocolError(
+      'SerializationException',
+      'Request body is not valid JSON.',
+      400,
+      {
+        cause: error,
+      },
+    );
   }
   if (typeof input !== 'object' || input === null || Array.isArray(input))
-    throw new AwsJsonError('SerializationException', 'Request body is not a JSON object.');
+    throw new AwsJsonProtocolError('SerializationException', 'Request body is not a JSON object.');
   return input as Record<string, unknown>;
 };
 
@@ -79,7 +112,7 @@ export const startAwsJsonServer = async (options: AwsJsonServerOptions): Promise
     try {
       options.onRequest?.();
       const target = request.headers['x-amz-target'];
-      const body = await readBody(request);
+      const body = await readBody(request, options.maxBodyBytes);
       const name =
         typeof target === 'string' && target.startsWith(`${options.targetPrefix}.`)
           ? target.slice(options.targetPrefix.length + 1)
@@ -89,20 +122,16 @@ export const startAwsJsonServer = async (options: AwsJsonServerOptions): Promise
           ? options.operations[name]
           : undefined;
       if (!operation || name === undefined)
-        throw new AwsJsonError(
+        throw new AwsJsonProtocolError(
           'UnknownOperationException',
           `Operation ${String(target ?? request.method)} is not supported by this stand-in.`,
         );
       options.beforeOperation?.(name);
       reply(200, await operation(parseInput(body)));
     } catch (error) {
-      if (error instanceof AwsJsonError)
-        reply(error.status, { __type: error.type, message: error.message });
-      else
-        reply(500, {
-          __type: 'InternalException',
-          message: error instanceof Error ? error.message : String(error),
-        });
+      if (isWireError(error)) reply(error.status, { __type: error.type, message: error.message });
+      // The message of an unexpected error could quote the input; the type is enough.
+      else reply(500, { __type: options.internalErrorType, message: 'Internal failure.' });
     }
   };
 
