@@ -8,15 +8,8 @@ import { parseArgs } from 'node:util';
 import { type AuditReport, auditFindings, auditViews } from '../app/audit.js';
 import type { Env } from '../local/local-endpoints.js';
 import { runAsScript } from '../local/run-as-script.js';
-import {
-  type CliIo,
-  consoleIo,
-  EXIT_FAILED,
-  EXIT_FINDINGS,
-  EXIT_OK,
-  errorMessage,
-} from './cli-io.js';
-import { type OpsSession, openOpsSession } from './ops-session.js';
+import { type CliIo, consoleIo, EXIT_FINDINGS, EXIT_OK } from './cli-io.js';
+import { runOpsTool } from './ops-session.js';
 
 const positive = (value: string | undefined, name: string, fallback: number): number => {
   if (value === undefined) return fallback;
@@ -52,8 +45,7 @@ export const runAuditCli = async (
   env: Env = process.env,
   io: CliIo = consoleIo,
 ): Promise<number> => {
-  let session: OpsSession | undefined;
-  try {
+  return runOpsTool({ env, io, label: 'audit failed' }, async (open) => {
     const { values } = parseArgs({
       args: argv,
       options: {
@@ -65,7 +57,7 @@ export const runAuditCli = async (
       },
       strict: true,
     });
-    session = openOpsSession(env, io, { json: values.json });
+    const session = open({ json: values.json });
     const { config } = session.service;
     const report = await auditViews({
       ...session.service.auditSources,
@@ -91,12 +83,7 @@ export const runAuditCli = async (
       }
     }
     return report.clean ? EXIT_OK : EXIT_FINDINGS;
-  } catch (error) {
-    io.err(`audit failed: ${errorMessage(error)}`);
-    return EXIT_FAILED;
-  } finally {
-    session?.close();
-  }
+  });
 };
 
 runAsScript(import.meta.url, () => runAuditCli(process.argv.slice(2)));

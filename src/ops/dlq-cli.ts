@@ -11,15 +11,8 @@ import { type DeadLetter, SqsDeadLetterQueue } from '../adapters/sqs/dead-letter
 import { type Diagnosis, diagnose } from '../app/dead-letter-diagnosis.js';
 import type { Env } from '../local/local-endpoints.js';
 import { runAsScript } from '../local/run-as-script.js';
-import {
-  type CliIo,
-  consoleIo,
-  EXIT_FAILED,
-  EXIT_FINDINGS,
-  EXIT_OK,
-  errorMessage,
-} from './cli-io.js';
-import { type OpsSession, openOpsSession } from './ops-session.js';
+import { type CliIo, consoleIo, EXIT_FINDINGS, EXIT_OK } from './cli-io.js';
+import { runOpsTool } from './ops-session.js';
 
 const USAGE =
   'usage: npm run dlq -- list [--json] [--max N] [--diagnose] | redrive [--aggregate ID] [--max N] [--json]';
@@ -46,8 +39,7 @@ export const runDlqCli = async (
   env: Env = process.env,
   io: CliIo = consoleIo,
 ): Promise<number> => {
-  let session: OpsSession | undefined;
-  try {
+  return runOpsTool({ env, io, label: 'dlq' }, async (open) => {
     const { values, positionals } = parseArgs({
       args: argv,
       options: {
@@ -67,7 +59,7 @@ export const runDlqCli = async (
     if (action !== 'list' && action !== 'redrive') {
       throw new Error(action === undefined ? USAGE : `unknown action "${action}"; ${USAGE}`);
     }
-    session = openOpsSession(env, io, { json: values.json });
+    const session = open({ json: values.json });
     const dlqUrl = session.required('PROJECTION_DLQ_URL', QUEUE_URL);
     const dlq = new SqsDeadLetterQueue({ client: session.sqs(), queueUrl: dlqUrl });
 
@@ -113,12 +105,7 @@ export const runDlqCli = async (
       for (const f of report.failed) io.err(`  ${f.messageId}: ${f.reason}`);
     }
     return report.failed.length > 0 ? EXIT_FINDINGS : EXIT_OK;
-  } catch (error) {
-    io.err(`dlq: ${errorMessage(error)}`);
-    return EXIT_FAILED;
-  } finally {
-    session?.close();
-  }
+  });
 };
 
 runAsScript(import.meta.url, () => runDlqCli(process.argv.slice(2)));

@@ -4,7 +4,7 @@ import { CustomerService } from '../composition/customer-service.js';
 import { readConfig } from '../config.js';
 import { silentLogger } from '../core/ports.js';
 import { type Env, endpointClientConfig } from '../local/local-endpoints.js';
-import type { CliIo } from './cli-io.js';
+import { type CliIo, EXIT_FAILED, errorMessage } from './cli-io.js';
 import { type OpsTarget, resolveOpsTarget } from './ops-target.js';
 
 /** Local emulators take any region and credentials; us-east-1 is the usual one in their ARNs. */
@@ -62,4 +62,27 @@ export const openOpsSession = (
       sqs?.destroy();
     },
   };
+};
+
+/**
+ * Runs one operations command: `run` opens the session when its arguments are parsed, and
+ * its answer is the exit code. Any failure is one line on stderr (`<label>: <why>`, never a
+ * stack trace) and exit 2; the session is closed either way.
+ */
+export const runOpsTool = async (
+  context: { env: Env; io: CliIo; label: string },
+  run: (open: (options?: { json?: boolean }) => OpsSession) => Promise<number>,
+): Promise<number> => {
+  let session: OpsSession | undefined;
+  try {
+    return await run((options) => {
+      session = openOpsSession(context.env, context.io, options);
+      return session;
+    });
+  } catch (error) {
+    context.io.err(`${context.label}: ${errorMessage(error)}`);
+    return EXIT_FAILED;
+  } finally {
+    session?.close();
+  }
 };

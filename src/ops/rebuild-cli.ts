@@ -9,15 +9,8 @@ import cliProgress from 'cli-progress';
 import { rebuildViews } from '../app/rebuild.js';
 import type { Env } from '../local/local-endpoints.js';
 import { runAsScript } from '../local/run-as-script.js';
-import {
-  type CliIo,
-  consoleIo,
-  EXIT_FAILED,
-  EXIT_FINDINGS,
-  EXIT_OK,
-  errorMessage,
-} from './cli-io.js';
-import { type OpsSession, openOpsSession } from './ops-session.js';
+import { type CliIo, consoleIo, EXIT_FINDINGS, EXIT_OK, errorMessage } from './cli-io.js';
+import { runOpsTool } from './ops-session.js';
 
 export const runRebuildCli = async (
   argv: string[],
@@ -25,8 +18,7 @@ export const runRebuildCli = async (
   io: CliIo = consoleIo,
   options: { progress?: boolean } = {},
 ): Promise<number> => {
-  let session: OpsSession | undefined;
-  try {
+  return runOpsTool({ env, io, label: 'rebuild failed' }, async (open) => {
     const { values, positionals } = parseArgs({
       args: argv,
       options: { concurrency: { type: 'string' } },
@@ -39,7 +31,7 @@ export const runRebuildCli = async (
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       throw new RangeError(`--concurrency must be a positive whole number, not "${raw}"`);
     }
-    session = openOpsSession(env, io);
+    const session = open();
     const { config } = session.service;
     const bar =
       (options.progress ?? process.stdout.isTTY)
@@ -68,12 +60,7 @@ export const runRebuildCli = async (
       io.err(`  ${aggregateId}: ${errorMessage(error)}`);
     }
     return report.failed > 0 ? EXIT_FINDINGS : EXIT_OK;
-  } catch (error) {
-    io.err(`rebuild failed: ${errorMessage(error)}`);
-    return EXIT_FAILED;
-  } finally {
-    session?.close();
-  }
+  });
 };
 
 runAsScript(import.meta.url, () => runRebuildCli(process.argv.slice(2)));
