@@ -7,10 +7,11 @@
  * java from /proc/<pid>/stat at the start and the end of IDLE_CPU_SECONDS (60) without
  * sending it a single request. Prints the share of one core for each process and both
  * together, then stops the service with SIGINT, as Ctrl-C would, and checks that java went
- * with it.
+ * with it. IDLE_CPU_THREADS=1 also lists the busiest threads of each (JIT compiler, GC,
+ * SQLite, event loop), to tell what is left.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +53,29 @@ const cpuTicks = (pid: number): number | undefined => {
   }
 };
 
+/** utime + stime per thread of one process, keyed by thread id and name. */
+const threadTicks = (pid: number): Map<string, number> => {
+  const threads = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      threads.set(`${tid} ${name}`, Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // The thread ended in between.
+    }
+  }
+  return threads;
+};
+
+const busiestThreads = (before: Map<string, number>, after: Map<string, number>) =>
+  [...after]
+    .map(([thread, ticks]) => [thread, ticks - (before.get(thread) ?? 0)] as const)
+    .filter(([, ticks]) => ticks > 0)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 6);
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const percent = (ticks: number, ticksPerSecond: number, seconds: number) =>
@@ -70,9 +94,11 @@ const main = async () => {
     const ticksPerSecond = clockTicks();
     const pids = { node: service.pid, java };
     const before = { node: cpuTicks(pids.node), java: cpuTicks(pids.java) };
+    const threadsBefore = { node: threadTicks(pids.node), java: threadTicks(pids.java) };
     const startedAt = performance.now();
     await sleep(SECONDS * 1000);
     const after = { node: cpuTicks(pids.node), java: cpuTicks(pids.java) };
+    const threadsAfter = { node: threadTicks(pids.node), java: threadTicks(pids.java) };
     const seconds = (performance.now() - startedAt) / 1000;
     if ([before.node, before.java, after.node, after.java].some((t) => t === undefined)) {
       throw new Error('the service or DynamoDB Local exited while being measured');
@@ -94,6 +120,12 @@ const main = async () => {
     console.log(
       `| together | ${((node + javaTicks) / ticksPerSecond).toFixed(2)} | ${share(node + javaTicks)} |`,
     );
+    if (process.env.IDLE_CPU_THREADS === '1') {
+      for (const which of ['node', 'java'] as const) {
+        const busiest = busiestThreads(threadsBefore[which], threadsAfter[which]);
+        console.log(`${which} threads: ${busiest.map(([t, n]) => `${t} ${share(n)}`).join(', ')}`);
+      }
+    }
   } finally {
     // SIGINT to node alone, as Ctrl-C: it stops java itself.
     try {
