@@ -19,6 +19,10 @@ const Env = z.object({
   COMMAND_RETRY_BUDGET_MS: z.coerce.number().int().min(0).max(60_000).default(8000),
   /** Upper bound of a `?minVersion=` read-your-writes wait. */
   MIN_VERSION_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(3000),
+  /** CloudWatch namespace of the service's own metrics (EMF); the stack's dashboard reads it. */
+  METRICS_NAMESPACE: z.string().min(1).max(255).default('CustomerService'),
+  /** The projection queue's `maxReceiveCount`, so the projector can count dead letters. */
+  PROJECTION_MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).max(1000).default(5),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
   SERVICE_NAME: z.string().default('customer-service'),
 });

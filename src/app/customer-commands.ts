@@ -4,8 +4,10 @@ import {
   type CommandResult,
   type SnapshotPolicy,
 } from '../core/command-handler.js';
+import { ServiceError } from '../core/errors.js';
 import type { EventEnvelope } from '../core/event.js';
 import type { EventStore } from '../core/event-store.js';
+import { METRIC, type Metrics, noMetrics } from '../core/metrics.js';
 import type { Clock, IdGenerator, Logger } from '../core/ports.js';
 import type { EventUpcaster } from '../core/upcasting.js';
 import {
@@ -45,6 +47,8 @@ export interface CustomerCommandServiceOptions {
   clock?: Clock;
   ids?: IdGenerator;
   logger?: Logger;
+  /** Commands accepted and rejected (by type and reason), and retried races. */
+  metrics?: Metrics;
   snapshotEvery?: number;
   /** How long a command without `expectedVersion` keeps retrying a lost race. */
   conflictRetryBudgetMs?: number;
@@ -65,6 +69,18 @@ export const customerIdForKey = (commandId: string): string => {
   const h = sha256(`customer:${commandId}`);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 };
+
+const COMMAND_TYPES = new Set<string>(CustomerCommand.options.map((o) => o.shape.type.value));
+
+/** A metric dimension: a known command type, or `unknown` (never the caller's free text). */
+const commandTypeOf = (input: unknown): string => {
+  const type = (input as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && COMMAND_TYPES.has(type) ? type : 'unknown';
+};
+
+/** The error's stable code (`VALIDATION_FAILED`, `VERSION_CONFLICT`, ...), else `ERROR`. */
+const rejectionReason = (error: unknown): string =>
+  error instanceof ServiceError ? error.code : 'ERROR';
 
 /** The Customer service's write side: validates a command and runs it through the decider. */
 export class CustomerCommandService {
@@ -91,6 +107,7 @@ export class CustomerCommandService {
         ? {}
         : { conflictRetry: { budgetMs: options.conflictRetryBudgetMs } }),
       ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     });
   }
 
@@ -99,6 +116,19 @@ export class CustomerCommandService {
    * naming every bad field before anything is read or written.
    */
   async execute(input: unknown, metadata: CommandMetadata): Promise<CommandOutcome> {
+    const metrics = this.options.metrics ?? noMetrics;
+    const commandType = commandTypeOf(input);
+    try {
+      const outcome = await this.run(input, metadata);
+      metrics.count(METRIC.commandAccepted, { commandType });
+      return outcome;
+    } catch (error) {
+      metrics.count(METRIC.commandRejected, { commandType, reason: rejectionReason(error) });
+      throw error;
+    }
+  }
+
+  private async run(input: unknown, metadata: CommandMetadata): Promise<CommandOutcome> {
     const command = parseOrThrow(CustomerCommand, this.withCustomerId(input, metadata), 'command');
     const { customerId } = command.data;
     const expectedVersion =

@@ -26,6 +26,9 @@ export const ThinDetail = z.object({
   version: Version,
   eventType: z.string().min(1),
   eventId: z.string().min(1),
+  /** Added later: thin notifications published before carry neither. */
+  timestamp: z.string().min(1).optional(),
+  correlationId: z.string().optional(),
 });
 export type ThinDetail = z.infer<typeof ThinDetail>;
 
@@ -41,6 +44,10 @@ export interface EventNotification {
   aggregateId: string;
   version: number;
   eventType: string;
+  /** When the event was accepted, for the projection lag. */
+  timestamp?: string;
+  /** The request that caused the event, for log lines about it. */
+  correlationId?: string;
   /** The full event, unless the message was a thin notification. */
   envelope?: EventEnvelope;
 }
@@ -67,10 +74,14 @@ export const parseEventNotification = (body: string): EventNotification => {
     );
   }
   const { detail } = parsed.data;
-  const notification = {
+  const notification: EventNotification = {
     aggregateId: detail.aggregateId,
     version: detail.version,
     eventType: detail.eventType,
   };
+  const timestamp = detail.timestamp;
+  const correlationId = 'thin' in detail ? detail.correlationId : detail.metadata.correlationId;
+  if (timestamp !== undefined) notification.timestamp = timestamp;
+  if (correlationId !== undefined) notification.correlationId = correlationId;
   return 'thin' in detail ? notification : { ...notification, envelope: detail as EventEnvelope };
 };

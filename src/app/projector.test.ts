@@ -9,7 +9,9 @@ import {
 import { deliverShuffled } from '../../test/support/projection-scenario.js';
 import { sqsEvent, sqsRecord } from '../../test/support/sqs-messages.js';
 import { InMemoryEventStore } from '../adapters/memory/in-memory-event-store.js';
+import { InMemoryMetrics } from '../adapters/memory/in-memory-metrics.js';
 import { InMemoryViewStore } from '../adapters/memory/in-memory-view-store.js';
+import { METRIC } from '../core/metrics.js';
 import { ViewConflictError } from '../core/view-store.js';
 import type { CustomerView } from './customer-view.js';
 import { createProjectorHandler } from './projector.js';
@@ -194,5 +196,75 @@ describe('projector', () => {
       suspensionReasonCode: 'OTHER',
       suspensionReason: 'asked to',
     });
+  });
+});
+
+describe('projector metrics and log lines', () => {
+  const recordingLogger = () => {
+    const lines: Array<{ message: string; extra: Record<string, unknown> }> = [];
+    const log = (message: string, extra: Record<string, unknown> = {}) =>
+      lines.push({ message, extra });
+    return { lines, logger: { debug: log, info: log, warn: log, error: log } };
+  };
+
+  it('times the lag from the event accepted to its view written, once per write', async () => {
+    const { events, views, streams } = await setUp([['email']]);
+    const [first, second] = streams[0] ?? [];
+    if (!first || !second) throw new Error('fixture: two events expected');
+    const metrics = new InMemoryMetrics();
+    const accepted = Date.parse(second.timestamp);
+    const projector = createProjectorHandler({
+      events,
+      views,
+      metrics,
+      clock: { now: () => new Date(accepted + 1500) },
+    });
+    // The second event fills the gap; the duplicate of the first writes nothing.
+    await projector(sqsEvent([sqsRecord(messageBody(second))]));
+    await projector(sqsEvent([sqsRecord(messageBody(first))]));
+    expect(metrics.matching(METRIC.projectionLag)).toEqual([
+      { name: METRIC.projectionLag, unit: 'Milliseconds', value: 1500, dimensions: {} },
+    ]);
+  });
+
+  it('counts a dead letter when a message fails at its last receive, and logs its correlation id', async () => {
+    const { views } = await setUp([[]]);
+    const metrics = new InMemoryMetrics();
+    const { lines, logger } = recordingLogger();
+    const unreadable = {
+      readStream: async () => {
+        throw new Error('store down');
+      },
+    };
+    const projector = createProjectorHandler({
+      events: unreadable,
+      views,
+      metrics,
+      logger,
+      maxReceiveCount: 3,
+      sleep: noSleep,
+    });
+    const envelope = {
+      eventId: 'e-1',
+      aggregateId: 'dl-1',
+      eventType: 'CustomerSuspended',
+      payload: {},
+      timestamp: '2026-01-01T00:00:00.000Z',
+      version: 4,
+      metadata: { correlationId: 'req-77', schemaVersion: 1 },
+    };
+    const at = (count: number) => {
+      const record = sqsRecord(messageBody(envelope));
+      record.attributes.ApproximateReceiveCount = String(count);
+      return record;
+    };
+    const answer = await projector(sqsEvent([at(1), at(3)]));
+    expect(answer.batchItemFailures).toHaveLength(2);
+    expect(metrics.total(METRIC.deadLetter, { source: 'projector' })).toBe(1);
+    const failures = lines.filter((l) => l.message === 'message not projected');
+    expect(failures.map((l) => [l.extra.correlationId, l.extra.deadLettered])).toEqual([
+      ['req-77', undefined],
+      ['req-77', true],
+    ]);
   });
 });

@@ -1,7 +1,8 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { EventStore } from '../core/event-store.js';
-import { type Logger, silentLogger } from '../core/ports.js';
+import { METRIC, type Metrics, noMetrics } from '../core/metrics.js';
+import { type Clock, type Logger, silentLogger } from '../core/ports.js';
 import { ViewCatchUp } from '../core/view-catch-up.js';
 import type { ViewStore } from '../core/view-store.js';
 import { type CustomerView, customerViewProjection } from './customer-view.js';
@@ -11,6 +12,11 @@ export interface ProjectorOptions {
   events: Pick<EventStore, 'readStream'>;
   views: ViewStore<CustomerView>;
   logger?: Logger;
+  /** Projection lag (event accepted → view written) and the messages given up on. */
+  metrics?: Metrics;
+  clock?: Clock;
+  /** The queue's `maxReceiveCount`: a failure at this receive sends the message to the DLQ. */
+  maxReceiveCount?: number;
   /** Attempts per message when other projectors keep moving the same view. */
   maxAttempts?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -27,6 +33,8 @@ export const createProjectorHandler = (
   options: ProjectorOptions,
 ): ((event: SQSEvent) => Promise<SQSBatchResponse>) => {
   const logger = options.logger ?? silentLogger;
+  const metrics = options.metrics ?? noMetrics;
+  const now = () => (options.clock ? options.clock.now() : new Date()).getTime();
   const catchUp = new ViewCatchUp({
     events: options.events,
     views: options.views,
@@ -36,20 +44,37 @@ export const createProjectorHandler = (
   });
 
   const handleRecord = async (record: SQSRecord): Promise<void> => {
+    let correlationId: string | undefined;
     try {
       const notification = parseEventNotification(record.body);
+      correlationId = notification.correlationId;
       const outcome = await catchUp.catchUp(notification.aggregateId, {
         upTo: notification.version,
         ...(notification.envelope ? { known: notification.envelope } : {}),
       });
+      const acceptedAt = Date.parse(notification.timestamp ?? '');
+      if (outcome.status === 'applied' && !Number.isNaN(acceptedAt)) {
+        metrics.timing(METRIC.projectionLag, Math.max(now() - acceptedAt, 0));
+      }
       logger.debug('event projected', {
         messageId: record.messageId,
+        correlationId,
         aggregateId: notification.aggregateId,
         eventVersion: notification.version,
         ...outcome,
       });
     } catch (error) {
-      logger.warn('message not projected', { messageId: record.messageId, error });
+      const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? 0);
+      const lastReceive =
+        options.maxReceiveCount !== undefined && receiveCount >= options.maxReceiveCount;
+      if (lastReceive) metrics.count(METRIC.deadLetter, { source: 'projector' });
+      logger.warn('message not projected', {
+        messageId: record.messageId,
+        correlationId,
+        receiveCount,
+        ...(lastReceive ? { deadLettered: true } : {}),
+        error,
+      });
       throw error;
     }
   };

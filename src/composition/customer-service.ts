@@ -11,6 +11,11 @@ import { DynamoDBCustomerViewReader } from '../adapters/dynamodb/dynamodb-custom
 import { DynamoDBCustomerViewStore } from '../adapters/dynamodb/dynamodb-customer-view-store.js';
 import { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
 import {
+  DynamoDBCheckpoints,
+  DynamoDBStreamChanges,
+} from '../adapters/dynamodb/dynamodb-stream-changes.js';
+import {
+  createEnvelopePublisher,
   createStreamPublisher,
   type PutEventsClient,
 } from '../adapters/eventbridge/eventbridge-publisher.js';
@@ -18,11 +23,15 @@ import type { AuditOptions } from '../app/audit.js';
 import { CustomerCommandService } from '../app/customer-commands.js';
 import { upcastCustomerEvent } from '../app/customer-events.js';
 import { CustomerQueryService } from '../app/customer-queries.js';
+import { customerViewProjection } from '../app/customer-view.js';
 import { createHttpApp } from '../app/http/app.js';
 import type { HttpEnv } from '../app/http/request.js';
 import { createProjectorHandler } from '../app/projector.js';
 import type { RebuildOptions } from '../app/rebuild.js';
+import { type ReconcileReport, type ReconcilerOptions, reconcileViews } from '../app/reconciler.js';
 import type { Config } from '../config.js';
+import type { EventEnvelope } from '../core/event.js';
+import { type Metrics, noMetrics } from '../core/metrics.js';
 import type { Logger } from '../core/ports.js';
 
 /** The SDK clients the service runs on; the caller creates them once and aims them. */
@@ -36,6 +45,8 @@ export interface CustomerServiceOptions {
   config: Config;
   clients: ServiceClients;
   logger: Logger;
+  /** Powertools (EMF) on Lambda; none locally unless given. */
+  metrics?: Metrics;
 }
 
 /**
@@ -48,12 +59,14 @@ export interface CustomerServiceOptions {
 export class CustomerService {
   readonly config: Config;
   readonly logger: Logger;
+  readonly metrics: Metrics;
   private readonly clients: ServiceClients;
   private readonly built = new Map<string, unknown>();
 
   constructor(options: CustomerServiceOptions) {
     this.config = options.config;
     this.logger = options.logger;
+    this.metrics = options.metrics ?? noMetrics;
     this.clients = options.clients;
   }
 
@@ -90,6 +103,7 @@ export class CustomerService {
         new CustomerCommandService({
           store: this.eventStore,
           logger: this.logger,
+          metrics: this.metrics,
           snapshotEvery: this.config.SNAPSHOT_EVERY,
           conflictRetryBudgetMs: this.config.COMMAND_RETRY_BUDGET_MS,
         }),
@@ -121,17 +135,51 @@ export class CustomerService {
 
   /** DynamoDB stream batch → EventBridge. */
   get publisher(): (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse> {
-    return this.once('publisher', () => {
-      const client = this.clients.eventBridge;
-      if (!client) throw new TypeError('the publisher needs an EventBridge client');
-      return createStreamPublisher({
-        client,
-        busName: this.config.EVENT_BUS_NAME,
-        source: this.config.EVENT_SOURCE_NAME,
-        // Consumers on the bus see the latest shape, whatever version was stored.
-        upcast: upcastCustomerEvent,
-        logger: this.logger,
-      });
+    return this.once('publisher', () => createStreamPublisher(this.publisherOptions()));
+  }
+
+  /** Events read back from the store → EventBridge, as the publisher sends them (replays). */
+  get envelopePublisher(): (envelopes: EventEnvelope[]) => Promise<EventEnvelope[]> {
+    return this.once('envelopePublisher', () => createEnvelopePublisher(this.publisherOptions()));
+  }
+
+  /** The events accepted in a time range, from the event store's change index. */
+  get streamChanges(): DynamoDBStreamChanges {
+    return this.once(
+      'streamChanges',
+      () =>
+        new DynamoDBStreamChanges({
+          client: this.clients.dynamodb,
+          tableName: this.config.COMMAND_TABLE,
+        }),
+    );
+  }
+
+  /**
+   * One reconciler run over the streams that changed since the last one, for this read
+   * model (`QUERY_TABLE` names its checkpoint). Tests pass a clock or other windows.
+   */
+  reconcile(
+    overrides: Partial<
+      Pick<
+        ReconcilerOptions,
+        'clock' | 'settleMs' | 'overlapMs' | 'initialLookbackMs' | 'concurrency'
+      >
+    > = {},
+  ): Promise<ReconcileReport> {
+    return reconcileViews({
+      changes: this.streamChanges,
+      checkpoints: new DynamoDBCheckpoints({
+        client: this.clients.dynamodb,
+        tableName: this.config.COMMAND_TABLE,
+      }),
+      events: this.eventStore,
+      views: this.viewStore,
+      projection: customerViewProjection,
+      name: `reconciler#${this.config.QUERY_TABLE}`,
+      metrics: this.metrics,
+      logger: this.logger,
+      ...overrides,
     });
   }
 
@@ -142,6 +190,8 @@ export class CustomerService {
         events: this.eventStore,
         views: this.viewStore,
         logger: this.logger,
+        metrics: this.metrics,
+        maxReceiveCount: this.config.PROJECTION_MAX_RECEIVE_COUNT,
       }),
     );
   }
@@ -171,6 +221,20 @@ export class CustomerService {
   async settle(): Promise<void> {
     const commands = this.built.get('commands') as CustomerCommandService | undefined;
     await commands?.drain();
+  }
+
+  private publisherOptions() {
+    const client = this.clients.eventBridge;
+    if (!client) throw new TypeError('the publisher needs an EventBridge client');
+    return {
+      client,
+      busName: this.config.EVENT_BUS_NAME,
+      source: this.config.EVENT_SOURCE_NAME,
+      // Consumers on the bus see the latest shape, whatever version was stored.
+      upcast: upcastCustomerEvent,
+      logger: this.logger,
+      metrics: this.metrics,
+    };
   }
 
   private once<T>(name: string, build: () => T): T {

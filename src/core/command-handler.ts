@@ -7,6 +7,7 @@ import {
 } from './errors.js';
 import type { DomainEvent, EnvelopeOf, EventEnvelope } from './event.js';
 import type { CommandRecord, EventStore, Snapshot, UniqueClaim } from './event-store.js';
+import { METRIC, type Metrics, noMetrics } from './metrics.js';
 import { type Clock, type IdGenerator, type Logger, silentLogger } from './ports.js';
 import { type BackoffEnvironment, type BackoffPolicy, retry } from './retry.js';
 import type { EventUpcaster } from './upcasting.js';
@@ -42,6 +43,8 @@ export interface CommandHandlerOptions<State, Command, Event extends DomainEvent
   clock: Clock;
   ids: IdGenerator;
   logger?: Logger;
+  /** Counts the lost races that were retried. */
+  metrics?: Metrics;
   /**
    * Lifts loaded events to the latest shape before `evolve`, and gives new events their
    * type's latest schema version. Without it, events are folded as stored.
@@ -113,8 +116,10 @@ export class CommandHandler<State, Command, Event extends DomainEvent> {
         ...this.conflictRetry,
         // A lost race is retried; a client's own `expectedVersion` is its answer at once.
         retryable: (error) => isConcurrencyError(error) && context.expectedVersion === undefined,
-        onRetry: (_error, attempt) =>
-          this.logger.debug('lost a race, retrying', { aggregateId, attempt }),
+        onRetry: (_error, attempt) => {
+          (this.options.metrics ?? noMetrics).count(METRIC.concurrencyRetry);
+          this.logger.debug('lost a race, retrying', { aggregateId, attempt });
+        },
       },
     );
   }

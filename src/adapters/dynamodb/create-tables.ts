@@ -4,6 +4,7 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
@@ -25,23 +26,62 @@ const keySchema = (partitionKey: { name: string }, sortKey?: { name: string }) =
   ...(sortKey ? [{ AttributeName: sortKey.name, KeyType: 'RANGE' as const }] : []),
 ];
 
-const exists = async (client: DynamoDBClient, tableName: string): Promise<boolean> => {
+const indexNamesOf = async (
+  client: DynamoDBClient,
+  tableName: string,
+): Promise<string[] | undefined> => {
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return true;
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return (Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName ?? '');
   } catch (error) {
-    if ((error as { name?: string }).name === 'ResourceNotFoundException') return false;
+    if ((error as { name?: string }).name === 'ResourceNotFoundException') return undefined;
     throw error;
   }
 };
 
-/** Creates the table from its shared definition unless it exists. Returns true if created. */
+const indexSpec = (index: TableDefinition['globalSecondaryIndexes'][number]) => ({
+  IndexName: index.indexName,
+  KeySchema: keySchema(index.partitionKey, index.sortKey),
+  Projection: { ProjectionType: index.projection },
+});
+
+/**
+ * A table made by an earlier version (a local data folder) gets the indexes added since,
+ * one at a time as DynamoDB requires; the stack does the same through CloudFormation.
+ */
+const addMissingIndexes = async (
+  client: DynamoDBClient,
+  tableName: string,
+  definition: TableDefinition,
+  existing: string[],
+): Promise<void> => {
+  for (const index of definition.globalSecondaryIndexes) {
+    if (existing.includes(index.indexName)) continue;
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: attributeDefinitions(definition),
+        GlobalSecondaryIndexUpdates: [{ Create: indexSpec(index) }],
+      }),
+    );
+    await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: tableName });
+  }
+};
+
+/**
+ * Creates the table from its shared definition unless it exists (then adds any index the
+ * definition has and the table lacks). Returns true if created.
+ */
 export const createTableIfMissing = async (
   client: DynamoDBClient,
   tableName: string,
   definition: TableDefinition,
 ): Promise<boolean> => {
-  if (await exists(client, tableName)) return false;
+  const existing = await indexNamesOf(client, tableName);
+  if (existing !== undefined) {
+    await addMissingIndexes(client, tableName, definition, existing);
+    return false;
+  }
   try {
     await client.send(
       new CreateTableCommand({
@@ -51,11 +91,7 @@ export const createTableIfMissing = async (
         KeySchema: keySchema(definition.partitionKey, definition.sortKey),
         ...(definition.globalSecondaryIndexes.length > 0
           ? {
-              GlobalSecondaryIndexes: definition.globalSecondaryIndexes.map((index) => ({
-                IndexName: index.indexName,
-                KeySchema: keySchema(index.partitionKey, index.sortKey),
-                Projection: { ProjectionType: index.projection },
-              })),
+              GlobalSecondaryIndexes: definition.globalSecondaryIndexes.map(indexSpec),
             }
           : {}),
         ...(definition.stream

@@ -32,6 +32,8 @@ import {
   rethrowTransient,
 } from './dynamodb-errors.js';
 import {
+  CHANGE_BUCKET_ATTRIBUTE,
+  changeBucket,
   claimKey,
   commandKey,
   eventSortKey,
@@ -73,6 +75,8 @@ export const toEventItem = (prefix: string, event: EventEnvelope): Item => ({
   PK: streamKey(prefix, event.aggregateId),
   SK: eventSortKey(event.version),
   itemType: ITEM_TYPE.event,
+  // The change index key: part of the same put, so the command path makes no extra call.
+  [CHANGE_BUCKET_ATTRIBUTE]: changeBucket(event.timestamp, event.aggregateId),
   ...event,
 });
 

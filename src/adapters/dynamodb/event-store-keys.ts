@@ -27,3 +27,40 @@ export const claimKey = (scope: string, value: string) => ({
   SK: 'UNIQUE',
 });
 export const MAX_VERSION = 10 ** VERSION_DIGITS - 1;
+
+/**
+ * The change index: a sparse GSI over event items, partitioned by the hour the event was
+ * accepted and a shard of its stream, sorted by `timestamp`. It lets the reconciler list the
+ * streams that changed in a time range with a few queries instead of a scan. Items written
+ * before the index existed carry no `changeBucket` and are simply not in it.
+ */
+export const CHANGE_INDEX = 'byChange';
+export const CHANGE_BUCKET_ATTRIBUTE = 'changeBucket';
+/** Spreads one hour's writes over this many index partitions (hot-partition headroom). */
+export const CHANGE_INDEX_SHARDS = 16;
+
+/** FNV-1a: stable across processes and languages, and cheap. */
+const shardOf = (aggregateId: string): number => {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < aggregateId.length; i++) {
+    hash ^= aggregateId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % CHANGE_INDEX_SHARDS;
+};
+
+/** `2026-12-01T07#5`: the UTC hour of an ISO timestamp and the stream's shard. */
+export const changeBucket = (timestamp: string, aggregateId: string): string =>
+  `${timestamp.slice(0, 13)}#${shardOf(aggregateId)}`;
+
+/** Every bucket that can hold an event accepted in [from, to] (ISO timestamps). */
+export const changeBucketsBetween = (from: string, to: string): string[] => {
+  const buckets: string[] = [];
+  const hour = new Date(`${from.slice(0, 13)}:00:00.000Z`);
+  const last = new Date(`${to.slice(0, 13)}:00:00.000Z`).getTime();
+  for (; hour.getTime() <= last; hour.setUTCHours(hour.getUTCHours() + 1)) {
+    const prefix = hour.toISOString().slice(0, 13);
+    for (let shard = 0; shard < CHANGE_INDEX_SHARDS; shard++) buckets.push(`${prefix}#${shard}`);
+  }
+  return buckets;
+};

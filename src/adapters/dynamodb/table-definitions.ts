@@ -2,6 +2,8 @@
  * The one source of truth for keys and indexes, used by the CDK stack and by local table
  * creation alike. Plain data, so neither side depends on the other's library.
  */
+import { CHANGE_BUCKET_ATTRIBUTE, CHANGE_INDEX } from './event-store-keys.js';
+
 export type AttributeType = 'S' | 'N';
 
 export interface KeyDefinition {
@@ -25,11 +27,21 @@ export interface TableDefinition {
   timeToLiveAttribute?: string;
 }
 
-/** Events, snapshots, idempotency records and unique claims: see `event-store-keys.ts`. */
+/**
+ * Events, snapshots, idempotency records and unique claims: see `event-store-keys.ts`. The
+ * change index (`byChange`, sparse: only event items carry its key) serves the reconciler.
+ */
 export const eventStoreTable: TableDefinition = {
   partitionKey: { name: 'PK', type: 'S' },
   sortKey: { name: 'SK', type: 'S' },
-  globalSecondaryIndexes: [],
+  globalSecondaryIndexes: [
+    {
+      indexName: CHANGE_INDEX,
+      partitionKey: { name: CHANGE_BUCKET_ATTRIBUTE, type: 'S' },
+      sortKey: { name: 'timestamp', type: 'S' },
+      projection: 'KEYS_ONLY',
+    },
+  ],
   stream: 'NEW_IMAGE',
   timeToLiveAttribute: 'expiresAt',
 };

@@ -7,8 +7,15 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { EventEnvelope } from '../../core/event.js';
+import { METRIC } from '../../core/metrics.js';
 import { UnknownEventTypeError } from '../../core/upcasting.js';
-import { createStreamPublisher, entrySize, MAX_REQUEST_BYTES } from './eventbridge-publisher.js';
+import { InMemoryMetrics } from '../memory/in-memory-metrics.js';
+import {
+  createEnvelopePublisher,
+  createStreamPublisher,
+  entrySize,
+  MAX_REQUEST_BYTES,
+} from './eventbridge-publisher.js';
 
 const envelope = (aggregateId: string, version: number, payload: unknown = {}): EventEnvelope => ({
   eventId: `${aggregateId}-${version}`,
@@ -161,6 +168,9 @@ describe('createStreamPublisher', () => {
           version: 3,
           eventType: 'CustomerSuspended',
           eventId: 'c9-3',
+          // For the projection lag and the projector's log lines.
+          timestamp: '2024-05-01T10:00:00.000Z',
+          correlationId: 'c-1',
         },
       },
     ]);
@@ -262,5 +272,64 @@ describe('createStreamPublisher', () => {
         },
       ]);
     });
+  });
+});
+
+describe('publisher metrics and correlation ids', () => {
+  const recordingLogger = () => {
+    const lines: Array<{ message: string; extra: Record<string, unknown> }> = [];
+    const log = (message: string, extra: Record<string, unknown> = {}) =>
+      lines.push({ message, extra });
+    return { lines, logger: { debug: log, info: log, warn: log, error: log } };
+  };
+
+  it('counts the events published and the entries retried', async () => {
+    const fake = fakeEventBridge([failing([0, 2])]);
+    const metrics = new InMemoryMetrics();
+    await createStreamPublisher({
+      client: fake.client,
+      busName: 'bus',
+      source: 'customer.service',
+      sleep: async () => {},
+      metrics,
+    })(streamEvent([1, 2, 3].map((v) => eventRecord(envelope('m1', v)))));
+    expect(metrics.total(METRIC.eventsPublished)).toBe(3);
+    expect(metrics.total(METRIC.publishRetry)).toBe(2);
+    expect(fake.accepted).toHaveLength(3);
+  });
+
+  it('names the correlation ids of the events in every line about a failed publication', async () => {
+    const fake = fakeEventBridge([failing([0]), failing([0])]);
+    const { lines, logger } = recordingLogger();
+    const e = { ...envelope('m2', 1), metadata: { correlationId: 'req-42', schemaVersion: 1 } };
+    const result = await createStreamPublisher({
+      client: fake.client,
+      busName: 'bus',
+      source: 'customer.service',
+      maxAttempts: 2,
+      sleep: async () => {},
+      logger,
+    })(streamEvent([eventRecord(e)]));
+    expect(result.batchItemFailures).toHaveLength(1);
+    expect(lines.map((l) => l.message)).toEqual([
+      'PutEvents entries failed',
+      'PutEvents entries failed',
+      'events not published after retries',
+    ]);
+    for (const line of lines) expect(line.extra.correlationIds).toEqual(['req-42']);
+  });
+
+  it('publishes envelopes read back from the store as the stream publisher would', async () => {
+    const fake = fakeEventBridge([failing([1])]);
+    const events = [envelope('m3', 1), envelope('m3', 2)];
+    const unpublished = await createEnvelopePublisher({
+      client: fake.client,
+      busName: 'bus',
+      source: 'customer.service',
+      maxAttempts: 1,
+      sleep: async () => {},
+    })(events);
+    expect(unpublished).toEqual([events[1]]);
+    expect(fake.accepted).toEqual([{ detailType: 'CustomerRegistered', detail: events[0] }]);
   });
 });

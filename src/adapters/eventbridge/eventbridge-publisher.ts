@@ -7,6 +7,7 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { EventEnvelope } from '../../core/event.js';
+import { METRIC, type Metrics, noMetrics } from '../../core/metrics.js';
 import { sleep as defaultSleep, type Logger, silentLogger } from '../../core/ports.js';
 import { Backoff } from '../../core/retry.js';
 import { isEventSchemaError } from '../../core/upcasting.js';
@@ -29,6 +30,8 @@ export interface StreamPublisherOptions {
   busName: string;
   source: string;
   logger?: Logger;
+  /** Events published and PutEvents retries. */
+  metrics?: Metrics;
   /** PutEvents calls per batch before the stream batch is reported failed. */
   maxAttempts?: number;
   /** Base of the exponential backoff between attempts. */
@@ -44,6 +47,8 @@ export interface StreamPublisherOptions {
 interface Pending {
   sequenceNumber: string;
   entry: PutEventsRequestEntry;
+  /** Of the event's request, for the log lines about it. */
+  correlationId: string | undefined;
 }
 
 /** Thrown for a stream item that says it is an event but cannot be read as one. */
@@ -94,6 +99,7 @@ const forTheBus = (
   } catch (error) {
     if (!isEventSchemaError(error)) throw error;
     logger.warn('event published as stored: schema unknown here', {
+      correlationId: envelope.metadata?.correlationId,
       aggregateId: envelope.aggregateId,
       version: envelope.version,
       eventType: envelope.eventType,
@@ -120,28 +126,30 @@ export const toEntry = (
   };
   const full = { ...base, Detail: JSON.stringify(envelope) };
   if (entrySize(full) <= MAX_REQUEST_BYTES) return full;
-  const { aggregateId, version, eventType, eventId } = envelope;
+  const { aggregateId, version, eventType, eventId, timestamp } = envelope;
+  const correlationId = envelope.metadata?.correlationId;
   return {
     ...base,
-    Detail: JSON.stringify({ thin: true, aggregateId, version, eventType, eventId }),
+    Detail: JSON.stringify({
+      thin: true,
+      aggregateId,
+      version,
+      eventType,
+      eventId,
+      timestamp,
+      correlationId,
+    }),
   };
 };
 
-/**
- * Publishes the events a DynamoDB stream batch inserted to EventBridge: the command path
- * writes only the table, so nothing is lost between a write and its publication. Failed
- * entries are retried with backoff; when retries run out, the response names the first
- * unpublished record and Lambda retries the stream from there (at least once, in order).
- */
-export const createStreamPublisher = (
-  options: StreamPublisherOptions,
-): ((event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>) => {
+/** Sends entries in batches, retrying what failed; answers what is still unpublished, in order. */
+const createBatchSender = (options: StreamPublisherOptions) => {
   const logger = options.logger ?? silentLogger;
+  const metrics = options.metrics ?? noMetrics;
   const maxAttempts = Math.max(options.maxAttempts ?? 5, 1);
   const baseDelayMs = options.baseDelayMs ?? 50;
   const sleep = options.sleep ?? defaultSleep;
 
-  /** Sends one batch, retrying what failed; returns what is still unpublished, in order. */
   const publish = async (batch: Pending[]): Promise<Pending[]> => {
     // Full jitter: throttled callers spread out instead of retrying in step.
     const backoff = new Backoff(
@@ -149,8 +157,13 @@ export const createStreamPublisher = (
       { sleep },
     );
     let pending = batch;
-    do pending = await putOnce(pending);
-    while (pending.length > 0 && (await backoff.wait()));
+    for (;;) {
+      const failed = await putOnce(pending);
+      metrics.count(METRIC.eventsPublished, undefined, pending.length - failed.length);
+      pending = failed;
+      if (pending.length === 0 || !(await backoff.wait())) break;
+      metrics.count(METRIC.publishRetry, undefined, pending.length);
+    }
     return pending;
   };
 
@@ -166,14 +179,69 @@ export const createStreamPublisher = (
       });
       logger.warn('PutEvents entries failed', {
         failed: failed.length,
+        correlationIds: correlationIdsOf(failed),
         errors: [...new Set(output.Entries?.map((e) => e.ErrorCode).filter(Boolean))],
       });
       return failed;
     } catch (error) {
-      logger.warn('PutEvents call failed', { entries: pending.length, error });
+      logger.warn('PutEvents call failed', {
+        entries: pending.length,
+        correlationIds: correlationIdsOf(pending),
+        error,
+      });
       return pending;
     }
   };
+  return publish;
+};
+
+/** The distinct correlation ids of some entries (at most 10), for one log line about them. */
+const correlationIdsOf = (pending: Pending[]): string[] =>
+  [...new Set(pending.map((p) => p.correlationId).filter((id) => id !== undefined))].slice(0, 10);
+
+/**
+ * Publishes events read from the event store (stream-failure replay, a replay from the
+ * store): the same entries, batches and retries as the stream publisher. Answers the
+ * envelopes still unpublished after the retries.
+ */
+export const createEnvelopePublisher = (
+  options: StreamPublisherOptions,
+): ((envelopes: EventEnvelope[]) => Promise<EventEnvelope[]>) => {
+  const logger = options.logger ?? silentLogger;
+  const publish = createBatchSender(options);
+  return async (envelopes) => {
+    const byId = new Map<string, EventEnvelope>();
+    const items: Pending[] = envelopes.map((envelope) => {
+      const onBus = forTheBus(envelope, options.upcast, logger);
+      byId.set(envelope.eventId, envelope);
+      return {
+        sequenceNumber: envelope.eventId,
+        entry: toEntry(onBus, options),
+        correlationId: envelope.metadata?.correlationId,
+      };
+    });
+    const unpublished: EventEnvelope[] = [];
+    for (const batch of planBatches(items, (p) => entrySize(p.entry))) {
+      for (const left of await publish(batch)) {
+        const envelope = byId.get(left.sequenceNumber);
+        if (envelope) unpublished.push(envelope);
+      }
+    }
+    return unpublished;
+  };
+};
+
+/**
+ * Publishes the events a DynamoDB stream batch inserted to EventBridge: the command path
+ * writes only the table, so nothing is lost between a write and its publication. Failed
+ * entries are retried with backoff; when retries run out, the response names the first
+ * unpublished record and Lambda retries the stream from there (at least once, in order).
+ */
+export const createStreamPublisher = (
+  options: StreamPublisherOptions,
+): ((event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>) => {
+  const logger = options.logger ?? silentLogger;
+  const publish = createBatchSender(options);
 
   return async (event) => {
     const items: Pending[] = [];
@@ -184,7 +252,7 @@ export const createStreamPublisher = (
       try {
         const envelope = forTheBus(toEnvelope(record, sequenceNumber), options.upcast, logger);
         const entry = toEntry(envelope, options);
-        items.push({ sequenceNumber, entry });
+        items.push({ sequenceNumber, entry, correlationId: envelope.metadata?.correlationId });
       } catch (error) {
         // Publish what came before it; the stream retries from this record on.
         logger.error('unreadable event item', { sequenceNumber, error });
@@ -198,6 +266,7 @@ export const createStreamPublisher = (
       if (first) {
         logger.error('events not published after retries', {
           firstSequenceNumber: first.sequenceNumber,
+          correlationIds: correlationIdsOf(unpublished),
           unpublished: unpublished.length,
         });
         return { batchItemFailures: [{ itemIdentifier: first.sequenceNumber }] };
