@@ -6,7 +6,7 @@ import { DynamoDBCustomerViewStore } from '../src/adapters/dynamodb/dynamodb-cus
 import { DynamoDBEventStore } from '../src/adapters/dynamodb/dynamodb-event-store.js';
 import { CustomerCommandService } from '../src/app/customer-commands.js';
 import { CustomerQueryService } from '../src/app/customer-queries.js';
-import type { CustomerView } from '../src/app/customer-view.js';
+import type { CustomerViewRecord } from '../src/app/customer-view.js';
 import { createProjectorHandler } from '../src/app/projector.js';
 import { readConfig } from '../src/config.js';
 import type { ViewStore } from '../src/core/view-store.js';
@@ -27,18 +27,18 @@ interface ViewWrite {
  * The service's projector with its view store observed: every successful conditional write
  * is recorded with its time, and counted as the events it applied.
  */
-class ObservedViewStore implements ViewStore<CustomerView> {
+class ObservedViewStore implements ViewStore<CustomerViewRecord> {
   readonly writes: ViewWrite[] = [];
   applied = 0;
   private waiters: { events: number; resolve: () => void }[] = [];
 
-  constructor(private readonly inner: ViewStore<CustomerView>) {}
+  constructor(private readonly inner: ViewStore<CustomerViewRecord>) {}
 
   get(id: string) {
     return this.inner.get(id);
   }
 
-  async put(id: string, view: CustomerView, readVersion: number): Promise<void> {
+  async put(id: string, view: CustomerViewRecord, readVersion: number): Promise<void> {
     await this.inner.put(id, view, readVersion);
     this.writes.push({ id, version: view.version, at: performance.now() });
     this.applied += view.version - readVersion;

@@ -25,6 +25,18 @@ const Env = z.object({
   PROJECTION_MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).max(1000).default(5),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
   SERVICE_NAME: z.string().default('customer-service'),
+  /**
+   * The KMS key that wraps each customer's data key (id, ARN or alias). Set: personal data
+   * is stored encrypted and email claims hashed. Unset: plaintext, as before encryption.
+   */
+  KMS_KEY_ID: z.string().min(1).optional(),
+  /** Unwrapped data keys held in memory, least recently used out. */
+  DATA_KEY_CACHE_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /**
+   * How long an unwrapped key is kept: bounds how long another process can still read a
+   * customer forgotten elsewhere.
+   */
+  DATA_KEY_CACHE_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
 });
 export type Config = z.infer<typeof Env>;
 

@@ -54,6 +54,11 @@ export interface CustomerCommandServiceOptions {
   conflictRetryBudgetMs?: number;
   /** How stored events are lifted to the latest shape; the Customer chain by default. */
   upcaster?: EventUpcaster<CustomerEvent>;
+  /**
+   * The clean-up after an erasure (delete the data key, the snapshot, legacy plaintext). It
+   * runs after every `ForgetCustomer`, a repeated one too, so a crash between steps heals.
+   */
+  afterForget?: (customerId: string) => Promise<unknown>;
 }
 
 export const systemClock: Clock = { now: () => new Date() };
@@ -141,6 +146,7 @@ export class CustomerCommandService {
       ...(metadata.causationId === undefined ? {} : { causationId: metadata.causationId }),
       ...(expectedVersion === undefined ? {} : { expectedVersion }),
     });
+    if (command.type === 'ForgetCustomer') await this.options.afterForget?.(customerId);
     return {
       customerId,
       version: result.version,

@@ -1,7 +1,13 @@
 import { ValidationError } from '../core/errors.js';
 import { type Clock, sleep as defaultSleep } from '../core/ports.js';
 import { Backoff } from '../core/retry.js';
-import { CustomerId, CustomerNotFoundError, normaliseEmail } from '../domain/customer/index.js';
+import {
+  CustomerForgottenError,
+  CustomerId,
+  CustomerNotFoundError,
+  normaliseEmail,
+} from '../domain/customer/index.js';
+import { isForgottenView } from './customer-view.js';
 import type { CustomerView, CustomerViewPage, CustomerViewReader } from './customer-view-reader.js';
 import { ViewNotCaughtUpError } from './query-errors.js';
 import { parseOrThrow } from './validation.js';
@@ -95,6 +101,7 @@ export class CustomerQueryService {
     if (options.minVersion === undefined) {
       const view = await this.reader.get(id);
       if (!view) throw new CustomerNotFoundError(id);
+      if (isForgottenView(view)) throw new CustomerForgottenError(id);
       return view;
     }
     return this.waitForVersion(id, checkVersion(options.minVersion), options.waitMs);
@@ -133,6 +140,7 @@ export class CustomerQueryService {
     );
     for (;;) {
       const view = await this.reader.get(customerId, { consistent: true });
+      if (isForgottenView(view)) throw new CustomerForgottenError(customerId);
       if (view && view.version >= minVersion) return view;
       if (!(await backoff.wait())) {
         throw new ViewNotCaughtUpError(

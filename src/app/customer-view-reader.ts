@@ -1,7 +1,7 @@
 import type { CustomerStatus } from '../domain/customer/index.js';
-import type { CustomerView } from './customer-view.js';
+import type { CustomerView, CustomerViewRecord } from './customer-view.js';
 
-export type { CustomerView };
+export type { CustomerView, CustomerViewRecord };
 
 export interface PageRequest {
   /** Exact page size; the caller has already checked its bounds. */
@@ -19,7 +19,11 @@ export interface CustomerViewPage {
 /** The read model as the query side sees it. */
 export interface CustomerViewReader {
   /** `consistent` asks for a strongly consistent read, as a read-your-writes wait needs. */
-  get(customerId: string, options?: { consistent?: boolean }): Promise<CustomerView | undefined>;
+  /** A forgotten customer's tombstone is returned as such; the caller answers "gone". */
+  get(
+    customerId: string,
+    options?: { consistent?: boolean },
+  ): Promise<CustomerViewRecord | undefined>;
   /** Customers with this status, oldest registration first. */
   listByStatus(status: CustomerStatus, page: PageRequest): Promise<CustomerViewPage>;
   /** Customers whose lower-cased email starts with `prefix` (already trimmed and lower-cased). */

@@ -3,6 +3,7 @@ import type { EventEnvelope } from '../core/event.js';
 import { applyEnvelopes } from '../core/projection.js';
 import { UnknownEventTypeError, UnknownEventVersionError } from '../core/upcasting.js';
 import {
+  type CustomerView,
   CustomerViewProjectionError,
   customerViewIndexKeys,
   customerViewProjection,
@@ -108,13 +109,13 @@ describe('Customer view', () => {
     expect(() =>
       evolveCustomerView(view, envelope(2, 'CustomerPhoneAdded', { phone: '1' })),
     ).toThrow(/CustomerPhoneAdded \(schema version 1\)/);
-    const newer = envelope(2, 'CustomerSuspended', { reasonCode: 'FRAUD', encrypted: 'x' }, 3);
+    const newer = envelope(2, 'CustomerSuspended', { reasonCode: 'FRAUD', encrypted: 'x' }, 4);
     expect(() => evolveCustomerView(view, newer)).toThrow(UnknownEventVersionError);
-    expect(() => evolveCustomerView(view, newer)).toThrow(/CustomerSuspended schema version 3/);
+    expect(() => evolveCustomerView(view, newer)).toThrow(/CustomerSuspended schema version 4/);
   });
 
   it('derives index keys: lower-cased email, its first character, date then id', () => {
-    const view = evolveCustomerView(undefined, registered);
+    const view = evolveCustomerView(undefined, registered) as CustomerView;
     expect(customerViewIndexKeys(view)).toEqual({
       emailLower: 'ann@example.com',
       emailBucket: 'a',

@@ -26,6 +26,26 @@ export interface CustomerView {
   suspensionReason?: string;
 }
 
+/**
+ * What stays of a forgotten customer in the read model: no email, name or note, so it is in
+ * neither index. It is kept, not deleted, because views only move forward: a late
+ * notification, a rebuild or a replay folds the stream to this again and never brings the
+ * customer back.
+ */
+export interface ForgottenCustomerView {
+  customerId: string;
+  status: 'FORGOTTEN';
+  version: number;
+  lastUpdated: string;
+}
+
+/** A stored view: a customer, or the tombstone of a forgotten one. */
+export type CustomerViewRecord = CustomerView | ForgottenCustomerView;
+
+export const isForgottenView = (
+  view: CustomerViewRecord | undefined,
+): view is ForgottenCustomerView => view?.status === 'FORGOTTEN';
+
 /** Keys of the read model's indexes, derived from the view and stored beside it. */
 export interface CustomerViewIndexKeys {
   emailLower: string;
@@ -77,11 +97,16 @@ const withoutSuspension = (view: CustomerView): CustomerView => {
 
 /** The view after one more event; callers guarantee it is the next one (see core/projection). */
 export const evolveCustomerView = (
-  view: CustomerView | undefined,
+  view: CustomerViewRecord | undefined,
   envelope: EventEnvelope,
-): CustomerView => {
+): CustomerViewRecord => {
   const stamp = { version: envelope.version, lastUpdated: envelope.timestamp };
+  // Events after the erasure (there are none today) leave the tombstone a tombstone.
+  if (isForgottenView(view)) return { ...view, ...stamp };
   const event = parseEvent(envelope);
+  if (event.type === 'CustomerForgotten') {
+    return { customerId: envelope.aggregateId, status: 'FORGOTTEN', ...stamp };
+  }
   if (event.type === 'CustomerRegistered') {
     // A stream registers once; should one come again, the view keeps what it knows.
     if (view) return { ...view, ...stamp };
@@ -119,4 +144,6 @@ export const evolveCustomerView = (
   }
 };
 
-export const customerViewProjection: Projection<CustomerView> = { evolve: evolveCustomerView };
+export const customerViewProjection: Projection<CustomerViewRecord> = {
+  evolve: evolveCustomerView,
+};

@@ -7,7 +7,13 @@ import { parseOrThrow } from './validation.js';
 
 /** The original deployment's direct Lambda invocation: `{ commandType, payload }`. */
 export const DirectCommandInvocation = z.strictObject({
-  commandType: z.enum(['RegisterCustomer', 'UpdateEmail', 'SuspendCustomer', 'ReactivateCustomer']),
+  commandType: z.enum([
+    'RegisterCustomer',
+    'UpdateEmail',
+    'SuspendCustomer',
+    'ReactivateCustomer',
+    'ForgetCustomer',
+  ]),
   payload: z.record(z.string(), z.unknown()),
   commandId: IdempotencyKey.optional(),
   correlationId: CorrelationId.optional(),

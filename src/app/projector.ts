@@ -1,16 +1,18 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { EventEnvelope } from '../core/event.js';
+import type { EventCodec } from '../core/event-codec.js';
 import type { EventStore } from '../core/event-store.js';
 import { METRIC, type Metrics, noMetrics } from '../core/metrics.js';
 import { type Clock, type Logger, silentLogger } from '../core/ports.js';
 import { ViewCatchUp } from '../core/view-catch-up.js';
 import type { ViewStore } from '../core/view-store.js';
-import { type CustomerView, customerViewProjection } from './customer-view.js';
+import { type CustomerViewRecord, customerViewProjection } from './customer-view.js';
 import { parseEventNotification } from './event-notification.js';
 
 export interface ProjectorOptions {
   events: Pick<EventStore, 'readStream'>;
-  views: ViewStore<CustomerView>;
+  views: ViewStore<CustomerViewRecord>;
   logger?: Logger;
   /** Projection lag (event accepted → view written) and the messages given up on. */
   metrics?: Metrics;
@@ -20,6 +22,11 @@ export interface ProjectorOptions {
   /** Attempts per message when other projectors keep moving the same view. */
   maxAttempts?: number;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Decrypts the event a message carries (the bus carries personal data only as
+   * ciphertext); `events` must already decode what it reads.
+   */
+  codec?: Pick<EventCodec, 'decode'>;
 }
 
 /**
@@ -43,6 +50,12 @@ export const createProjectorHandler = (
     ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
   });
 
+  const decodeKnown = async (aggregateId: string, envelope: EventEnvelope) => {
+    if (!options.codec) return envelope;
+    const [decoded] = await options.codec.decode(aggregateId, [envelope]);
+    return decoded ?? envelope;
+  };
+
   const handleRecord = async (record: SQSRecord): Promise<void> => {
     let correlationId: string | undefined;
     try {
@@ -50,7 +63,9 @@ export const createProjectorHandler = (
       correlationId = notification.correlationId;
       const outcome = await catchUp.catchUp(notification.aggregateId, {
         upTo: notification.version,
-        ...(notification.envelope ? { known: notification.envelope } : {}),
+        ...(notification.envelope
+          ? { known: await decodeKnown(notification.aggregateId, notification.envelope) }
+          : {}),
       });
       const acceptedAt = Date.parse(notification.timestamp ?? '');
       if (outcome.status === 'applied' && !Number.isNaN(acceptedAt)) {

@@ -2,7 +2,7 @@ import type { EventStore, StreamCatalog } from '../core/event-store.js';
 import { type Logger, silentLogger } from '../core/ports.js';
 import { ViewCatchUp } from '../core/view-catch-up.js';
 import type { ViewStore } from '../core/view-store.js';
-import { type CustomerView, customerViewProjection } from './customer-view.js';
+import { type CustomerViewRecord, customerViewProjection } from './customer-view.js';
 
 export interface RebuildProgress {
   /** Streams listed by the catalog so far (grows page by page). */
@@ -21,7 +21,7 @@ export interface RebuildReport extends RebuildProgress {
 export interface RebuildOptions {
   catalog: StreamCatalog;
   events: Pick<EventStore, 'readStream'>;
-  views: ViewStore<CustomerView>;
+  views: ViewStore<CustomerViewRecord>;
   /** Streams replayed at once. */
   concurrency?: number;
   pageSize?: number;

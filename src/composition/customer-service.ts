@@ -1,3 +1,4 @@
+import type { KMSClient } from '@aws-sdk/client-kms';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type {
   DynamoDBBatchResponse,
@@ -6,6 +7,7 @@ import type {
   SQSEvent,
 } from 'aws-lambda';
 import type { Hono } from 'hono';
+import { CustomerErasure } from '../adapters/crypto/customer-erasure.js';
 import { DynamoDBCustomerViewAuditSource } from '../adapters/dynamodb/dynamodb-customer-view-audit-source.js';
 import { DynamoDBCustomerViewReader } from '../adapters/dynamodb/dynamodb-customer-view-reader.js';
 import { DynamoDBCustomerViewStore } from '../adapters/dynamodb/dynamodb-customer-view-store.js';
@@ -14,6 +16,7 @@ import {
   DynamoDBCheckpoints,
   DynamoDBStreamChanges,
 } from '../adapters/dynamodb/dynamodb-stream-changes.js';
+import { DynamoDBStreamEraser } from '../adapters/dynamodb/dynamodb-stream-eraser.js';
 import {
   createEnvelopePublisher,
   createStreamPublisher,
@@ -30,15 +33,20 @@ import { createProjectorHandler } from '../app/projector.js';
 import type { RebuildOptions } from '../app/rebuild.js';
 import { type ReconcileReport, type ReconcilerOptions, reconcileViews } from '../app/reconciler.js';
 import type { Config } from '../config.js';
+import { EncodedEventStore } from '../core/encoded-event-store.js';
 import type { EventEnvelope } from '../core/event.js';
+import type { EventStore, StreamCatalog } from '../core/event-store.js';
 import { type Metrics, noMetrics } from '../core/metrics.js';
 import type { Logger } from '../core/ports.js';
+import { buildCustomerCrypto, type CustomerCrypto } from './customer-crypto.js';
 
 /** The SDK clients the service runs on; the caller creates them once and aims them. */
 export interface ServiceClients {
   dynamodb: DynamoDBDocumentClient;
   /** Only the publisher sends to EventBridge. */
   eventBridge?: PutEventsClient;
+  /** With `KMS_KEY_ID`: personal data is stored encrypted under per-customer data keys. */
+  kms?: KMSClient;
 }
 
 export interface CustomerServiceOptions {
@@ -70,9 +78,59 @@ export class CustomerService {
     this.clients = options.clients;
   }
 
-  /** The event store, for the command side, the projector's catch-up, rebuild and audit. */
-  get eventStore(): DynamoDBEventStore {
+  /**
+   * The event store, for the command side, the projector's catch-up, rebuild, audit and
+   * every other reader: personal data encrypted at rest and decrypted on read when a KMS key
+   * is configured, so no reader handles ciphertext.
+   */
+  get eventStore(): EventStore & StreamCatalog {
     return this.once('eventStore', () => {
+      const { crypto } = this;
+      if (!crypto) return this.storedEvents;
+      return new EncodedEventStore({
+        inner: this.storedEvents,
+        codec: crypto.codec,
+        claims: crypto.claims,
+      });
+    });
+  }
+
+  /** Data keys, codec and hashed claims; undefined without a KMS client and `KMS_KEY_ID`. */
+  get crypto(): CustomerCrypto | undefined {
+    return this.once('crypto', () => {
+      const kms = this.clients.kms;
+      if (!kms || !this.config.KMS_KEY_ID) return undefined;
+      return buildCustomerCrypto({ config: this.config, kms, dynamodb: this.clients.dynamodb });
+    });
+  }
+
+  /** What follows a recorded `CustomerForgotten`: key, snapshot and legacy plaintext erased. */
+  get erasure(): CustomerErasure {
+    return this.once(
+      'erasure',
+      () =>
+        new CustomerErasure({
+          eraser: this.streamEraser,
+          ...(this.crypto ? { keys: this.crypto.keys } : {}),
+        }),
+    );
+  }
+
+  /** The sanctioned in-place rewrites of stored events (forgetting, `encrypt-legacy`). */
+  get streamEraser(): DynamoDBStreamEraser {
+    return this.once(
+      'streamEraser',
+      () =>
+        new DynamoDBStreamEraser({
+          client: this.clients.dynamodb,
+          tableName: this.config.COMMAND_TABLE,
+        }),
+    );
+  }
+
+  /** The events as stored (ciphertext): what the publisher sends, what rewrites touch. */
+  get storedEvents(): DynamoDBEventStore {
+    return this.once('storedEvents', () => {
       const { config } = this;
       return new DynamoDBEventStore({
         client: this.clients.dynamodb,
@@ -106,6 +164,7 @@ export class CustomerService {
           metrics: this.metrics,
           snapshotEvery: this.config.SNAPSHOT_EVERY,
           conflictRetryBudgetMs: this.config.COMMAND_RETRY_BUDGET_MS,
+          afterForget: (customerId) => this.erasure.erase(customerId),
         }),
     );
   }
@@ -190,6 +249,7 @@ export class CustomerService {
         events: this.eventStore,
         views: this.viewStore,
         logger: this.logger,
+        ...(this.crypto ? { codec: this.crypto.codec } : {}),
         metrics: this.metrics,
         maxReceiveCount: this.config.PROJECTION_MAX_RECEIVE_COUNT,
       }),

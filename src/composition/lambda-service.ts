@@ -1,4 +1,5 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { createDocumentClient } from '../adapters/dynamodb/document-client.js';
 import { PowertoolsLoggerAdapter } from '../adapters/powertools/powertools-logger.js';
 import { readConfig } from '../config.js';
@@ -21,6 +22,8 @@ export const lambdaService = (options: { eventBridge?: boolean } = {}) => {
     clients: {
       dynamodb: createDocumentClient(),
       ...(options.eventBridge ? { eventBridge: new EventBridgeClient({}) } : {}),
+      // The functions that read or write personal data get the KMS key's id from the stack.
+      ...(config.KMS_KEY_ID ? { kms: new KMSClient({}) } : {}),
     },
   });
   return { service, logger };

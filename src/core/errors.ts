@@ -2,7 +2,13 @@
  * Every failure the service reports on purpose carries a `kind`, which the HTTP edge maps
  * to a status, and a stable `code` for clients. Nothing below the edge knows about HTTP.
  */
-export type ErrorKind = 'invalid' | 'not_found' | 'conflict' | 'rule_broken' | 'unavailable';
+export type ErrorKind =
+  | 'invalid'
+  | 'not_found'
+  | 'gone'
+  | 'conflict'
+  | 'rule_broken'
+  | 'unavailable';
 
 export interface ErrorDetail {
   field: string;
@@ -31,6 +37,12 @@ export class ValidationError extends ServiceError {
 export class NotFoundError extends ServiceError {
   readonly kind = 'not_found';
   readonly code: string = 'NOT_FOUND';
+}
+
+/** The thing existed and was erased on purpose (a forgotten customer). */
+export class GoneError extends ServiceError {
+  readonly kind = 'gone';
+  readonly code: string = 'GONE';
 }
 
 /** A business rule refused the command; the domain's own errors extend this one. */

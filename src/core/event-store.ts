@@ -22,6 +22,11 @@ export interface AppendOptions {
   command?: CommandRecord;
   claims?: UniqueClaim[];
   releases?: UniqueClaim[];
+  /**
+   * Values the append only checks: each must be unclaimed or held by this aggregate (an
+   * older form of a claim, such as a plaintext email claim written before claims were hashed).
+   */
+  claimChecks?: UniqueClaim[];
 }
 
 export interface AppendResult {

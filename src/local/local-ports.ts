@@ -10,6 +10,7 @@ export const LOCAL_PORTS = {
   dynamodb: { variable: 'DYNAMODB_PORT', defaultPort: 8000 },
   sqs: { variable: 'SQS_PORT', defaultPort: 9324 },
   eventbridge: { variable: 'EVENTBRIDGE_PORT', defaultPort: 9325 },
+  kms: { variable: 'KMS_PORT', defaultPort: 9326 },
 } as const;
 
 export type LocalComponent = keyof typeof LOCAL_PORTS;

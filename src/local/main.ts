@@ -69,7 +69,12 @@ const main = async () => {
       dataDir,
       createTables,
       logger,
-      ports: { dynamodb: ports.dynamodb, sqs: ports.sqs, eventBridge: ports.eventbridge },
+      ports: {
+        dynamodb: ports.dynamodb,
+        sqs: ports.sqs,
+        eventBridge: ports.eventbridge,
+        kms: ports.kms,
+      },
       ...(external ? { dynamodb: external.clientConfig } : {}),
     });
     // Only a run on its own DynamoDB Local decides about reconciling: scanning a shared
@@ -92,6 +97,7 @@ const main = async () => {
       dynamodb: runtime.dynamodbLocal?.endpoint ?? String(runtime.dynamodb.endpoint ?? ''),
       sqs: runtime.sqs.endpoint,
       eventbridge: runtime.eventBridge.endpoint,
+      ...(runtime.kms ? { kms: runtime.kms.endpoint } : {}),
       region: runtime.sqs.region,
       eventBus: config.EVENT_BUS_NAME,
       tables: { events: config.COMMAND_TABLE, views: config.QUERY_TABLE },
@@ -107,6 +113,7 @@ const main = async () => {
     console.log(`Customer service listening on ${server.url}`);
     console.log(`  event store and read model: ${dynamo}`);
     console.log(`  EventBridge stand-in:       ${runtime.eventBridge.endpoint}`);
+    if (runtime.kms) console.log(`  KMS stand-in:               ${runtime.kms.endpoint}`);
     console.log(`  projection queue:           ${runtime.sqs.queueUrl}`);
     console.log(`  dead-letter queue:          ${runtime.sqs.dlqUrl}`);
     console.log(`  endpoints file:             ${endpointsFile}`);

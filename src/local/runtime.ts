@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createTableIfMissing } from '../adapters/dynamodb/create-tables.js';
 import { createDocumentClient } from '../adapters/dynamodb/document-client.js';
@@ -12,6 +13,7 @@ import { type Config, readConfig } from '../config.js';
 import { type Logger, silentLogger } from '../core/ports.js';
 import { type DynamoDBLocal, startDynamoDBLocal } from './dynamodb-local.js';
 import { type EventBridgeStandIn, startEventBridgeStandIn } from './eventbridge-standin.js';
+import { type KmsStandIn, startKmsStandIn } from './kms/kms-standin.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-endpoints.js';
 import { type SqsEmulator, startSqsEmulator } from './sqs-emulator.js';
 import { createSqsPoller, type SqsHandler, type SqsPoller } from './sqs-poller.js';
@@ -33,7 +35,12 @@ export interface LocalRuntimeOptions {
   checkpointFile?: string;
   /** Region of the queues and events. */
   region?: string;
-  ports?: { dynamodb?: number; sqs?: number; eventBridge?: number };
+  ports?: { dynamodb?: number; sqs?: number; eventBridge?: number; kms?: number };
+  /**
+   * Store personal data encrypted under per-customer keys from the KMS stand-in (default
+   * true); `false` runs plaintext, as before encryption (benchmarks, legacy tests).
+   */
+  encryption?: boolean;
   maxReceiveCount?: number;
   visibilityTimeoutSeconds?: number;
   streamBatchSize?: number;
@@ -62,6 +69,8 @@ export interface LocalRuntime {
     'endpoint' | 'region' | 'queueUrl' | 'dlqUrl' | 'clientConfig' | 'pause' | 'resume'
   >;
   eventBridge: EventBridgeStandIn;
+  /** The KMS stand-in that wraps the data keys; absent with `encryption: false`. */
+  kms: KmsStandIn | undefined;
   streamPoller: StreamPoller;
   sqsPoller: SqsPoller;
   /** Resolves when what was written before the call went through stream, bus, queue and projector. */
@@ -153,10 +162,31 @@ export const startLocalRuntime = async (
       credentials: LOCAL_CREDENTIALS,
     });
     cleanups.push(async () => eventBridgeClient.destroy());
+    let kms: KmsStandIn | undefined;
+    let kmsClient: KMSClient | undefined;
+    if (options.encryption ?? true) {
+      const standIn = await startKmsStandIn({
+        region,
+        ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+        ...(options.ports?.kms ? { port: options.ports.kms } : {}),
+      });
+      kms = standIn;
+      cleanups.push(() => standIn.stop());
+      kmsClient = new KMSClient(standIn.clientConfig);
+      const client = kmsClient;
+      cleanups.push(async () => client.destroy());
+    }
+    const serviceConfig: Config = kms
+      ? { ...config, KMS_KEY_ID: config.KMS_KEY_ID ?? kms.aliasName }
+      : config;
     const service = new CustomerService({
-      config,
+      config: serviceConfig,
       logger,
-      clients: { dynamodb: documentClient, eventBridge: eventBridgeClient },
+      clients: {
+        dynamodb: documentClient,
+        eventBridge: eventBridgeClient,
+        ...(kmsClient ? { kms: kmsClient } : {}),
+      },
     });
     cleanups.push(() => service.settle());
     const publisher = options.handlers?.publisher ?? service.publisher;
@@ -191,7 +221,7 @@ export const startLocalRuntime = async (
     cleanups.push(() => sqsPoller.stop());
 
     return {
-      config,
+      config: serviceConfig,
       service,
       dynamodb,
       dynamodbLocal: dynamodbLocal && { endpoint: dynamodbLocal.endpoint, pid: dynamodbLocal.pid },
@@ -205,6 +235,7 @@ export const startLocalRuntime = async (
         resume: sqs.resume,
       },
       eventBridge,
+      kms,
       streamPoller,
       sqsPoller,
       // The stand-in delivers to SQS before it answers, so once the stream is idle

@@ -1,3 +1,4 @@
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 import { createDocumentClient } from '../adapters/dynamodb/document-client.js';
 import { CustomerService } from '../composition/customer-service.js';
@@ -38,9 +39,14 @@ export const openOpsSession = (
   (options.json ? io.err : io.out)(target.description);
   const settings = target.env;
   const dynamodb = createDocumentClient(endpointClientConfig(settings, 'DYNAMODB', 'us-east-1'));
+  const config = readConfig(settings);
+  // With a KMS key the tools decrypt what they read, as the service does.
+  const kms = config.KMS_KEY_ID
+    ? new KMSClient(endpointClientConfig(settings, 'KMS', 'us-east-1'))
+    : undefined;
   const service = new CustomerService({
-    config: readConfig(settings),
-    clients: { dynamodb },
+    config,
+    clients: { dynamodb, ...(kms ? { kms } : {}) },
     logger: silentLogger,
   });
   let sqs: SQSClient | undefined;
@@ -59,6 +65,7 @@ export const openOpsSession = (
     },
     close: () => {
       dynamodb.destroy();
+      kms?.destroy();
       sqs?.destroy();
     },
   };

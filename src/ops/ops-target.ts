@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { findLocalStack, type LocalEndpoints } from '../local/endpoints-file.js';
+import { DEFAULT_DATA_KEY_ALIAS } from '../local/kms/kms-standin.js';
 import { type Env, hasAwsCredentials } from '../local/local-endpoints.js';
 
 /**
@@ -39,6 +40,10 @@ const localEnv = (endpoints: LocalEndpoints): Env => ({
   AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
   AWS_ENDPOINT_URL_SQS: endpoints.sqs,
   AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge,
+  // The stand-in's key wraps the data keys, so the tools read what the service wrote.
+  ...(endpoints.kms
+    ? { AWS_ENDPOINT_URL_KMS: endpoints.kms, KMS_KEY_ID: DEFAULT_DATA_KEY_ALIAS }
+    : {}),
   AWS_REGION: endpoints.region,
   COMMAND_TABLE: endpoints.tables.events,
   QUERY_TABLE: endpoints.tables.views,

@@ -6,7 +6,7 @@ import { DynamoDBCustomerViewStore } from '../../src/adapters/dynamodb/dynamodb-
 import { DynamoDBEventStore } from '../../src/adapters/dynamodb/dynamodb-event-store.js';
 import { type DeadLetter, SqsDeadLetterQueue } from '../../src/adapters/sqs/dead-letter-queue.js';
 import { CustomerCommandService } from '../../src/app/customer-commands.js';
-import type { CustomerView } from '../../src/app/customer-view.js';
+import type { CustomerViewRecord } from '../../src/app/customer-view.js';
 import { createProjectorHandler } from '../../src/app/projector.js';
 import type { ViewStore } from '../../src/core/view-store.js';
 import { type LocalRuntime, startLocalRuntime } from '../../src/local/runtime.js';
@@ -38,7 +38,7 @@ describe('a poison event', () => {
       client: documentClient,
       tableName: config.QUERY_TABLE,
     });
-    const views: ViewStore<CustomerView> = {
+    const views: ViewStore<CustomerViewRecord> = {
       get: (id) => realViews.get(id),
       put: async (id, view, readVersion) => {
         if (broken.has(id) && view.version > 1) {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { customerEventUpcaster } from '../../src/app/customer-events.js';
-import type { CustomerView } from '../../src/app/customer-view.js';
+import type { CustomerViewRecord } from '../../src/app/customer-view.js';
 import { customerViewProjection } from '../../src/app/customer-view.js';
 import { CommandHandler } from '../../src/core/command-handler.js';
 import { BusinessRuleError } from '../../src/core/errors.js';
@@ -85,7 +85,7 @@ export const runHistories = async (
 export const expectedView = async (
   store: Pick<EventStore, 'readStream'>,
   customerId: string,
-): Promise<CustomerView | undefined> =>
+): Promise<CustomerViewRecord | undefined> =>
   applyEnvelopes(customerViewProjection, undefined, await store.readStream(customerId));
 
 /** The body SQS receives from the EventBridge rule: `detail` is an object. */

@@ -1,13 +1,31 @@
-import { type CustomerView, customerViewIndexKeys } from '../../app/customer-view.js';
+import {
+  type CustomerView,
+  type CustomerViewRecord,
+  customerViewIndexKeys,
+  type ForgottenCustomerView,
+  isForgottenView,
+} from '../../app/customer-view.js';
 
 /**
  * A CustomerViews item is the public view plus the attributes that only serve the indexes
  * (`emailLower`, `emailBucket`, `statusSortKey`). Every adapter of the table converts here.
  */
-export const toCustomerViewItem = (view: CustomerView): Record<string, unknown> => ({
-  ...toCustomerView({ ...view }),
-  ...customerViewIndexKeys(view),
+export const toCustomerViewItem = (view: CustomerViewRecord): Record<string, unknown> =>
+  isForgottenView(view)
+    ? // No email, name or index key: the tombstone leaves both indexes.
+      { ...toForgottenView({ ...view }) }
+    : { ...toCustomerView({ ...view }), ...customerViewIndexKeys(view) };
+
+const toForgottenView = (item: Record<string, unknown>): ForgottenCustomerView => ({
+  customerId: item.customerId as string,
+  status: 'FORGOTTEN',
+  version: item.version as number,
+  lastUpdated: item.lastUpdated as string,
 });
+
+/** A stored item as a view, or as the tombstone of a forgotten customer. */
+export const toCustomerViewRecord = (item: Record<string, unknown>): CustomerViewRecord =>
+  item.status === 'FORGOTTEN' ? toForgottenView(item) : toCustomerView(item);
 
 /** The public view: the item without the index attributes. */
 export const toCustomerView = (item: Record<string, unknown>): CustomerView => ({

@@ -5,9 +5,9 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type {
-  CustomerView,
   CustomerViewPage,
   CustomerViewReader,
+  CustomerViewRecord,
   PageRequest,
 } from '../../app/customer-view-reader.js';
 import {
@@ -17,7 +17,7 @@ import {
   type PageKey,
 } from '../../app/page-cursor.js';
 import type { CustomerStatus } from '../../domain/customer/index.js';
-import { toCustomerView } from './customer-view-item.js';
+import { toCustomerView, toCustomerViewRecord } from './customer-view-item.js';
 import { rethrowTransient } from './dynamodb-errors.js';
 import { CUSTOMERS_BY_EMAIL_INDEX, CUSTOMERS_BY_STATUS_INDEX } from './table-definitions.js';
 
@@ -47,7 +47,7 @@ export class DynamoDBCustomerViewReader implements CustomerViewReader {
   async get(
     customerId: string,
     options: { consistent?: boolean } = {},
-  ): Promise<CustomerView | undefined> {
+  ): Promise<CustomerViewRecord | undefined> {
     try {
       const { Item } = await this.client.send(
         new GetCommand({
@@ -56,7 +56,7 @@ export class DynamoDBCustomerViewReader implements CustomerViewReader {
           ConsistentRead: options.consistent === true,
         }),
       );
-      return Item ? toCustomerView(Item) : undefined;
+      return Item ? toCustomerViewRecord(Item) : undefined;
     } catch (error) {
       return rethrowTransient(error, 'GetItem');
     }

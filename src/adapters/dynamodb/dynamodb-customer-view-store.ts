@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { CustomerView } from '../../app/customer-view.js';
+import type { CustomerViewRecord } from '../../app/customer-view.js';
 import { ViewConflictError, type ViewStore } from '../../core/view-store.js';
-import { toCustomerView, toCustomerViewItem } from './customer-view-item.js';
+import { toCustomerViewItem, toCustomerViewRecord } from './customer-view-item.js';
 import { isConditionalCheckFailed, rethrowTransient } from './dynamodb-errors.js';
 
 export interface DynamoDBCustomerViewStoreOptions {
@@ -10,7 +10,7 @@ export interface DynamoDBCustomerViewStoreOptions {
 }
 
 /** The Customer read model on DynamoDB: one item per customer, written conditionally. */
-export class DynamoDBCustomerViewStore implements ViewStore<CustomerView> {
+export class DynamoDBCustomerViewStore implements ViewStore<CustomerViewRecord> {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
 
@@ -19,7 +19,7 @@ export class DynamoDBCustomerViewStore implements ViewStore<CustomerView> {
     this.tableName = options.tableName;
   }
 
-  async get(id: string): Promise<CustomerView | undefined> {
+  async get(id: string): Promise<CustomerViewRecord | undefined> {
     try {
       const { Item } = await this.client.send(
         new GetCommand({
@@ -28,13 +28,13 @@ export class DynamoDBCustomerViewStore implements ViewStore<CustomerView> {
           ConsistentRead: true,
         }),
       );
-      return Item ? toCustomerView(Item) : undefined;
+      return Item ? toCustomerViewRecord(Item) : undefined;
     } catch (error) {
       return rethrowTransient(error, 'GetItem');
     }
   }
 
-  async put(id: string, view: CustomerView, readVersion: number): Promise<void> {
+  async put(id: string, view: CustomerViewRecord, readVersion: number): Promise<void> {
     if (view.customerId !== id) {
       throw new RangeError(`View of ${view.customerId} cannot be stored as ${id}`);
     }

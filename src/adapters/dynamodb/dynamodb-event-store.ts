@@ -61,7 +61,7 @@ export interface DynamoDBEventStoreOptions {
 
 type Item = Record<string, unknown>;
 
-const toEnvelope = (item: Item): EventEnvelope => ({
+export const toEnvelope = (item: Item): EventEnvelope => ({
   eventId: item.eventId as string,
   aggregateId: item.aggregateId as string,
   eventType: item.eventType as string,
@@ -168,13 +168,14 @@ export class DynamoDBEventStore implements EventStore, StreamCatalog {
   ): Promise<AppendResult> {
     const claims = options.claims ?? [];
     const releases = options.releases ?? [];
+    const checks = options.claimChecks ?? [];
     const version = options.expectedVersion + events.length;
     const single = events[0];
     if (
       events.length === 1 &&
       single &&
       !options.command &&
-      claims.length + releases.length === 0
+      claims.length + releases.length + checks.length === 0
     ) {
       // One event alone: a conditional put costs half a transaction.
       try {
@@ -194,7 +195,7 @@ export class DynamoDBEventStore implements EventStore, StreamCatalog {
       return { version };
     }
 
-    const items = this.transactionItems(aggregateId, events, options, claims, releases);
+    const items = this.transactionItems(aggregateId, events, options, claims, releases, checks);
     if (items.length > MAX_TRANSACTION_ITEMS) {
       throw new TooManyEventsError(
         `One append takes at most ${MAX_TRANSACTION_ITEMS} items, this one needs ${items.length}`,
@@ -282,10 +283,11 @@ export class DynamoDBEventStore implements EventStore, StreamCatalog {
     options: AppendOptions,
     claims: UniqueClaim[],
     releases: UniqueClaim[],
+    checks: UniqueClaim[],
   ) {
     type Write = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
     const items: {
-      role: 'event' | 'command' | 'claim' | 'release';
+      role: 'event' | 'command' | 'claim' | 'release' | 'check';
       claim?: UniqueClaim;
       write: Write;
     }[] = [];
@@ -332,6 +334,21 @@ export class DynamoDBEventStore implements EventStore, StreamCatalog {
               itemType: ITEM_TYPE.claim,
               owner: aggregateId,
             },
+            ConditionExpression: 'attribute_not_exists(PK) OR #owner = :owner',
+            ExpressionAttributeNames: { '#owner': 'owner' },
+            ExpressionAttributeValues: { ':owner': aggregateId },
+          },
+        },
+      });
+    }
+    for (const check of checks) {
+      items.push({
+        role: 'check',
+        claim: check,
+        write: {
+          ConditionCheck: {
+            TableName: this.tableName,
+            Key: claimKey(check.scope, check.value),
             ConditionExpression: 'attribute_not_exists(PK) OR #owner = :owner',
             ExpressionAttributeNames: { '#owner': 'owner' },
             ExpressionAttributeValues: { ':owner': aggregateId },

@@ -57,7 +57,9 @@ export class InMemoryEventStore implements EventStore, StreamCatalog {
   ): Promise<AppendResult> {
     const claims = options.claims ?? [];
     const releases = options.releases ?? [];
-    const items = events.length + claims.length + releases.length + (options.command ? 1 : 0);
+    const checks = options.claimChecks?.length ?? 0;
+    const items =
+      events.length + claims.length + releases.length + checks + (options.command ? 1 : 0);
     if (items > MAX_ITEMS_PER_APPEND) {
       throw new TooManyEventsError(`One append takes at most ${MAX_ITEMS_PER_APPEND} items`);
     }
@@ -71,7 +73,7 @@ export class InMemoryEventStore implements EventStore, StreamCatalog {
     if (options.command && this.commands.has(options.command.commandId)) {
       throw new DuplicateCommandError(options.command.commandId);
     }
-    for (const claim of claims) {
+    for (const claim of [...claims, ...(options.claimChecks ?? [])]) {
       const holder = this.claims.get(claimKey(claim.scope, claim.value));
       if (holder !== undefined && holder !== aggregateId) {
         throw new UniquenessError(claim.scope, claim.value);

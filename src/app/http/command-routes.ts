@@ -42,6 +42,7 @@ const commandErrors = {
   ...commonErrors,
   404: jsonContent(ErrorBody, 'No such customer'),
   409: jsonContent(ErrorBody, 'The stream moved past `expectedVersion`, or the email is taken'),
+  410: jsonContent(ErrorBody, 'The customer was forgotten: no further command is taken'),
   413: jsonContent(ErrorBody, 'The body is larger than 16 KiB'),
   415: jsonContent(ErrorBody, 'The body is not JSON'),
   422: jsonContent(ErrorBody, 'The command breaks a rule in the customer’s current state'),
@@ -85,6 +86,17 @@ export const reactivateCustomerRoute = createRoute({
   description: 'The body may be empty.',
   request: { params: IdParam, headers: CommandHeaders, body: body(ReactivateBody, false) },
   responses: { 200: jsonContent(CommandAnswer, 'Reactivated'), ...commandErrors },
+});
+
+export const forgetCustomerRoute = createRoute({
+  method: 'delete',
+  path: '/customers/{id}',
+  tags: ['commands'],
+  summary: 'Forget a customer (erasure): their personal data becomes unreadable everywhere',
+  description:
+    'Appends `CustomerForgotten`, releases the email, deletes the customer’s data key and erases plaintext left by events written before encryption. Repeating it is harmless and re-runs the clean-up.',
+  request: { params: IdParam, headers: CommandHeaders },
+  responses: { 200: jsonContent(CommandAnswer, 'Forgotten'), ...commandErrors },
 });
 
 export const customerHistoryRoute = createRoute({
@@ -157,6 +169,15 @@ export const createCommandRoutes = (commands: CustomerCommandService): OpenAPIHo
       metadata(c),
     );
     if (outcome.replayed) c.header('idempotent-replayed', 'true');
+    return c.json({ customerId, version: outcome.version }, 200);
+  });
+
+  serveRoute(app, forgetCustomerRoute, async (c) => {
+    const customerId = pathId(c.req.param('id') ?? '');
+    const outcome = await commands.execute(
+      { type: 'ForgetCustomer', data: { customerId } },
+      metadata(c),
+    );
     return c.json({ customerId, version: outcome.version }, 200);
   });
 

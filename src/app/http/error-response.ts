@@ -1,9 +1,10 @@
 import { type ErrorKind, isServiceError } from '../../core/errors.js';
 import type { Logger } from '../../core/ports.js';
 
-export const STATUS_BY_KIND: Record<ErrorKind, 400 | 404 | 409 | 422 | 503> = {
+export const STATUS_BY_KIND: Record<ErrorKind, 400 | 404 | 409 | 410 | 422 | 503> = {
   invalid: 400,
   not_found: 404,
+  gone: 410,
   conflict: 409,
   rule_broken: 422,
   unavailable: 503,

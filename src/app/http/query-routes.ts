@@ -74,6 +74,7 @@ export const getCustomerRoute = createRoute({
   responses: {
     200: jsonContent(CustomerViewBody, 'The customer'),
     404: jsonContent(ErrorBody, 'No such customer'),
+    410: jsonContent(ErrorBody, 'The customer was forgotten'),
     409: jsonContent(ErrorBody, 'The view did not reach `minVersion` in time'),
     ...commonErrors,
   },

@@ -118,11 +118,18 @@ export const ReactivateCustomer = z.strictObject({
   data: z.strictObject({ customerId: CustomerId, expectedVersion: ExpectedVersion.optional() }),
 });
 
+/** Erasure (GDPR article 17): the customer's personal data becomes unreadable everywhere. */
+export const ForgetCustomer = z.strictObject({
+  type: z.literal('ForgetCustomer'),
+  data: z.strictObject({ customerId: CustomerId }),
+});
+
 export const CustomerCommand = z.discriminatedUnion('type', [
   RegisterCustomer,
   UpdateEmail,
   SuspendCustomer,
   ReactivateCustomer,
+  ForgetCustomer,
 ]);
 export type CustomerCommand = z.infer<typeof CustomerCommand>;
 export type CustomerCommandType = CustomerCommand['type'];

@@ -2,6 +2,7 @@ import type { Decider } from '../../core/decider.js';
 import type { CustomerCommand } from './commands.js';
 import {
   CustomerAlreadyRegisteredError,
+  CustomerForgottenError,
   CustomerNotActiveError,
   CustomerNotFoundError,
   CustomerNotSuspendedError,
@@ -15,6 +16,11 @@ const assertNever = (value: never): never => {
 
 export const decide = (command: CustomerCommand, state: CustomerState): CustomerEvent[] => {
   const id = command.data.customerId;
+  if (state.status === 'FORGOTTEN') {
+    // Forgetting again changes nothing (the caller re-runs its clean-up); the rest is refused.
+    if (command.type === 'ForgetCustomer') return [];
+    throw new CustomerForgottenError(id);
+  }
   switch (command.type) {
     case 'RegisterCustomer':
       if (state.status !== 'UNREGISTERED') throw new CustomerAlreadyRegisteredError(id);
@@ -50,12 +56,17 @@ export const decide = (command: CustomerCommand, state: CustomerState): Customer
       if (state.status === 'UNREGISTERED') throw new CustomerNotFoundError(id);
       if (state.status !== 'SUSPENDED') throw new CustomerNotSuspendedError(id);
       return [{ type: 'CustomerReactivated', data: {} }];
+    case 'ForgetCustomer':
+      if (state.status === 'UNREGISTERED') throw new CustomerNotFoundError(id);
+      return [{ type: 'CustomerForgotten', data: {} }];
     default:
       return assertNever(command);
   }
 };
 
 export const evolve = (state: CustomerState, event: CustomerEvent): CustomerState => {
+  // Nothing after the erasure brings a customer back.
+  if (state.status === 'FORGOTTEN') return state;
   switch (event.type) {
     case 'CustomerRegistered':
       return { status: 'ACTIVE', email: event.data.email, name: event.data.name };
@@ -70,6 +81,8 @@ export const evolve = (state: CustomerState, event: CustomerEvent): CustomerStat
       const { suspension: _dropped, ...rest } = state;
       return { ...rest, status: 'ACTIVE' };
     }
+    case 'CustomerForgotten':
+      return { status: 'FORGOTTEN' };
     default:
       return assertNever(event);
   }

@@ -1,4 +1,4 @@
-import { BusinessRuleError, NotFoundError } from '../../core/errors.js';
+import { BusinessRuleError, GoneError, NotFoundError } from '../../core/errors.js';
 
 export class CustomerNotFoundError extends NotFoundError {
   override readonly code = 'CUSTOMER_NOT_FOUND';
@@ -28,5 +28,13 @@ export class CustomerNotSuspendedError extends BusinessRuleError {
   override readonly code = 'CUSTOMER_NOT_SUSPENDED';
   constructor(readonly customerId: string) {
     super(`Customer ${customerId} must be SUSPENDED to be reactivated`);
+  }
+}
+
+/** The customer was forgotten: their stream takes no further command. */
+export class CustomerForgottenError extends GoneError {
+  override readonly code = 'CUSTOMER_FORGOTTEN';
+  constructor(readonly customerId: string) {
+    super(`Customer ${customerId} was forgotten`);
   }
 }

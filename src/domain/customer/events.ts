@@ -28,6 +28,14 @@ export const CustomerReactivated = z.object({
   type: z.literal('CustomerReactivated'),
   data: z.object({}),
 });
+/**
+ * The customer asked to be forgotten (erasure). It carries no personal data: after it, the
+ * customer's data key is deleted and their earlier events can no longer be read.
+ */
+export const CustomerForgotten = z.object({
+  type: z.literal('CustomerForgotten'),
+  data: z.object({}),
+});
 
 /** Every fact the Customer aggregate can record. `type` is the envelope's `eventType`. */
 export const CustomerEvent = z.discriminatedUnion('type', [
@@ -35,6 +43,7 @@ export const CustomerEvent = z.discriminatedUnion('type', [
   CustomerEmailUpdated,
   CustomerSuspended,
   CustomerReactivated,
+  CustomerForgotten,
 ]);
 export type CustomerEvent = z.infer<typeof CustomerEvent>;
 export type CustomerEventType = CustomerEvent['type'];

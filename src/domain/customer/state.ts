@@ -2,6 +2,8 @@ import type { CustomerStatus, SuspensionReasonCode } from './events.js';
 
 export type CustomerState =
   | { status: 'UNREGISTERED' }
+  /** Erased: nothing about the customer is kept, and no command is taken any more. */
+  | { status: 'FORGOTTEN' }
   | {
       status: CustomerStatus;
       email: string;

@@ -6,7 +6,7 @@ export const EMAIL_SCOPE = 'email';
 
 /** Emails the new events take and give up, so no two customers ever hold one. */
 export const customerUniqueness = (
-  _state: CustomerState,
+  state: CustomerState,
   events: CustomerEvent[],
 ): { claims: UniqueClaim[]; releases: UniqueClaim[] } => {
   const claims: UniqueClaim[] = [];
@@ -21,6 +21,9 @@ export const customerUniqueness = (
         claims.push({ scope: EMAIL_SCOPE, value: taken });
         releases.push({ scope: EMAIL_SCOPE, value: given });
       }
+    } else if (event.type === 'CustomerForgotten' && 'email' in state) {
+      // The email is free again the moment the erasure is recorded.
+      releases.push({ scope: EMAIL_SCOPE, value: normaliseEmail(state.email) });
     }
   }
   return { claims, releases };

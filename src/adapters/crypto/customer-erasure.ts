@@ -1,0 +1,56 @@
+import type { CustomerDataKeys } from '../../core/customer-data-keys.js';
+import { FORGOTTEN_MARKER } from '../../core/event-codec.js';
+import type { StreamEraser } from '../../core/stream-eraser.js';
+import { STORED_PII_FIELDS } from './customer-pii-codec.js';
+
+export interface ErasureReport {
+  /** Whether this run deleted the data key (false when an earlier run had). */
+  keyDeleted: boolean;
+  snapshotDeleted: boolean;
+  /** Events written before encryption whose plaintext PII fields were replaced by the marker. */
+  plaintextEventsErased: number;
+}
+
+type Payload = Record<string, unknown>;
+
+/** A payload with every plaintext PII field replaced by the marker; `undefined` if it has none. */
+export const erasePlaintextPii = (payload: unknown): Payload | undefined => {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return undefined;
+  const source = payload as Payload;
+  let changed = false;
+  const result: Payload = { ...source };
+  for (const field of STORED_PII_FIELDS) {
+    const value = source[field];
+    if (typeof value === 'string' && value !== FORGOTTEN_MARKER) {
+      result[field] = FORGOTTEN_MARKER;
+      changed = true;
+    }
+  }
+  return changed ? result : undefined;
+};
+
+export interface CustomerErasureOptions {
+  /** Absent when events are not encrypted (then there is no key to delete). */
+  keys?: CustomerDataKeys;
+  eraser: StreamEraser;
+}
+
+/**
+ * What follows a recorded `CustomerForgotten` (which released the email claim in its own
+ * transaction): delete the data key, so every encrypted copy anywhere becomes unreadable;
+ * delete the snapshot; erase in place the plaintext PII of events written before encryption.
+ * Each step is idempotent, so running it again (a second DELETE) heals a run that crashed
+ * between steps.
+ */
+export class CustomerErasure {
+  constructor(private readonly options: CustomerErasureOptions) {}
+
+  async erase(customerId: string): Promise<ErasureReport> {
+    const keyDeleted = (await this.options.keys?.forget(customerId)) ?? false;
+    const snapshotDeleted = await this.options.eraser.deleteSnapshot(customerId);
+    const plaintextEventsErased = await this.options.eraser.rewritePayloads(customerId, (event) =>
+      erasePlaintextPii(event.payload),
+    );
+    return { keyDeleted, snapshotDeleted, plaintextEventsErased };
+  }
+}

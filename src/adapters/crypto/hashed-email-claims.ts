@@ -1,0 +1,55 @@
+import type { EmailClaimHasher } from '../../core/data-keys.js';
+import type { ClaimCodec, StoredClaims } from '../../core/event-codec.js';
+import type { UniqueClaim } from '../../core/event-store.js';
+import { EMAIL_SCOPE, normaliseEmail } from '../../domain/customer/index.js';
+
+/** The scope of email claims keyed by HMAC-SHA-256 of the normalised email. */
+export const HASHED_EMAIL_SCOPE = 'email-hmac';
+
+const keyOf = (claim: UniqueClaim) => `${claim.scope}#${claim.value}`;
+
+/**
+ * Email claims as stored: `UNIQUE#email-hmac#<hex>`, never the address. Claims written
+ * before hashing (`UNIQUE#email#<normalised>`) are still honoured: a new claim also checks
+ * that the plaintext form is free or held by the same customer, and a release removes both
+ * forms. Other scopes pass through unchanged.
+ */
+export class HashedEmailClaims implements ClaimCodec {
+  constructor(private readonly hasher: EmailClaimHasher) {}
+
+  async encode(claims: UniqueClaim[], releases: UniqueClaim[]): Promise<StoredClaims> {
+    const plain = new Map<string, UniqueClaim>();
+    const hashed = async (claim: UniqueClaim): Promise<UniqueClaim> => {
+      const stored = { scope: HASHED_EMAIL_SCOPE, value: await this.hasher.hash(claim.value) };
+      plain.set(keyOf(stored), claim);
+      return stored;
+    };
+    const legacy = (claim: UniqueClaim): UniqueClaim => {
+      const stored = { scope: EMAIL_SCOPE, value: normaliseEmail(claim.value) };
+      plain.set(keyOf(stored), claim);
+      return stored;
+    };
+    const result: StoredClaims = {
+      claims: [],
+      releases: [],
+      checks: [],
+      plainOf: (stored) => plain.get(keyOf(stored)),
+    };
+    for (const claim of claims) {
+      if (claim.scope !== EMAIL_SCOPE) {
+        result.claims.push(claim);
+        continue;
+      }
+      result.claims.push(await hashed(claim));
+      result.checks.push(legacy(claim));
+    }
+    for (const release of releases) {
+      if (release.scope !== EMAIL_SCOPE) {
+        result.releases.push(release);
+        continue;
+      }
+      result.releases.push(await hashed(release), legacy(release));
+    }
+    return result;
+  }
+}

@@ -1,0 +1,63 @@
+import type { KMSClient } from '@aws-sdk/client-kms';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CustomerPiiCodec } from '../adapters/crypto/customer-pii-codec.js';
+import { HashedEmailClaims } from '../adapters/crypto/hashed-email-claims.js';
+import { HmacEmailClaimHasher } from '../adapters/crypto/hmac-email-claim-hasher.js';
+import { DynamoDBCustomerKeyStore } from '../adapters/dynamodb/dynamodb-customer-key-store.js';
+import { DynamoDBWrappedSecretStore } from '../adapters/dynamodb/dynamodb-wrapped-secret-store.js';
+import { KMSDataKeyWrapper } from '../adapters/kms/kms-data-key-wrapper.js';
+import { KMSWrappedHmacKey } from '../adapters/kms/kms-wrapped-hmac-key.js';
+import type { Config } from '../config.js';
+import { CustomerDataKeys } from '../core/customer-data-keys.js';
+import { DataKeyCache } from '../core/data-key-cache.js';
+
+/** What crypto-shredding runs on: per-customer data keys, the event codec, hashed claims. */
+export interface CustomerCrypto {
+  keys: CustomerDataKeys;
+  codec: CustomerPiiCodec;
+  claims: HashedEmailClaims;
+  /** Data keys unwrapped and held in this process (for tests and benchmarks). */
+  cache: DataKeyCache;
+}
+
+export interface CustomerCryptoOptions {
+  config: Pick<
+    Config,
+    'COMMAND_TABLE' | 'KMS_KEY_ID' | 'DATA_KEY_CACHE_SIZE' | 'DATA_KEY_CACHE_MAX_AGE_SECONDS'
+  >;
+  kms: KMSClient;
+  dynamodb: DynamoDBDocumentClient;
+}
+
+/**
+ * Data keys wrapped by the KMS key `KMS_KEY_ID` (context `{customerId}`) and stored in the
+ * event store table; the email claims' HMAC secret wrapped by the same key. Both are cached
+ * in memory, so a warm command makes no KMS call.
+ */
+export const buildCustomerCrypto = (options: CustomerCryptoOptions): CustomerCrypto => {
+  const { config, kms, dynamodb } = options;
+  const keyId = config.KMS_KEY_ID;
+  if (!keyId) throw new TypeError('Encryption needs KMS_KEY_ID');
+  const tableName = config.COMMAND_TABLE;
+  const cache = new DataKeyCache({
+    maxEntries: config.DATA_KEY_CACHE_SIZE,
+    maxAgeMs: config.DATA_KEY_CACHE_MAX_AGE_SECONDS * 1000,
+  });
+  const keys = new CustomerDataKeys({
+    wrapper: new KMSDataKeyWrapper({ client: kms, keyId }),
+    store: new DynamoDBCustomerKeyStore({ client: dynamodb, tableName }),
+    cache,
+  });
+  const secret = new KMSWrappedHmacKey({
+    client: kms,
+    keyId,
+    store: new DynamoDBWrappedSecretStore({ client: dynamodb, tableName }),
+  });
+  const hasher = new HmacEmailClaimHasher({ secret: () => secret.secret() });
+  return {
+    keys,
+    codec: new CustomerPiiCodec({ keys }),
+    claims: new HashedEmailClaims(hasher),
+    cache,
+  };
+};
