@@ -27,7 +27,7 @@ import { CustomerCommandService } from '../app/customer-commands.js';
 import { upcastCustomerEvent } from '../app/customer-events.js';
 import { CustomerQueryService } from '../app/customer-queries.js';
 import { customerViewProjection } from '../app/customer-view.js';
-import { createHttpApp } from '../app/http/app.js';
+import { createHttpApp, type HttpAppDependencies } from '../app/http/app.js';
 import type { HttpEnv } from '../app/http/request.js';
 import { createProjectorHandler } from '../app/projector.js';
 import type { RebuildOptions } from '../app/rebuild.js';
@@ -184,8 +184,12 @@ export class CustomerService {
   }
 
   /** The HTTP API serving the command routes, the query routes, or both. */
-  httpApp(sides: { commands?: boolean; queries?: boolean }): Hono<HttpEnv> {
+  httpApp(
+    sides: { commands?: boolean; queries?: boolean },
+    extras: Pick<HttpAppDependencies, 'operations' | 'console' | 'activity'> = {},
+  ): Hono<HttpEnv> {
     return createHttpApp({
+      ...extras,
       ...(sides.commands ? { commands: this.commands } : {}),
       ...(sides.queries ? { queries: this.queries } : {}),
       logger: this.logger,

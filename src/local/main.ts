@@ -14,6 +14,7 @@ import { consoleLogger } from './console-logger.js';
 import { externalDynamoDB } from './dynamodb-target.js';
 import { removeEndpointsFile, writeEndpointsFile } from './endpoints-file.js';
 import { serveHttp } from './http-server.js';
+import { startLocalConsole } from './local-console.js';
 import { assertLocalPortsFree, readLocalPorts } from './local-ports.js';
 import { startLocalRuntime } from './runtime.js';
 
@@ -87,9 +88,12 @@ const main = async () => {
       if (marker && drained) writeFileSync(marker, `${new Date().toISOString()}\n`);
     });
 
-    const server = await serveHttp(runtime.service.httpApp({ commands: true, queries: true }), {
-      port: ports.http,
-    });
+    const operator = await startLocalConsole(runtime);
+    cleanups.push(() => operator.close());
+    const server = await serveHttp(
+      runtime.service.httpApp({ commands: true, queries: true }, operator.extras),
+      { port: ports.http },
+    );
     cleanups.push(() => server.close());
 
     const endpointsFile = writeEndpointsFile(dataDir, {
@@ -111,6 +115,7 @@ const main = async () => {
       external?.description ??
       `DynamoDB Local at ${runtime.dynamodbLocal?.endpoint} (data in ${dataDir}/)`;
     console.log(`Customer service listening on ${server.url}`);
+    console.log(`  operator console:           ${server.url}/console (API reference: /docs)`);
     console.log(`  event store and read model: ${dynamo}`);
     console.log(`  EventBridge stand-in:       ${runtime.eventBridge.endpoint}`);
     if (runtime.kms) console.log(`  KMS stand-in:               ${runtime.kms.endpoint}`);

@@ -11,6 +11,8 @@ import { projectionRule } from '../adapters/eventbridge/projection-rule.js';
 import { CustomerService } from '../composition/customer-service.js';
 import { type Config, readConfig } from '../config.js';
 import { type Logger, silentLogger } from '../core/ports.js';
+import { probeProjector, probePublisher } from '../app/operations/activity-probes.js';
+import { ServiceActivity } from '../app/operations/service-activity.js';
 import { type DynamoDBLocal, startDynamoDBLocal } from './dynamodb-local.js';
 import { type EventBridgeStandIn, startEventBridgeStandIn } from './eventbridge-standin.js';
 import { type KmsStandIn, startKmsStandIn } from './kms/kms-standin.js';
@@ -69,6 +71,8 @@ export interface LocalRuntime {
     'endpoint' | 'region' | 'queueUrl' | 'dlqUrl' | 'clientConfig' | 'pause' | 'resume'
   >;
   eventBridge: EventBridgeStandIn;
+  /** Counters behind the console's pipeline health and live charts. */
+  activity: ServiceActivity;
   /** The KMS stand-in that wraps the data keys; absent with `encryption: false`. */
   kms: KmsStandIn | undefined;
   streamPoller: StreamPoller;
@@ -189,8 +193,9 @@ export const startLocalRuntime = async (
       },
     });
     cleanups.push(() => service.settle());
-    const publisher = options.handlers?.publisher ?? service.publisher;
-    const projector = options.handlers?.projector ?? service.projector;
+    const activity = new ServiceActivity();
+    const publisher = probePublisher(activity, options.handlers?.publisher ?? service.publisher);
+    const projector = probeProjector(activity, options.handlers?.projector ?? service.projector);
 
     const checkpointFile =
       options.checkpointFile ??
@@ -235,6 +240,7 @@ export const startLocalRuntime = async (
         resume: sqs.resume,
       },
       eventBridge,
+      activity,
       kms,
       streamPoller,
       sqsPoller,

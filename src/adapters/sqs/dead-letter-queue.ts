@@ -145,6 +145,8 @@ export class SqsDeadLetterQueue {
   async redrive(options: {
     targetQueueUrl: string;
     aggregateId?: string;
+    /** Only this message (the console's "redrive one"). */
+    messageId?: string;
     max?: number;
   }): Promise<RedriveReport> {
     const report: RedriveReport = { moved: [], skipped: 0, failed: [] };
@@ -154,7 +156,10 @@ export class SqsDeadLetterQueue {
         const chosen: Message[] = [];
         for (const message of batch) {
           const letter = toDeadLetter(message);
-          if (options.aggregateId === undefined || letter.aggregateId === options.aggregateId) {
+          const wanted =
+            (options.aggregateId === undefined || letter.aggregateId === options.aggregateId) &&
+            (options.messageId === undefined || letter.messageId === options.messageId);
+          if (wanted) {
             chosen.push(message);
           } else {
             keep.push(message);

@@ -7,17 +7,30 @@ import type { Logger } from '../../core/ports.js';
 import { CorrelationId, IdempotencyKey } from '../command-metadata.js';
 import type { CustomerCommandService } from '../customer-commands.js';
 import type { CustomerQueryService } from '../customer-queries.js';
+import type { ServiceActivity } from '../operations/service-activity.js';
 import { createCommandRoutes } from './command-routes.js';
+import type { ConsoleAssets } from './console-assets.js';
+import { createConsoleRoutes } from './console-routes.js';
+import { browserWriteGuard } from './console-security.js';
 import { toErrorResponse } from './error-response.js';
 import { openApiDocument } from './openapi-document.js';
+import { createOperationsRoutes, type OperationsDependencies } from './operations-routes.js';
 import { createQueryRoutes } from './query-routes.js';
 import { type HttpEnv, HttpProtocolError, MAX_BODY_BYTES } from './request.js';
 
 export interface HttpAppDependencies {
   commands?: CustomerCommandService;
   queries?: CustomerQueryService;
+  /** Pipeline health, the per-customer audit and the dead-letter redrive (`/ops/*`). */
+  operations?: OperationsDependencies;
+  /** The console's bundle: with it the app serves `/console` and `/docs`. */
+  console?: ConsoleAssets;
+  /** Counts the commands answered, for the console's live chart. */
+  activity?: ServiceActivity;
   logger?: Logger;
 }
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * The service's HTTP API, the same app behind API Gateway (through `hono/aws-lambda`) and
@@ -31,9 +44,18 @@ export const createHttpApp = (deps: HttpAppDependencies): OpenAPIHono<HttpEnv> =
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
+    const route = matchedRoutes(c).find((r) => r.method !== 'ALL')?.path ?? '(none)';
+    if (
+      deps.activity &&
+      !SAFE_METHODS.has(c.req.method) &&
+      route.startsWith('/customers') &&
+      c.res.status < 300
+    ) {
+      deps.activity.commandAnswered();
+    }
     deps.logger?.info('request', {
       method: c.req.method,
-      route: matchedRoutes(c).find((r) => r.method !== 'ALL')?.path ?? '(none)',
+      route,
       status: c.res.status,
       durationMs: Math.round(performance.now() - started),
       correlationId: c.get('correlationId'),
@@ -71,10 +93,14 @@ export const createHttpApp = (deps: HttpAppDependencies): OpenAPIHono<HttpEnv> =
     }),
   );
 
+  app.use(browserWriteGuard);
+
   if (deps.commands) app.route('/', createCommandRoutes(deps.commands));
   if (deps.queries) app.route('/', createQueryRoutes(deps.queries));
-  // Built once from the routes above: the schemas that validate requests describe them.
-  const document = openApiDocument(app);
+  if (deps.operations) app.route('/', createOperationsRoutes(deps.operations));
+  if (deps.console) app.route('/', createConsoleRoutes(deps.console));
+  // Built once, from the schemas that validate requests.
+  const document = openApiDocument();
   app.get('/openapi.json', (c) => c.json(document));
 
   app.notFound((c) =>

@@ -1,5 +1,7 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { Env } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { createCommandRoutes } from './command-routes.js';
+import { createOperationsRoutes } from './operations-routes.js';
+import { createQueryRoutes } from './query-routes.js';
 
 export const API_TITLE = 'Customer service';
 export const API_VERSION = '1';
@@ -22,8 +24,26 @@ const withoutRegexFlags = (node: unknown): unknown => {
   );
 };
 
-/** The OpenAPI 3.1 document of every route the app registered through `serveRoute`. */
-export const openApiDocument = <E extends Env>(app: OpenAPIHono<E>) => {
+/** Stands in for a service when routes are built only to be described. */
+const describedOnly = new Proxy(
+  {},
+  {
+    get: () => {
+      throw new TypeError('routes built for the OpenAPI document serve nothing');
+    },
+  },
+) as never;
+
+/**
+ * The OpenAPI 3.1 document of every route of the service, whichever part this process
+ * serves (on AWS the command and query functions each serve theirs): the route factories
+ * are run without services, for their declarations only.
+ */
+export const openApiDocument = () => {
+  const app = new OpenAPIHono();
+  app.route('/', createCommandRoutes(describedOnly));
+  app.route('/', createQueryRoutes(describedOnly));
+  app.route('/', createOperationsRoutes(describedOnly));
   const document = app.getOpenAPI31Document({
     openapi: '3.1.0',
     info: {

@@ -3,11 +3,11 @@ import { ValidationError } from '../../core/errors.js';
 
 export type HttpEnv = { Variables: { correlationId: string; commandId: string | undefined } };
 
-/** A refusal that belongs to HTTP itself (media type, size), not to the service. */
+/** A refusal that belongs to HTTP itself (media type, size, a browser's missing header), not to the service. */
 export class HttpProtocolError extends Error {
   override readonly name = 'HttpProtocolError';
   constructor(
-    readonly status: 413 | 415,
+    readonly status: 403 | 413 | 415,
     readonly code: string,
     message: string,
   ) {

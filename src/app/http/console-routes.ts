@@ -1,0 +1,47 @@
+import { type Context, Hono } from 'hono';
+import type { ConsoleAssets } from './console-assets.js';
+import { consoleHeaders } from './console-security.js';
+import type { HttpEnv } from './request.js';
+
+/** The page shell: the bundle does the rest, and no inline script is needed. */
+const shell = (title: string, script: string, style: string) => `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+<link rel="stylesheet" href="/console/assets/${style}">
+<script type="module" src="/console/assets/${script}"></script>
+</head>
+<body>
+<div id="app"><noscript>The console needs JavaScript.</noscript></div>
+</body>
+</html>
+`;
+
+const CONSOLE_PAGE = shell('Customer console', 'console.js', 'console.css');
+const DOCS_PAGE = shell('API reference · Customer service', 'docs.js', 'docs.css');
+
+/** `/console` (customers, pipeline), `/console/customers/{id}`, `/console/dlq`, `/docs`, assets. */
+export const createConsoleRoutes = (assets: ConsoleAssets): Hono<HttpEnv> => {
+  const app = new Hono<HttpEnv>();
+  const page = (html: string) => (c: Context<HttpEnv>) =>
+    c.html(html, 200, { ...consoleHeaders, 'cache-control': 'no-cache' });
+
+  app.get('/console', page(CONSOLE_PAGE));
+  app.get('/console/dlq', page(CONSOLE_PAGE));
+  app.get('/console/customers/:id', page(CONSOLE_PAGE));
+  app.get('/docs', page(DOCS_PAGE));
+  app.get('/console/assets/:name', async (c) => {
+    const asset = await assets.get(c.req.param('name'));
+    if (!asset) {
+      return c.json({ error: { code: 'ASSET_NOT_FOUND', message: 'No such console asset' } }, 404);
+    }
+    return c.body(asset.body, 200, {
+      ...consoleHeaders,
+      'content-type': asset.contentType,
+      'cache-control': 'no-cache',
+    });
+  });
+  return app;
+};

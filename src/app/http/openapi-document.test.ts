@@ -1,0 +1,180 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type OpenApiDocument,
+  openApiRequestValidator,
+  type SentRequest,
+} from '../../../test/support/openapi-requests.js';
+import { InMemoryCustomerViewReader } from '../../adapters/memory/in-memory-customer-view-reader.js';
+import { InMemoryEventStore } from '../../adapters/memory/in-memory-event-store.js';
+import { CustomerCommandService } from '../customer-commands.js';
+import { CustomerQueryService } from '../customer-queries.js';
+import type { PipelineHealth } from '../operations/pipeline-health.js';
+import { createHttpApp } from './app.js';
+import { InMemoryConsoleAssets } from './console-assets.js';
+import { openApiPath } from './openapi-route.js';
+
+const health: PipelineHealth = {
+  at: '2026-01-01T00:00:00.000Z',
+  source: 'in-process',
+  stream: {
+    lastSequenceNumber: undefined,
+    lastPublishedAt: undefined,
+    iteratorAgeMs: undefined,
+    recordsPublished: 0,
+  },
+  projectionQueue: { visible: 0, inFlight: 0, delayed: 0 },
+  deadLetterQueue: { visible: 0, inFlight: 0, delayed: 0 },
+  activity: { intervalSeconds: 1, points: [] },
+};
+
+const fullApp = () => {
+  const store = new InMemoryEventStore();
+  const reader = new InMemoryCustomerViewReader();
+  return createHttpApp({
+    commands: new CustomerCommandService({ store }),
+    queries: new CustomerQueryService({ reader, minVersionWaitMs: 0 }),
+    operations: {
+      health: { read: async () => health },
+      audit: {
+        events: store,
+        views: { get: async () => undefined, scan: async function* () {}, storesIndexKeys: false },
+      },
+      deadLetters: {
+        list: async () => [],
+        redrive: async () => ({ moved: [], skipped: 0, failed: [] }),
+      } as never,
+    },
+    console: new InMemoryConsoleAssets(new Map([['console.js', '']])),
+  });
+};
+
+/** Served, but not API: the console's pages and files, and the document itself. */
+const NOT_API = [/^\/console(\/|$)/, /^\/docs$/, /^\/openapi\.json$/];
+
+const documentOf = async (app: ReturnType<typeof fullApp>) =>
+  (await (await app.request('/openapi.json')).json()) as OpenApiDocument;
+
+describe('the OpenAPI document', () => {
+  it('is OpenAPI 3.1 and lists every route the app serves, and only those', async () => {
+    const app = fullApp();
+    const document = await documentOf(app);
+    expect(document.openapi).toBe('3.1.0');
+    const served = app.routes
+      .filter((r) => r.method !== 'ALL')
+      .map((r) => `${r.method} ${openApiPath(r.path)}`)
+      .filter((route) => !NOT_API.some((p) => p.test(route.split(' ')[1] ?? '')));
+    const documented = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(served.length).toBeGreaterThanOrEqual(12);
+    expect([...new Set(served)].sort()).toEqual([...new Set(documented)].sort());
+  });
+
+  it('is the same whichever part of the service a process serves', async () => {
+    const full = await documentOf(fullApp());
+    const queriesOnly = createHttpApp({
+      queries: new CustomerQueryService({ reader: new InMemoryCustomerViewReader() }),
+    });
+    expect(await documentOf(queriesOnly)).toEqual(full);
+  });
+
+  it('keeps the request schemas’ constraints: lengths, patterns, refused extra fields', async () => {
+    const document = await documentOf(fullApp());
+    const register = document.paths['/customers']?.post?.requestBody?.content?.['application/json']
+      ?.schema as {
+      properties: Record<string, { pattern?: string; maxLength?: number }>;
+      additionalProperties: boolean;
+      required: string[];
+    };
+    expect(register.additionalProperties).toBe(false);
+    expect(register.required.sort()).toEqual(['email', 'name']);
+    expect(register.properties.customerId?.pattern).toBe('^[A-Za-z0-9_-]+$');
+    expect(register.properties.name?.maxLength).toBe(200);
+    // Flags are not part of a JSON Schema pattern.
+    expect(JSON.stringify(document)).not.toMatch(/"pattern":"[^"]*\/[a-z]+"/);
+  });
+});
+
+describe('requests against the document', () => {
+  const json = (body: unknown) => ({
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  /** The kinds of request the HTTP suites and the console send, each one the app accepts. */
+  const accepted: SentRequest[] = [
+    { method: 'POST', url: '/customers', ...json({ email: 'ada@example.com', name: 'Ada' }) },
+    {
+      method: 'POST',
+      url: '/customers',
+      ...json({ customerId: 'cust-2', email: 'b@example.com', name: 'B' }),
+    },
+    {
+      method: 'PUT',
+      url: '/customers/cust-2/email',
+      ...json({ email: 'c@example.com', expectedVersion: 1 }),
+    },
+    {
+      method: 'POST',
+      url: '/customers/cust-2/suspend',
+      ...json({ reasonCode: 'FRAUD', note: 'n' }),
+    },
+    { method: 'POST', url: '/customers/cust-2/reactivate' },
+    { method: 'POST', url: '/customers/cust-2/suspend', ...json({ reason: 'legacy form' }) },
+    { method: 'POST', url: '/customers/cust-2/reactivate', ...json({ expectedVersion: 5 }) },
+    { method: 'GET', url: '/customers/cust-2/events' },
+    { method: 'GET', url: '/customers/search?email=c%40ex&limit=5' },
+    { method: 'GET', url: '/customers?status=ACTIVE&limit=20' },
+    { method: 'GET', url: '/ops/health' },
+    { method: 'GET', url: '/ops/customers/cust-2/audit' },
+    { method: 'GET', url: '/ops/dead-letters' },
+    { method: 'POST', url: '/ops/dead-letters/redrive', ...json({}) },
+  ];
+  /** Requests the app refuses with 400, which the document must refuse too. */
+  const refused: SentRequest[] = [
+    { method: 'POST', url: '/customers', ...json({ email: 'a@example.com', name: 'A', extra: 1 }) },
+    { method: 'POST', url: '/customers', ...json({ email: 'a@example.com' }) },
+    {
+      method: 'POST',
+      url: '/customers',
+      ...json({ email: 'a@example.com', name: 'x'.repeat(201) }),
+    },
+    { method: 'POST', url: '/customers/cust-2/suspend', ...json({ reasonCode: 'BORED' }) },
+    {
+      method: 'PUT',
+      url: '/customers/cust-2/email',
+      ...json({ email: 'c@example.com', expectedVersion: -1 }),
+    },
+    { method: 'GET', url: '/customers?limit=5' },
+    { method: 'GET', url: '/customers/cust-2?minVersion=abc' },
+    { method: 'GET', url: '/customers/a%20b/events' },
+    { method: 'POST', url: '/ops/dead-letters/redrive', ...json({ all: true }) },
+  ];
+
+  it('every request the app accepts conforms to the document', async () => {
+    const app = fullApp();
+    const validate = openApiRequestValidator(await documentOf(app));
+    for (const request of accepted) {
+      expect(validate(request), `${request.method} ${request.url}`).toEqual([]);
+      const response = await app.request(request.url, {
+        method: request.method,
+        ...(request.headers ? { headers: request.headers } : {}),
+        ...(request.body ? { body: request.body } : {}),
+      });
+      expect(response.status, `${request.method} ${request.url}`).toBeLessThan(400);
+    }
+  });
+
+  it('every request the app refuses as invalid breaks the document too', async () => {
+    const app = fullApp();
+    const validate = openApiRequestValidator(await documentOf(app));
+    for (const request of refused) {
+      const response = await app.request(request.url, {
+        method: request.method,
+        ...(request.headers ? { headers: request.headers } : {}),
+        ...(request.body ? { body: request.body } : {}),
+      });
+      expect(response.status, `${request.method} ${request.url}`).toBe(400);
+      expect(validate(request), `${request.method} ${request.url}`).not.toEqual([]);
+    }
+  });
+});

@@ -1,0 +1,70 @@
+import type {
+  DynamoDBBatchResponse,
+  DynamoDBStreamEvent,
+  SQSBatchResponse,
+  SQSEvent,
+} from 'aws-lambda';
+import { parseEventNotification } from '../event-notification.js';
+import type { ServiceActivity } from './service-activity.js';
+
+// Local handlers may answer nothing, which means the whole batch succeeded.
+type Projector<R extends SQSBatchResponse | undefined> = (event: SQSEvent) => Promise<R>;
+type Publisher<R extends DynamoDBBatchResponse | undefined> = (
+  event: DynamoDBStreamEvent,
+) => Promise<R>;
+
+const failedIds = (response: { batchItemFailures?: { itemIdentifier: string }[] } | undefined) =>
+  new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+
+/**
+ * The projector, noting for each message it handled the lag from the event's acceptance
+ * to now, when its view has been written.
+ */
+export const probeProjector =
+  <R extends SQSBatchResponse | undefined>(
+    activity: ServiceActivity,
+    projector: Projector<R>,
+    now: () => number = Date.now,
+  ): Projector<R> =>
+  async (event) => {
+    const response = await projector(event);
+    const failed = failedIds(response);
+    for (const record of event.Records) {
+      if (failed.has(record.messageId)) continue;
+      try {
+        const acceptedAt = Date.parse(parseEventNotification(record.body).timestamp ?? '');
+        if (!Number.isNaN(acceptedAt)) activity.viewWritten(now() - acceptedAt);
+      } catch {
+        // A body the projector took without parsing it is no lag to report.
+      }
+    }
+    return response;
+  };
+
+/** The publisher, noting how far along the stream it got and how old that record was. */
+export const probePublisher =
+  <R extends DynamoDBBatchResponse | undefined>(
+    activity: ServiceActivity,
+    publisher: Publisher<R>,
+  ): Publisher<R> =>
+  async (event) => {
+    const response = await publisher(event);
+    const failed = failedIds(response);
+    // A shard is retried from its first failed record: what precedes it is done.
+    const firstFailed = event.Records.findIndex((r) =>
+      failed.has(r.dynamodb?.SequenceNumber ?? ''),
+    );
+    const done = firstFailed === -1 ? event.Records : event.Records.slice(0, firstFailed);
+    const last = done.at(-1);
+    if (last) {
+      const created = last.dynamodb?.ApproximateCreationDateTime;
+      activity.recordsPublished(
+        {
+          sequenceNumber: last.dynamodb?.SequenceNumber,
+          createdAtMs: created === undefined ? undefined : created * 1000,
+        },
+        done.length,
+      );
+    }
+    return response;
+  };

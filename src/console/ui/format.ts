@@ -1,0 +1,24 @@
+/** Values the service put in place of erased PII look like `[forgotten]`. */
+export const isForgottenMarker = (value: unknown): boolean =>
+  typeof value === 'string' && /^\[forgotten[^\]]*\]$/i.test(value);
+
+export const formatTime = (iso: string | undefined): string => {
+  if (!iso) return '–';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime())
+    ? iso
+    : date.toISOString().replace('T', ' ').replace('Z', ' UTC');
+};
+
+export const formatMs = (ms: number | undefined): string => {
+  if (ms === undefined) return '–';
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+};
+
+export const formatValue = (value: unknown): string => {
+  if (value === undefined) return '(absent)';
+  if (typeof value === 'string') return value;
+  return JSON.stringify(value);
+};
+
+export const customerPath = (id: string): string => `/console/customers/${encodeURIComponent(id)}`;
