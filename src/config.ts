@@ -17,6 +17,12 @@ const Env = z.object({
    * command function's timeout (10 s).
    */
   COMMAND_RETRY_BUDGET_MS: z.coerce.number().int().min(0).max(60_000).default(8000),
+  /**
+   * Customers whose state and version the command side keeps in memory (least recently
+   * used out; 0 turns it off). A warm command then skips its load; a stale entry cannot
+   * commit, since the append is conditional on the version.
+   */
+  AGGREGATE_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(1000),
   /** Upper bound of a `?minVersion=` read-your-writes wait. */
   MIN_VERSION_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(3000),
   /** CloudWatch namespace of the service's own metrics (EMF); the stack's dashboard reads it. */

@@ -1,5 +1,6 @@
-import { describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { InMemoryEventStore } from '../adapters/memory/in-memory-event-store.js';
+import { LruAggregateCache } from '../core/aggregate-cache.js';
 import {
   ConcurrencyError,
   IdempotencyKeyReusedError,
@@ -14,12 +15,20 @@ import {
 } from './customer-commands.js';
 
 const meta = { correlationId: 'corr-1' };
+/** Every case runs without and with the aggregate cache: the answers must not change. */
+let cacheSize = 0;
 const setup = (options: { snapshotEvery?: number } = {}) => {
   const store = new InMemoryEventStore();
   const clock = { now: () => new Date('2026-11-27T10:00:00.000Z') };
   let n = 0;
   const ids = { newId: () => `id-${++n}` };
-  const commands = new CustomerCommandService({ store, clock, ids, ...options });
+  const commands = new CustomerCommandService({
+    store,
+    clock,
+    ids,
+    ...(cacheSize > 0 ? { aggregateCache: new LruAggregateCache(cacheSize) } : {}),
+    ...options,
+  });
   return { store, commands };
 };
 const register = (customerId: string, email = `${customerId}@example.com`) => ({
@@ -36,7 +45,11 @@ const suspend = (customerId: string, fields: Record<string, unknown>) => ({
   data: { customerId, ...fields },
 });
 
-describe('CustomerCommandService', () => {
+describe.each([0, 100])('CustomerCommandService (aggregate cache of %i)', (size) => {
+  beforeAll(() => {
+    cacheSize = size;
+  });
+
   it('appends the decided events in a full envelope', async () => {
     const { store, commands } = setup();
     const outcome = await commands.execute(register('c1'), { ...meta, commandId: 'k1' });
@@ -49,7 +62,7 @@ describe('CustomerCommandService', () => {
         payload: { email: 'c1@example.com', name: 'Ada' },
         timestamp: '2026-11-27T10:00:00.000Z',
         version: 1,
-        metadata: { correlationId: 'corr-1', commandId: 'k1', schemaVersion: 1 },
+        metadata: { correlationId: 'corr-1', commandId: 'k1', schemaVersion: 2 },
       },
     ]);
   });

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { AggregateCache } from '../core/aggregate-cache.js';
 import {
   CommandHandler,
   type CommandResult,
@@ -52,6 +53,8 @@ export interface CustomerCommandServiceOptions {
   snapshotEvery?: number;
   /** How long a command without `expectedVersion` keeps retrying a lost race. */
   conflictRetryBudgetMs?: number;
+  /** Recently used customers, decided on without a load (off when absent). */
+  aggregateCache?: AggregateCache<CustomerState>;
   /** How stored events are lifted to the latest shape; the Customer chain by default. */
   upcaster?: EventUpcaster<CustomerEvent>;
   /**
@@ -113,7 +116,13 @@ export class CustomerCommandService {
         : { conflictRetry: { budgetMs: options.conflictRetryBudgetMs } }),
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.metrics ? { metrics: options.metrics } : {}),
+      ...(options.aggregateCache ? { cache: options.aggregateCache } : {}),
     });
+  }
+
+  /** Drops what this process caches of one customer; its next command loads from the store. */
+  evict(customerId: string): void {
+    this.handler.evict(customerId);
   }
 
   /**
@@ -146,7 +155,11 @@ export class CustomerCommandService {
       ...(metadata.causationId === undefined ? {} : { causationId: metadata.causationId }),
       ...(expectedVersion === undefined ? {} : { expectedVersion }),
     });
-    if (command.type === 'ForgetCustomer') await this.options.afterForget?.(customerId);
+    if (command.type === 'ForgetCustomer') {
+      // This process must not keep a forgotten customer's personal data in memory.
+      this.evict(customerId);
+      await this.options.afterForget?.(customerId);
+    }
     return {
       customerId,
       version: result.version,

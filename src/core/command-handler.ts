@@ -1,3 +1,4 @@
+import type { AggregateCache, CachedAggregate } from './aggregate-cache.js';
 import type { Decider } from './decider.js';
 import {
   ConcurrencyError,
@@ -63,6 +64,11 @@ export interface CommandHandlerOptions<State, Command, Event extends DomainEvent
     state: State,
     events: Event[],
   ) => { claims: UniqueClaim[]; releases: UniqueClaim[] };
+  /**
+   * Recently used aggregates: a warm command decides on the cached state and skips the
+   * load. Safe because the append is conditional on the cached version.
+   */
+  cache?: AggregateCache<State>;
 }
 
 /**
@@ -129,32 +135,38 @@ export class CommandHandler<State, Command, Event extends DomainEvent> {
     await Promise.all([...this.pendingSnapshots]);
   }
 
+  /**
+   * Forgets what this process holds of one aggregate, so the next command loads it from
+   * the store (a forgotten customer, state changed behind the handler's back).
+   */
+  evict(aggregateId: string): void {
+    this.options.cache?.evict(aggregateId);
+  }
+
   private async attempt(
     aggregateId: string,
     command: Command,
     context: CommandContext,
   ): Promise<CommandResult<Event>> {
-    const { decider, store, snapshots } = this.options;
-    const loaded = await store.load(
-      aggregateId,
-      snapshots ? { snapshotSchemaVersion: snapshots.schemaVersion } : {},
-    );
-    let state = loaded.snapshot ? (loaded.snapshot.state as State) : decider.initialState();
-    const { upcaster } = this.options;
-    for (const envelope of loaded.events) {
-      // An event this code cannot read stops the command: never decide on a wrong state.
-      const event = upcaster
-        ? upcaster.toEvent(envelope)
-        : ({ type: envelope.eventType, data: envelope.payload } as Event);
-      state = decider.evolve(state, event);
+    const cached = this.options.cache?.get(aggregateId);
+    // A client's version that differs from the cached one is judged on a fresh load.
+    if (
+      cached &&
+      (context.expectedVersion === undefined || context.expectedVersion === cached.version)
+    ) {
+      const landed = await this.attemptOnCached(aggregateId, command, context, cached);
+      if (landed) return landed;
     }
+
+    const loaded = await this.load(aggregateId);
     if (context.expectedVersion !== undefined && context.expectedVersion !== loaded.version) {
       throw new ConcurrencyError(aggregateId, context.expectedVersion, {
         actualVersion: loaded.version,
       });
     }
+    this.remember(aggregateId, loaded);
 
-    const decided = decider.decide(command, state);
+    const decided = this.options.decider.decide(command, loaded.state);
     if (decided.length === 0) {
       if (context.commandId !== undefined) {
         const replay = await this.findReplay(aggregateId, context);
@@ -162,10 +174,68 @@ export class CommandHandler<State, Command, Event extends DomainEvent> {
       }
       return { aggregateId, version: loaded.version, events: [], replayed: false };
     }
+    return this.append(aggregateId, loaded, decided, context);
+  }
 
-    const envelopes = this.envelope(aggregateId, loaded.version, decided, context);
-    const { claims = [], releases = [] } = this.options.uniqueness?.(state, decided) ?? {};
-    const newVersion = loaded.version + decided.length;
+  /**
+   * Decides on the cached state and appends conditionally on its version. Only a commit
+   * is an answer: a refusal, a no-op or a failed append may come from a stale entry, so
+   * the command is decided again on a fresh load (undefined).
+   */
+  private async attemptOnCached(
+    aggregateId: string,
+    command: Command,
+    context: CommandContext,
+    cached: CachedAggregate<State>,
+  ): Promise<CommandResult<Event> | undefined> {
+    let decided: Event[];
+    try {
+      decided = this.options.decider.decide(command, cached.state);
+    } catch {
+      return undefined;
+    }
+    if (decided.length === 0) return undefined;
+    try {
+      return await this.append(aggregateId, cached, decided, context);
+    } catch (error) {
+      // An outage is the answer whatever the state; anything else is judged on a fresh load.
+      if (error instanceof ServiceError && error.kind !== 'unavailable') return undefined;
+      throw error;
+    }
+  }
+
+  private async load(aggregateId: string): Promise<CachedAggregate<State>> {
+    const { decider, store, snapshots, upcaster } = this.options;
+    const loaded = await store.load(
+      aggregateId,
+      snapshots ? { snapshotSchemaVersion: snapshots.schemaVersion } : {},
+    );
+    let state = loaded.snapshot ? (loaded.snapshot.state as State) : decider.initialState();
+    for (const envelope of loaded.events) {
+      // An event this code cannot read stops the command: never decide on a wrong state.
+      const event = upcaster
+        ? upcaster.toEvent(envelope)
+        : ({ type: envelope.eventType, data: envelope.payload } as Event);
+      state = decider.evolve(state, event);
+    }
+    return { state, version: loaded.version, sinceSnapshot: loaded.events.length };
+  }
+
+  private remember(aggregateId: string, entry: CachedAggregate<State>): void {
+    // An empty stream is not worth a slot: a registration loads it in one cheap query.
+    if (entry.version > 0) this.options.cache?.set(aggregateId, entry);
+  }
+
+  private async append(
+    aggregateId: string,
+    base: CachedAggregate<State>,
+    decided: Event[],
+    context: CommandContext,
+  ): Promise<CommandResult<Event>> {
+    const { decider, store, snapshots, cache } = this.options;
+    const envelopes = this.envelope(aggregateId, base.version, decided, context);
+    const { claims = [], releases = [] } = this.options.uniqueness?.(base.state, decided) ?? {};
+    const newVersion = base.version + decided.length;
     const record: CommandRecord | undefined =
       context.commandId === undefined
         ? undefined
@@ -175,21 +245,34 @@ export class CommandHandler<State, Command, Event extends DomainEvent> {
             version: newVersion,
             requestHash: context.requestHash ?? '',
           };
-    await store.append(aggregateId, envelopes, {
-      expectedVersion: loaded.version,
-      claims,
-      releases,
-      ...(record ? { command: record } : {}),
-    });
-
-    if (snapshots && loaded.events.length + envelopes.length >= snapshots.every) {
-      for (const event of decided) state = decider.evolve(state, event);
-      this.snapshotInBackground(aggregateId, {
-        version: newVersion,
-        schemaVersion: snapshots.schemaVersion,
-        state,
-        takenAt: this.options.clock.now().toISOString(),
+    try {
+      await store.append(aggregateId, envelopes, {
+        expectedVersion: base.version,
+        claims,
+        releases,
+        ...(record ? { command: record } : {}),
       });
+    } catch (error) {
+      // Whatever the store holds now, this process no longer knows it.
+      cache?.evict(aggregateId);
+      throw error;
+    }
+
+    let sinceSnapshot = base.sinceSnapshot + envelopes.length;
+    const snapshotDue = snapshots !== undefined && sinceSnapshot >= snapshots.every;
+    if (snapshotDue || cache) {
+      let state = base.state;
+      for (const event of decided) state = decider.evolve(state, event);
+      if (snapshots && snapshotDue) {
+        this.snapshotInBackground(aggregateId, {
+          version: newVersion,
+          schemaVersion: snapshots.schemaVersion,
+          state,
+          takenAt: this.options.clock.now().toISOString(),
+        });
+        sinceSnapshot = 0;
+      }
+      this.remember(aggregateId, { state, version: newVersion, sinceSnapshot });
     }
     return { aggregateId, version: newVersion, events: envelopes, replayed: false };
   }

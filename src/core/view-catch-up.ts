@@ -25,6 +25,11 @@ export interface CatchUpTarget {
   upTo?: number;
   /** The event at `upTo` when the caller already holds it (saves a read when next in line). */
   known?: EventEnvelope;
+  /**
+   * Events of this stream the caller already holds (a batch's notifications), in any
+   * order: a contiguous run of them ending at `upTo` is not read again.
+   */
+  knownEvents?: readonly EventEnvelope[];
 }
 
 export interface CatchUpOutcome {
@@ -49,19 +54,68 @@ export class ViewCatchUp<View extends VersionedView> {
   }
 
   async catchUp(aggregateId: string, target: CatchUpTarget = {}): Promise<CatchUpOutcome> {
-    return retry(() => this.catchUpOnce(aggregateId, target), {
-      maxAttempts: this.maxAttempts,
-      initialDelayMs: 10,
-      maxDelayMs: 1000,
-      jitter: 'full',
-      // Another projector moved the view between our read and our write: read again.
-      retryable: isViewConflictError,
-      ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
-    });
+    return this.withRetry(aggregateId, target);
   }
 
-  private async catchUpOnce(aggregateId: string, target: CatchUpTarget): Promise<CatchUpOutcome> {
-    const view = await this.options.views.get(aggregateId);
+  /**
+   * Several views at once, as a projector's batch needs them: their views in one read
+   * (`getMany`, where the store has it), then each view caught up on its own, so one
+   * aggregate's failure is that aggregate's alone.
+   */
+  async catchUpMany(
+    targets: ReadonlyMap<string, CatchUpTarget>,
+  ): Promise<Map<string, PromiseSettledResult<CatchUpOutcome>>> {
+    const ids = [...targets.keys()];
+    let prefetched: Map<string, View> | undefined;
+    if (this.options.views.getMany && ids.length > 1) {
+      // A failed batch read costs the batch nothing: each view is then read on its own.
+      prefetched = await this.options.views.getMany(ids).catch(() => undefined);
+    }
+    const settled = await Promise.allSettled(
+      ids.map((id) =>
+        this.withRetry(
+          id,
+          targets.get(id) ?? {},
+          prefetched ? { view: prefetched.get(id) } : undefined,
+        ),
+      ),
+    );
+    return new Map(
+      ids.map((id, index) => [id, settled[index] as PromiseSettledResult<CatchUpOutcome>]),
+    );
+  }
+
+  private withRetry(
+    aggregateId: string,
+    target: CatchUpTarget,
+    first?: { view: View | undefined },
+  ): Promise<CatchUpOutcome> {
+    // The view read in a batch serves the first attempt only; a retry reads it again.
+    let read = first;
+    return retry(
+      () => {
+        const given = read;
+        read = undefined;
+        return this.catchUpOnce(aggregateId, target, given);
+      },
+      {
+        maxAttempts: this.maxAttempts,
+        initialDelayMs: 10,
+        maxDelayMs: 1000,
+        jitter: 'full',
+        // Another projector moved the view between our read and our write: read again.
+        retryable: isViewConflictError,
+        ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
+      },
+    );
+  }
+
+  private async catchUpOnce(
+    aggregateId: string,
+    target: CatchUpTarget,
+    given?: { view: View | undefined },
+  ): Promise<CatchUpOutcome> {
+    const view = given ? given.view : await this.options.views.get(aggregateId);
     const at = versionOf(view);
     if (target.upTo !== undefined && placeEvent(at, target.upTo) === 'applied') {
       return { status: 'already-applied', version: at, applied: 0 };
@@ -79,15 +133,27 @@ export class ViewCatchUp<View extends VersionedView> {
     at: number,
     target: CatchUpTarget,
   ): Promise<EventEnvelope[]> {
-    const { upTo, known } = target;
-    const knownUsable = known !== undefined && known.version === upTo;
-    if (knownUsable && known.version === at + 1) return [known];
-    const toVersion = knownUsable ? known.version - 1 : upTo;
+    const { upTo } = target;
+    const held = new Map<number, EventEnvelope>();
+    for (const event of [...(target.knownEvents ?? []), ...(target.known ? [target.known] : [])]) {
+      if (event.version > at) held.set(event.version, event);
+    }
+    // The run of held events that ends at `upTo`: only what lies before it is read.
+    let tailStart = upTo === undefined ? undefined : upTo + 1;
+    while (tailStart !== undefined && tailStart - 1 > at && held.has(tailStart - 1)) tailStart -= 1;
+    const tail: EventEnvelope[] = [];
+    if (upTo !== undefined && tailStart !== undefined) {
+      for (let version = tailStart; version <= upTo; version++) {
+        tail.push(held.get(version) as EventEnvelope);
+      }
+    }
+    if (tailStart === at + 1) return tail;
+    const toVersion = tail.length > 0 ? (tailStart as number) - 1 : upTo;
     const read = await this.options.events.readStream(aggregateId, {
       fromVersion: at + 1,
       ...(toVersion === undefined ? {} : { toVersion }),
     });
-    const events = knownUsable ? [...read, known] : read;
+    const events = [...read, ...tail];
     // Refuse a partial range (say, a replica still behind): a later redelivery will see it.
     events.forEach((event, index) => {
       if (event.version !== at + 1 + index) {

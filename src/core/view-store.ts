@@ -25,6 +25,11 @@ export interface ViewStore<View extends VersionedView> {
   /** The current view, read consistently; undefined when none was written yet. */
   get(id: string): Promise<View | undefined>;
   /**
+   * Several views in one read where the store can (a projector's batch), read
+   * consistently; an id with no view is absent from the map. Without it, `get` per id.
+   */
+  getMany?(ids: readonly string[]): Promise<Map<string, View>>;
+  /**
    * Writes `view` if the stored one is still at `readVersion` (0: none stored yet).
    * Throws `ViewConflictError` otherwise.
    */

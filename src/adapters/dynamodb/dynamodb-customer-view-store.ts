@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { CustomerViewRecord } from '../../app/customer-view.js';
 import { ViewConflictError, type ViewStore } from '../../core/view-store.js';
+import { batchGetItems } from './batch-get-items.js';
 import { toCustomerViewItem, toCustomerViewRecord } from './customer-view-item.js';
 import { isConditionalCheckFailed, rethrowTransient } from './dynamodb-errors.js';
 
@@ -32,6 +33,17 @@ export class DynamoDBCustomerViewStore implements ViewStore<CustomerViewRecord> 
     } catch (error) {
       return rethrowTransient(error, 'GetItem');
     }
+  }
+
+  /** A projector batch's views in one `BatchGetItem` (per 100), read consistently. */
+  async getMany(ids: readonly string[]): Promise<Map<string, CustomerViewRecord>> {
+    const items = await batchGetItems({
+      client: this.client,
+      tableName: this.tableName,
+      keyName: 'customerId',
+      ids,
+    });
+    return new Map([...items].map(([id, item]) => [id, toCustomerViewRecord(item)]));
   }
 
   async put(id: string, view: CustomerViewRecord, readVersion: number): Promise<void> {

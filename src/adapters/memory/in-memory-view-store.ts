@@ -12,6 +12,15 @@ export class InMemoryViewStore<View extends VersionedView> implements ViewStore<
     return view && copy(view);
   }
 
+  async getMany(ids: readonly string[]): Promise<Map<string, View>> {
+    const found = new Map<string, View>();
+    for (const id of ids) {
+      const view = this.views.get(id);
+      if (view) found.set(id, copy(view));
+    }
+    return found;
+  }
+
   async put(id: string, view: View, readVersion: number): Promise<void> {
     const stored = this.views.get(id)?.version ?? 0;
     if (stored !== readVersion) throw new ViewConflictError(id, readVersion);
