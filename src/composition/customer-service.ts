@@ -33,11 +33,13 @@ import { createProjectorHandler } from '../app/projector.js';
 import type { RebuildOptions } from '../app/rebuild.js';
 import { type ReconcileReport, type ReconcilerOptions, reconcileViews } from '../app/reconciler.js';
 import type { Config } from '../config.js';
+import { LruAggregateCache } from '../core/aggregate-cache.js';
 import { EncodedEventStore } from '../core/encoded-event-store.js';
 import type { EventEnvelope } from '../core/event.js';
 import type { EventStore, StreamCatalog } from '../core/event-store.js';
 import { type Metrics, noMetrics } from '../core/metrics.js';
 import type { Logger } from '../core/ports.js';
+import type { CustomerState } from '../domain/customer/index.js';
 import { buildCustomerCrypto, type CustomerCrypto } from './customer-crypto.js';
 
 /** The SDK clients the service runs on; the caller creates them once and aims them. */
@@ -165,7 +167,17 @@ export class CustomerService {
           snapshotEvery: this.config.SNAPSHOT_EVERY,
           conflictRetryBudgetMs: this.config.COMMAND_RETRY_BUDGET_MS,
           afterForget: (customerId) => this.erasure.erase(customerId),
+          ...(this.aggregateCache ? { aggregateCache: this.aggregateCache } : {}),
         }),
+    );
+  }
+
+  /** The command side's cache of recently used customers; undefined when the size is 0. */
+  get aggregateCache(): LruAggregateCache<CustomerState> | undefined {
+    return this.once('aggregateCache', () =>
+      this.config.AGGREGATE_CACHE_SIZE > 0
+        ? new LruAggregateCache<CustomerState>(this.config.AGGREGATE_CACHE_SIZE)
+        : undefined,
     );
   }
 
