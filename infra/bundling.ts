@@ -19,6 +19,7 @@ export const HANDLER_ENTRIES = {
   queryApi: 'src/lambda/query-api.ts',
   publisher: 'src/lambda/publisher.ts',
   projector: 'src/lambda/projector.ts',
+  reconciler: 'src/lambda/reconciler.ts',
 } as const;
 export type HandlerName = keyof typeof HANDLER_ENTRIES;
 

@@ -58,6 +58,20 @@ const actionsOf = (statements: Statement[]) => statements.flatMap((s) => asList(
 const onResource = (statements: Statement[], id: string) =>
   statements.filter((s) => JSON.stringify(s.Resource).includes(`"${id}"`));
 const attr = (id: string, name: string) => ({ 'Fn::GetAtt': [id, name] });
+/** What a function does with data: its own logs and X-Ray traces left out. */
+const dataStatements = (statements: Statement[]): Statement[] =>
+  statements.flatMap((s) => {
+    const actions = asList(s.Action).filter((a) => !/^(logs|xray):/.test(a));
+    if (actions.length === 0) return [];
+    return [{ ...s, Action: actions.length === 1 ? (actions[0] as string) : actions }];
+  });
+const functionsOf = (stack: CustomerServiceStack) => [
+  stack.commandApi,
+  stack.queryApi,
+  stack.publisher,
+  stack.projector,
+  stack.reconciler,
+];
 
 describe('CustomerServiceStack', () => {
   let stack: CustomerServiceStack;
@@ -94,7 +108,17 @@ describe('CustomerServiceStack', () => {
             Enabled: true,
           },
           DeletionProtectionEnabled: true,
-          GlobalSecondaryIndexes: Match.absent(),
+          // The reconciler's change index: sparse, keys only.
+          GlobalSecondaryIndexes: [
+            {
+              IndexName: 'byChange',
+              KeySchema: [
+                { AttributeName: 'changeBucket', KeyType: 'HASH' },
+                { AttributeName: 'timestamp', KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'KEYS_ONLY' },
+            },
+          ],
         },
       });
     });
@@ -127,8 +151,8 @@ describe('CustomerServiceStack', () => {
   });
 
   describe('functions', () => {
-    it('four functions: Node 22 on arm64, source maps on, JSON logs to a retained log group', () => {
-      template.resourceCountIs('AWS::Lambda::Function', 4);
+    it('five functions: Node 22 on arm64, traced, source maps on, JSON logs to a retained log group', () => {
+      template.resourceCountIs('AWS::Lambda::Function', 5);
       const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Json[];
       for (const fn of functions) {
         expect(fn.Properties).toMatchObject({
@@ -139,13 +163,19 @@ describe('CustomerServiceStack', () => {
               NODE_OPTIONS: '--enable-source-maps',
               LOG_LEVEL: 'INFO',
               POWERTOOLS_SERVICE_NAME: 'customer-service',
+              // The namespace the dashboard and the ViewsHealed alarm read.
+              METRICS_NAMESPACE: 'CustomerService',
+              POWERTOOLS_METRICS_NAMESPACE: 'CustomerService',
+              POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
             }),
           },
+          TracingConfig: { Mode: 'Active' },
           LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
         });
       }
+      expect(readConfig({}).METRICS_NAMESPACE).toBe('CustomerService');
       const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup')) as Json[];
-      expect(logGroups).toHaveLength(5);
+      expect(logGroups).toHaveLength(6);
       for (const group of logGroups) {
         expect((group.Properties as Json).RetentionInDays).toBe(30);
       }
@@ -166,6 +196,11 @@ describe('CustomerServiceStack', () => {
         EVENT_SOURCE_NAME: 'customer.service',
       });
       expect(env(stack.projector)).toMatchObject({
+        COMMAND_TABLE: table(ids.eventStore),
+        QUERY_TABLE: table(ids.views),
+        PROJECTION_MAX_RECEIVE_COUNT: '5',
+      });
+      expect(env(stack.reconciler)).toMatchObject({
         COMMAND_TABLE: table(ids.eventStore),
         QUERY_TABLE: table(ids.views),
       });
@@ -224,8 +259,12 @@ describe('CustomerServiceStack', () => {
         expect(resources).toHaveLength(1);
         return resources[0]?.Properties as Json;
       };
-      const rule = only('AWS::Events::Rule');
       const shared = projectionRule({ source: readConfig({}).EVENT_SOURCE_NAME });
+      const rules = (Object.values(template.findResources('AWS::Events::Rule')) as Json[])
+        .map((r) => r.Properties as Json)
+        .filter((r) => r.EventPattern !== undefined);
+      expect(rules).toHaveLength(1);
+      const rule = rules[0] as Json;
       expect(rule.EventPattern).toEqual(shared.eventPattern);
       expect(rule.Name).toBe(shared.name);
       expect(rule.Description).toBe(shared.description);
@@ -367,12 +406,12 @@ describe('CustomerServiceStack', () => {
   describe('least privilege', () => {
     it('no role has managed policies, and no action is a wildcard', () => {
       const roles = Object.values(template.findResources('AWS::IAM::Role')) as Json[];
-      expect(roles).toHaveLength(4);
+      expect(roles).toHaveLength(5);
       for (const role of roles) {
         expect((role.Properties as Json).ManagedPolicyArns).toBeUndefined();
         expect((role.Properties as Json).Policies).toBeUndefined();
       }
-      for (const fn of [stack.commandApi, stack.queryApi, stack.publisher, stack.projector]) {
+      for (const fn of functionsOf(stack)) {
         const statements = statementsOf(template, stack, fn);
         expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
         for (const action of actionsOf(statements)) expect(action).not.toMatch(/\*/);
@@ -398,12 +437,12 @@ describe('CustomerServiceStack', () => {
         'dynamodb:Query',
       ]);
       expect(actionsOf(statements)).not.toContain('dynamodb:Scan');
-      expect(actionsOf(statements).filter((a) => !/^(dynamodb|logs):/.test(a))).toEqual([]);
+      expect(actionsOf(statements).filter((a) => !/^(dynamodb|logs|xray):/.test(a))).toEqual([]);
     });
 
     it('query: reads the read model and its two indexes, and can write nothing', () => {
       const statements = statementsOf(template, stack, stack.queryApi);
-      const data = statements.filter((s) => !actionsOf([s])[0]?.startsWith('logs:'));
+      const data = dataStatements(statements);
       expect(data).toEqual([
         {
           Effect: 'Allow',
@@ -423,7 +462,7 @@ describe('CustomerServiceStack', () => {
 
     it('publisher: reads the stream and puts events on its own bus, nothing else', () => {
       const statements = statementsOf(template, stack, stack.publisher);
-      const data = statements.filter((s) => !actionsOf([s])[0]?.startsWith('logs:'));
+      const data = dataStatements(statements);
       expect(data).toEqual(
         expect.arrayContaining([
           { Effect: 'Allow', Action: 'events:PutEvents', Resource: attr(ids.bus, 'Arn') },
@@ -468,14 +507,108 @@ describe('CustomerServiceStack', () => {
       expect(JSON.stringify(statements)).not.toContain('StreamArn');
     });
 
-    it('only the publisher holds a "*" resource, for dynamodb:ListStreams alone', () => {
-      for (const fn of [stack.commandApi, stack.queryApi, stack.projector]) {
-        expect(JSON.stringify(statementsOf(template, stack, fn))).not.toContain('"*"');
+    it('besides X-Ray, only the publisher holds a "*" resource, for dynamodb:ListStreams alone', () => {
+      for (const fn of [stack.commandApi, stack.queryApi, stack.projector, stack.reconciler]) {
+        expect(JSON.stringify(dataStatements(statementsOf(template, stack, fn)))).not.toContain(
+          '"*"',
+        );
       }
-      const star = statementsOf(template, stack, stack.publisher).filter((s) =>
+      const star = dataStatements(statementsOf(template, stack, stack.publisher)).filter((s) =>
         asList(s.Resource).includes('*'),
       );
       expect(actionsOf(star)).toEqual(['dynamodb:ListStreams']);
+    });
+
+    it('every function may send traces, and that is its only other "*" grant', () => {
+      for (const fn of functionsOf(stack)) {
+        const tracing = statementsOf(template, stack, fn).filter((s) =>
+          actionsOf([s]).some((a) => a.startsWith('xray:')),
+        );
+        expect(tracing.map((s) => s.Resource)).toEqual(['*']);
+        expect(
+          actionsOf(tracing)
+            .filter((a) => a.startsWith('xray:'))
+            .sort(),
+        ).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+      }
+    });
+
+    it('reconciler: lists changes on the change index, reads streams, writes views and only its checkpoint', () => {
+      const data = dataStatements(statementsOf(template, stack, stack.reconciler));
+      expect(data).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:Query'],
+          Resource: [
+            attr(ids.eventStore, 'Arn'),
+            { 'Fn::Join': ['', [attr(ids.eventStore, 'Arn'), '/index/byChange']] },
+          ],
+        },
+        {
+          Effect: 'Allow',
+          Action: 'dynamodb:PutItem',
+          Resource: attr(ids.eventStore, 'Arn'),
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CHECKPOINT#*'] } },
+        },
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+          Resource: attr(ids.views, 'Arn'),
+        },
+      ]);
+    });
+
+    it('the operator tools: one managed policy each, with exactly the calls the tool makes', () => {
+      const policy = (construct: { node: { defaultChild?: unknown } }) =>
+        (
+          (template.toJSON().Resources[logicalId(stack, construct)] as Json).Properties as {
+            PolicyDocument: { Statement: Statement[] };
+            Roles?: unknown;
+          }
+        ).PolicyDocument.Statement;
+      const tools = stack.toolPolicies;
+      const actionsBy = (statements: Statement[]) =>
+        statements.map((s) => [asList(s.Action).sort(), JSON.stringify(s.Resource)]);
+      const changeIndex = JSON.stringify([
+        attr(ids.eventStore, 'Arn'),
+        { 'Fn::Join': ['', [attr(ids.eventStore, 'Arn'), '/index/byChange']] },
+      ]);
+      expect(actionsBy(policy(tools.streamFailures))).toEqual([
+        [
+          [
+            'sqs:ChangeMessageVisibility',
+            'sqs:DeleteMessage',
+            'sqs:GetQueueAttributes',
+            'sqs:ReceiveMessage',
+          ],
+          JSON.stringify(attr(ids.failures, 'Arn')),
+        ],
+        [
+          ['dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+          JSON.stringify(attr(ids.eventStore, 'StreamArn')),
+        ],
+        [['dynamodb:GetItem', 'dynamodb:Query'], changeIndex],
+        [['events:PutEvents'], JSON.stringify(attr(ids.bus, 'Arn'))],
+      ]);
+      const replay = policy(tools.replay);
+      expect(actionsOf(replay).sort()).toEqual([
+        'events:DescribeArchive',
+        'events:DescribeEventBus',
+        'events:DescribeReplay',
+        'events:DescribeRule',
+        'events:StartReplay',
+      ]);
+      const rebuild = policy(tools.blueGreenRebuild);
+      expect(actionsBy(rebuild)[0]).toEqual([
+        ['dynamodb:Query', 'dynamodb:Scan'],
+        JSON.stringify(attr(ids.eventStore, 'Arn')),
+      ]);
+      // Writes only to green tables, never to the live read model or the event store.
+      expect(JSON.stringify(rebuild[1]?.Resource)).toContain(':table/customer-views-*');
+      expect(onResource(rebuild, ids.views)).toEqual([]);
+      for (const statements of [policy(tools.streamFailures), replay, rebuild]) {
+        for (const action of actionsOf(statements)) expect(action).not.toMatch(/\*/);
+      }
     });
   });
 
@@ -515,9 +648,7 @@ describe('CustomerServiceStack', () => {
     });
 
     it('errors and throttles of every function', () => {
-      const functions = [stack.commandApi, stack.queryApi, stack.publisher, stack.projector].map(
-        (fn) => logicalId(stack, fn.function),
-      );
+      const functions = functionsOf(stack).map((fn) => logicalId(stack, fn.function));
       for (const metric of ['Errors', 'Throttles']) {
         const alarms = alarmsOn(metric);
         const dimension = (a: Json) => (a.Dimensions as { Value: { Ref: string } }[])[0];
@@ -526,6 +657,109 @@ describe('CustomerServiceStack', () => {
           expect(alarm).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
         }
       }
+    });
+  });
+
+  describe('notifications, dashboard and schedule', () => {
+    const topicId = () => logicalId(stack, stack.alarmTopic.topic);
+
+    it('every alarm notifies the alarm topic when it fires and when it is over', () => {
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Json[];
+      expect(alarms.length).toBe(stack.alarms.length);
+      expect(alarms.length).toBeGreaterThanOrEqual(15);
+      for (const alarm of alarms) {
+        expect(alarm.Properties).toMatchObject({
+          AlarmActions: [{ Ref: topicId() }],
+          OKActions: [{ Ref: topicId() }],
+          AlarmDescription: expect.stringContaining('Runbook: docs/operations.md#'),
+        });
+      }
+    });
+
+    it('the alarm topic is encrypted with a rotated key CloudWatch may use, and refuses plain HTTP', () => {
+      const keyId = logicalId(stack, stack.alarmTopic.key);
+      template.hasResourceProperties('AWS::SNS::Topic', {
+        KmsMasterKeyId: attr(keyId, 'Arn'),
+      });
+      template.hasResourceProperties('AWS::KMS::Key', {
+        EnableKeyRotation: true,
+        KeyPolicy: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            }),
+          ]),
+        },
+      });
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+      template.resourceCountIs('AWS::SNS::Subscription', 0);
+    });
+
+    it('-c alarmEmail subscribes that address; a malformed one stops synthesis', () => {
+      const app = new App({ context: { ...cdkJson.context, alarmEmail: 'oncall@example.com' } });
+      const withEmail = new CustomerServiceStack(app, 'Mail', {
+        functionCode: 'stub',
+        ...readStackContext(app.node),
+      });
+      Template.fromStack(withEmail).hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: 'oncall@example.com',
+      });
+      const bad = new App({ context: { alarmEmail: 'oncall' } });
+      expect(() => readStackContext(bad.node)).toThrow(StackContextError);
+    });
+
+    it('a dashboard shows commands, errors, lag, DLQ depth, iterator age and throttles', () => {
+      const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+      expect(dashboards).toHaveLength(1);
+      // The body is a JSON string joined around tokens (the region, queue and function names).
+      const parts = (
+        ((dashboards[0] as Json).Properties as Json).DashboardBody as {
+          'Fn::Join': [string, unknown[]];
+        }
+      )['Fn::Join'][1];
+      const body = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'TOKEN')).join('')) as {
+        widgets: { properties: { title: string; metrics: unknown[] } }[];
+      };
+      const metricsOf = (title: string) => {
+        const widget = body.widgets.find((w) => w.properties.title.startsWith(title));
+        expect(widget, title).toBeDefined();
+        return JSON.stringify(widget?.properties.metrics);
+      };
+      expect(metricsOf('Commands accepted')).toContain(
+        `SEARCH('{CustomerService,service,commandType} MetricName=\\"CommandAccepted\\"'`,
+      );
+      expect(metricsOf('Commands rejected')).toContain('MetricName=\\"CommandRejected\\"');
+      expect(metricsOf('Function errors').match(/"Errors"/g)).toHaveLength(5);
+      expect(metricsOf('Projection lag')).toContain('"CustomerService","ProjectionLag"');
+      expect(
+        metricsOf('Dead-letter queue depth').match(/ApproximateNumberOfMessagesVisible/g),
+      ).toHaveLength(2);
+      expect(metricsOf('Stream iterator age')).toContain('"IteratorAge"');
+      expect(metricsOf('Throttles').match(/"Throttles"/g)).toHaveLength(5);
+    });
+
+    it('the reconciler runs every 15 minutes on a schedule', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(15 minutes)',
+        State: 'ENABLED',
+        Targets: [
+          Match.objectLike({
+            Arn: attr(logicalId(stack, stack.reconciler.function), 'Arn'),
+            RetryPolicy: { MaximumRetryAttempts: 2 },
+          }),
+        ],
+      });
     });
   });
 
@@ -540,6 +774,12 @@ describe('CustomerServiceStack', () => {
         'ProjectionQueueUrl',
         'ProjectionDeadLetterQueueUrl',
         'StreamFailureQueueUrl',
+        'EventStoreStreamArn',
+        'EventArchiveName',
+        'ProjectionRuleName',
+        'AlarmTopicArn',
+        'DashboardName',
+        'ReplayToolPolicyArn',
       ]),
     );
   });

@@ -13,6 +13,7 @@ import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambd
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { CHANGE_INDEX } from '../src/adapters/dynamodb/event-store-keys.js';
 import {
   CUSTOMERS_BY_EMAIL_INDEX,
   CUSTOMERS_BY_STATUS_INDEX,
@@ -24,6 +25,10 @@ import {
   serviceEventsPattern,
 } from '../src/adapters/eventbridge/projection-rule.js';
 import { type Config, readConfig } from '../src/config.js';
+import { METRIC } from '../src/core/metrics.js';
+import { AlarmTopic } from './alarm-topic.js';
+import { OperationsDashboard } from './operations-dashboard.js';
+import { OperatorToolPolicies } from './operator-tool-policies.js';
 import { type FunctionCode, ServiceFunction } from './service-function.js';
 import { tableFromDefinition } from './table-from-definition.js';
 
@@ -43,12 +48,18 @@ export interface CustomerServiceStackProps extends StackProps {
   /** Default-stage throttling of the HTTP API. */
   throttle?: { rateLimit: number; burstLimit: number };
   archiveRetention?: Duration;
+  /** Subscribed to the alarm topic by email (`-c alarmEmail=…`). */
+  alarmEmail?: string;
+  /** How often the reconciler runs. Default 15 minutes. */
+  reconcileEvery?: Duration;
 }
 
 /** Function settings are named here so alarms and queue timeouts follow them. */
 const PROJECTOR_TIMEOUT = Duration.seconds(30);
 const PROJECTOR_BATCH_WINDOW = Duration.seconds(1);
 const ITERATOR_AGE_ALARM_MS = 60_000;
+/** Receives before the projection queue dead-letters a message; the projector counts them. */
+const PROJECTION_MAX_RECEIVE_COUNT = 5;
 
 /**
  * CDK spells `detail-type` as `detailType` (and renders it back); the shared patterns are
@@ -80,6 +91,10 @@ export class CustomerServiceStack extends Stack {
   readonly queryApi: ServiceFunction;
   readonly publisher: ServiceFunction;
   readonly projector: ServiceFunction;
+  readonly reconciler: ServiceFunction;
+  readonly alarmTopic: AlarmTopic;
+  readonly dashboard: OperationsDashboard;
+  readonly toolPolicies: OperatorToolPolicies;
   readonly httpApi: apigw.HttpApi;
   readonly alarms: cloudwatch.Alarm[] = [];
 
@@ -101,7 +116,7 @@ export class CustomerServiceStack extends Stack {
     this.bus = new events.EventBus(this, 'EventBus', {
       description: 'Customer domain events, published from the event store stream',
     });
-    this.bus.archive('EventArchive', {
+    const archive = this.bus.archive('EventArchive', {
       description: 'Every customer event, for replay into new or repaired consumers',
       eventPattern: cdkEventPattern(serviceEventsPattern(eventSource)),
       retention: props.archiveRetention ?? Duration.days(365),
@@ -117,7 +132,10 @@ export class CustomerServiceStack extends Stack {
         PROJECTOR_TIMEOUT.toSeconds() * 6 + PROJECTOR_BATCH_WINDOW.toSeconds(),
       ),
       retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.projectionDeadLetterQueue, maxReceiveCount: 5 },
+      deadLetterQueue: {
+        queue: this.projectionDeadLetterQueue,
+        maxReceiveCount: PROJECTION_MAX_RECEIVE_COUNT,
+      },
     });
     this.streamFailureQueue = this.queue('StreamFailureQueue', {
       retentionPeriod: Duration.days(14),
@@ -131,7 +149,7 @@ export class CustomerServiceStack extends Stack {
     });
 
     const projection = projectionRule({ source: eventSource });
-    new events.Rule(this, 'ProjectionRule', {
+    const rule = new events.Rule(this, 'ProjectionRule', {
       // The same name as the local stand-in's rule, so tools find it by name on both sides.
       ruleName: projection.name,
       description: projection.description,
@@ -154,6 +172,11 @@ export class CustomerServiceStack extends Stack {
       SERVICE_NAME: defaults.SERVICE_NAME,
       POWERTOOLS_SERVICE_NAME: defaults.SERVICE_NAME,
       POWERTOOLS_LOG_LEVEL: props.logLevel ?? defaults.LOG_LEVEL,
+      METRICS_NAMESPACE: defaults.METRICS_NAMESPACE,
+      POWERTOOLS_METRICS_NAMESPACE: defaults.METRICS_NAMESPACE,
+      // Traces hold timings and SDK calls, never payloads: responses carry personal data.
+      POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
+      POWERTOOLS_TRACER_CAPTURE_ERROR: 'false',
     };
     const fn = (
       id: string,
@@ -200,8 +223,16 @@ export class CustomerServiceStack extends Stack {
         COMMAND_TABLE: this.eventStore.tableName,
         QUERY_TABLE: this.customerViews.tableName,
         EVENT_SOURCE_NAME: eventSource,
+        PROJECTION_MAX_RECEIVE_COUNT: String(PROJECTION_MAX_RECEIVE_COUNT),
       },
       { timeout: PROJECTOR_TIMEOUT, memorySize: 512 },
+    );
+    this.reconciler = fn(
+      'Reconciler',
+      'reconciler',
+      'Heals views whose last notification was lost, from the change index',
+      { COMMAND_TABLE: this.eventStore.tableName, QUERY_TABLE: this.customerViews.tableName },
+      { timeout: Duration.minutes(5), memorySize: 512 },
     );
 
     // ---- Least privilege -----------------------------------------------------------------
@@ -237,6 +268,30 @@ export class CustomerServiceStack extends Stack {
       ['dynamodb:GetItem', 'dynamodb:PutItem'],
     );
     this.allow(this.publisher, [this.bus.eventBusArn], ['events:PutEvents']);
+    // The reconciler lists changes through the change index, reads streams, writes views as
+    // the projector does, and keeps its checkpoint: it may put only CHECKPOINT# items.
+    this.allow(
+      this.reconciler,
+      [this.eventStore.tableArn, `${this.eventStore.tableArn}/index/${CHANGE_INDEX}`],
+      eventStoreReadActions,
+    );
+    this.reconciler.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:PutItem'],
+        resources: [this.eventStore.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CHECKPOINT#*'] } },
+      }),
+    );
+    this.allow(
+      this.reconciler,
+      [this.customerViews.tableArn],
+      ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    );
+    new events.Rule(this, 'ReconcileSchedule', {
+      description: 'Runs the reconciler over the streams changed since its last run',
+      schedule: events.Schedule.rate(props.reconcileEvery ?? Duration.minutes(15)),
+      targets: [new targets.LambdaFunction(this.reconciler.function, { retryAttempts: 2 })],
+    });
 
     // ---- Stream -> publisher ---------------------------------------------------------------
     this.publisher.function.addEventSource(
@@ -326,6 +381,9 @@ export class CustomerServiceStack extends Stack {
     }
 
     // ---- Alarms --------------------------------------------------------------------------
+    this.alarmTopic = new AlarmTopic(this, 'Alarms', {
+      ...(props.alarmEmail ? { email: props.alarmEmail } : {}),
+    });
     for (const [name, queue] of [
       ['ProjectionDeadLetterQueue', this.projectionDeadLetterQueue],
       ['StreamFailureQueue', this.streamFailureQueue],
@@ -359,6 +417,7 @@ export class CustomerServiceStack extends Stack {
       ['QueryApi', this.queryApi],
       ['Publisher', this.publisher],
       ['Projector', this.projector],
+      ['Reconciler', this.reconciler],
     ] as const) {
       this.alarm(`${name}Errors`, `${name} invocations failed`, {
         metric: service.function.metricErrors({ period: Duration.minutes(5) }),
@@ -370,6 +429,43 @@ export class CustomerServiceStack extends Stack {
       });
     }
 
+    this.alarm('ViewsHealed', 'The reconciler healed views: notifications were lost', {
+      metric: new cloudwatch.Metric({
+        namespace: defaults.METRICS_NAMESPACE,
+        metricName: METRIC.viewsHealed,
+        dimensionsMap: { service: defaults.SERVICE_NAME },
+        statistic: cloudwatch.Stats.SUM,
+        period: Duration.minutes(15),
+      }),
+      threshold: 0,
+    });
+
+    // ---- Dashboard and operator tools ---------------------------------------------------
+    this.dashboard = new OperationsDashboard(this, 'Operations', {
+      namespace: defaults.METRICS_NAMESPACE,
+      serviceName: defaults.SERVICE_NAME,
+      functions: {
+        CommandApi: this.commandApi,
+        QueryApi: this.queryApi,
+        Publisher: this.publisher,
+        Projector: this.projector,
+        Reconciler: this.reconciler,
+      },
+      publisher: this.publisher,
+      projectionQueue: this.projectionQueue,
+      deadLetterQueues: {
+        ProjectionDeadLetterQueue: this.projectionDeadLetterQueue,
+        StreamFailureQueue: this.streamFailureQueue,
+      },
+    });
+    this.toolPolicies = new OperatorToolPolicies(this, 'OperatorTools', {
+      eventStore: this.eventStore,
+      bus: this.bus,
+      archive,
+      projectionRule: rule,
+      streamFailureQueue: this.streamFailureQueue,
+    });
+
     // ---- Outputs -------------------------------------------------------------------------
     const outputs: Record<string, string> = {
       ApiUrl: stage.url,
@@ -380,6 +476,15 @@ export class CustomerServiceStack extends Stack {
       ProjectionDeadLetterQueueUrl: this.projectionDeadLetterQueue.queueUrl,
       StreamFailureQueueUrl: this.streamFailureQueue.queueUrl,
       CommandFunctionName: this.commandApi.function.functionName,
+      EventStoreStreamArn: this.eventStore.tableStreamArn ?? '',
+      EventArchiveName: archive.archiveName,
+      ProjectionRuleName: rule.ruleName,
+      AlarmTopicArn: this.alarmTopic.topic.topicArn,
+      DashboardName: this.dashboard.dashboard.dashboardName,
+      ReconcilerFunctionName: this.reconciler.function.functionName,
+      StreamFailuresToolPolicyArn: this.toolPolicies.streamFailures.managedPolicyArn,
+      ReplayToolPolicyArn: this.toolPolicies.replay.managedPolicyArn,
+      BlueGreenRebuildToolPolicyArn: this.toolPolicies.blueGreenRebuild.managedPolicyArn,
     };
     for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
   }
@@ -407,15 +512,17 @@ export class CustomerServiceStack extends Stack {
     description: string,
     props: { metric: cloudwatch.IMetric; threshold: number; evaluationPeriods?: number },
   ): void {
-    this.alarms.push(
-      new cloudwatch.Alarm(this, id, {
-        alarmDescription: description,
-        metric: props.metric,
-        threshold: props.threshold,
-        evaluationPeriods: props.evaluationPeriods ?? 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-    );
+    const alarm = new cloudwatch.Alarm(this, id, {
+      alarmDescription: `${description}. Runbook: docs/operations.md#${id.toLowerCase()}`,
+      metric: props.metric,
+      threshold: props.threshold,
+      evaluationPeriods: props.evaluationPeriods ?? 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    // Someone hears when it fires and when it is over.
+    alarm.addAlarmAction(this.alarmTopic.action);
+    alarm.addOkAction(this.alarmTopic.action);
+    this.alarms.push(alarm);
   }
 }

@@ -56,6 +56,8 @@ export class ServiceFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
+      // X-Ray: the handlers' SDK clients are captured by the Powertools tracer.
+      tracing: lambda.Tracing.ACTIVE,
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
     };
     this.function =
@@ -75,6 +77,12 @@ export class ServiceFunction extends Construct {
               `exports.handler = async () => { throw new Error('stub: ${props.handler}'); };`,
             ),
           });
+    // Active tracing grants xray:PutTraceSegments and xray:PutTelemetryRecords on "*".
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.',
+    });
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason:

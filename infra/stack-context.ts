@@ -8,6 +8,7 @@ import type { CustomerServiceStackProps } from './customer-service-stack.js';
  *   (comma-separated).
  * - `retainData`: `false` lets a development stack delete its tables with it.
  * - `logLevel`: DEBUG, INFO, WARN, ERROR or SILENT.
+ * - `alarmEmail`: an address subscribed to the alarm topic (it confirms the subscription).
  */
 export class StackContextError extends Error {
   override readonly name = 'StackContextError';
@@ -23,7 +24,7 @@ const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
 
 export const readStackContext = (
   node: Node,
-): Pick<CustomerServiceStackProps, 'authorization' | 'retainData' | 'logLevel'> => {
+): Pick<CustomerServiceStackProps, 'authorization' | 'retainData' | 'logLevel' | 'alarmEmail'> => {
   const auth = text(node, 'auth') ?? 'iam';
   let authorization: CustomerServiceStackProps['authorization'];
   if (auth === 'iam') {
@@ -52,5 +53,15 @@ export const readStackContext = (
     throw new StackContextError(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);
   }
 
-  return { authorization, retainData, ...(logLevel ? { logLevel } : {}) };
+  const alarmEmail = text(node, 'alarmEmail');
+  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) {
+    throw new StackContextError(`alarmEmail must be an email address, got "${alarmEmail}"`);
+  }
+
+  return {
+    authorization,
+    retainData,
+    ...(logLevel ? { logLevel } : {}),
+    ...(alarmEmail ? { alarmEmail } : {}),
+  };
 };

@@ -1,7 +1,9 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { KMSClient } from '@aws-sdk/client-kms';
+import type { Context } from 'aws-lambda';
 import { createDocumentClient } from '../adapters/dynamodb/document-client.js';
 import { PowertoolsLoggerAdapter } from '../adapters/powertools/powertools-logger.js';
+import { PowertoolsMetricsAdapter } from '../adapters/powertools/powertools-metrics.js';
+import { PowertoolsTracerAdapter } from '../adapters/powertools/powertools-tracer.js';
 import { readConfig } from '../config.js';
 import { CustomerService } from './customer-service.js';
 
@@ -16,15 +18,30 @@ export const lambdaService = (options: { eventBridge?: boolean } = {}) => {
     serviceName: config.SERVICE_NAME,
     logLevel: config.LOG_LEVEL,
   });
+  const tracer = new PowertoolsTracerAdapter({ serviceName: config.SERVICE_NAME });
+  const metrics = new PowertoolsMetricsAdapter({
+    namespace: config.METRICS_NAMESPACE,
+    serviceName: config.SERVICE_NAME,
+  });
   const service = new CustomerService({
     config,
     logger,
+    metrics,
     clients: {
-      dynamodb: createDocumentClient(),
-      ...(options.eventBridge ? { eventBridge: new EventBridgeClient({}) } : {}),
-      // The functions that read or write personal data get the KMS key's id from the stack.
-      ...(config.KMS_KEY_ID ? { kms: new KMSClient({}) } : {}),
+      dynamodb: tracer.capture(createDocumentClient()),
+      ...(options.eventBridge ? { eventBridge: tracer.capture(new EventBridgeClient({})) } : {}),
     },
   });
-  return { service, logger };
+  /** The handler with the invocation's context in every log line and its metrics flushed. */
+  const instrument =
+    <Event, Result>(handler: (event: Event, context: Context) => Promise<Result>) =>
+    async (event: Event, context: Context): Promise<Result> => {
+      logger.powertools.addContext(context);
+      try {
+        return await handler(event, context);
+      } finally {
+        metrics.flush();
+      }
+    };
+  return { service, logger, metrics, tracer, instrument };
 };

@@ -3,19 +3,20 @@ import { handle } from 'hono/aws-lambda';
 import { isDirectCommandInvocation, runDirectCommand } from '../app/direct-commands.js';
 import { lambdaService } from '../composition/lambda-service.js';
 
-const { service, logger } = lambdaService();
+const { service, logger, instrument } = lambdaService();
 const http = handle(service.httpApp({ commands: true }));
 
 /** API Gateway HTTP API (v2) events, or the direct invocation `{ commandType, payload }`. */
-export const handler = async (event: APIGatewayProxyEventV2 | unknown, context: Context) => {
-  logger.powertools.addContext(context);
-  try {
-    if (isDirectCommandInvocation(event)) {
-      return await runDirectCommand(service.commands, event, context.awsRequestId, logger);
+export const handler = instrument(
+  async (event: APIGatewayProxyEventV2 | unknown, context: Context) => {
+    try {
+      if (isDirectCommandInvocation(event)) {
+        return await runDirectCommand(service.commands, event, context.awsRequestId, logger);
+      }
+      return await http(event as Parameters<typeof http>[0], context);
+    } finally {
+      // A snapshot still being written would be frozen with the container.
+      await service.settle();
     }
-    return await http(event as Parameters<typeof http>[0], context);
-  } finally {
-    // A snapshot still being written would be frozen with the container.
-    await service.settle();
-  }
-};
+  },
+);

@@ -1,3 +1,4 @@
 import { lambdaService } from '../composition/lambda-service.js';
 
-export const handler = lambdaService().service.projector;
+const { service, instrument } = lambdaService();
+export const handler = instrument(service.projector);

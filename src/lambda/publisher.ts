@@ -1,3 +1,4 @@
 import { lambdaService } from '../composition/lambda-service.js';
 
-export const handler = lambdaService({ eventBridge: true }).service.publisher;
+const { service, instrument } = lambdaService({ eventBridge: true });
+export const handler = instrument(service.publisher);

@@ -3,14 +3,15 @@ import { handle } from 'hono/aws-lambda';
 import { isDirectQueryInvocation, runDirectQuery } from '../app/direct-queries.js';
 import { lambdaService } from '../composition/lambda-service.js';
 
-const { service, logger } = lambdaService();
+const { service, logger, instrument } = lambdaService();
 const http = handle(service.httpApp({ queries: true }));
 
 /** API Gateway HTTP API (v2) events, or the direct invocation `{ queryType, ... }`. */
-export const handler = async (event: APIGatewayProxyEventV2 | unknown, context: Context) => {
-  logger.powertools.addContext(context);
-  if (isDirectQueryInvocation(event)) {
-    return runDirectQuery(service.queries, event, context.awsRequestId, logger);
-  }
-  return http(event as Parameters<typeof http>[0], context);
-};
+export const handler = instrument(
+  async (event: APIGatewayProxyEventV2 | unknown, context: Context) => {
+    if (isDirectQueryInvocation(event)) {
+      return runDirectQuery(service.queries, event, context.awsRequestId, logger);
+    }
+    return http(event as Parameters<typeof http>[0], context);
+  },
+);

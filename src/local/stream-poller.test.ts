@@ -256,8 +256,9 @@ describe('stream poller while idle and across shards', () => {
 
     // At start, then every 5 s: 13 listings in 60 s, where one per poll made hundreds.
     expect(calls.DescribeStream).toBe(13);
-    // Pauses of 0.1, 0.2, 0.4 and 0.8 s, then of 1 s: 63 reads in 60 s rather than 600.
-    expect(calls.GetRecords).toBe(63);
+    // Eleven reads 0.1 s apart, pauses of 0.2, 0.4 and 0.8 s, then of 1 s: 71 reads in 60 s
+    // rather than 600.
+    expect(calls.GetRecords).toBe(71);
     expect(calls.GetShardIterator).toBe(1);
   });
 
@@ -269,6 +270,26 @@ describe('stream poller while idle and across shards', () => {
     shard.records.push(record(1));
     await vi.advanceTimersByTimeAsync(1000);
     expect(batches).toEqual([['K1']]);
+  });
+
+  it('keeps the short pause under light steady traffic', async () => {
+    const shard: FakeShard = { id: 's', closed: false, records: [] };
+    const { batches, handler } = recording();
+    await start([shard], handler);
+    await vi.advanceTimersByTimeAsync(30_000);
+    // The first record after the quiet spell waits out the long pause...
+    shard.records.push(record(0));
+    await vi.advanceTimersByTimeAsync(1000);
+    // ...then records 0.8 s apart are each read within one short pause (0.1 s).
+    const late: number[] = [];
+    for (let i = 1; i <= 10; i++) {
+      shard.records.push(record(i));
+      await vi.advanceTimersByTimeAsync(100);
+      if (batches.length !== i + 1) late.push(i);
+      await vi.advanceTimersByTimeAsync(700);
+    }
+    expect(late).toEqual([]);
+    expect(batches).toEqual(Array.from({ length: 11 }, (_, i) => [`K${i}`]));
   });
 
   it('cuts the idle pause short for waitUntilIdle', async () => {

@@ -1,5 +1,6 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { Backoff, delayForAttempt } from '../core/retry.js';
+import { Backoff } from '../core/retry.js';
+import { idlePauseMs } from './stream/idle-pause.js';
 import { IdleWaiters } from './stream/idle-waiters.js';
 import { describeShards, ShardList } from './stream/shard-list.js';
 import { createShardReader, type ShardReader } from './stream/shard-reader.js';
@@ -38,8 +39,9 @@ const errorMessage = (error: unknown): string =>
  * Nothing is ever skipped; a poison record holds its shard, as it does on AWS.
  *
  * While idle it stays quiet: the shard list is kept and asked for again only when a shard
- * ends or every `shardRefreshIntervalMs`, and an idle shard's pause grows to
- * `maxIdlePollIntervalMs`, so that the first record after a quiet spell waits at most that.
+ * ends or every `shardRefreshIntervalMs`, and a shard that found nothing for `idleAfterMs`
+ * pauses longer and longer, up to `maxIdlePollIntervalMs`: the first record after a quiet
+ * spell waits at most that, records a second or less apart no longer than `pollIntervalMs`.
  */
 export const createStreamPoller = (options: StreamPollerOptions): StreamPoller => {
   const {
@@ -96,7 +98,7 @@ export const createStreamPoller = (options: StreamPollerOptions): StreamPoller =
           settle();
           // A caller began waiting during this read: read again for it at once.
           if (waiters.epoch === epoch) {
-            await idlePauses.sleep(delayForAttempt(idlePolicy, shard.emptyReads));
+            await idlePauses.sleep(idlePauseMs(idlePolicy, shard.emptyReads));
           }
           break;
         }

@@ -27,7 +27,8 @@ export class PowertoolsMetricsAdapter implements Metrics {
 
   /** Writes the buffered points; call once per invocation. */
   flush(): void {
-    this.powertools.publishStoredMetrics();
+    // Powertools warns on every empty flush; most invocations of a reader record nothing.
+    if (this.powertools.hasStoredMetrics()) this.powertools.publishStoredMetrics();
   }
 
   private add(

@@ -1,0 +1,113 @@
+import { Stack, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { CHANGE_INDEX } from '../src/adapters/dynamodb/event-store-keys.js';
+
+/** Green view tables of a blue/green rebuild are named with this prefix, so a policy can name them. */
+export const GREEN_VIEWS_TABLE_PREFIX = 'customer-views-';
+
+export interface OperatorToolPoliciesProps {
+  eventStore: dynamodb.Table;
+  bus: events.EventBus;
+  archive: events.Archive;
+  projectionRule: events.Rule;
+  streamFailureQueue: sqs.Queue;
+}
+
+/**
+ * One managed policy per operations tool, holding exactly what it calls, to attach to the
+ * operator's role: `stream-failures`, `replay` and the blue/green `rebuild --into`.
+ */
+export class OperatorToolPolicies extends Construct {
+  readonly streamFailures: iam.ManagedPolicy;
+  readonly replay: iam.ManagedPolicy;
+  readonly blueGreenRebuild: iam.ManagedPolicy;
+
+  constructor(scope: Construct, id: string, props: OperatorToolPoliciesProps) {
+    super(scope, id);
+    const { eventStore, bus } = props;
+    const changeIndex = `${eventStore.tableArn}/index/${CHANGE_INDEX}`;
+    const readEvents = new iam.PolicyStatement({
+      actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+      resources: [eventStore.tableArn, changeIndex],
+    });
+
+    this.streamFailures = new iam.ManagedPolicy(this, 'StreamFailures', {
+      description: 'npm run stream-failures: read the failure records, re-read and republish',
+      statements: [
+        new iam.PolicyStatement({
+          actions: [
+            'sqs:ReceiveMessage',
+            'sqs:ChangeMessageVisibility',
+            'sqs:DeleteMessage',
+            'sqs:GetQueueAttributes',
+          ],
+          resources: [props.streamFailureQueue.queueArn],
+        }),
+        new iam.PolicyStatement({
+          actions: ['dynamodb:GetShardIterator', 'dynamodb:GetRecords'],
+          resources: [eventStore.tableStreamArn ?? eventStore.tableArn],
+        }),
+        readEvents,
+        new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [bus.eventBusArn] }),
+      ],
+    });
+
+    const { region, account } = Stack.of(this);
+    this.replay = new iam.ManagedPolicy(this, 'Replay', {
+      description: 'npm run replay: replay the archive to the projection rule',
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['events:DescribeEventBus'],
+          resources: [bus.eventBusArn],
+        }),
+        new iam.PolicyStatement({
+          actions: ['events:DescribeArchive'],
+          resources: [props.archive.archiveArn],
+        }),
+        new iam.PolicyStatement({
+          actions: ['events:DescribeRule'],
+          resources: [props.projectionRule.ruleArn],
+        }),
+        new iam.PolicyStatement({
+          actions: ['events:StartReplay', 'events:DescribeReplay'],
+          // Replays are named by the tool; their ARNs exist only once started.
+          resources: [props.archive.archiveArn, `arn:aws:events:${region}:${account}:replay/*`],
+        }),
+      ],
+    });
+
+    const green = `arn:aws:dynamodb:${region}:${account}:table/${GREEN_VIEWS_TABLE_PREFIX}*`;
+    this.blueGreenRebuild = new iam.ManagedPolicy(this, 'BlueGreenRebuild', {
+      description: 'npm run rebuild -- --into <table>: build a fresh view table from the events',
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['dynamodb:Scan', 'dynamodb:Query'],
+          resources: [eventStore.tableArn],
+        }),
+        new iam.PolicyStatement({
+          actions: [
+            'dynamodb:CreateTable',
+            'dynamodb:DescribeTable',
+            'dynamodb:GetItem',
+            'dynamodb:PutItem',
+          ],
+          resources: [green],
+        }),
+      ],
+    });
+
+    // Both name resources that do not exist yet, so only a pattern can name them.
+    Validations.of(this.replay).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::arn:aws:events:<AWS::Region>:<AWS::AccountId>:replay/*]',
+      reason: 'Replays are created by the tool itself; their names are only known when started.',
+    });
+    Validations.of(this.blueGreenRebuild).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:aws:dynamodb:<AWS::Region>:<AWS::AccountId>:table/${GREEN_VIEWS_TABLE_PREFIX}*]`,
+      reason: 'Green view tables are created by the tool, under a fixed name prefix.',
+    });
+  }
+}
