@@ -2,7 +2,8 @@
  * `npm start`: the whole service on one machine. Starts DynamoDB Local (or uses the one
  * configured), creates the tables, runs the same handlers as on AWS behind local stand-ins
  * (stream poller → publisher → EventBridge stand-in → SQS emulator → projector), serves the
- * HTTP API on 127.0.0.1:$PORT, and on Ctrl-C stops everything it started.
+ * HTTP API on 127.0.0.1:$PORT, and on Ctrl-C stops everything it started. With
+ * `--no-pipeline` the pollers stay off: the command and query API alone.
  */
 
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,6 +47,8 @@ const main = async () => {
   const external = externalDynamoDB(process.env);
   const createTables =
     !external || process.argv.includes('--create-tables') || process.env.CREATE_TABLES === 'true';
+  // The command and query API alone, without stream, bus, queue or projector (benchmarks).
+  const pipeline = !process.argv.includes('--no-pipeline');
 
   const cleanups: Array<() => Promise<void>> = [];
   const stopAll = async () => {
@@ -77,6 +80,7 @@ const main = async () => {
         kms: ports.kms,
       },
       ...(external ? { dynamodb: external.clientConfig } : {}),
+      pipeline,
     });
     // Only a run on its own DynamoDB Local decides about reconciling: scanning a shared
     // table is not this process's call.
@@ -115,6 +119,7 @@ const main = async () => {
       external?.description ??
       `DynamoDB Local at ${runtime.dynamodbLocal?.endpoint} (data in ${dataDir}/)`;
     console.log(`Customer service listening on ${server.url}`);
+    if (!pipeline) console.log('  pipeline off (--no-pipeline): views are not updated');
     console.log(`  operator console:           ${server.url}/console (API reference: /docs)`);
     console.log(`  event store and read model: ${dynamo}`);
     console.log(`  EventBridge stand-in:       ${runtime.eventBridge.endpoint}`);

@@ -53,6 +53,12 @@ export interface LocalRuntimeOptions {
   drainTimeoutMs?: number;
   /** Create missing tables (default true); off against a DynamoDB this runtime does not own. */
   createTables?: boolean;
+  /**
+   * Run the pipeline (stream poller → publisher → bus → queue → projector); default true.
+   * Off, the pollers never start: commands and queries alone (`npm start -- --no-pipeline`,
+   * the benchmark's command-side target), and the read model stays where it was.
+   */
+  pipeline?: boolean;
   /** Handlers to run instead of the service's own (tests, experiments). */
   handlers?: Partial<PipelineHandlers>;
   logger?: Logger;
@@ -212,7 +218,8 @@ export const startLocalRuntime = async (
       pollIntervalMs: options.streamPollIntervalMs ?? 100,
       ...(checkpointFile ? { checkpointFile } : {}),
     });
-    await streamPoller.start();
+    const pipeline = options.pipeline ?? true;
+    if (pipeline) await streamPoller.start();
     cleanups.push(() => streamPoller.stop());
 
     const sqsPoller = createSqsPoller({
@@ -222,7 +229,7 @@ export const startLocalRuntime = async (
       logger,
       ...(options.projectorConcurrency ? { concurrency: options.projectorConcurrency } : {}),
     });
-    await sqsPoller.start();
+    if (pipeline) await sqsPoller.start();
     cleanups.push(() => sqsPoller.stop());
 
     return {
@@ -256,7 +263,7 @@ export const startLocalRuntime = async (
         // across restarts, and the stream checkpoint is already past what was published.
         await streamPoller.stop();
         let drained = false;
-        if (drainTimeoutMs > 0) {
+        if (drainTimeoutMs > 0 && pipeline) {
           drained = await sqsPoller.waitUntilIdle(drainTimeoutMs).then(
             () => true,
             () => {
