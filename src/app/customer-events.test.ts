@@ -49,8 +49,8 @@ describe('Customer events: versions on the command side', () => {
     await commands.execute(suspend('c1', { reasonCode: 'FRAUD', note: 'card testing' }), meta);
     const events = await store.readStream('c1');
     expect(events.map((e) => [e.eventType, e.metadata.schemaVersion])).toEqual([
-      ['CustomerRegistered', 1],
-      ['CustomerSuspended', 2],
+      ['CustomerRegistered', 2],
+      ['CustomerSuspended', 3],
     ]);
     expect(events[1]?.payload).toEqual({ reasonCode: 'FRAUD', note: 'card testing' });
   });
@@ -61,7 +61,7 @@ describe('Customer events: versions on the command side', () => {
     await commands.execute(suspend('c1', { reason: 'asked by phone' }), meta);
     expect((await store.readStream('c1'))[1]).toMatchObject({
       payload: { reasonCode: 'OTHER', note: 'asked by phone' },
-      metadata: { schemaVersion: 2 },
+      metadata: { schemaVersion: 3 },
     });
   });
 
@@ -108,7 +108,7 @@ describe('Customer events: versions on the command side', () => {
     expect(history[1]).toMatchObject({
       eventType: 'CustomerSuspended',
       payload: { reasonCode: 'OTHER', note: 'old reason' },
-      metadata: { correlationId: 'older', schemaVersion: 2 },
+      metadata: { correlationId: 'older', schemaVersion: 3 },
     });
     // Reading never rewrites what is stored.
     expect((await store.readStream('c1'))[1]?.payload).toEqual({ reason: 'old reason' });
@@ -118,7 +118,7 @@ describe('Customer events: versions on the command side', () => {
     ['an unknown type', stored(2, 'CustomerMerged', { into: 'c9' }, 1), UnknownEventTypeError],
     [
       'a newer version',
-      stored(2, 'CustomerSuspended', { reasonCode: 'FRAUD', cipher: 'x' }, 3),
+      stored(2, 'CustomerSuspended', { reasonCode: 'FRAUD', cipher: 'x' }, 4),
       UnknownEventVersionError,
     ],
   ])(
@@ -185,7 +185,7 @@ describe('Customer events at the edges', () => {
 
 describe('customerEventUpcaster', () => {
   it('returns an envelope already in the latest shape as it is', () => {
-    const latest = stored(2, 'CustomerSuspended', { reasonCode: 'FRAUD' }, 2);
+    const latest = stored(2, 'CustomerSuspended', { reasonCode: 'FRAUD' }, 3);
     expect(upcastCustomerEvent(latest)).toBe(latest);
   });
 
@@ -197,8 +197,9 @@ describe('customerEventUpcaster', () => {
           'CustomerEmailUpdated',
           'CustomerSuspended',
           'CustomerReactivated',
+          'CustomerForgotten',
         ] as const
       ).map((type) => customerEventUpcaster.latestVersion(type)),
-    ).toEqual([1, 1, 2, 1]);
+    ).toEqual([2, 2, 3, 1, 1]);
   });
 });

@@ -54,10 +54,10 @@ describe('dead-letter diagnosis', () => {
   });
 
   it('names a schema version newer than this deployment reads', async () => {
-    const store = await storeWith(event(2, 'CustomerSuspended', { reasonCode: 'FRAUD' }, 3));
+    const store = await storeWith(event(2, 'CustomerSuspended', { reasonCode: 'FRAUD' }, 4));
     const { error } = await diagnose(letter(2), store);
     expect(error).toBe(
-      'CustomerSuspended schema version 3 at event 2 of stream c1 is not one this deployment reads (it knows 1 to 2)',
+      'CustomerSuspended schema version 4 at event 2 of stream c1 is not one this deployment reads (it knows 1 to 3)',
     );
   });
 

@@ -151,9 +151,9 @@ describe('data stored by the previous deployment, without a migration', () => {
     expect(status).toBe(200);
     const events = body.events as EventEnvelope[];
     expect(events.map((e) => [e.eventType, e.metadata.schemaVersion])).toEqual([
-      ['CustomerRegistered', 1],
-      ['CustomerEmailUpdated', 1],
-      ['CustomerSuspended', 2],
+      ['CustomerRegistered', 2],
+      ['CustomerEmailUpdated', 2],
+      ['CustomerSuspended', 3],
     ]);
     expect(events[2]?.payload).toEqual({ reasonCode: 'OTHER', note: 'chargeback dispute' });
     const { Item } = await tables.documentClient.send(
@@ -213,8 +213,8 @@ describe('data stored by the previous deployment, without a migration', () => {
     const written = await tables.events.readStream('legacy-ada', { fromVersion: 4 });
     expect(written.map((e) => [e.eventType, e.metadata.schemaVersion, e.payload])).toEqual([
       ['CustomerReactivated', 1, {}],
-      ['CustomerEmailUpdated', 1, { oldEmail: 'ada@legacy.example', newEmail: 'ada@new.example' }],
-      ['CustomerSuspended', 2, { reasonCode: 'CUSTOMER_REQUEST', note: 'asked by email' }],
+      ['CustomerEmailUpdated', 2, { oldEmail: 'ada@legacy.example', newEmail: 'ada@new.example' }],
+      ['CustomerSuspended', 3, { reasonCode: 'CUSTOMER_REQUEST', note: 'asked by email' }],
     ]);
     await project(written);
     expect(await tables.views.get('legacy-ada')).toMatchObject({

@@ -1,0 +1,248 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { CustomerDataKeys } from '../../core/customer-data-keys.js';
+import { DataKeyCache } from '../../core/data-key-cache.js';
+import type { CustomerKeyStore, DataKeyWrapper } from '../../core/data-keys.js';
+import { EncodedEventStore } from '../../core/encoded-event-store.js';
+import { UniquenessError } from '../../core/errors.js';
+import type { EventEnvelope } from '../../core/event.js';
+import { InMemoryEventStore } from '../memory/in-memory-event-store.js';
+import { erasePlaintextPii } from './customer-erasure.js';
+import { CustomerPiiCodec } from './customer-pii-codec.js';
+import { HashedEmailClaims } from './hashed-email-claims.js';
+import { HmacEmailClaimHasher } from './hmac-email-claim-hasher.js';
+
+/** Wrapping is XOR with a fixed pad: enough to tell wrapped from plain in a test. */
+const pad = randomBytes(32);
+const wrapper: DataKeyWrapper = {
+  generate: async () => {
+    const plaintext = randomBytes(32);
+    return { plaintext, wrapped: plaintext.map((b, i) => b ^ (pad[i] ?? 0)) };
+  },
+  unwrap: async (_id, wrapped) => wrapped.map((b, i) => b ^ (pad[i] ?? 0)),
+};
+const keyStore = (): CustomerKeyStore & { items: Map<string, Uint8Array> } => {
+  const items = new Map<string, Uint8Array>();
+  return {
+    items,
+    get: async (id) => items.get(id),
+    putIfAbsent: async (id, wrapped) => {
+      const held = items.get(id);
+      if (held) return { wrapped: held, created: false };
+      items.set(id, wrapped);
+      return { wrapped, created: true };
+    },
+    delete: async (id) => items.delete(id),
+  };
+};
+
+const setup = () => {
+  const store = keyStore();
+  const keys = new CustomerDataKeys({
+    wrapper,
+    store,
+    cache: new DataKeyCache({ maxEntries: 10, maxAgeMs: 60_000 }),
+  });
+  return { keys, keyItems: store.items, codec: new CustomerPiiCodec({ keys }) };
+};
+
+const envelope = (
+  version: number,
+  eventType: string,
+  payload: unknown,
+  schemaVersion = 2,
+): EventEnvelope => ({
+  eventId: `e-${version}`,
+  aggregateId: 'c-1',
+  eventType,
+  payload,
+  timestamp: '2026-12-01T00:00:00.000Z',
+  version,
+  metadata: { correlationId: 'corr', schemaVersion },
+});
+
+const stream = [
+  envelope(1, 'CustomerRegistered', { email: 'ada@example.com', name: 'Ada Lovelace' }),
+  envelope(2, 'CustomerSuspended', { reasonCode: 'FRAUD', note: 'called +44 20' }, 3),
+  envelope(3, 'CustomerReactivated', {}, 1),
+];
+
+describe('CustomerPiiCodec', () => {
+  it('encrypts exactly the PII fields and keeps type, ids, version, reasonCode and metadata', async () => {
+    const { codec } = setup();
+    const encoded = await codec.encode('c-1', stream);
+    const json = JSON.stringify(encoded);
+    for (const secret of ['ada@example.com', 'Lovelace', '+44 20'])
+      expect(json).not.toContain(secret);
+    expect(encoded[1]?.payload).toMatchObject({
+      reasonCode: 'FRAUD',
+      note: { $enc: expect.any(String) },
+    });
+    expect(encoded.map(({ payload: _, ...rest }) => rest)).toEqual(
+      stream.map(({ payload: _, ...rest }) => rest),
+    );
+    expect(encoded[2]).toBe(stream[2]);
+    expect(await codec.decode('c-1', encoded)).toEqual(stream);
+  });
+
+  it('needs no key for events without PII, and passes plaintext of before through', async () => {
+    const { codec, keyItems } = setup();
+    expect(await codec.encode('c-1', [stream[2] as EventEnvelope])).toEqual([stream[2]]);
+    expect(keyItems.size).toBe(0);
+    const legacy = [envelope(1, 'CustomerSuspended', { reason: 'plain' }, 1)];
+    expect(await codec.decode('c-1', legacy)).toBe(legacy);
+  });
+
+  it('reads a forgotten customer’s PII as the marker, and never makes them a new key', async () => {
+    const { codec, keys, keyItems } = setup();
+    const encoded = await codec.encode('c-1', stream);
+    await keys.forget('c-1');
+    const decoded = await codec.decode('c-1', encoded);
+    expect(decoded.map((e) => e.payload)).toEqual([
+      { email: '[forgotten]', name: '[forgotten]' },
+      { reasonCode: 'FRAUD', note: '[forgotten]' },
+      {},
+    ]);
+    expect(keyItems.size).toBe(0);
+  });
+
+  it('encrypts a snapshot’s whole state; a forgotten one cannot be read back', async () => {
+    const { codec, keys } = setup();
+    const snapshot = {
+      version: 50,
+      schemaVersion: 2,
+      state: { status: 'ACTIVE', email: 'ada@example.com', name: 'Ada' },
+      takenAt: 't',
+    };
+    const encoded = await codec.encodeSnapshot('c-1', snapshot);
+    expect(JSON.stringify(encoded)).not.toContain('ada@example.com');
+    expect(await codec.decodeSnapshot('c-1', encoded)).toEqual(snapshot);
+    await keys.forget('c-1');
+    expect(await codec.decodeSnapshot('c-1', encoded)).toBeUndefined();
+  });
+});
+
+describe('EncodedEventStore', () => {
+  const secret = randomBytes(32);
+  const build = () => {
+    const inner = new InMemoryEventStore();
+    const { codec, keys } = setup();
+    const claims = new HashedEmailClaims(new HmacEmailClaimHasher({ secret: async () => secret }));
+    return { inner, keys, store: new EncodedEventStore({ inner, codec, claims }) };
+  };
+
+  it('stores ciphertext and hashed claims, and reads plaintext back', async () => {
+    const { inner, store } = build();
+    await store.append('c-1', stream.slice(0, 1), {
+      expectedVersion: 0,
+      claims: [{ scope: 'email', value: 'ada@example.com' }],
+    });
+    expect(JSON.stringify(await inner.readStream('c-1'))).not.toContain('ada@example.com');
+    expect(await store.readStream('c-1')).toEqual(stream.slice(0, 1));
+    expect((await store.load('c-1')).events).toEqual(stream.slice(0, 1));
+    // The same email for another customer: refused, and reported as the email, not a hash.
+    const refused = await store
+      .append(
+        'c-2',
+        [{ ...envelope(1, 'CustomerRegistered', { email: 'x', name: 'y' }), aggregateId: 'c-2' }],
+        {
+          expectedVersion: 0,
+          claims: [{ scope: 'email', value: 'ada@example.com' }],
+        },
+      )
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(UniquenessError);
+    expect(refused).toMatchObject({ scope: 'email', value: 'ada@example.com' });
+    expect(await inner.readStream('c-2')).toEqual([]);
+  });
+
+  it('honours a plaintext claim of before, held by another customer', async () => {
+    const { inner, store } = build();
+    // Written before claims were hashed.
+    await inner.append(
+      'old',
+      [
+        {
+          ...envelope(1, 'CustomerRegistered', { email: 'b@example.com', name: 'B' }, 1),
+          aggregateId: 'old',
+        },
+      ],
+      {
+        expectedVersion: 0,
+        claims: [{ scope: 'email', value: 'b@example.com' }],
+      },
+    );
+    const refused = await store
+      .append(
+        'c-3',
+        [
+          {
+            ...envelope(1, 'CustomerRegistered', { email: 'B@example.com', name: 'C' }),
+            aggregateId: 'c-3',
+          },
+        ],
+        {
+          expectedVersion: 0,
+          claims: [{ scope: 'email', value: 'b@example.com' }],
+        },
+      )
+      .catch((e: unknown) => e);
+    expect(refused).toMatchObject({ scope: 'email', value: 'b@example.com' });
+    // Its owner releasing it frees both forms.
+    await store.append(
+      'old',
+      [{ ...envelope(2, 'CustomerForgotten', {}, 1), aggregateId: 'old' }],
+      {
+        expectedVersion: 1,
+        releases: [{ scope: 'email', value: 'b@example.com' }],
+      },
+    );
+    await store.append(
+      'c-3',
+      [
+        {
+          ...envelope(1, 'CustomerRegistered', { email: 'b@example.com', name: 'C' }),
+          aggregateId: 'c-3',
+        },
+      ],
+      {
+        expectedVersion: 0,
+        claims: [{ scope: 'email', value: 'b@example.com' }],
+      },
+    );
+    expect(await store.readStream('c-3')).toHaveLength(1);
+  });
+
+  it('loads the whole stream when the snapshot can no longer be read', async () => {
+    const { store, keys } = build();
+    await store.append('c-1', stream, { expectedVersion: 0 });
+    await store.saveSnapshot('c-1', {
+      version: 3,
+      schemaVersion: 2,
+      state: { s: 1 },
+      takenAt: 't',
+    });
+    expect((await store.load('c-1', { snapshotSchemaVersion: 2 })).snapshot?.state).toEqual({
+      s: 1,
+    });
+    await keys.forget('c-1');
+    const loaded = await store.load('c-1', { snapshotSchemaVersion: 2 });
+    expect(loaded.snapshot).toBeUndefined();
+    expect(loaded.events.map((e) => e.version)).toEqual([1, 2, 3]);
+    expect(loaded.version).toBe(3);
+  });
+});
+
+describe('erasing plaintext PII of before', () => {
+  it('replaces every plaintext PII field (v1 reason included) by the marker, and only those', () => {
+    expect(erasePlaintextPii({ email: 'a@b.c', name: 'A', plan: 'gold' })).toEqual({
+      email: '[forgotten]',
+      name: '[forgotten]',
+      plan: 'gold',
+    });
+    expect(erasePlaintextPii({ reason: 'free text' })).toEqual({ reason: '[forgotten]' });
+    expect(erasePlaintextPii({ reasonCode: 'FRAUD' })).toBeUndefined();
+    expect(erasePlaintextPii({ note: '[forgotten]' })).toBeUndefined();
+    expect(erasePlaintextPii({ email: { $enc: 'v1:x' } })).toBeUndefined();
+  });
+});
