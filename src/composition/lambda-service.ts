@@ -1,4 +1,5 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KMSClient } from '@aws-sdk/client-kms';
 import type { Context } from 'aws-lambda';
 import { createDocumentClient } from '../adapters/dynamodb/document-client.js';
 import { PowertoolsLoggerAdapter } from '../adapters/powertools/powertools-logger.js';
@@ -30,6 +31,8 @@ export const lambdaService = (options: { eventBridge?: boolean } = {}) => {
     clients: {
       dynamodb: tracer.capture(createDocumentClient()),
       ...(options.eventBridge ? { eventBridge: tracer.capture(new EventBridgeClient({})) } : {}),
+      // The functions that read or write personal data get the KMS key's id from the stack.
+      ...(config.KMS_KEY_ID ? { kms: new KMSClient({}) } : {}),
     },
   });
   /** The handler with the invocation's context in every log line and its metrics flushed. */
