@@ -36,8 +36,15 @@ const read = async <T>(response: Response): Promise<T> => {
 export const getJson = async <T>(path: string): Promise<T> =>
   read<T>(await fetch(path, { headers: { accept: 'application/json' } }));
 
-/** Every state change goes as JSON with the console header, never as a form post. */
-export const sendJson = async <T>(method: 'POST' | 'PUT' | 'DELETE', path: string, body: unknown) =>
+/**
+ * Every state change goes as JSON with the console header, never as a form post. A route
+ * that takes no body (DELETE) gets none, still typed as JSON.
+ */
+export const sendJson = async <T>(
+  method: 'POST' | 'PUT' | 'DELETE',
+  path: string,
+  body: unknown | undefined,
+) =>
   read<T>(
     await fetch(path, {
       method,
@@ -46,7 +53,7 @@ export const sendJson = async <T>(method: 'POST' | 'PUT' | 'DELETE', path: strin
         'content-type': 'application/json',
         [CONSOLE_HEADER]: '1',
       },
-      body: JSON.stringify(body),
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     }),
   );
 

@@ -161,7 +161,9 @@ export const CustomerActions = (props: ActionsProps) => {
           onSubmit: (event: Event) => {
             event.preventDefault();
             dialog.current?.close();
-            void run('Forgotten', () => sendJson<CommandAnswer>('DELETE', `/customers/${id}`, {}));
+            void run('Forgotten', () =>
+              sendJson<CommandAnswer>('DELETE', `/customers/${id}`, undefined),
+            );
           },
         },
         h('h2', { id: 'forget-title' }, 'Forget this customer?'),

@@ -15,6 +15,9 @@ import { CustomerActions } from './customer-actions.js';
 import { AuditPanel } from './customer-audit-panel.js';
 import { Timeline } from './customer-timeline.js';
 
+const stringField = (item: Record<string, unknown> | undefined, name: string) =>
+  typeof item?.[name] === 'string' ? (item[name] as string) : undefined;
+
 interface Loaded {
   view: CustomerView | undefined;
   /** The read model answered 410: the customer was forgotten. */
@@ -134,7 +137,11 @@ export const CustomerPage = (props: { customerId: string }) => {
           'div',
           { class: 'figure' },
           h('dt', null, 'Last updated'),
-          h('dd', null, formatTime(view?.lastUpdated)),
+          h(
+            'dd',
+            null,
+            formatTime(view?.lastUpdated ?? stringField(data?.audit?.view, 'lastUpdated')),
+          ),
         ),
       ),
       h(CustomerActions, {

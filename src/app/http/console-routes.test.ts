@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { InMemoryCustomerViewReader } from '../../adapters/memory/in-memory-customer-view-reader.js';
+import { InMemoryEventStore } from '../../adapters/memory/in-memory-event-store.js';
+import { CustomerCommandService } from '../customer-commands.js';
+import { CustomerQueryService } from '../customer-queries.js';
+import { createHttpApp } from './app.js';
+import { InMemoryConsoleAssets } from './console-assets.js';
+
+const setup = () => {
+  const store = new InMemoryEventStore();
+  const app = createHttpApp({
+    commands: new CustomerCommandService({ store }),
+    queries: new CustomerQueryService({ reader: new InMemoryCustomerViewReader() }),
+    console: new InMemoryConsoleAssets(
+      new Map([
+        ['console.js', 'console.log(1)'],
+        ['console.css', 'body{}'],
+      ]),
+    ),
+  });
+  return { app, store };
+};
+
+describe('console pages', () => {
+  it.each(['/console', '/console/dlq', '/console/customers/cust-1', '/docs'])(
+    '%s is a shell that runs only bundled files, under a CSP without inline scripts',
+    async (path) => {
+      const response = await setup().app.request(path);
+      expect(response.status).toBe(200);
+      const csp = response.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toContain('unsafe-inline');
+      expect(csp).toContain("frame-ancestors 'none'");
+      const html = await response.text();
+      // Every script has a src on this origin; no inline handlers or styles.
+      expect(html.match(/<script[^>]*>/g)).toEqual([
+        expect.stringMatching(/src="\/console\/assets\/[a-z]+\.js"/),
+      ]);
+      expect(html).not.toMatch(/<script[^>]*>[^<]+<\/script>/);
+      expect(html).not.toMatch(/\son[a-z]+=|style=/i);
+    },
+  );
+
+  it('serves the bundle with its type and the same CSP, and 404 for anything else', async () => {
+    const { app } = setup();
+    const script = await app.request('/console/assets/console.js');
+    expect(script.headers.get('content-type')).toContain('text/javascript');
+    expect(script.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(await script.text()).toBe('console.log(1)');
+    expect((await app.request('/console/assets/..%2Fsecret.js')).status).toBe(404);
+    expect((await app.request('/console/assets/other.js')).status).toBe(404);
+  });
+});
+
+describe('browser writes', () => {
+  const register = (
+    headers: Record<string, string>,
+    body = { email: 'a@example.com', name: 'A' },
+  ) => setup().app.request('/customers', { method: 'POST', headers, body: JSON.stringify(body) });
+
+  it('refuses a cross-site form post: 403, nothing written', async () => {
+    const { app, store } = setup();
+    const response = await app.request('/customers/cust-1/reactivate', {
+      method: 'POST',
+      headers: { origin: 'https://evil.example', 'content-type': 'text/plain' },
+      body: '',
+    });
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({ error: { code: 'CONSOLE_HEADER_REQUIRED' } });
+    expect(await store.readStream('cust-1')).toEqual([]);
+  });
+
+  it('refuses a browser write with the header but no JSON type', async () => {
+    const response = await register({ 'sec-fetch-site': 'same-origin', 'x-console-request': '1' });
+    expect(response.status).toBe(415);
+  });
+
+  it('takes the console’s JSON with its header, and clients that are not browsers as before', async () => {
+    const fromConsole = await register({
+      'sec-fetch-site': 'same-origin',
+      'content-type': 'application/json',
+      'x-console-request': '1',
+    });
+    expect(fromConsole.status).toBe(201);
+    const fromCurl = await register({ 'content-type': 'application/json' });
+    expect(fromCurl.status).toBe(201);
+  });
+});
