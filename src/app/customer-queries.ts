@@ -5,6 +5,7 @@ import {
   CustomerForgottenError,
   CustomerId,
   CustomerNotFoundError,
+  type CustomerStatus,
   normaliseEmail,
 } from '../domain/customer/index.js';
 import { isForgottenView } from './customer-view.js';
@@ -108,8 +109,13 @@ export class CustomerQueryService {
   }
 
   async listActive(options: PageOptions = {}): Promise<CustomerViewPage> {
+    return this.listByStatus('ACTIVE', options);
+  }
+
+  /** Customers with this status, oldest registration first. */
+  async listByStatus(status: CustomerStatus, options: PageOptions = {}): Promise<CustomerViewPage> {
     const limit = checkLimit(options.limit);
-    return this.reader.listByStatus('ACTIVE', { limit, ...cursorOf(options) });
+    return this.reader.listByStatus(status, { limit, ...cursorOf(options) });
   }
 
   /** Case-insensitive: an exact address or any prefix of one. */

@@ -128,6 +128,9 @@ describe('requests against the document', () => {
     { method: 'GET', url: '/ops/customers/cust-2/audit' },
     { method: 'GET', url: '/ops/dead-letters' },
     { method: 'POST', url: '/ops/dead-letters/redrive', ...json({}) },
+    { method: 'GET', url: '/customers?status=SUSPENDED' },
+    // The console's forget: typed as JSON, with no body.
+    { method: 'DELETE', url: '/customers/cust-2', headers: { 'content-type': 'application/json' } },
   ];
   /** Requests the app refuses with 400, which the document must refuse too. */
   const refused: SentRequest[] = [

@@ -106,18 +106,29 @@ describe('GET /customers?status=ACTIVE', () => {
     expect((body as unknown as Page).items).toHaveLength(20);
   });
 
-  it('answers 400 without a status, or for a status other than ACTIVE', async () => {
+  it('answers 400 without a status, or for a status other than ACTIVE or SUSPENDED', async () => {
     const { get } = setup();
     const missing = await get('/customers');
     expect(missing.status).toBe(400);
     expect(fieldsOf(missing.body)).toEqual(['status']);
-    const other = await get('/customers?status=SUSPENDED');
+    const other = await get('/customers?status=FORGOTTEN');
     expect(other.status).toBe(400);
     expect(other.body).toMatchObject({
       error: {
-        details: [{ field: 'status', message: 'only ACTIVE is supported, not "SUSPENDED"' }],
+        details: [
+          { field: 'status', message: 'must be one of ACTIVE, SUSPENDED, not "FORGOTTEN"' },
+        ],
       },
     });
+  });
+
+  it('lists the suspended customers with status=SUSPENDED', async () => {
+    const { reader, get } = setup();
+    for (let n = 1; n <= 3; n++) reader.put(view(n));
+    for (let n = 4; n <= 5; n++) reader.put(view(n, { status: 'SUSPENDED' }));
+    const { status, body } = await get('/customers?status=SUSPENDED');
+    expect(status).toBe(200);
+    expect((body.items as CustomerView[]).map((c) => c.customerId)).toEqual(['cust-04', 'cust-05']);
   });
 
   it.each(['0', '101', 'ten', '', '2.5'])('answers 400 for limit=%s', async (limit) => {
