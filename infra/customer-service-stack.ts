@@ -1,4 +1,11 @@
-import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -8,6 +15,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -83,6 +91,8 @@ type Environment = Partial<Record<keyof Config | `POWERTOOLS_${string}`, string>
 export class CustomerServiceStack extends Stack {
   readonly eventStore: dynamodb.Table;
   readonly customerViews: dynamodb.Table;
+  /** Wraps each customer's data key and the email claims' HMAC secret (crypto-shredding). */
+  readonly dataKeys: kms.Key;
   readonly bus: events.EventBus;
   readonly projectionQueue: sqs.Queue;
   readonly projectionDeadLetterQueue: sqs.Queue;
@@ -108,6 +118,14 @@ export class CustomerServiceStack extends Stack {
 
     // ---- Storage -------------------------------------------------------------------------
     this.eventStore = tableFromDefinition(this, 'EventStore', eventStoreTable, { retain });
+    this.dataKeys = new kms.Key(this, 'DataKeys', {
+      description:
+        'Wraps the per-customer data keys of personal data; deleting a wrapped key forgets its customer',
+      enableKeyRotation: true,
+      // Old wrapped keys name the key version that wrapped them: rotation keeps them readable.
+      removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(30),
+    });
     this.customerViews = tableFromDefinition(this, 'CustomerViews', customerViewsTable, {
       retain,
     });
@@ -198,7 +216,7 @@ export class CustomerServiceStack extends Stack {
       'CommandApi',
       'commandApi',
       'Customer commands and event history over HTTP',
-      { COMMAND_TABLE: this.eventStore.tableName },
+      { COMMAND_TABLE: this.eventStore.tableName, KMS_KEY_ID: this.dataKeys.keyArn },
       { timeout: Duration.seconds(10), memorySize: 512 },
     );
     this.queryApi = fn(
@@ -222,6 +240,7 @@ export class CustomerServiceStack extends Stack {
       {
         COMMAND_TABLE: this.eventStore.tableName,
         QUERY_TABLE: this.customerViews.tableName,
+        KMS_KEY_ID: this.dataKeys.keyArn,
         EVENT_SOURCE_NAME: eventSource,
         PROJECTION_MAX_RECEIVE_COUNT: String(PROJECTION_MAX_RECEIVE_COUNT),
       },
@@ -231,7 +250,11 @@ export class CustomerServiceStack extends Stack {
       'Reconciler',
       'reconciler',
       'Heals views whose last notification was lost, from the change index',
-      { COMMAND_TABLE: this.eventStore.tableName, QUERY_TABLE: this.customerViews.tableName },
+      {
+        COMMAND_TABLE: this.eventStore.tableName,
+        QUERY_TABLE: this.customerViews.tableName,
+        KMS_KEY_ID: this.dataKeys.keyArn,
+      },
       { timeout: Duration.minutes(5), memorySize: 512 },
     );
 
@@ -244,12 +267,22 @@ export class CustomerServiceStack extends Stack {
       [this.eventStore.tableArn],
       [
         ...eventStoreReadActions,
-        // Appends, snapshots, idempotency records, email claims and their release;
-        // a transaction is authorised per item it writes.
+        // Appends, snapshots, idempotency records, email claims and their release, data
+        // keys; a transaction is authorised per item it writes or checks.
         'dynamodb:PutItem',
         'dynamodb:DeleteItem',
+        'dynamodb:ConditionCheckItem',
+        // The one sanctioned rewrite of stored events: erasing a forgotten customer's
+        // plaintext of before (docs/privacy.md).
+        'dynamodb:UpdateItem',
       ],
     );
+    // Data keys: made (GenerateDataKey) and unwrapped (Decrypt) only by the functions that
+    // read or write personal data, only on the stack's key, and only under an encryption
+    // context naming a customer or a purpose.
+    this.allowDataKeys(this.commandApi, ['kms:GenerateDataKey', 'kms:Decrypt']);
+    this.allowDataKeys(this.projector, ['kms:Decrypt']);
+    this.allowDataKeys(this.reconciler, ['kms:Decrypt']);
     this.allow(
       this.queryApi,
       [
@@ -470,6 +503,7 @@ export class CustomerServiceStack extends Stack {
     const outputs: Record<string, string> = {
       ApiUrl: stage.url,
       EventStoreTableName: this.eventStore.tableName,
+      DataKeysKeyArn: this.dataKeys.keyArn,
       CustomerViewsTableName: this.customerViews.tableName,
       EventBusName: this.bus.eventBusName,
       ProjectionQueueUrl: this.projectionQueue.queueUrl,
@@ -496,6 +530,20 @@ export class CustomerServiceStack extends Stack {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     });
+  }
+
+  private allowDataKeys(target: ServiceFunction, actions: string[]): void {
+    target.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions,
+        resources: [this.dataKeys.keyArn],
+        conditions: {
+          'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['customerId', 'purpose'] },
+          // ForAllValues holds for an empty context too: require one.
+          Null: { 'kms:EncryptionContextKeys': 'false' },
+        },
+      }),
+    );
   }
 
   private allow(target: ServiceFunction, resources: string[], actions: string[]): void {
