@@ -107,7 +107,7 @@ describe('CustomerServiceStack: the data keys’ KMS key', () => {
   it('raises no cdk-nag finding on the key', () => {
     const { violations } = new AwsSolutionsChecks().validateScope(stack);
     const onKey = violations.filter((v) =>
-      v.violatingResources.some((r) => r.constructPath.includes('DataKeys')),
+      v.violatingResources.some((r) => r.constructPath?.includes('DataKeys')),
     );
     expect(onKey.map((v) => v.ruleName)).toEqual([]);
   });
