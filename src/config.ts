@@ -29,6 +29,14 @@ const Env = z.object({
   METRICS_NAMESPACE: z.string().min(1).max(255).default('CustomerService'),
   /** The projection queue's `maxReceiveCount`, so the projector can count dead letters. */
   PROJECTION_MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).max(1000).default(5),
+  /**
+   * The operations routes (`/ops/*`, the console's pipeline health and DLQ) on AWS: the
+   * queues they read and redrive, and the publisher whose `IteratorAge` is the stream's
+   * lag. Without them the command function serves no `/ops` routes.
+   */
+  PROJECTION_QUEUE_URL: z.url().optional(),
+  DEAD_LETTER_QUEUE_URL: z.url().optional(),
+  PUBLISHER_FUNCTION_NAME: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
   SERVICE_NAME: z.string().default('customer-service'),
   /**

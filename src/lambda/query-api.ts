@@ -1,10 +1,14 @@
+import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { handle } from 'hono/aws-lambda';
 import { isDirectQueryInvocation, runDirectQuery } from '../app/direct-queries.js';
 import { lambdaService } from '../composition/lambda-service.js';
+import { FileConsoleAssets } from '../console/file-console-assets.js';
 
 const { service, logger, instrument } = lambdaService();
-const http = handle(service.httpApp({ queries: true }));
+// The console's bundle ships beside the handler (`console/`, written at bundling time).
+const consoleAssets = new FileConsoleAssets(fileURLToPath(new URL('./console/', import.meta.url)));
+const http = handle(service.httpApp({ queries: true }, { console: consoleAssets }));
 
 /** API Gateway HTTP API (v2) events, or the direct invocation `{ queryType, ... }`. */
 export const handler = instrument(

@@ -1,9 +1,4 @@
-import {
-  type CloudWatchClient,
-  type Dimension,
-  GetMetricDataCommand,
-  type MetricDataQuery,
-} from '@aws-sdk/client-cloudwatch';
+import { type CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type {
   PipelineHealth,
   PipelineHealthSource,
@@ -18,9 +13,9 @@ export interface CloudWatchPipelineHealthOptions {
   deadLetterQueue: QueueDepthSource;
   /** The publisher function, whose `IteratorAge` is the stream's lag. */
   publisherFunctionName: string;
-  /** Where the service's own metrics (EMF) land, and the dimensions they carry. */
+  /** Where the service's own metrics (EMF) land, and its `service` dimension. */
   metricsNamespace: string;
-  metricsDimensions?: Dimension[];
+  serviceName: string;
   /** How far back the charts go; 15 minutes by default. */
   windowMinutes?: number;
   now?: () => number;
@@ -41,18 +36,7 @@ export class CloudWatchPipelineHealth implements PipelineHealthSource {
     const windowMinutes = this.options.windowMinutes ?? 15;
     const end = Math.floor(now / (PERIOD_SECONDS * 1000)) * PERIOD_SECONDS * 1000;
     const start = end - windowMinutes * PERIOD_SECONDS * 1000;
-    const serviceMetric = (id: string, name: string, stat: string): MetricDataQuery => ({
-      Id: id,
-      MetricStat: {
-        Metric: {
-          Namespace: this.options.metricsNamespace,
-          MetricName: name,
-          Dimensions: this.options.metricsDimensions ?? [],
-        },
-        Period: PERIOD_SECONDS,
-        Stat: stat,
-      },
-    });
+    const { metricsNamespace: namespace, serviceName } = this.options;
     const [projectionQueue, deadLetterQueue, metrics] = await Promise.all([
       this.options.projectionQueue.depth(),
       this.options.deadLetterQueue.depth(),
@@ -74,8 +58,24 @@ export class CloudWatchPipelineHealth implements PipelineHealthSource {
                 Stat: 'Maximum',
               },
             },
-            serviceMetric('commands', METRIC.commandAccepted, 'Sum'),
-            serviceMetric('lag', METRIC.projectionLag, 'Maximum'),
+            {
+              // Counted per command type: the search adds the types up.
+              Id: 'commands',
+              Expression: `SUM(SEARCH('{${namespace},commandType,service} MetricName="${METRIC.commandAccepted}" service="${serviceName}"', 'Sum', ${PERIOD_SECONDS}))`,
+              Period: PERIOD_SECONDS,
+            },
+            {
+              Id: 'lag',
+              MetricStat: {
+                Metric: {
+                  Namespace: namespace,
+                  MetricName: METRIC.projectionLag,
+                  Dimensions: [{ Name: 'service', Value: serviceName }],
+                },
+                Period: PERIOD_SECONDS,
+                Stat: 'Maximum',
+              },
+            },
           ],
         }),
       ),
