@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { PipelineHealth } from '../../src/app/operations/pipeline-health.js';
 import { type RunningHttpServer, serveHttp } from '../../src/local/http-server.js';
 import { type LocalConsole, startLocalConsole } from '../../src/local/local-console.js';
 import { type LocalRuntime, startLocalRuntime } from '../../src/local/runtime.js';
@@ -81,6 +82,15 @@ describe('operator console in Chromium', () => {
     // A second one that the prefix must not find.
     await api('POST', '/customers', { email: `ada.${tag}@example.com`, name: 'Ada Lovelace' });
     expect((await api('GET', `/customers/${customerId}?minVersion=1`)).status).toBe(200);
+    await runtime.waitUntilIdle();
+    // The health the page charts: both commands counted, both records published and projected.
+    const health = (await api('GET', '/ops/health')).body as unknown as PipelineHealth;
+    const points = health.activity.points;
+    expect(points.reduce((sum, p) => sum + p.commands, 0)).toBe(2);
+    expect(points.some((p) => p.projectionLagMs !== undefined)).toBe(true);
+    expect(health.stream.recordsPublished).toBeGreaterThanOrEqual(2);
+    expect(health.stream.lastSequenceNumber).toEqual(expect.any(String));
+    expect(health.deadLetterQueue).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
 
     const page = await watched.newPage(WIDE);
     const answer = await page.goto('/console');
