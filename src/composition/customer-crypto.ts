@@ -16,6 +16,8 @@ export interface CustomerCrypto {
   keys: CustomerDataKeys;
   codec: CustomerPiiCodec;
   claims: HashedEmailClaims;
+  /** HMAC-SHA-256 of a normalised email, keyed by a KMS-wrapped secret. */
+  hasher: HmacEmailClaimHasher;
   /** Data keys unwrapped and held in this process (for tests and benchmarks). */
   cache: DataKeyCache;
 }
@@ -58,6 +60,7 @@ export const buildCustomerCrypto = (options: CustomerCryptoOptions): CustomerCry
     keys,
     codec: new CustomerPiiCodec({ keys }),
     claims: new HashedEmailClaims(hasher),
+    hasher,
     cache,
   };
 };

@@ -1,0 +1,84 @@
+/**
+ * `npm run encrypt-legacy [-- --concurrency N]`: encrypts in place every stream written
+ * before encryption and replaces its plaintext email claim, with a progress bar. Resumable:
+ * run it again after an interruption, and streams already done are only read. Finds the
+ * local stack `npm start` runs, unless AWS settings are given (see `ops-target.ts`); needs
+ * KMS_KEY_ID (the local stack's endpoints file gives it).
+ */
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { encryptLegacyStreams } from '../adapters/crypto/legacy-encryption.js';
+import { customerEventUpcaster } from '../app/customer-events.js';
+import type { EventEnvelope } from '../core/event.js';
+import { customerDecider } from '../domain/customer/index.js';
+import type { Env } from '../local/local-endpoints.js';
+import { runAsScript } from '../local/run-as-script.js';
+import { type CliIo, consoleIo, EXIT_FINDINGS, EXIT_OK, errorMessage } from './cli-io.js';
+import { runOpsTool } from './ops-session.js';
+
+/** The email a stream's customer holds now, folded as the command side folds it. */
+const currentEmail = (events: EventEnvelope[]): string | undefined => {
+  let state = customerDecider.initialState();
+  for (const envelope of events) {
+    state = customerDecider.evolve(state, customerEventUpcaster.toEvent(envelope));
+  }
+  return 'email' in state ? state.email : undefined;
+};
+
+export const runEncryptLegacyCli = async (
+  argv: string[],
+  env: Env = process.env,
+  io: CliIo = consoleIo,
+  options: { progress?: boolean } = {},
+): Promise<number> =>
+  runOpsTool({ env, io, label: 'encrypt-legacy failed' }, async (open) => {
+    const { values } = parseArgs({
+      args: argv,
+      options: { concurrency: { type: 'string' } },
+      strict: true,
+    });
+    const raw = values.concurrency ?? '8';
+    const concurrency = Number(raw);
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new RangeError(`--concurrency must be a positive whole number, not "${raw}"`);
+    }
+    const session = open();
+    const { service } = session;
+    const crypto = service.crypto;
+    if (!crypto) throw new Error('KMS_KEY_ID is not set (the key that wraps the data keys)');
+    const bar =
+      (options.progress ?? process.stdout.isTTY)
+        ? new cliProgress.SingleBar(
+            {
+              format:
+                'encrypt-legacy [{bar}] {value} streams | {encrypted} encrypted | {failed} failed',
+            },
+            cliProgress.Presets.shades_classic,
+          )
+        : undefined;
+    bar?.start(0, 0, { encrypted: 0, failed: 0 });
+    const report = await encryptLegacyStreams({
+      catalog: service.storedEvents,
+      stored: service.storedEvents,
+      decoded: service.eventStore,
+      eraser: service.streamEraser,
+      keys: crypto.keys,
+      hasher: crypto.hasher,
+      currentEmail,
+      concurrency,
+      onProgress: (p) => {
+        bar?.setTotal(p.streams);
+        bar?.update(p.streams, { encrypted: p.encrypted, failed: p.failed });
+      },
+    });
+    bar?.stop();
+    io.out(
+      `${report.streams} streams: ${report.encrypted} encrypted (${report.eventsRewritten} events), ${report.alreadyEncrypted} already encrypted, ${report.forgotten} forgotten, ${report.failed} failed`,
+    );
+    for (const { aggregateId, error } of report.failures.slice(0, 20)) {
+      io.err(`  ${aggregateId}: ${errorMessage(error)}`);
+    }
+    return report.failed > 0 ? EXIT_FINDINGS : EXIT_OK;
+  });
+
+runAsScript(import.meta.url, () => runEncryptLegacyCli(process.argv.slice(2)));

@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CustomerService } from '../../src/composition/customer-service.js';
+import { readConfig } from '../../src/config.js';
+import { silentLogger } from '../../src/core/ports.js';
+import { type KmsStandIn, startKmsStandIn } from '../../src/local/kms/kms-standin.js';
+import { runEncryptLegacyCli } from '../../src/ops/encrypt-legacy-cli.js';
+import { createTestTables, type TestTables } from '../support/dynamodb.js';
+
+let tables: TestTables;
+let kms: KmsStandIn;
+let kmsClient: KMSClient;
+let service: CustomerService;
+
+const put = (Item: Record<string, unknown>) =>
+  tables.documentClient.send(new PutCommand({ TableName: tables.eventStoreTableName, Item }));
+
+const v1 = (id: string, version: number, eventType: string, payload: unknown) => ({
+  PK: `CUSTOMER#${id}`,
+  SK: `EVENT#${String(version).padStart(10, '0')}`,
+  itemType: 'EVENT',
+  eventId: `${id}-${version}`,
+  aggregateId: id,
+  eventType,
+  payload,
+  timestamp: new Date(Date.UTC(2025, 5, 1, 0, 0, version)).toISOString(),
+  version,
+  metadata: { correlationId: `legacy-${id}`, schemaVersion: 1 },
+});
+
+const claimOwner = async (pk: string) => {
+  const { Item } = await tables.documentClient.send(
+    new GetCommand({
+      TableName: tables.eventStoreTableName,
+      Key: { PK: pk, SK: 'UNIQUE' },
+      ConsistentRead: true,
+    }),
+  );
+  return Item?.owner as string | undefined;
+};
+
+const tableText = async () => {
+  const { Items = [] } = await tables.documentClient.send(
+    new ScanCommand({ TableName: tables.eventStoreTableName }),
+  );
+  return JSON.stringify(Items).toLowerCase();
+};
+
+/** The CLI aimed at these tables and this KMS, as an operator would aim it at AWS. */
+const runCli = async () => {
+  const lines: string[] = [];
+  const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
+  const code = await runEncryptLegacyCli(
+    [],
+    {
+      AWS_ENDPOINT_URL_DYNAMODB: tables.endpoint,
+      AWS_ENDPOINT_URL_KMS: kms.endpoint,
+      AWS_REGION: 'us-east-1',
+      COMMAND_TABLE: tables.eventStoreTableName,
+      QUERY_TABLE: tables.viewsTableName,
+      KMS_KEY_ID: kms.aliasName,
+    },
+    io,
+    { progress: false },
+  );
+  return { code, lines };
+};
+
+beforeAll(async () => {
+  tables = await createTestTables();
+  kms = await startKmsStandIn();
+  kmsClient = new KMSClient(kms.clientConfig);
+  service = new CustomerService({
+    config: readConfig({
+      COMMAND_TABLE: tables.eventStoreTableName,
+      QUERY_TABLE: tables.viewsTableName,
+      KMS_KEY_ID: kms.aliasName,
+    }),
+    clients: { dynamodb: tables.documentClient, kms: kmsClient },
+    logger: silentLogger,
+  });
+});
+afterAll(async () => {
+  kmsClient?.destroy();
+  await kms?.stop();
+  await tables?.dispose();
+});
+
+describe('npm run encrypt-legacy', () => {
+  it('encrypts plaintext streams in place, replaces their claims, and resumes by running again', async () => {
+    const tag = randomUUID().slice(0, 8);
+    const id = `legacy-${tag}`;
+    const email = `grace.${tag}@legacy.example`;
+    const name = `Grace Hopper ${tag}`;
+    const reason = `disputed invoice ${tag}`;
+    await put(v1(id, 1, 'CustomerRegistered', { email: `Old.${email}`, name }));
+    await put(v1(id, 2, 'CustomerEmailUpdated', { oldEmail: `Old.${email}`, newEmail: email }));
+    await put(v1(id, 3, 'CustomerSuspended', { reason }));
+    await put({ PK: `UNIQUE#email#${email}`, SK: 'UNIQUE', itemType: 'UNIQUE', owner: id });
+    await put({
+      PK: `CUSTOMER#${id}`,
+      SK: 'SNAPSHOT',
+      itemType: 'SNAPSHOT',
+      aggregateId: id,
+      version: 3,
+      schemaVersion: 1,
+      state: { status: 'SUSPENDED', email, name, suspensionReason: reason },
+      takenAt: 't',
+    });
+    // A forgotten customer whose stream holds only markers: never given a key.
+    const gone = `gone-${tag}`;
+    await put(v1(gone, 1, 'CustomerRegistered', { email: '[forgotten]', name: '[forgotten]' }));
+    await put(v1(gone, 2, 'CustomerForgotten', {}));
+    const historyBefore = await service.commands.history(id);
+
+    const first = await runCli();
+    expect(first.code).toBe(0);
+    expect(first.lines.at(-1)).toMatch(
+      /^2 streams: 1 encrypted \(3 events\), 0 already encrypted, 1 forgotten, 0 failed$/,
+    );
+
+    const text = await tableText();
+    for (const secret of [email, name, reason]) expect(text).not.toContain(secret.toLowerCase());
+    // Same events, same versions, readable through the service exactly as before.
+    expect(await service.commands.history(id)).toEqual(historyBefore);
+    expect(await claimOwner(`UNIQUE#email#${email}`)).toBeUndefined();
+    const { Items = [] } = await tables.documentClient.send(
+      new QueryCommand({
+        TableName: tables.eventStoreTableName,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': `KEY#${gone}` },
+      }),
+    );
+    expect(Items).toEqual([]);
+
+    // The hashed claim holds the email for its customer.
+    const taken = await service.commands
+      .execute(
+        { type: 'RegisterCustomer', data: { customerId: randomUUID(), email, name: 'X' } },
+        { correlationId: 'c' },
+      )
+      .catch((e: unknown) => e);
+    expect(taken).toMatchObject({ code: 'ALREADY_CLAIMED' });
+    // Commands go on: the customer is reactivated on the encrypted stream.
+    await service.commands.execute(
+      { type: 'ReactivateCustomer', data: { customerId: id } },
+      { correlationId: 'c' },
+    );
+
+    const again = await runCli();
+    expect(again.lines.at(-1)).toMatch(
+      /^2 streams: 0 encrypted \(0 events\), 1 already encrypted, 1 forgotten, 0 failed$/,
+    );
+  });
+});
