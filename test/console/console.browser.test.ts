@@ -30,6 +30,18 @@ describe('operator console in Chromium', () => {
   let watched: WatchedBrowser;
   let sqs: SQSClient;
   const tag = randomUUID().slice(0, 8);
+  /** Every line the service logs during the clicks, to look for PII in. */
+  const logLines: string[] = [];
+  const record = (level: string) => (message: string, extra?: Record<string, unknown>) =>
+    logLines.push(
+      JSON.stringify({ level, message, extra }, (_k, v) => (v instanceof Error ? v.message : v)),
+    );
+  const recordingLogger = {
+    debug: record('debug'),
+    info: record('info'),
+    warn: record('warn'),
+    error: record('error'),
+  };
   const email = `grace.${tag}@example.com`;
   let customerId = '';
 
@@ -38,6 +50,7 @@ describe('operator console in Chromium', () => {
       config,
       dynamodb: localClientConfig(inject('dynamoEndpoint')),
       drainTimeoutMs: 0,
+      logger: recordingLogger,
     });
     operator = await startLocalConsole(runtime);
     server = await serveHttp(
@@ -220,6 +233,14 @@ describe('operator console in Chromium', () => {
     for (const request of sent) {
       expect(validate(request), `${request.method} ${request.url}`).toEqual([]);
       if (request.method !== 'GET') expect(request.headers?.['x-console-request']).toBe('1');
+    }
+  });
+
+  it('logged no name, email or note of what the console showed and changed', () => {
+    expect(logLines.length).toBeGreaterThan(10);
+    const pii = [email, 'Grace Hopper', `ada.${tag}`, 'Ada Lovelace', 'disputed card payment'];
+    for (const value of pii) {
+      expect(logLines.filter((line) => line.includes(value))).toEqual([]);
     }
   });
 
