@@ -35,7 +35,7 @@ const Env = z.object({
    * lag. Without them the command function serves no `/ops` routes.
    */
   PROJECTION_QUEUE_URL: z.url().optional(),
-  DEAD_LETTER_QUEUE_URL: z.url().optional(),
+  PROJECTION_DLQ_URL: z.url().optional(),
   PUBLISHER_FUNCTION_NAME: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
   SERVICE_NAME: z.string().default('customer-service'),

@@ -16,7 +16,7 @@ import type { CustomerService } from './customer-service.js';
 export const awsOperations = (service: CustomerService): OperationsDependencies | undefined => {
   const { config } = service;
   const projectionQueueUrl = config.PROJECTION_QUEUE_URL;
-  const deadLetterQueueUrl = config.DEAD_LETTER_QUEUE_URL;
+  const deadLetterQueueUrl = config.PROJECTION_DLQ_URL;
   const publisher = config.PUBLISHER_FUNCTION_NAME;
   if (!projectionQueueUrl || !deadLetterQueueUrl || !publisher) return undefined;
   const sqs = new SQSClient({});

@@ -151,6 +151,12 @@ describe('operator console in Chromium', () => {
     await page.setViewportSize({ width: WIDE, height: 900 });
     await page.locator('.finding.ok').waitFor();
     await shoot(page, 'customer');
+
+    // The list's status filter finds the customer among the suspended only.
+    await page.goto('/console');
+    await page.getByLabel('Status').selectOption('SUSPENDED');
+    await page.getByRole('link', { name: 'Grace Hopper' }).waitFor();
+    await expect.poll(() => page.locator('table.list tbody tr').count()).toBe(1);
     await page.close();
   });
 
