@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { claimKey, eventSortKey } from '../src/adapters/dynamodb/event-store-keys.js';
+import { claimKey, commandKey, eventSortKey } from '../src/adapters/dynamodb/event-store-keys.js';
 
 /**
  * The storage floor: the least a hand-written command path must do with the AWS SDK. One
@@ -21,16 +22,38 @@ export class RawSdkBaseline {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly options: { emailClaims?: boolean } = {},
+    private readonly options: {
+      emailClaims?: boolean;
+      /**
+       * The old email's claim is deleted after the transaction commits, in a call of its
+       * own, instead of inside it: a claim released late only refuses a newcomer for a
+       * moment, where a claim taken late would let two customers hold one email.
+       */
+      releaseAfterCommit?: boolean;
+    } = {},
   ) {}
 
-  async register(customerId: string, email: string, name: string): Promise<number> {
+  /** With `commandId`, the command's record joins the transaction (an idempotency key). */
+  async register(
+    customerId: string,
+    email: string,
+    name: string,
+    commandId?: string,
+  ): Promise<number> {
     const { version } = await this.load(customerId);
     if (version !== 0) throw new Error(`Customer ${customerId} already exists`);
-    return this.append(customerId, version, 'CustomerRegistered', { email, name }, email);
+    return this.append(
+      customerId,
+      version,
+      'CustomerRegistered',
+      { email, name },
+      email,
+      undefined,
+      commandId,
+    );
   }
 
-  async updateEmail(customerId: string, newEmail: string): Promise<number> {
+  async updateEmail(customerId: string, newEmail: string, commandId?: string): Promise<number> {
     const { version, email } = await this.load(customerId);
     if (version === 0 || email === undefined) throw new Error(`No customer ${customerId}`);
     return this.append(
@@ -40,6 +63,7 @@ export class RawSdkBaseline {
       { oldEmail: email, newEmail },
       newEmail,
       email,
+      commandId,
     );
   }
 
@@ -67,6 +91,7 @@ export class RawSdkBaseline {
     payload: Record<string, string>,
     claim: string,
     release?: string,
+    commandId?: string,
   ): Promise<number> {
     const version = current + 1;
     const event = {
@@ -94,10 +119,27 @@ export class RawSdkBaseline {
       ExpressionAttributeNames: { '#owner': 'owner' },
       ExpressionAttributeValues: { ':owner': customerId },
     };
+    const releaseInside = release !== undefined && !this.options.releaseAfterCommit;
     await this.client.send(
       new TransactWriteCommand({
         TransactItems: [
           { Put: event },
+          ...(commandId === undefined
+            ? []
+            : [
+                {
+                  Put: {
+                    TableName: this.tableName,
+                    Item: {
+                      ...commandKey(commandId),
+                      itemType: 'COMMAND',
+                      aggregateId: customerId,
+                      version,
+                    },
+                    ConditionExpression: 'attribute_not_exists(PK)',
+                  },
+                },
+              ]),
           {
             Put: {
               TableName: this.tableName,
@@ -105,16 +147,21 @@ export class RawSdkBaseline {
               ...owned,
             },
           },
-          ...(release === undefined
-            ? []
-            : [
+          ...(releaseInside
+            ? [
                 {
                   Delete: { TableName: this.tableName, Key: claimKey('email', release), ...owned },
                 },
-              ]),
+              ]
+            : []),
         ],
       }),
     );
+    if (release !== undefined && !releaseInside) {
+      await this.client.send(
+        new DeleteCommand({ TableName: this.tableName, Key: claimKey('email', release), ...owned }),
+      );
+    }
     return version;
   }
 }

@@ -4,7 +4,9 @@ import type { CommandPathResult, CommandPathRow, TargetName } from './command-pa
 import type { MachineInfo } from './machine.js';
 import type { BenchOptions } from './options.js';
 import type { ProjectionResult } from './projection.js';
+import { type ProjectorBatchResult, renderProjectorBatches } from './projector-batches.js';
 import { round } from './stats.js';
+import { renderWholeService, type ServiceResult } from './whole-service.js';
 
 export interface BenchResults {
   machine: MachineInfo;
@@ -15,6 +17,8 @@ export interface BenchResults {
   aggregateLoading?: AggregateLoadingResult;
   projection?: ProjectionResult;
   coldStart?: ColdStartResult;
+  wholeService?: ServiceResult;
+  projectorBatches?: ProjectorBatchResult;
   targets: TargetCheck[];
 }
 
@@ -279,6 +283,8 @@ export const renderMarkdown = (results: BenchResults): string => {
     parts.push('', '### Projection (local runtime)', '', projectionTables(results.projection));
   }
   if (results.coldStart) parts.push('', '### Cold start', '', coldTable(results.coldStart));
+  if (results.wholeService) parts.push('', renderWholeService(results.wholeService));
+  if (results.projectorBatches) parts.push('', renderProjectorBatches(results.projectorBatches));
   if (results.targets.length > 0) {
     parts.push(
       '',

@@ -9,11 +9,14 @@ import { runAggregateLoading } from './aggregate-loading.js';
 import { type BenchDynamoDB, startBenchDynamoDB } from './bench-dynamodb.js';
 import { runColdStart } from './cold-start.js';
 import { runCommandPath } from './command-path.js';
+import { renderEncryption, runEncryption } from './encryption.js';
 import { describeMachine } from './machine.js';
 import { parseOptions } from './options.js';
 import { Progress } from './progress.js';
 import { runProjection } from './projection.js';
+import { runProjectorBatches } from './projector-batches.js';
 import { type BenchResults, checkTargets, renderMarkdown } from './report.js';
+import { runWholeService } from './whole-service.js';
 
 const main = async () => {
   const options = parseOptions(process.argv.slice(2), process.env);
@@ -56,14 +59,25 @@ const main = async () => {
     results.projection = await runProjection(withDynamoDB, options, progress);
   }
   if (options.sections.has('cold')) results.coldStart = await runColdStart(options, progress);
+  // Encryption on vs off, in the same run (docs/benchmarks.md, docs/privacy.md).
+  const encryption = options.sections.has('encryption')
+    ? await withDynamoDB((db) => runEncryption(db, options, progress))
+    : undefined;
+  if (options.sections.has('service')) {
+    // One DynamoDB Local for every server, as the issue asks: the order rotates instead.
+    results.wholeService = await withDynamoDB((db) => runWholeService(db, options, progress));
+    results.projectorBatches = await withDynamoDB((db) => runProjectorBatches(db));
+  }
 
   const complete: BenchResults = {
     ...results,
     loadAverageAtEnd: Math.round((loadavg()[0] ?? 0) * 100) / 100,
     durationSeconds: Math.round((performance.now() - started) / 1000),
     targets: checkTargets(results),
+    ...(encryption ? { encryption } : {}),
   };
-  const markdown = renderMarkdown(complete);
+  const markdown =
+    renderMarkdown(complete) + (encryption ? `\n${renderEncryption(encryption)}` : '');
   await mkdir(options.outDir, { recursive: true });
   const stamp = machine.date.replace(/[:.]/g, '-');
   const json = `${JSON.stringify(complete, null, 2)}\n`;
