@@ -1,11 +1,4 @@
-export const SECTIONS = [
-  'command',
-  'load',
-  'projection',
-  'cold',
-  'service',
-  'encryption',
-] as const;
+export const SECTIONS = ['command', 'load', 'projection', 'cold', 'encryption'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -18,8 +11,6 @@ export interface BenchOptions {
   rounds: number;
   /** Command-path targets to run; the raw baseline always runs. */
   targets: string[];
-  /** Whole-service targets (servers in processes of their own), in the first round's order. */
-  serviceTargets: string[];
   /** Aggregate loading: stream lengths and timed loads per case. */
   loadSizes: number[];
   loadRepeats: number;
@@ -31,11 +22,9 @@ export interface BenchOptions {
   /** Cold start: fresh processes per handler. */
   importRuns: number;
   outDir: string;
-  /** Whole-service section: a folder for a V8 CPU profile of every server (`--cpu-prof`). */
-  profileDir?: string;
 }
 
-const USAGE = `Usage: npm run bench -- [--quick] [--only=command,load,projection,cold,service,encryption] [--name=value ...]
+const USAGE = `Usage: npm run bench -- [--quick] [--only=command,load,projection,cold,encryption] [--name=value ...]
 
 Every setting is also an environment variable (flag --customers = BENCH_CUSTOMERS):
   --customers            customers in the command workload        (200; quick 20)
@@ -45,9 +34,6 @@ Every setting is also an environment variable (flag --customers = BENCH_CUSTOMER
   --targets              command-path targets, comma separated, or all
                          (raw,raw+claims,service,service+key,http; quick raw,service,http;
                          all adds handler, http+key)
-  --service-targets      whole-service section (--only=service), comma separated, or all
-                         (raw,raw-guarded,no-pipeline,npm-start; all adds
-                         raw-late-release, no-pipeline-nocache)
   --load-sizes           stream lengths to load                   (10,100,1000,5000; quick 10,1000)
   --load-repeats         timed loads per stream                   (15; quick 5)
   --snapshot-every       the service's snapshot interval          (50)
@@ -55,9 +41,7 @@ Every setting is also an environment variable (flag --customers = BENCH_CUSTOMER
   --lag-seconds          length of the lag run                    (20; quick 3)
   --projector-concurrency projector workers to measure, comma sep. (1,4; quick 1)
   --import-runs          fresh processes per handler import       (7; quick 3)
-  --out-dir              where the JSON goes                      (bench-results)
-  --profile-dir          whole-service section: a CPU profile per server there
-                         (summarise with bench/profile-summary.ts)`;
+  --out-dir              where the JSON goes                      (bench-results)`;
 
 const toEnvName = (flag: string) => `BENCH_${flag.replace(/-/g, '_').toUpperCase()}`;
 
@@ -95,7 +79,6 @@ export const parseOptions = (
     'concurrency',
     'rounds',
     'targets',
-    'service-targets',
     'load-sizes',
     'load-repeats',
     'snapshot-every',
@@ -104,7 +87,6 @@ export const parseOptions = (
     'projector-concurrency',
     'import-runs',
     'out-dir',
-    'profile-dir',
   ]);
   for (const name of flags.keys()) {
     if (!known.has(name)) throw new Error(`Unknown flag --${name}\n${USAGE}`);
@@ -115,9 +97,7 @@ export const parseOptions = (
 
   const only = get('only');
   const sections = new Set<Section>();
-  // The whole-service section starts servers of its own and takes minutes: only on request.
-  const defaults = SECTIONS.filter((s) => s !== 'service').join(',');
-  for (const part of (only ?? defaults).split(',')) {
+  for (const part of (only ?? SECTIONS.join(',')).split(',')) {
     const section = part.trim() as Section;
     if (!SECTIONS.includes(section)) {
       throw new Error(`--only takes ${SECTIONS.join(', ')}; "${part}" is none of them`);
@@ -135,9 +115,6 @@ export const parseOptions = (
     targets: pick('targets', 'raw,raw+claims,service,service+key,http', 'raw,service,http')
       .split(',')
       .map((t) => t.trim()),
-    serviceTargets: pick('service-targets', 'raw,raw-guarded,no-pipeline,npm-start')
-      .split(',')
-      .map((t) => t.trim()),
     loadSizes: intList('load-sizes', pick('load-sizes', '10,100,1000,5000', '10,1000')),
     loadRepeats: positiveInt('load-repeats', pick('load-repeats', '15', '5')),
     snapshotEvery: positiveInt('snapshot-every', pick('snapshot-every', '50')),
@@ -149,6 +126,5 @@ export const parseOptions = (
     ),
     importRuns: positiveInt('import-runs', pick('import-runs', '7', '3')),
     outDir: pick('out-dir', 'bench-results'),
-    ...(get('profile-dir') ? { profileDir: get('profile-dir') } : {}),
   };
 };

@@ -14,9 +14,7 @@ import { describeMachine } from './machine.js';
 import { parseOptions } from './options.js';
 import { Progress } from './progress.js';
 import { runProjection } from './projection.js';
-import { runProjectorBatches } from './projector-batches.js';
 import { type BenchResults, checkTargets, renderMarkdown } from './report.js';
-import { runWholeService } from './whole-service.js';
 
 const main = async () => {
   const options = parseOptions(process.argv.slice(2), process.env);
@@ -63,11 +61,6 @@ const main = async () => {
   const encryption = options.sections.has('encryption')
     ? await withDynamoDB((db) => runEncryption(db, options, progress))
     : undefined;
-  if (options.sections.has('service')) {
-    // One DynamoDB Local for every server, as the issue asks: the order rotates instead.
-    results.wholeService = await withDynamoDB((db) => runWholeService(db, options, progress));
-    results.projectorBatches = await withDynamoDB((db) => runProjectorBatches(db));
-  }
 
   const complete: BenchResults = {
     ...results,

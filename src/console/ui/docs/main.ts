@@ -32,6 +32,14 @@ interface OpenApiDocument {
 }
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
+
+/** Descriptions mark code with backticks, as Markdown does; nothing else is interpreted. */
+const Prose = (props: { text: string }) =>
+  h(
+    'span',
+    null,
+    props.text.split('`').map((part, i) => (i % 2 === 1 ? h('code', { key: i }, part) : part)),
+  );
 const anchor = (method: string, path: string) =>
   `op-${method}-${path.replace(/[^A-Za-z0-9]+/g, '-')}`;
 
@@ -57,7 +65,7 @@ const OperationView = (props: {
       h('code', null, path),
       h('span', null, op.summary ?? ''),
     ),
-    op.description ? h('p', null, op.description) : null,
+    op.description ? h('p', null, h(Prose, { text: op.description })) : null,
     op.parameters?.length
       ? h(
           'table',
@@ -85,7 +93,9 @@ const OperationView = (props: {
                   'td',
                   null,
                   h('code', null, typeOf(p.schema)),
-                  p.description ? h('div', { class: 'muted' }, p.description) : null,
+                  p.description
+                    ? h('div', { class: 'muted' }, h(Prose, { text: p.description }))
+                    : null,
                 ),
                 h('td', null, p.required ? 'yes' : 'no'),
               ),
@@ -116,7 +126,7 @@ const OperationView = (props: {
           { key: status },
           h('strong', null, status),
           ' ',
-          answer.description ?? '',
+          h(Prose, { text: answer.description ?? '' }),
           schema ? h('span', { class: 'muted' }, ' — ', typeOf(schema)) : null,
         );
       }),
@@ -154,7 +164,7 @@ const Reference = () => {
     h(
       'p',
       null,
-      doc.info.description ?? '',
+      h(Prose, { text: doc.info.description ?? '' }),
       ' ',
       h('a', { href: '/openapi.json' }, `OpenAPI ${doc.openapi} document`),
       `, version ${doc.info.version}.`,
