@@ -116,7 +116,10 @@ const runOnce = async (
       for (let k = 1; k <= options.updates; k++) {
         await timed(true, () =>
           service.commands.execute(
-            { type: 'UpdateEmail', data: { customerId, newEmail: `${customerId}-${k}@bench.example` } },
+            {
+              type: 'UpdateEmail',
+              data: { customerId, newEmail: `${customerId}-${k}@bench.example` },
+            },
             meta,
           ),
         );
@@ -196,7 +199,10 @@ export const runEncryption = async (
       plaintextP99Ms: round(latency('plaintext', 99)),
       encryptedP99Ms: round(latency('encrypted', 99)),
       kmsCallsPer1000WarmCommands: round((warmCalls / Math.max(warmCommands, 1)) * 1000, 2),
-      kmsCallsPerNewCustomer: round(coldCalls / Math.max(encrypted.length * options.customers, 1), 2),
+      kmsCallsPerNewCustomer: round(
+        coldCalls / Math.max(encrypted.length * options.customers, 1),
+        2,
+      ),
     };
   });
   return {
