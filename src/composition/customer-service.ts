@@ -277,6 +277,20 @@ export class CustomerService {
     return { catalog: this.eventStore, events: this.eventStore, views: this.viewStore };
   }
 
+  /**
+   * A blue/green rebuild's sources: the same streams and projection, written into another
+   * view table (`npm run rebuild -- --into <table>`), listed page by page with a cursor.
+   */
+  rebuildSourcesInto(tableName: string): Pick<RebuildOptions, 'events' | 'views'> & {
+    pages: DynamoDBEventStore;
+  } {
+    return {
+      pages: this.storedEvents,
+      events: this.eventStore,
+      views: new DynamoDBCustomerViewStore({ client: this.clients.dynamodb, tableName }),
+    };
+  }
+
   /** What an audit compares (`auditViews({ ...service.auditSources, ... })`). */
   get auditSources(): Pick<AuditOptions, 'catalog' | 'events' | 'views'> {
     return {

@@ -17,7 +17,12 @@ export const LocalEndpoints = z.object({
   region: z.string().min(1),
   eventBus: z.string().min(1),
   tables: z.object({ events: z.string().min(1), views: z.string().min(1) }),
-  queues: z.object({ projection: z.url(), dlq: z.url() }),
+  queues: z.object({
+    projection: z.url(),
+    dlq: z.url(),
+    /** The stream's on-failure destination (absent in files written before it existed). */
+    streamFailures: z.url().optional(),
+  }),
   pid: z.number().int().positive(),
   startedAt: z.string(),
 });

@@ -16,7 +16,7 @@ export const hasAwsCredentials = (env: Env): boolean =>
  */
 export const endpointClientConfig = (
   env: Env,
-  service: 'DYNAMODB' | 'SQS' | 'KMS',
+  service: 'DYNAMODB' | 'SQS' | 'KMS' | 'EVENTBRIDGE',
   defaultRegion: string,
 ): { endpoint?: string; region?: string; credentials?: typeof LOCAL_CREDENTIALS } => {
   const endpoint = env[`AWS_ENDPOINT_URL_${service}`] ?? env.AWS_ENDPOINT_URL;

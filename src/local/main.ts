@@ -49,6 +49,8 @@ const main = async () => {
     !external || process.argv.includes('--create-tables') || process.env.CREATE_TABLES === 'true';
   // The command and query API alone, without stream, bus, queue or projector (benchmarks).
   const pipeline = !process.argv.includes('--no-pipeline');
+  // The stack runs the reconciler every 15 minutes; locally every minute, so it is seen.
+  const reconcileIntervalMs = Number(process.env.RECONCILE_INTERVAL_MS ?? 60_000);
 
   const cleanups: Array<() => Promise<void>> = [];
   const stopAll = async () => {
@@ -81,6 +83,7 @@ const main = async () => {
       },
       ...(external ? { dynamodb: external.clientConfig } : {}),
       pipeline,
+      ...(pipeline && reconcileIntervalMs > 0 ? { reconcileIntervalMs } : {}),
     });
     // Only a run on its own DynamoDB Local decides about reconciling: scanning a shared
     // table is not this process's call.
@@ -109,7 +112,11 @@ const main = async () => {
       region: runtime.sqs.region,
       eventBus: config.EVENT_BUS_NAME,
       tables: { events: config.COMMAND_TABLE, views: config.QUERY_TABLE },
-      queues: { projection: runtime.sqs.queueUrl, dlq: runtime.sqs.dlqUrl },
+      queues: {
+        projection: runtime.sqs.queueUrl,
+        dlq: runtime.sqs.dlqUrl,
+        streamFailures: runtime.streamFailureQueueUrl,
+      },
       pid: process.pid,
       startedAt: new Date().toISOString(),
     });
@@ -126,6 +133,7 @@ const main = async () => {
     if (runtime.kms) console.log(`  KMS stand-in:               ${runtime.kms.endpoint}`);
     console.log(`  projection queue:           ${runtime.sqs.queueUrl}`);
     console.log(`  dead-letter queue:          ${runtime.sqs.dlqUrl}`);
+    console.log(`  stream failure queue:       ${runtime.streamFailureQueueUrl}`);
     console.log(`  endpoints file:             ${endpointsFile}`);
     console.log('Try:');
     console.log(

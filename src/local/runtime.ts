@@ -3,22 +3,24 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createTableIfMissing } from '../adapters/dynamodb/create-tables.js';
 import { createDocumentClient } from '../adapters/dynamodb/document-client.js';
 import { customerViewsTable, eventStoreTable } from '../adapters/dynamodb/table-definitions.js';
 import { projectionRule } from '../adapters/eventbridge/projection-rule.js';
+import { probeProjector, probePublisher } from '../app/operations/activity-probes.js';
+import { ServiceActivity } from '../app/operations/service-activity.js';
 import { CustomerService } from '../composition/customer-service.js';
 import { type Config, readConfig } from '../config.js';
 import { type Logger, silentLogger } from '../core/ports.js';
-import { probeProjector, probePublisher } from '../app/operations/activity-probes.js';
-import { ServiceActivity } from '../app/operations/service-activity.js';
 import { type DynamoDBLocal, startDynamoDBLocal } from './dynamodb-local.js';
 import { type EventBridgeStandIn, startEventBridgeStandIn } from './eventbridge-standin.js';
 import { type KmsStandIn, startKmsStandIn } from './kms/kms-standin.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-endpoints.js';
+import { startReconcileTimer } from './reconcile-timer.js';
 import { type SqsEmulator, startSqsEmulator } from './sqs-emulator.js';
 import { createSqsPoller, type SqsHandler, type SqsPoller } from './sqs-poller.js';
+import { shardLookup, withStreamFailureDestination } from './stream/stream-failure-destination.js';
 import { createStreamPoller, type StreamHandler, type StreamPoller } from './stream-poller.js';
 
 export interface PipelineHandlers {
@@ -59,6 +61,13 @@ export interface LocalRuntimeOptions {
    * the benchmark's command-side target), and the read model stays where it was.
    */
   pipeline?: boolean;
+  /**
+   * Retries of a failing stream batch before its record goes to the stream failure queue,
+   * as the stack's `retryAttempts` (10).
+   */
+  streamRetryAttempts?: number;
+  /** Runs the reconciler this often (the stack's schedule); off when absent or 0. */
+  reconcileIntervalMs?: number;
   /** Handlers to run instead of the service's own (tests, experiments). */
   handlers?: Partial<PipelineHandlers>;
   logger?: Logger;
@@ -81,6 +90,8 @@ export interface LocalRuntime {
   activity: ServiceActivity;
   /** The KMS stand-in that wraps the data keys; absent with `encryption: false`. */
   kms: KmsStandIn | undefined;
+  /** The stream's on-failure destination, a queue on the SQS emulator (`npm run stream-failures`). */
+  streamFailureQueueUrl: string;
   streamPoller: StreamPoller;
   sqsPoller: SqsPoller;
   /** Resolves when what was written before the call went through stream, bus, queue and projector. */
@@ -147,6 +158,9 @@ export const startLocalRuntime = async (
     cleanups.push(() => sqs.stop());
     const sqsClient = new SQSClient(sqs.clientConfig);
     cleanups.push(async () => sqsClient.destroy());
+    const { QueueUrl: streamFailureQueueUrl = '' } = await sqsClient.send(
+      new CreateQueueCommand({ QueueName: 'customer-stream-failures' }),
+    );
 
     const eventBridge = await startEventBridgeStandIn({
       sqs: sqsClient,
@@ -200,7 +214,21 @@ export const startLocalRuntime = async (
     });
     cleanups.push(() => service.settle());
     const activity = new ServiceActivity();
-    const publisher = probePublisher(activity, options.handlers?.publisher ?? service.publisher);
+    // As the stack's event source mapping: a batch out of retries goes to the failure queue.
+    const probed = probePublisher(activity, options.handlers?.publisher ?? service.publisher);
+    const publisher = withStreamFailureDestination(probed, {
+      maxAttempts: (options.streamRetryAttempts ?? 10) + 1,
+      send: async (record) => {
+        await sqsClient.send(
+          new SendMessageCommand({
+            QueueUrl: streamFailureQueueUrl,
+            MessageBody: JSON.stringify(record),
+          }),
+        );
+      },
+      shardOf: shardLookup(streamsClient),
+      logger,
+    });
     const projector = probeProjector(activity, options.handlers?.projector ?? service.projector);
 
     const checkpointFile =
@@ -232,6 +260,15 @@ export const startLocalRuntime = async (
     if (pipeline) await sqsPoller.start();
     cleanups.push(() => sqsPoller.stop());
 
+    if (options.reconcileIntervalMs) {
+      const reconciler = startReconcileTimer({
+        intervalMs: options.reconcileIntervalMs,
+        run: () => service.reconcile(),
+        logger,
+      });
+      cleanups.push(() => reconciler.stop());
+    }
+
     return {
       config: serviceConfig,
       service,
@@ -249,6 +286,7 @@ export const startLocalRuntime = async (
       eventBridge,
       activity,
       kms,
+      streamFailureQueueUrl,
       streamPoller,
       sqsPoller,
       // The stand-in delivers to SQS before it answers, so once the stream is idle

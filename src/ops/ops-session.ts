@@ -1,3 +1,5 @@
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 import { createDocumentClient } from '../adapters/dynamodb/document-client.js';
@@ -21,6 +23,10 @@ export interface OpsSession {
   env: Env;
   service: CustomerService;
   sqs(): SQSClient;
+  /** The event store table's stream (stream-failure replay). */
+  streams(): DynamoDBStreamsClient;
+  /** The bus the service publishes to (replays); the service's publisher uses it too. */
+  eventBridge: EventBridgeClient;
   /** A setting the tool cannot do without, such as a queue URL. */
   required(name: string, what: string): string;
   close(): void;
@@ -44,12 +50,17 @@ export const openOpsSession = (
   const kms = config.KMS_KEY_ID
     ? new KMSClient(endpointClientConfig(settings, 'KMS', 'us-east-1'))
     : undefined;
+  // Makes no call until a tool publishes or replays.
+  const eventBridge = new EventBridgeClient(
+    endpointClientConfig(settings, 'EVENTBRIDGE', 'us-east-1'),
+  );
   const service = new CustomerService({
     config,
-    clients: { dynamodb, ...(kms ? { kms } : {}) },
+    clients: { dynamodb, eventBridge, ...(kms ? { kms } : {}) },
     logger: silentLogger,
   });
   let sqs: SQSClient | undefined;
+  let streams: DynamoDBStreamsClient | undefined;
   return {
     target,
     env: settings,
@@ -58,6 +69,14 @@ export const openOpsSession = (
       sqs ??= new SQSClient(sqsClientConfig(settings));
       return sqs;
     },
+    streams: () => {
+      // DynamoDB Local serves its streams on the same endpoint.
+      streams ??= new DynamoDBStreamsClient(
+        endpointClientConfig(settings, 'DYNAMODB', 'us-east-1'),
+      );
+      return streams;
+    },
+    eventBridge,
     required: (name, what) => {
       const value = settings[name];
       if (!value) throw new Error(`${name} is not set (${what})`);
@@ -67,6 +86,8 @@ export const openOpsSession = (
       dynamodb.destroy();
       kms?.destroy();
       sqs?.destroy();
+      streams?.destroy();
+      eventBridge.destroy();
     },
   };
 };

@@ -50,6 +50,9 @@ const localEnv = (endpoints: LocalEndpoints): Env => ({
   EVENT_BUS_NAME: endpoints.eventBus,
   PROJECTION_QUEUE_URL: endpoints.queues.projection,
   PROJECTION_DLQ_URL: endpoints.queues.dlq,
+  ...(endpoints.queues.streamFailures
+    ? { STREAM_FAILURE_QUEUE_URL: endpoints.queues.streamFailures }
+    : {}),
 });
 
 export const resolveOpsTarget = (env: Env, cwd = process.cwd()): OpsTarget => {

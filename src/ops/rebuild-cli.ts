@@ -3,14 +3,24 @@
  * with a progress bar. Finds the local stack `npm start` runs, unless AWS settings are given
  * (see `ops-target.ts`); tables from COMMAND_TABLE / QUERY_TABLE. Safe while the projector
  * runs: views only move forward.
+ *
+ * `npm run rebuild -- --into <table>`: the blue/green rebuild of a changed projection into a
+ * fresh view table (created from the shared definition if missing), resumable: the scan
+ * cursor is kept in `<DATA_DIR>/rebuild-<table>.json` after every page, and a run started
+ * again carries on from there. Then switch QUERY_TABLE (docs/operations.md).
  */
 import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import cliProgress from 'cli-progress';
-import { rebuildViews } from '../app/rebuild.js';
+import { createTableIfMissing } from '../adapters/dynamodb/create-tables.js';
+import { customerViewsTable } from '../adapters/dynamodb/table-definitions.js';
+import { type RebuildReport, rebuildViews } from '../app/rebuild.js';
 import type { Env } from '../local/local-endpoints.js';
+import { endpointClientConfig } from '../local/local-endpoints.js';
 import { runAsScript } from '../local/run-as-script.js';
 import { type CliIo, consoleIo, EXIT_FINDINGS, EXIT_OK, errorMessage } from './cli-io.js';
-import { runOpsTool } from './ops-session.js';
+import { type OpsSession, runOpsTool } from './ops-session.js';
+import { RebuildCheckpointFile, resumableCatalog } from './rebuild-checkpoint.js';
 
 export const runRebuildCli = async (
   argv: string[],
@@ -21,7 +31,12 @@ export const runRebuildCli = async (
   return runOpsTool({ env, io, label: 'rebuild failed' }, async (open) => {
     const { values, positionals } = parseArgs({
       args: argv,
-      options: { concurrency: { type: 'string' } },
+      options: {
+        concurrency: { type: 'string' },
+        into: { type: 'string' },
+        // Items a scan page evaluates: smaller pages, finer resume points.
+        'scan-limit': { type: 'string' },
+      },
       allowPositionals: true,
       strict: true,
     });
@@ -33,6 +48,13 @@ export const runRebuildCli = async (
     }
     const session = open();
     const { config } = session.service;
+    if (values.into !== undefined) {
+      const limit = values['scan-limit'] === undefined ? undefined : Number(values['scan-limit']);
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+        throw new RangeError('--scan-limit must be a positive whole number');
+      }
+      return rebuildInto(session, values.into, { concurrency, limit }, io, options.progress);
+    }
     const bar =
       (options.progress ?? process.stdout.isTTY)
         ? new cliProgress.SingleBar(
@@ -62,5 +84,104 @@ export const runRebuildCli = async (
     return report.failed > 0 ? EXIT_FINDINGS : EXIT_OK;
   });
 };
+
+/** Table names DynamoDB accepts; the stack's tool policy allows `customer-views-*` on AWS. */
+const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+
+const rebuildInto = async (
+  session: OpsSession,
+  table: string,
+  { concurrency, limit }: { concurrency: number; limit: number | undefined },
+  io: CliIo,
+  progress: boolean | undefined,
+): Promise<number> => {
+  const { config } = session.service;
+  if (!TABLE_NAME.test(table))
+    throw new RangeError(`--into must be a DynamoDB table name, not "${table}"`);
+  if (table === config.QUERY_TABLE) {
+    throw new Error(
+      `--into names the live read model (${table}); a blue/green rebuild goes into a fresh table. Run without --into to catch the live one up.`,
+    );
+  }
+  const client = new DynamoDBClient(endpointClientConfig(session.env, 'DYNAMODB', 'us-east-1'));
+  try {
+    if (await createTableIfMissing(client, table, customerViewsTable)) io.out(`created ${table}`);
+  } finally {
+    client.destroy();
+  }
+  const file = new RebuildCheckpointFile(session.env.DATA_DIR ?? '.data', table);
+  const resumed = file.read();
+  const checkpoint = resumed ?? {
+    table,
+    processed: 0,
+    updated: 0,
+    failed: 0,
+    startedAt: new Date().toISOString(),
+  };
+  if (resumed) io.out(`resuming the rebuild of ${table} after ${resumed.processed} streams`);
+  const sources = session.service.rebuildSourcesInto(table);
+  const bar = progressBar(progress);
+  bar?.start(checkpoint.processed, checkpoint.processed, { updated: 0, failed: 0 });
+  let latest: RebuildReport | undefined;
+  const report = await rebuildViews({
+    events: sources.events,
+    views: sources.views,
+    concurrency,
+    catalog: resumableCatalog(
+      sources.pages,
+      checkpoint.cursor,
+      (cursor) => {
+        // Every stream of the page is replayed: the next run may start after it.
+        const done = {
+          ...checkpoint,
+          processed: checkpoint.processed + (latest?.processed ?? 0),
+          updated: checkpoint.updated + (latest?.updated ?? 0),
+          failed: checkpoint.failed + (latest?.failed ?? 0),
+        };
+        if (cursor === undefined) return;
+        file.write({ ...done, cursor });
+      },
+      limit,
+    ),
+    onProgress: (p) => {
+      latest = { ...p, failures: [] };
+      bar?.setTotal(checkpoint.processed + p.discovered);
+      bar?.update(checkpoint.processed + p.processed, {
+        updated: checkpoint.updated + p.updated,
+        failed: checkpoint.failed + p.failed,
+      });
+    },
+  });
+  bar?.stop();
+  const total = {
+    processed: checkpoint.processed + report.processed,
+    updated: checkpoint.updated + report.updated,
+    failed: checkpoint.failed + report.failed,
+  };
+  for (const { aggregateId, error } of report.failures.slice(0, 20)) {
+    io.err(`  ${aggregateId}: ${errorMessage(error)}`);
+  }
+  if (report.failed > 0) {
+    io.out(
+      `${total.processed} streams into ${table}, ${report.failed} failed in this run: fix them and run again (views only move forward)`,
+    );
+    file.remove();
+    return EXIT_FINDINGS;
+  }
+  file.remove();
+  io.out(`${total.processed} streams replayed into ${table}: ${total.updated} views written`);
+  io.out(
+    `next: check it (QUERY_TABLE=${table} npm run audit:views), then switch QUERY_TABLE to ${table} (docs/operations.md, "Blue/green rebuild")`,
+  );
+  return EXIT_OK;
+};
+
+const progressBar = (progress: boolean | undefined) =>
+  (progress ?? process.stdout.isTTY)
+    ? new cliProgress.SingleBar(
+        { format: 'rebuild [{bar}] {value}/{total} streams | {updated} updated | {failed} failed' },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
 
 runAsScript(import.meta.url, () => runRebuildCli(process.argv.slice(2)));

@@ -260,7 +260,22 @@ export class DynamoDBEventStore implements EventStore, StreamCatalog {
   /** Every aggregate id, found by a paged scan for first events (bounded memory). */
   async *listAggregateIds(options: { pageSize?: number } = {}): AsyncIterable<string[]> {
     const pageSize = options.pageSize ?? 100;
-    let startKey: Item | undefined;
+    for await (const { ids } of this.listAggregateIdPages()) {
+      for (let i = 0; i < ids.length; i += pageSize) yield ids.slice(i, i + pageSize);
+    }
+  }
+
+  /**
+   * The same scan, one page at a time with the cursor after it, so a long job (a blue/green
+   * rebuild) can stop and resume after the last page it finished.
+   */
+  async *listAggregateIdPages(
+    options: { after?: string; limit?: number } = {},
+  ): AsyncIterable<{ ids: string[]; cursor: string | undefined }> {
+    let startKey: Item | undefined =
+      options.after === undefined
+        ? undefined
+        : (JSON.parse(Buffer.from(options.after, 'base64url').toString('utf8')) as Item);
     do {
       const page = await this.client.send(
         new ScanCommand({
@@ -268,12 +283,15 @@ export class DynamoDBEventStore implements EventStore, StreamCatalog {
           FilterExpression: 'itemType = :event AND SK = :first',
           ExpressionAttributeValues: { ':event': ITEM_TYPE.event, ':first': eventSortKey(1) },
           ProjectionExpression: 'aggregateId',
+          ...(options.limit ? { Limit: options.limit } : {}),
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       );
-      const ids = (page.Items ?? []).map((item) => item.aggregateId as string);
-      for (let i = 0; i < ids.length; i += pageSize) yield ids.slice(i, i + pageSize);
       startKey = page.LastEvaluatedKey;
+      const cursor = startKey
+        ? Buffer.from(JSON.stringify(startKey), 'utf8').toString('base64url')
+        : undefined;
+      yield { ids: (page.Items ?? []).map((item) => item.aggregateId as string), cursor };
     } while (startKey);
   }
 
