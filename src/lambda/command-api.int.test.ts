@@ -20,6 +20,8 @@ beforeAll(async () => {
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     LOG_LEVEL: 'SILENT',
+    // The EMF lines would go to stdout; the metrics themselves are tested on the port.
+    POWERTOOLS_METRICS_DISABLED: 'true',
   });
   ({ handler } = (await import('./command-api.js')) as unknown as { handler: typeof handler });
   store = tables.events;

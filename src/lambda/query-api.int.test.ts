@@ -75,6 +75,7 @@ beforeAll(async () => {
   vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
   vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
   vi.stubEnv('LOG_LEVEL', 'SILENT');
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
   vi.stubEnv('MIN_VERSION_WAIT_MS', '1000');
   ({ handler } = (await import('./query-api.js')) as { handler: Handler });
   for (let n = 1; n <= 25; n++) await put(view(n));
