@@ -32,7 +32,7 @@ const Env = z.object({
   /**
    * The operations routes (`/ops/*`, the console's pipeline health and DLQ) on AWS: the
    * queues they read and redrive, and the publisher whose `IteratorAge` is the stream's
-   * lag. Without them the command function serves no `/ops` routes.
+   * lag. The operations function (`src/lambda/ops-api.ts`) needs all three.
    */
   PROJECTION_QUEUE_URL: z.url().optional(),
   PROJECTION_DLQ_URL: z.url().optional(),

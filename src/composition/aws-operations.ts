@@ -5,21 +5,28 @@ import { SqsDeadLetterQueue } from '../adapters/sqs/dead-letter-queue.js';
 import { SqsQueueDepth } from '../adapters/sqs/sqs-queue-depth.js';
 import type { OperationsDependencies } from '../app/http/operations-routes.js';
 import { DeadLetterOperations } from '../app/operations/dead-letter-operations.js';
+import { ConfigError } from '../config.js';
 import type { CustomerService } from './customer-service.js';
 
 /**
- * The operations routes on AWS, served by the command function (it reads the event store,
- * which the audit and the diagnosis replay): queue depths and the dead-letter redrive
- * through SQS, the stream's lag and the charts from CloudWatch. Undefined when the stack
- * has not named the queues and the publisher.
+ * The operations routes on AWS: queue depths and the dead-letter redrive through SQS, the
+ * stream's lag and the charts from CloudWatch, the audit and the diagnosis from the event
+ * store and the read model. They need a role of their own (both tables read, the queues,
+ * CloudWatch), which neither the command nor the query function holds.
  */
-export const awsOperations = (service: CustomerService): OperationsDependencies | undefined => {
+export const awsOperations = (service: CustomerService): OperationsDependencies => {
   const { config } = service;
   const projectionQueueUrl = config.PROJECTION_QUEUE_URL;
   const deadLetterQueueUrl = config.PROJECTION_DLQ_URL;
   const publisher = config.PUBLISHER_FUNCTION_NAME;
-  if (!projectionQueueUrl || !deadLetterQueueUrl || !publisher) return undefined;
-  const sqs = new SQSClient({});
+  if (!projectionQueueUrl || !deadLetterQueueUrl || !publisher) {
+    throw new ConfigError(
+      'Invalid configuration: the operations routes need PROJECTION_QUEUE_URL, PROJECTION_DLQ_URL and PUBLISHER_FUNCTION_NAME',
+    );
+  }
+  // The client's endpoint (the region's, or AWS_ENDPOINT_URL_SQS) is where the queues are;
+  // an emulator's queue URLs name a host that need not resolve.
+  const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
   const { events, views } = service.auditSources;
   return {
     health: new CloudWatchPipelineHealth({

@@ -1,12 +1,10 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { handle } from 'hono/aws-lambda';
 import { isDirectCommandInvocation, runDirectCommand } from '../app/direct-commands.js';
-import { awsOperations } from '../composition/aws-operations.js';
 import { lambdaService } from '../composition/lambda-service.js';
 
 const { service, logger, instrument } = lambdaService();
-const operations = awsOperations(service);
-const http = handle(service.httpApp({ commands: true }, operations ? { operations } : {}));
+const http = handle(service.httpApp({ commands: true }));
 
 /** API Gateway HTTP API (v2) events, or the direct invocation `{ commandType, payload }`. */
 export const handler = instrument(
