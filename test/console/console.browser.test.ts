@@ -242,6 +242,26 @@ describe('operator console in Chromium', () => {
     }
   });
 
+  it('works from the keyboard: a skip link first, every field labelled, every control named', async () => {
+    for (const path of ['/console', `/console/customers/${customerId}`, '/console/dlq']) {
+      const page = await watched.newPage(WIDE);
+      await page.goto(path);
+      await page.locator('main h2').first().waitFor();
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
+      await page.keyboard.press('Enter');
+      expect(await page.evaluate('document.activeElement.id')).toBe('main');
+      // A field without a label, or a button without a name, is unusable with a screen reader.
+      const unnamed =
+        await page.evaluate(`[...document.querySelectorAll('input, select, textarea, button')]
+        .filter((el) => !el.closest('dialog:not([open])'))
+        .filter((el) => !(el.labels?.length || el.getAttribute('aria-label') || el.textContent.trim()))
+        .map((el) => el.outerHTML)`);
+      expect(unnamed, path).toEqual([]);
+      await page.close();
+    }
+  });
+
   it('logged no name, email or note of what the console showed and changed', () => {
     expect(logLines.length).toBeGreaterThan(10);
     const pii = [email, 'Grace Hopper', `ada.${tag}`, 'Ada Lovelace', 'disputed card payment'];
