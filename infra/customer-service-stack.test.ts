@@ -771,6 +771,35 @@ describe('CustomerServiceStack', () => {
     });
   });
 
+  it('-c viewsTable switches the readers and writers of views to a green table, keeping the old one', () => {
+    const app = new App({ context: { ...cdkJson.context, viewsTable: 'customer-views-v2' } });
+    const green = new CustomerServiceStack(app, 'Green', {
+      functionCode: 'stub',
+      ...readStackContext(app.node),
+    });
+    const t = Template.fromStack(green);
+    const env = (fn: ServiceFunction) =>
+      (
+        ((t.toJSON().Resources[logicalId(green, fn.function)] as Json).Properties as Json)
+          .Environment as Json
+      ).Variables as Json;
+    for (const fn of [green.queryApi, green.projector, green.reconciler]) {
+      expect(env(fn).QUERY_TABLE).toBe('customer-views-v2');
+      const views = dataStatements(statementsOf(t, green, fn)).filter((s) =>
+        JSON.stringify(s.Resource).includes(':table/customer-views-v2'),
+      );
+      expect(views.length).toBeGreaterThan(0);
+      expect(JSON.stringify(statementsOf(t, green, fn))).not.toContain(
+        `"${logicalId(green, green.customerViews)}"`,
+      );
+    }
+    // The blue table stays, retained, for a switch back.
+    t.resourceCountIs('AWS::DynamoDB::Table', 2);
+    expect(() =>
+      readStackContext(new App({ context: { viewsTable: 'CustomerViews' } }).node),
+    ).toThrow(StackContextError);
+  });
+
   it('outputs the API URL, table names, bus name and queue URLs', () => {
     const outputs = Object.keys(template.findOutputs('*'));
     expect(outputs).toEqual(

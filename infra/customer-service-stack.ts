@@ -11,7 +11,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -58,6 +58,11 @@ export interface CustomerServiceStackProps extends StackProps {
   archiveRetention?: Duration;
   /** Subscribed to the alarm topic by email (`-c alarmEmail=…`). */
   alarmEmail?: string;
+  /**
+   * After a blue/green rebuild (`npm run rebuild -- --into <table>`): the green view table the
+   * functions read and write instead of the stack's own, which is kept (`-c viewsTable=…`).
+   */
+  viewsTableName?: string;
   /** How often the reconciler runs. Default 15 minutes. */
   reconcileEvery?: Duration;
 }
@@ -91,6 +96,8 @@ type Environment = Partial<Record<keyof Config | `POWERTOOLS_${string}`, string>
 export class CustomerServiceStack extends Stack {
   readonly eventStore: dynamodb.Table;
   readonly customerViews: dynamodb.Table;
+  /** The view table in use: `customerViews`, or the green table named by `viewsTableName`. */
+  readonly liveViews: dynamodb.ITable;
   /** Wraps each customer's data key and the email claims' HMAC secret (crypto-shredding). */
   readonly dataKeys: kms.Key;
   readonly bus: events.EventBus;
@@ -129,6 +136,9 @@ export class CustomerServiceStack extends Stack {
     this.customerViews = tableFromDefinition(this, 'CustomerViews', customerViewsTable, {
       retain,
     });
+    this.liveViews = props.viewsTableName
+      ? dynamodb.Table.fromTableName(this, 'GreenViews', props.viewsTableName)
+      : this.customerViews;
 
     // ---- Messaging -----------------------------------------------------------------------
     this.bus = new events.EventBus(this, 'EventBus', {
@@ -223,7 +233,7 @@ export class CustomerServiceStack extends Stack {
       'QueryApi',
       'queryApi',
       'Customer queries over HTTP, from the read model',
-      { QUERY_TABLE: this.customerViews.tableName },
+      { QUERY_TABLE: this.liveViews.tableName },
       { timeout: Duration.seconds(10), memorySize: 512 },
     );
     this.publisher = fn(
@@ -239,7 +249,7 @@ export class CustomerServiceStack extends Stack {
       'Projection queue to the CustomerViews read model',
       {
         COMMAND_TABLE: this.eventStore.tableName,
-        QUERY_TABLE: this.customerViews.tableName,
+        QUERY_TABLE: this.liveViews.tableName,
         KMS_KEY_ID: this.dataKeys.keyArn,
         EVENT_SOURCE_NAME: eventSource,
         PROJECTION_MAX_RECEIVE_COUNT: String(PROJECTION_MAX_RECEIVE_COUNT),
@@ -252,7 +262,7 @@ export class CustomerServiceStack extends Stack {
       'Heals views whose last notification was lost, from the change index',
       {
         COMMAND_TABLE: this.eventStore.tableName,
-        QUERY_TABLE: this.customerViews.tableName,
+        QUERY_TABLE: this.liveViews.tableName,
         KMS_KEY_ID: this.dataKeys.keyArn,
       },
       { timeout: Duration.minutes(5), memorySize: 512 },
@@ -286,20 +296,16 @@ export class CustomerServiceStack extends Stack {
     this.allow(
       this.queryApi,
       [
-        this.customerViews.tableArn,
+        this.liveViews.tableArn,
         ...[CUSTOMERS_BY_STATUS_INDEX, CUSTOMERS_BY_EMAIL_INDEX].map(
-          (index) => `${this.customerViews.tableArn}/index/${index}`,
+          (index) => `${this.liveViews.tableArn}/index/${index}`,
         ),
       ],
       ['dynamodb:GetItem', 'dynamodb:Query'],
     );
     this.allow(this.projector, [this.eventStore.tableArn], eventStoreReadActions);
     // View writes are conditional puts on the version read.
-    this.allow(
-      this.projector,
-      [this.customerViews.tableArn],
-      ['dynamodb:GetItem', 'dynamodb:PutItem'],
-    );
+    this.allow(this.projector, [this.liveViews.tableArn], ['dynamodb:GetItem', 'dynamodb:PutItem']);
     this.allow(this.publisher, [this.bus.eventBusArn], ['events:PutEvents']);
     // The reconciler lists changes through the change index, reads streams, writes views as
     // the projector does, and keeps its checkpoint: it may put only CHECKPOINT# items.
@@ -317,7 +323,7 @@ export class CustomerServiceStack extends Stack {
     );
     this.allow(
       this.reconciler,
-      [this.customerViews.tableArn],
+      [this.liveViews.tableArn],
       ['dynamodb:GetItem', 'dynamodb:PutItem'],
     );
     new events.Rule(this, 'ReconcileSchedule', {
@@ -505,6 +511,7 @@ export class CustomerServiceStack extends Stack {
       EventStoreTableName: this.eventStore.tableName,
       DataKeysKeyArn: this.dataKeys.keyArn,
       CustomerViewsTableName: this.customerViews.tableName,
+      LiveViewsTableName: this.liveViews.tableName,
       EventBusName: this.bus.eventBusName,
       ProjectionQueueUrl: this.projectionQueue.queueUrl,
       ProjectionDeadLetterQueueUrl: this.projectionDeadLetterQueue.queueUrl,

@@ -1,5 +1,6 @@
 import type { Node } from 'constructs';
 import type { CustomerServiceStackProps } from './customer-service-stack.js';
+import { GREEN_VIEWS_TABLE_PREFIX } from './operator-tool-policies.js';
 
 /**
  * Deploy-time choices, read from CDK context (`cdk.json` or `-c key=value`):
@@ -9,6 +10,7 @@ import type { CustomerServiceStackProps } from './customer-service-stack.js';
  * - `retainData`: `false` lets a development stack delete its tables with it.
  * - `logLevel`: DEBUG, INFO, WARN, ERROR or SILENT.
  * - `alarmEmail`: an address subscribed to the alarm topic (it confirms the subscription).
+ * - `viewsTable`: after a blue/green rebuild, the green view table the functions switch to.
  */
 export class StackContextError extends Error {
   override readonly name = 'StackContextError';
@@ -24,7 +26,10 @@ const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
 
 export const readStackContext = (
   node: Node,
-): Pick<CustomerServiceStackProps, 'authorization' | 'retainData' | 'logLevel' | 'alarmEmail'> => {
+): Pick<
+  CustomerServiceStackProps,
+  'authorization' | 'retainData' | 'logLevel' | 'alarmEmail' | 'viewsTableName'
+> => {
   const auth = text(node, 'auth') ?? 'iam';
   let authorization: CustomerServiceStackProps['authorization'];
   if (auth === 'iam') {
@@ -58,10 +63,19 @@ export const readStackContext = (
     throw new StackContextError(`alarmEmail must be an email address, got "${alarmEmail}"`);
   }
 
+  // Green tables are created by `rebuild --into`, whose tool policy allows this prefix only.
+  const viewsTableName = text(node, 'viewsTable');
+  if (viewsTableName !== undefined && !viewsTableName.startsWith(GREEN_VIEWS_TABLE_PREFIX)) {
+    throw new StackContextError(
+      `viewsTable must name a green table built by rebuild --into (${GREEN_VIEWS_TABLE_PREFIX}…), got "${viewsTableName}"`,
+    );
+  }
+
   return {
     authorization,
     retainData,
     ...(logLevel ? { logLevel } : {}),
     ...(alarmEmail ? { alarmEmail } : {}),
+    ...(viewsTableName ? { viewsTableName } : {}),
   };
 };
