@@ -20,6 +20,7 @@ export const HANDLER_ENTRIES = {
   publisher: 'src/lambda/publisher.ts',
   projector: 'src/lambda/projector.ts',
   reconciler: 'src/lambda/reconciler.ts',
+  opsApi: 'src/lambda/ops-api.ts',
 } as const;
 export type HandlerName = keyof typeof HANDLER_ENTRIES;
 

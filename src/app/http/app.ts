@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { matchedRoutes } from 'hono/route';
 import { ValidationError } from '../../core/errors.js';
@@ -36,8 +36,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * The service's HTTP API, the same app behind API Gateway (through `hono/aws-lambda`) and
  * on the local port (through `@hono/node-server`).
  */
-export const createHttpApp = (deps: HttpAppDependencies): OpenAPIHono<HttpEnv> => {
-  const app = new OpenAPIHono<HttpEnv>();
+export const createHttpApp = (deps: HttpAppDependencies): Hono<HttpEnv> => {
+  const app = new Hono<HttpEnv>();
 
   // One structured line per request, keyed by correlation id. The route pattern, never the
   // raw path or query string: searches carry email addresses there.

@@ -1,4 +1,3 @@
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import * as z from 'zod';
 import {
   CustomerId,
@@ -11,7 +10,7 @@ import {
 import type { CommandMetadata, CustomerCommandService } from '../customer-commands.js';
 import { parseOrThrow } from '../validation.js';
 import { CommandAnswer, commonErrors, ErrorBody, HistoryBody, jsonContent } from './api-schemas.js';
-import { serveRoute } from './openapi-route.js';
+import { createRoute, DocumentedRoutes, serveRoute } from './openapi-route.js';
 import { type HttpEnv, readJsonBody } from './request.js';
 
 const RegisterBody = z.strictObject({
@@ -113,8 +112,10 @@ export const customerHistoryRoute = createRoute({
 });
 
 /** Write routes: each validates its body, runs one command and answers the new version. */
-export const createCommandRoutes = (commands: CustomerCommandService): OpenAPIHono<HttpEnv> => {
-  const app = new OpenAPIHono<HttpEnv>();
+export const createCommandRoutes = (
+  commands: CustomerCommandService,
+): DocumentedRoutes<HttpEnv> => {
+  const app = new DocumentedRoutes<HttpEnv>();
 
   const metadata = (c: { get(key: 'correlationId' | 'commandId'): string | undefined }) => {
     const commandId = c.get('commandId');

@@ -1,4 +1,4 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { createCommandRoutes } from './command-routes.js';
 import { createOperationsRoutes } from './operations-routes.js';
 import { createQueryRoutes } from './query-routes.js';
@@ -40,11 +40,15 @@ const describedOnly = new Proxy(
  * are run without services, for their declarations only.
  */
 export const openApiDocument = () => {
-  const app = new OpenAPIHono();
-  app.route('/', createCommandRoutes(describedOnly));
-  app.route('/', createQueryRoutes(describedOnly));
-  app.route('/', createOperationsRoutes(describedOnly));
-  const document = app.getOpenAPI31Document({
+  const registry = new OpenAPIRegistry();
+  for (const routes of [
+    createCommandRoutes(describedOnly),
+    createQueryRoutes(describedOnly),
+    createOperationsRoutes(describedOnly),
+  ]) {
+    for (const route of routes.documented) registry.registerPath(route);
+  }
+  const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
       title: API_TITLE,

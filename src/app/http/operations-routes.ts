@@ -1,4 +1,3 @@
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import * as z from 'zod';
 import type { EventStore } from '../../core/event-store.js';
 import { CustomerId } from '../../domain/customer/index.js';
@@ -8,7 +7,7 @@ import type { DeadLetterOperations } from '../operations/dead-letter-operations.
 import type { PipelineHealthSource } from '../operations/pipeline-health.js';
 import { parseOrThrow } from '../validation.js';
 import { commonErrors, ErrorBody, jsonContent } from './api-schemas.js';
-import { serveRoute } from './openapi-route.js';
+import { createRoute, DocumentedRoutes, serveRoute } from './openapi-route.js';
 import { type HttpEnv, readJsonBody } from './request.js';
 
 /** What the read-only operations routes (and the dead-letter redrive) are built on. */
@@ -128,8 +127,8 @@ export const redriveRoute = createRoute({
 });
 
 /** Read-only views of the pipeline and of one customer, and the dead-letter redrive. */
-export const createOperationsRoutes = (ops: OperationsDependencies): OpenAPIHono<HttpEnv> => {
-  const app = new OpenAPIHono<HttpEnv>();
+export const createOperationsRoutes = (ops: OperationsDependencies): DocumentedRoutes<HttpEnv> => {
+  const app = new DocumentedRoutes<HttpEnv>();
 
   serveRoute(app, pipelineHealthRoute, async (c) => c.json(await ops.health.read(), 200));
 

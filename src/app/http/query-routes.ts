@@ -1,4 +1,3 @@
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import * as z from 'zod';
 import { ValidationError } from '../../core/errors.js';
 import { CustomerId, CustomerStatus } from '../../domain/customer/index.js';
@@ -11,7 +10,7 @@ import {
   ErrorBody,
   jsonContent,
 } from './api-schemas.js';
-import { serveRoute } from './openapi-route.js';
+import { createRoute, DocumentedRoutes, serveRoute } from './openapi-route.js';
 import type { HttpEnv } from './request.js';
 
 // Query strings only carry text: turn digits into numbers here, and leave the ranges
@@ -86,8 +85,8 @@ export const getCustomerRoute = createRoute({
 });
 
 /** Query routes; failures are thrown as `ServiceError`s for the app's error handler to map. */
-export const createQueryRoutes = (queries: CustomerQueryService): OpenAPIHono<HttpEnv> => {
-  const routes = new OpenAPIHono<HttpEnv>();
+export const createQueryRoutes = (queries: CustomerQueryService): DocumentedRoutes<HttpEnv> => {
+  const routes = new DocumentedRoutes<HttpEnv>();
 
   // Before `/customers/{id}`, which would otherwise take "search" for an id.
   serveRoute(routes, searchCustomersRoute, async (c) => {
