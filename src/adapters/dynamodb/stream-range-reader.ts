@@ -3,6 +3,7 @@ import {
   GetRecordsCommand,
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
+import { StoreUnavailableError } from '../../core/errors.js';
 import { ITEM_TYPE } from './event-store-keys.js';
 
 /** An event's place: which stream, which version. */
@@ -12,11 +13,8 @@ export interface EventPosition {
 }
 
 /** The records are no longer in the stream (24 h retention), or the shard is gone. */
-export class StreamRangeUnavailableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StreamRangeUnavailableError';
-  }
+export class StreamRangeUnavailableError extends StoreUnavailableError {
+  override readonly name = 'StreamRangeUnavailableError';
 }
 
 export interface StreamRange {
