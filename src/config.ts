@@ -51,6 +51,12 @@ const Env = z.object({
    * customer forgotten elsewhere.
    */
   DATA_KEY_CACHE_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
+  /**
+   * `check`: email claims written before hashing (`UNIQUE#email#<address>`) are checked and
+   * released with the hashed ones. `off` once `npm run encrypt-legacy` has replaced them all:
+   * a claim then writes two items fewer.
+   */
+  LEGACY_EMAIL_CLAIMS: z.enum(['check', 'off']).default('check'),
 });
 export type Config = z.infer<typeof Env>;
 

@@ -25,7 +25,11 @@ export interface CustomerCrypto {
 export interface CustomerCryptoOptions {
   config: Pick<
     Config,
-    'COMMAND_TABLE' | 'KMS_KEY_ID' | 'DATA_KEY_CACHE_SIZE' | 'DATA_KEY_CACHE_MAX_AGE_SECONDS'
+    | 'COMMAND_TABLE'
+    | 'KMS_KEY_ID'
+    | 'DATA_KEY_CACHE_SIZE'
+    | 'DATA_KEY_CACHE_MAX_AGE_SECONDS'
+    | 'LEGACY_EMAIL_CLAIMS'
   >;
   kms: KMSClient;
   dynamodb: DynamoDBDocumentClient;
@@ -59,7 +63,7 @@ export const buildCustomerCrypto = (options: CustomerCryptoOptions): CustomerCry
   return {
     keys,
     codec: new CustomerPiiCodec({ keys }),
-    claims: new HashedEmailClaims(hasher),
+    claims: new HashedEmailClaims(hasher, { legacyClaims: config.LEGACY_EMAIL_CLAIMS === 'check' }),
     hasher,
     cache,
   };

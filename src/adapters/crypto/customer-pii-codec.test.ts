@@ -233,6 +233,40 @@ describe('EncodedEventStore', () => {
   });
 });
 
+describe('HashedEmailClaims', () => {
+  const claimsSecret = randomBytes(32);
+  const hasher = new HmacEmailClaimHasher({ secret: async () => claimsSecret });
+
+  it('keys claims by the HMAC, checking and releasing the plaintext form of before too', async () => {
+    const stored = await new HashedEmailClaims(hasher).encode(
+      [{ scope: 'email', value: 'new@example.com' }],
+      [{ scope: 'email', value: 'old@example.com' }],
+    );
+    expect(stored.claims).toEqual([
+      { scope: 'email-hmac', value: await hasher.hash('new@example.com') },
+    ]);
+    expect(stored.checks).toEqual([{ scope: 'email', value: 'new@example.com' }]);
+    expect(stored.releases).toEqual([
+      { scope: 'email-hmac', value: await hasher.hash('old@example.com') },
+      { scope: 'email', value: 'old@example.com' },
+    ]);
+    expect(JSON.stringify([stored.claims, stored.releases[0]])).not.toContain('example.com');
+    expect(stored.plainOf(stored.claims[0] as { scope: string; value: string })).toEqual({
+      scope: 'email',
+      value: 'new@example.com',
+    });
+  });
+
+  it('with the plaintext claims of before gone, writes only hashed ones', async () => {
+    const stored = await new HashedEmailClaims(hasher, { legacyClaims: false }).encode(
+      [{ scope: 'email', value: 'new@example.com' }],
+      [{ scope: 'email', value: 'old@example.com' }],
+    );
+    expect(stored.checks).toEqual([]);
+    expect(stored.releases.map((r) => r.scope)).toEqual(['email-hmac']);
+  });
+});
+
 describe('erasing plaintext PII of before', () => {
   it('replaces every plaintext PII field (v1 reason included) by the marker, and only those', () => {
     expect(erasePlaintextPii({ email: 'a@b.c', name: 'A', plan: 'gold' })).toEqual({

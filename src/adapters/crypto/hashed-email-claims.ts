@@ -14,8 +14,23 @@ const keyOf = (claim: UniqueClaim) => `${claim.scope}#${claim.value}`;
  * that the plaintext form is free or held by the same customer, and a release removes both
  * forms. Other scopes pass through unchanged.
  */
+export interface HashedEmailClaimsOptions {
+  /**
+   * Check and release the plaintext claims of before too (default true). Off once
+   * `npm run encrypt-legacy` has replaced them all: a claim then costs no extra items.
+   */
+  legacyClaims?: boolean;
+}
+
 export class HashedEmailClaims implements ClaimCodec {
-  constructor(private readonly hasher: EmailClaimHasher) {}
+  private readonly legacyClaims: boolean;
+
+  constructor(
+    private readonly hasher: EmailClaimHasher,
+    options: HashedEmailClaimsOptions = {},
+  ) {
+    this.legacyClaims = options.legacyClaims ?? true;
+  }
 
   async encode(claims: UniqueClaim[], releases: UniqueClaim[]): Promise<StoredClaims> {
     const plain = new Map<string, UniqueClaim>();
@@ -41,14 +56,15 @@ export class HashedEmailClaims implements ClaimCodec {
         continue;
       }
       result.claims.push(await hashed(claim));
-      result.checks.push(legacy(claim));
+      if (this.legacyClaims) result.checks.push(legacy(claim));
     }
     for (const release of releases) {
       if (release.scope !== EMAIL_SCOPE) {
         result.releases.push(release);
         continue;
       }
-      result.releases.push(await hashed(release), legacy(release));
+      result.releases.push(await hashed(release));
+      if (this.legacyClaims) result.releases.push(legacy(release));
     }
     return result;
   }
