@@ -35,13 +35,16 @@ export const lambdaService = (options: { eventBridge?: boolean } = {}) => {
       ...(config.KMS_KEY_ID ? { kms: new KMSClient({}) } : {}),
     },
   });
-  /** The handler with the invocation's context in every log line and its metrics flushed. */
+  /**
+   * The handler with the invocation's context in every log line, traced in its own
+   * subsegment, and its metrics flushed.
+   */
   const instrument =
     <Event, Result>(handler: (event: Event, context: Context) => Promise<Result>) =>
     async (event: Event, context: Context): Promise<Result> => {
       logger.powertools.addContext(context);
       try {
-        return await handler(event, context);
+        return await tracer.traceInvocation(context.functionName, () => handler(event, context));
       } finally {
         metrics.flush();
       }
