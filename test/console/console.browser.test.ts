@@ -258,6 +258,22 @@ describe('operator console in Chromium', () => {
         .filter((el) => !(el.labels?.length || el.getAttribute('aria-label') || el.textContent.trim()))
         .map((el) => el.outerHTML)`);
       expect(unnamed, path).toEqual([]);
+      // And at 400 px nothing sticks out sideways.
+      await page.setViewportSize({ width: NARROW, height: 900 });
+      expect(await page.evaluate('document.documentElement.scrollWidth'), path).toBeLessThanOrEqual(
+        NARROW,
+      );
+      if (path === '/console') {
+        // The charts follow their column, not the width they were drawn at.
+        await expect
+          .poll(() =>
+            page.evaluate(
+              'Math.max(...[...document.querySelectorAll("canvas")].map((c) => c.getBoundingClientRect().width))',
+            ),
+          )
+          .toBeLessThanOrEqual(NARROW);
+        await shoot(page, 'customers-narrow');
+      }
       await page.close();
     }
   });

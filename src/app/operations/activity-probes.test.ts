@@ -36,9 +36,15 @@ describe('probeProjector', () => {
 });
 
 describe('probePublisher', () => {
-  const record = (sequence: string, createdAtSeconds: number) => ({
+  /** An event item, accepted at `acceptedAtSeconds`. */
+  const record = (sequence: string, acceptedAtSeconds: number) => ({
     eventName: 'INSERT' as const,
-    dynamodb: { SequenceNumber: sequence, ApproximateCreationDateTime: createdAtSeconds },
+    dynamodb: {
+      SequenceNumber: sequence,
+      // DynamoDB Local's minute, which the probe must not take for the record's age.
+      ApproximateCreationDateTime: Math.floor(acceptedAtSeconds / 60) * 60,
+      NewImage: { timestamp: { S: new Date(acceptedAtSeconds * 1000).toISOString() } },
+    },
   });
 
   it('advances the stream position to the last record before the first failure', async () => {
@@ -56,6 +62,21 @@ describe('probePublisher', () => {
     expect(activity.streamProgress()).toMatchObject({
       lastSequenceNumber: '02',
       iteratorAgeMs: 1000,
+      recordsPublished: 2,
+    });
+  });
+
+  it('keeps the last age across a batch without events (claims, keys, snapshots)', async () => {
+    const activity = new ServiceActivity({ now: () => NOW });
+    const publish = probePublisher(activity, async () => undefined);
+    await publish({ Records: [record('08', NOW / 1000 - 0.35)] } as DynamoDBStreamEvent);
+    expect(activity.streamProgress().iteratorAgeMs).toBe(350);
+    await publish({
+      Records: [{ eventName: 'INSERT', dynamodb: { SequenceNumber: '09', NewImage: {} } }],
+    } as DynamoDBStreamEvent);
+    expect(activity.streamProgress()).toMatchObject({
+      lastSequenceNumber: '09',
+      iteratorAgeMs: 350,
       recordsPublished: 2,
     });
   });

@@ -41,6 +41,20 @@ export const probeProjector =
     return response;
   };
 
+type StreamRecord = DynamoDBStreamEvent['Records'][number];
+
+/**
+ * When the newest event among `records` was accepted (its item's own `timestamp`, to the
+ * millisecond). Other items (claims, keys, snapshots) tell nothing: the stream's
+ * `ApproximateCreationDateTime` is rounded down to the minute by DynamoDB Local.
+ */
+const newestEventAtMs = (records: StreamRecord[]): number | undefined => {
+  const times = records
+    .map((r) => Date.parse(r.dynamodb?.NewImage?.timestamp?.S ?? ''))
+    .filter((t) => !Number.isNaN(t));
+  return times.length > 0 ? Math.max(...times) : undefined;
+};
+
 /** The publisher, noting how far along the stream it got and how old that record was. */
 export const probePublisher =
   <R extends DynamoDBBatchResponse | undefined>(
@@ -57,12 +71,8 @@ export const probePublisher =
     const done = firstFailed === -1 ? event.Records : event.Records.slice(0, firstFailed);
     const last = done.at(-1);
     if (last) {
-      const created = last.dynamodb?.ApproximateCreationDateTime;
       activity.recordsPublished(
-        {
-          sequenceNumber: last.dynamodb?.SequenceNumber,
-          createdAtMs: created === undefined ? undefined : created * 1000,
-        },
+        { sequenceNumber: last.dynamodb?.SequenceNumber, createdAtMs: newestEventAtMs(done) },
         done.length,
       );
     }

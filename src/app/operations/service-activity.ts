@@ -69,8 +69,11 @@ export class ServiceActivity {
     this.stream = {
       lastSequenceNumber: last.sequenceNumber ?? this.stream.lastSequenceNumber,
       lastPublishedAt: new Date(now).toISOString(),
+      // A batch without an event says nothing of the lag: the last age stands.
       iteratorAgeMs:
-        last.createdAtMs === undefined ? undefined : Math.max(now - last.createdAtMs, 0),
+        last.createdAtMs === undefined
+          ? this.stream.iteratorAgeMs
+          : Math.max(now - last.createdAtMs, 0),
       recordsPublished: this.stream.recordsPublished + count,
     };
   }

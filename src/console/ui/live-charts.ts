@@ -6,19 +6,24 @@ import type { PipelineHealth } from './api.js';
 interface ChartProps {
   label: string;
   unit: string;
+  /** Mark each value: for a series known only at some seconds. */
+  points?: boolean;
   /** Seconds (x) and values (y), oldest first. */
   data: [number[], (number | null)[]];
 }
 
 /** One uPlot line chart that follows its container's width. */
 const LineChart = (props: ChartProps) => {
+  const frame = useRef<HTMLElement>(null);
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
 
   useEffect(() => {
     const element = box.current;
-    if (!element) return;
-    const width = () => Math.max(element.clientWidth, 200);
+    const outer = frame.current;
+    if (!element || !outer) return;
+    // The figure's width comes from the layout; the plot's own canvas must not set it.
+    const width = () => Math.max(outer.clientWidth, 160);
     plot.current = new uPlot(
       {
         width: width(),
@@ -26,13 +31,23 @@ const LineChart = (props: ChartProps) => {
         legend: { show: false },
         scales: { x: { time: true }, y: { range: (_u, min, max) => [0, Math.max(max, min + 1)] } },
         axes: [{}, { label: props.unit, size: 60 }],
-        series: [{}, { label: props.label, stroke: '#1f5fbf', width: 2, spanGaps: false }],
+        // Points as well as lines: a lag is known only in the seconds a view was written.
+        series: [
+          {},
+          {
+            label: props.label,
+            stroke: '#1f5fbf',
+            width: 2,
+            spanGaps: false,
+            points: { show: props.points ?? false, size: 5, fill: '#1f5fbf' },
+          },
+        ],
       },
       props.data,
       element,
     );
     const resize = new ResizeObserver(() => plot.current?.setSize({ width: width(), height: 160 }));
-    resize.observe(element);
+    resize.observe(outer);
     return () => {
       resize.disconnect();
       plot.current?.destroy();
@@ -48,7 +63,7 @@ const LineChart = (props: ChartProps) => {
   const latest = values.at(-1);
   return h(
     'figure',
-    { class: 'chart' },
+    { class: 'chart', ref: frame },
     h(
       'figcaption',
       null,
@@ -75,6 +90,7 @@ export const LiveCharts = (props: { health: PipelineHealth | undefined }) => {
     h(LineChart, {
       label: 'Projection lag (command answered → view written)',
       unit: 'ms',
+      points: true,
       data: [x, points.map((p) => p.projectionLagMs ?? null)],
     }),
   );
