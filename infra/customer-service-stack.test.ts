@@ -608,11 +608,17 @@ describe('CustomerServiceStack', () => {
       ]);
       const rebuild = policy(tools.blueGreenRebuild);
       expect(actionsBy(rebuild)[0]).toEqual([
-        ['dynamodb:Query', 'dynamodb:Scan'],
+        ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
         JSON.stringify(attr(ids.eventStore, 'Arn')),
       ]);
+      // Decrypts data keys under a customer's context only, as the projector does.
+      expect(rebuild[1]).toMatchObject({
+        Action: 'kms:Decrypt',
+        Resource: attr(logicalId(stack, stack.dataKeys), 'Arn'),
+        Condition: { Null: { 'kms:EncryptionContextKeys': 'false' } },
+      });
       // Writes only to green tables, never to the live read model or the event store.
-      expect(JSON.stringify(rebuild[1]?.Resource)).toContain(':table/customer-views-*');
+      expect(JSON.stringify(rebuild[2]?.Resource)).toContain(':table/customer-views-*');
       expect(onResource(rebuild, ids.views)).toEqual([]);
       for (const statements of [policy(tools.streamFailures), replay, rebuild]) {
         for (const action of actionsOf(statements)) expect(action).not.toMatch(/\*/);

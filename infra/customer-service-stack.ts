@@ -503,6 +503,7 @@ export class CustomerServiceStack extends Stack {
       archive,
       projectionRule: rule,
       streamFailureQueue: this.streamFailureQueue,
+      dataKeys: this.dataKeys,
     });
 
     // ---- Outputs -------------------------------------------------------------------------

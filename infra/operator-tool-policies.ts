@@ -2,6 +2,7 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CHANGE_INDEX } from '../src/adapters/dynamodb/event-store-keys.js';
@@ -15,6 +16,8 @@ export interface OperatorToolPoliciesProps {
   archive: events.Archive;
   projectionRule: events.Rule;
   streamFailureQueue: sqs.Queue;
+  /** The key wrapping the customers' data keys: a rebuild folds decrypted events. */
+  dataKeys: kms.IKey;
 }
 
 /**
@@ -84,9 +87,18 @@ export class OperatorToolPolicies extends Construct {
     this.blueGreenRebuild = new iam.ManagedPolicy(this, 'BlueGreenRebuild', {
       description: 'npm run rebuild -- --into <table>: build a fresh view table from the events',
       statements: [
+        // Scan for the streams, Query their events, GetItem their wrapped data keys.
         new iam.PolicyStatement({
-          actions: ['dynamodb:Scan', 'dynamodb:Query'],
+          actions: ['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:GetItem'],
           resources: [eventStore.tableArn],
+        }),
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [props.dataKeys.keyArn],
+          conditions: {
+            'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['customerId', 'purpose'] },
+            Null: { 'kms:EncryptionContextKeys': 'false' },
+          },
         }),
         new iam.PolicyStatement({
           actions: [
