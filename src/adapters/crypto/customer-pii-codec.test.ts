@@ -120,6 +120,18 @@ describe('CustomerPiiCodec', () => {
     await keys.forget('c-1');
     expect(await codec.decodeSnapshot('c-1', encoded)).toBeUndefined();
   });
+
+  it('leaves a snapshot without personal data as it is, and makes no key for it', async () => {
+    const { codec, keyItems } = setup();
+    const forgotten = {
+      version: 51,
+      schemaVersion: 2,
+      state: { status: 'FORGOTTEN' },
+      takenAt: 't',
+    };
+    expect(await codec.encodeSnapshot('c-9', forgotten)).toBe(forgotten);
+    expect(keyItems.size).toBe(0);
+  });
 });
 
 describe('EncodedEventStore', () => {
@@ -219,11 +231,11 @@ describe('EncodedEventStore', () => {
     await store.saveSnapshot('c-1', {
       version: 3,
       schemaVersion: 2,
-      state: { s: 1 },
+      state: { email: 'a@b.c' },
       takenAt: 't',
     });
     expect((await store.load('c-1', { snapshotSchemaVersion: 2 })).snapshot?.state).toEqual({
-      s: 1,
+      email: 'a@b.c',
     });
     await keys.forget('c-1');
     const loaded = await store.load('c-1', { snapshotSchemaVersion: 2 });

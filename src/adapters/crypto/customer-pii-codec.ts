@@ -27,6 +27,14 @@ const hasPlaintextPii = (payload: unknown): boolean =>
 const hasEncryptedPii = (payload: unknown): boolean =>
   isPayload(payload) && STORED_PII_FIELDS.some((field) => isEncryptedValue(payload[field]));
 
+/** Whether a state holds any PII field, at its top or one level down (the suspension note). */
+const holdsPersonalData = (state: unknown): boolean =>
+  isPayload(state) &&
+  Object.entries(state).some(
+    ([field, value]) =>
+      (STORED_PII_FIELDS as readonly string[]).includes(field) || holdsPersonalData(value),
+  );
+
 /** Each encrypted field replaced by the marker: what is left once the key is gone. */
 export const forgottenPayload = (payload: Payload): Payload => {
   const result: Payload = { ...payload };
@@ -77,7 +85,8 @@ export class CustomerPiiCodec implements EventCodec {
   }
 
   async encodeSnapshot(customerId: string, snapshot: Snapshot): Promise<Snapshot> {
-    if (isEncryptedValue(snapshot.state)) return snapshot;
+    // A state without personal data (a forgotten customer's) needs no key: none is made.
+    if (isEncryptedValue(snapshot.state) || !holdsPersonalData(snapshot.state)) return snapshot;
     const key = await this.options.keys.getOrCreate(customerId);
     const state = encryptField(key, JSON.stringify(snapshot.state), {
       customerId,
