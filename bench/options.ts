@@ -1,4 +1,11 @@
-export const SECTIONS = ['command', 'load', 'projection', 'cold', 'encryption'] as const;
+export const SECTIONS = [
+  'command',
+  'load',
+  'projection',
+  'cold',
+  'service',
+  'encryption',
+] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -11,6 +18,8 @@ export interface BenchOptions {
   rounds: number;
   /** Command-path targets to run; the raw baseline always runs. */
   targets: string[];
+  /** Whole-service targets (servers in processes of their own), in the first round's order. */
+  serviceTargets: string[];
   /** Aggregate loading: stream lengths and timed loads per case. */
   loadSizes: number[];
   loadRepeats: number;
@@ -22,9 +31,11 @@ export interface BenchOptions {
   /** Cold start: fresh processes per handler. */
   importRuns: number;
   outDir: string;
+  /** Whole-service section: a folder for a V8 CPU profile of every server (`--cpu-prof`). */
+  profileDir?: string;
 }
 
-const USAGE = `Usage: npm run bench -- [--quick] [--only=command,load,projection,cold,encryption] [--name=value ...]
+const USAGE = `Usage: npm run bench -- [--quick] [--only=command,load,projection,cold,service,encryption] [--name=value ...]
 
 Every setting is also an environment variable (flag --customers = BENCH_CUSTOMERS):
   --customers            customers in the command workload        (200; quick 20)
@@ -34,6 +45,9 @@ Every setting is also an environment variable (flag --customers = BENCH_CUSTOMER
   --targets              command-path targets, comma separated, or all
                          (raw,raw+claims,service,service+key,http; quick raw,service,http;
                          all adds handler, http+key)
+  --service-targets      whole-service section (--only=service), comma separated, or all
+                         (raw,raw-guarded,no-pipeline,npm-start; all adds
+                         raw-late-release, no-pipeline-nocache)
   --load-sizes           stream lengths to load                   (10,100,1000,5000; quick 10,1000)
   --load-repeats         timed loads per stream                   (15; quick 5)
   --snapshot-every       the service's snapshot interval          (50)
@@ -41,7 +55,9 @@ Every setting is also an environment variable (flag --customers = BENCH_CUSTOMER
   --lag-seconds          length of the lag run                    (20; quick 3)
   --projector-concurrency projector workers to measure, comma sep. (1,4; quick 1)
   --import-runs          fresh processes per handler import       (7; quick 3)
-  --out-dir              where the JSON goes                      (bench-results)`;
+  --out-dir              where the JSON goes                      (bench-results)
+  --profile-dir          whole-service section: a CPU profile per server there
+                         (summarise with bench/profile-summary.ts)`;
 
 const toEnvName = (flag: string) => `BENCH_${flag.replace(/-/g, '_').toUpperCase()}`;
 
@@ -79,6 +95,7 @@ export const parseOptions = (
     'concurrency',
     'rounds',
     'targets',
+    'service-targets',
     'load-sizes',
     'load-repeats',
     'snapshot-every',
@@ -87,6 +104,7 @@ export const parseOptions = (
     'projector-concurrency',
     'import-runs',
     'out-dir',
+    'profile-dir',
   ]);
   for (const name of flags.keys()) {
     if (!known.has(name)) throw new Error(`Unknown flag --${name}\n${USAGE}`);
@@ -97,7 +115,9 @@ export const parseOptions = (
 
   const only = get('only');
   const sections = new Set<Section>();
-  for (const part of (only ?? SECTIONS.join(',')).split(',')) {
+  // The whole-service section starts servers of its own and takes minutes: only on request.
+  const defaults = SECTIONS.filter((s) => s !== 'service').join(',');
+  for (const part of (only ?? defaults).split(',')) {
     const section = part.trim() as Section;
     if (!SECTIONS.includes(section)) {
       throw new Error(`--only takes ${SECTIONS.join(', ')}; "${part}" is none of them`);
@@ -115,6 +135,9 @@ export const parseOptions = (
     targets: pick('targets', 'raw,raw+claims,service,service+key,http', 'raw,service,http')
       .split(',')
       .map((t) => t.trim()),
+    serviceTargets: pick('service-targets', 'raw,raw-guarded,no-pipeline,npm-start')
+      .split(',')
+      .map((t) => t.trim()),
     loadSizes: intList('load-sizes', pick('load-sizes', '10,100,1000,5000', '10,1000')),
     loadRepeats: positiveInt('load-repeats', pick('load-repeats', '15', '5')),
     snapshotEvery: positiveInt('snapshot-every', pick('snapshot-every', '50')),
@@ -126,5 +149,6 @@ export const parseOptions = (
     ),
     importRuns: positiveInt('import-runs', pick('import-runs', '7', '3')),
     outDir: pick('out-dir', 'bench-results'),
+    ...(get('profile-dir') ? { profileDir: get('profile-dir') } : {}),
   };
 };

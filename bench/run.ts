@@ -14,7 +14,9 @@ import { describeMachine } from './machine.js';
 import { parseOptions } from './options.js';
 import { Progress } from './progress.js';
 import { runProjection } from './projection.js';
+import { runProjectorBatches } from './projector-batches.js';
 import { type BenchResults, checkTargets, renderMarkdown } from './report.js';
+import { runWholeService } from './whole-service.js';
 
 const main = async () => {
   const options = parseOptions(process.argv.slice(2), process.env);
@@ -61,6 +63,11 @@ const main = async () => {
   const encryption = options.sections.has('encryption')
     ? await withDynamoDB((db) => runEncryption(db, options, progress))
     : undefined;
+  if (options.sections.has('service')) {
+    // One DynamoDB Local per round for every server of the round; the order rotates.
+    results.wholeService = await runWholeService(withDynamoDB, options, progress);
+    results.projectorBatches = await withDynamoDB((db) => runProjectorBatches(db));
+  }
 
   const complete: BenchResults = {
     ...results,

@@ -198,24 +198,25 @@ const sumTallies = (tallies: ProxyTally[]): ProxyTally => {
 };
 
 export const runWholeService = async (
-  db: BenchDynamoDB,
+  withDynamoDB: <T>(work: (db: BenchDynamoDB) => Promise<T>) => Promise<T>,
   options: BenchOptions,
   progress: Progress,
 ): Promise<ServiceResult> => {
   const targets = selectServiceTargets(options.serviceTargets);
-  const proxy = new DynamoDBProxy(new URL(db.local.endpoint));
-  const endpoint = await proxy.start();
-  const javaPid = db.local.pid;
   const runs: Run[] = [];
   const idle: IdleSample[] = [];
   const orders: ServiceTarget[][] = [];
   const perTarget =
     (options.customers * options.concurrency.length + WARM_CUSTOMERS) * (1 + options.updates);
   const phase = progress.phase('whole service', perTarget * targets.length * options.rounds);
-  try {
-    for (let roundNo = 1; roundNo <= options.rounds; roundNo++) {
-      // The order rotates each round: DynamoDB Local slows as it fills, and whatever ran
-      // last would carry that drift.
+  // Every round on a DynamoDB Local of its own, shared by all of that round's servers; the
+  // order rotates each round, since DynamoDB Local slows as it fills and whatever ran last
+  // would carry that drift. (One instance for all rounds slowed to a crawl by the second.)
+  const oneRound = async (db: BenchDynamoDB, roundNo: number) => {
+    const proxy = new DynamoDBProxy(new URL(db.local.endpoint));
+    const endpoint = await proxy.start();
+    const javaPid = db.local.pid;
+    try {
       const shift = (roundNo - 1) % targets.length;
       const order = [...targets.slice(shift), ...targets.slice(0, shift)];
       orders.push(order);
@@ -319,10 +320,16 @@ export const runWholeService = async (
         await db.deleteTable(tables.events);
         await db.deleteTable(tables.views);
       }
+    } finally {
+      await proxy.stop();
+    }
+  };
+  try {
+    for (let roundNo = 1; roundNo <= options.rounds; roundNo++) {
+      await withDynamoDB((db) => oneRound(db, roundNo));
     }
   } finally {
     phase.done();
-    await proxy.stop();
   }
 
   const rows: ServiceRow[] = [];
