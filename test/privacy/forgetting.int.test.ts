@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   type DynamoDBDocumentClient,
   PutCommand,
@@ -9,6 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDocumentClient } from '../../src/adapters/dynamodb/document-client.js';
+import { serviceEventsPattern } from '../../src/adapters/eventbridge/projection-rule.js';
 import { CustomerService } from '../../src/composition/customer-service.js';
 import { silentLogger } from '../../src/core/ports.js';
 import { type LocalRuntime, startLocalRuntime } from '../../src/local/runtime.js';
@@ -188,6 +190,45 @@ describe('forgetting a customer (crypto-shredding)', () => {
     for (const email of [p.email, p.newEmail]) {
       const again = await call('POST', '/customers', { email, name: 'Someone Else' });
       expect(again.status).toBe(201);
+    }
+  });
+
+  it('puts PII on the bus and the queues only as ciphertext', async () => {
+    // A second rule on the bus, to a queue of its own: what every consumer receives.
+    const sqs = new SQSClient(runtime.sqs.clientConfig);
+    try {
+      const { QueueUrl } = await sqs.send(
+        new CreateQueueCommand({ QueueName: `tap-${randomUUID()}` }),
+      );
+      if (!QueueUrl) throw new Error('no queue URL');
+      runtime.eventBridge.addRule({
+        name: `tap-${randomUUID().slice(0, 8)}`,
+        eventBusName: config.EVENT_BUS_NAME,
+        eventPattern: serviceEventsPattern(config.EVENT_SOURCE_NAME),
+        targets: [{ id: 'tap', queueUrl: QueueUrl }],
+      });
+      const p = person();
+      const id = (await call('POST', '/customers', { email: p.email, name: p.name })).body
+        .customerId as string;
+      await call('POST', `/customers/${id}/suspend`, { reasonCode: 'FRAUD', note: p.note });
+      await runtime.waitUntilIdle();
+      const bodies: string[] = [];
+      for (let i = 0; i < 5 && bodies.length < 2; i++) {
+        const { Messages = [] } = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+        );
+        bodies.push(...Messages.map((m) => m.Body ?? ''));
+      }
+      const mine = bodies.filter((b) => b.includes(id));
+      expect(mine).toHaveLength(2);
+      for (const body of mine) {
+        for (const secret of [p.email, p.name, p.note]) {
+          expect(body.toLowerCase()).not.toContain(secret.toLowerCase());
+        }
+        expect(body).toContain('"$enc":"v1:');
+      }
+    } finally {
+      sqs.destroy();
     }
   });
 
