@@ -1,11 +1,4 @@
-export const SECTIONS = [
-  'command',
-  'load',
-  'projection',
-  'cold',
-  'service',
-  'encryption',
-] as const;
+export const SECTIONS = ['command', 'load', 'projection', 'cold', 'service', 'encryption'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
