@@ -43,7 +43,20 @@ export const EXTERNAL_MODULES = ['@aws-sdk/*'];
 /** Prefer ES module builds so esbuild can drop unused code. */
 export const MAIN_FIELDS = ['module', 'main'];
 
-export const cdkBundlingOptions = (): BundlingOptions => ({
+/**
+ * The query function serves the operator console: its bundle (built by esbuild from
+ * `src/console/`) is written beside the handler, where `FileConsoleAssets` reads it.
+ */
+const CONSOLE_ASSETS_HOOK: BundlingOptions['commandHooks'] = {
+  beforeBundling: () => [],
+  beforeInstall: () => [],
+  afterBundling: (inputDir, outputDir) => [
+    `node --import tsx "${join(inputDir, 'src/console/write-assets.ts')}" "${join(outputDir, 'console')}"`,
+  ],
+};
+
+export const cdkBundlingOptions = (handler?: HandlerName): BundlingOptions => ({
+  ...(handler === 'queryApi' ? { commandHooks: CONSOLE_ASSETS_HOOK } : {}),
   forceDockerBundling: false,
   format: OutputFormat.ESM,
   target: NODE_TARGET,

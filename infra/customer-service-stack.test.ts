@@ -71,6 +71,7 @@ const functionsOf = (stack: CustomerServiceStack) => [
   stack.publisher,
   stack.projector,
   stack.reconciler,
+  stack.opsApi,
 ];
 
 describe('CustomerServiceStack', () => {
@@ -151,8 +152,8 @@ describe('CustomerServiceStack', () => {
   });
 
   describe('functions', () => {
-    it('five functions: Node 22 on arm64, traced, source maps on, JSON logs to a retained log group', () => {
-      template.resourceCountIs('AWS::Lambda::Function', 5);
+    it('six functions: Node 22 on arm64, traced, source maps on, JSON logs to a retained log group', () => {
+      template.resourceCountIs('AWS::Lambda::Function', 6);
       const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Json[];
       for (const fn of functions) {
         expect(fn.Properties).toMatchObject({
@@ -175,7 +176,7 @@ describe('CustomerServiceStack', () => {
       }
       expect(readConfig({}).METRICS_NAMESPACE).toBe('CustomerService');
       const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup')) as Json[];
-      expect(logGroups).toHaveLength(6);
+      expect(logGroups).toHaveLength(7);
       for (const group of logGroups) {
         expect((group.Properties as Json).RetentionInDays).toBe(30);
       }
@@ -323,16 +324,25 @@ describe('CustomerServiceStack', () => {
   });
 
   describe('HTTP API', () => {
-    const routeKeys = [
+    const commandRoutes = [
       'POST /customers',
       'PUT /customers/{id}/email',
       'POST /customers/{id}/suspend',
       'POST /customers/{id}/reactivate',
+      'DELETE /customers/{id}',
       'GET /customers/{id}/events',
+    ];
+    const queryRoutes = [
       'GET /customers/{id}',
       'GET /customers',
       'GET /customers/search',
+      'GET /console',
+      'GET /console/{proxy+}',
+      'GET /docs',
+      'GET /openapi.json',
     ];
+    const opsRoutes = ['GET /ops/{proxy+}', 'POST /ops/{proxy+}'];
+    const routeKeys = [...commandRoutes, ...queryRoutes, ...opsRoutes];
 
     it('every route, IAM-authorised by default, on the right function', () => {
       const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')) as Json[];
@@ -351,8 +361,10 @@ describe('CustomerServiceStack', () => {
       };
       const command = logicalId(stack, stack.commandApi.function);
       const query = logicalId(stack, stack.queryApi.function);
-      for (const key of routeKeys.slice(0, 5)) expect(functionOf(key)).toContain(command);
-      for (const key of routeKeys.slice(5)) expect(functionOf(key)).toContain(query);
+      const ops = logicalId(stack, stack.opsApi.function);
+      for (const key of commandRoutes) expect(functionOf(key)).toContain(command);
+      for (const key of queryRoutes) expect(functionOf(key)).toContain(query);
+      for (const key of opsRoutes) expect(functionOf(key)).toContain(ops);
     });
 
     it('the default stage is throttled and writes access logs without query strings', () => {
@@ -385,7 +397,7 @@ describe('CustomerServiceStack', () => {
         },
       });
       const routes = Object.values(jwt.findResources('AWS::ApiGatewayV2::Route')) as Json[];
-      expect(routes).toHaveLength(8);
+      expect(routes).toHaveLength(15);
       for (const route of routes) expect((route.Properties as Json).AuthorizationType).toBe('JWT');
     });
 
@@ -406,7 +418,7 @@ describe('CustomerServiceStack', () => {
   describe('least privilege', () => {
     it('no role has managed policies, and no action is a wildcard', () => {
       const roles = Object.values(template.findResources('AWS::IAM::Role')) as Json[];
-      expect(roles).toHaveLength(5);
+      expect(roles).toHaveLength(6);
       for (const role of roles) {
         expect((role.Properties as Json).ManagedPolicyArns).toBeUndefined();
         expect((role.Properties as Json).Policies).toBeUndefined();
@@ -463,6 +475,27 @@ describe('CustomerServiceStack', () => {
       expect(onResource(statements, ids.eventStore)).toEqual([]);
       const writes = /Put|Update|Delete|Write|Send|Create/;
       expect(actionsOf(data).filter((a) => writes.test(a))).toEqual([]);
+    });
+
+    it('operations API: reads both tables, writes neither, moves dead letters back, reads metrics', () => {
+      const statements = statementsOf(template, stack, stack.opsApi);
+      expect(actionsOf(onResource(statements, ids.eventStore)).sort()).toEqual([
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+      ]);
+      expect(actionsOf(onResource(statements, ids.views))).toEqual(['dynamodb:GetItem']);
+      const sqsActions = actionsOf(statements).filter((a) => a.startsWith('sqs:'));
+      expect(sqsActions.sort()).toEqual([
+        'sqs:ChangeMessageVisibility',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:ReceiveMessage',
+        'sqs:SendMessage',
+      ]);
+      expect(actionsOf(statements).filter((a) => /^kms:/.test(a))).toEqual(['kms:Decrypt']);
+      expect(
+        actionsOf(statements).filter((a) => !/^(dynamodb|logs|xray|kms|sqs):/.test(a)),
+      ).toEqual(['cloudwatch:GetMetricData']);
     });
 
     it('publisher: reads the stream and puts events on its own bus, nothing else', () => {
@@ -754,13 +787,13 @@ describe('CustomerServiceStack', () => {
         `SEARCH('{CustomerService,service,commandType} MetricName=\\"CommandAccepted\\"'`,
       );
       expect(metricsOf('Commands rejected')).toContain('MetricName=\\"CommandRejected\\"');
-      expect(metricsOf('Function errors').match(/"Errors"/g)).toHaveLength(5);
+      expect(metricsOf('Function errors').match(/"Errors"/g)).toHaveLength(6);
       expect(metricsOf('Projection lag')).toContain('"CustomerService","ProjectionLag"');
       expect(
         metricsOf('Dead-letter queue depth').match(/ApproximateNumberOfMessagesVisible/g),
       ).toHaveLength(2);
       expect(metricsOf('Stream iterator age')).toContain('"IteratorAge"');
-      expect(metricsOf('Throttles').match(/"Throttles"/g)).toHaveLength(5);
+      expect(metricsOf('Throttles').match(/"Throttles"/g)).toHaveLength(6);
     });
 
     it('the reconciler runs every 15 minutes on a schedule', () => {

@@ -109,6 +109,7 @@ export class CustomerServiceStack extends Stack {
   readonly publisher: ServiceFunction;
   readonly projector: ServiceFunction;
   readonly reconciler: ServiceFunction;
+  readonly opsApi: ServiceFunction;
   readonly alarmTopic: AlarmTopic;
   readonly dashboard: OperationsDashboard;
   readonly toolPolicies: OperatorToolPolicies;
@@ -268,6 +269,21 @@ export class CustomerServiceStack extends Stack {
       { timeout: Duration.minutes(5), memorySize: 512 },
     );
 
+    this.opsApi = fn(
+      'OpsApi',
+      'opsApi',
+      "Read-only operations API (pipeline health, one customer's audit) and the DLQ redrive",
+      {
+        COMMAND_TABLE: this.eventStore.tableName,
+        QUERY_TABLE: this.liveViews.tableName,
+        KMS_KEY_ID: this.dataKeys.keyArn,
+        PROJECTION_QUEUE_URL: this.projectionQueue.queueUrl,
+        PROJECTION_DLQ_URL: this.projectionDeadLetterQueue.queueUrl,
+        PUBLISHER_FUNCTION_NAME: this.publisher.function.functionName,
+      },
+      { timeout: Duration.seconds(10), memorySize: 512 },
+    );
+
     // ---- Least privilege -----------------------------------------------------------------
     // Explicit actions instead of grantReadWriteData: no Scan, no batch writes, and no
     // `index/*` wildcard on either table.
@@ -326,6 +342,28 @@ export class CustomerServiceStack extends Stack {
       [this.liveViews.tableArn],
       ['dynamodb:GetItem', 'dynamodb:PutItem'],
     );
+    // The operations API reads (an audit folds one stream against its view), never writes a
+    // table; it moves dead letters back to the projection queue and reads queue depths and
+    // the service's metrics.
+    this.allow(this.opsApi, [this.eventStore.tableArn], eventStoreReadActions);
+    this.allow(this.opsApi, [this.liveViews.tableArn], ['dynamodb:GetItem']);
+    this.allowDataKeys(this.opsApi, ['kms:Decrypt']);
+    this.allow(
+      this.opsApi,
+      [this.projectionQueue.queueArn, this.projectionDeadLetterQueue.queueArn],
+      ['sqs:GetQueueAttributes'],
+    );
+    this.allow(
+      this.opsApi,
+      [this.projectionDeadLetterQueue.queueArn],
+      ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility'],
+    );
+    this.allow(this.opsApi, [this.projectionQueue.queueArn], ['sqs:SendMessage']);
+    this.allow(this.opsApi, ['*'], ['cloudwatch:GetMetricData']);
+    Validations.of(this.opsApi.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'cloudwatch:GetMetricData supports no resource-level permissions.',
+    });
     new events.Rule(this, 'ReconcileSchedule', {
       description: 'Runs the reconciler over the streams changed since its last run',
       schedule: events.Schedule.rate(props.reconcileEvery ?? Duration.minutes(15)),
@@ -405,8 +443,10 @@ export class CustomerServiceStack extends Stack {
     });
     const commands = new HttpLambdaIntegration('CommandIntegration', this.commandApi.function);
     const queries = new HttpLambdaIntegration('QueryIntegration', this.queryApi.function);
+    const operations = new HttpLambdaIntegration('OpsIntegration', this.opsApi.function);
     const routes: [string, apigw.HttpMethod, HttpLambdaIntegration][] = [
       ['/customers', apigw.HttpMethod.POST, commands],
+      ['/customers/{id}', apigw.HttpMethod.DELETE, commands],
       ['/customers/{id}/email', apigw.HttpMethod.PUT, commands],
       ['/customers/{id}/suspend', apigw.HttpMethod.POST, commands],
       ['/customers/{id}/reactivate', apigw.HttpMethod.POST, commands],
@@ -414,6 +454,13 @@ export class CustomerServiceStack extends Stack {
       ['/customers/{id}', apigw.HttpMethod.GET, queries],
       ['/customers', apigw.HttpMethod.GET, queries],
       ['/customers/search', apigw.HttpMethod.GET, queries],
+      // The console and the API reference, served by the query function from its bundle.
+      ['/console', apigw.HttpMethod.GET, queries],
+      ['/console/{proxy+}', apigw.HttpMethod.GET, queries],
+      ['/docs', apigw.HttpMethod.GET, queries],
+      ['/openapi.json', apigw.HttpMethod.GET, queries],
+      ['/ops/{proxy+}', apigw.HttpMethod.GET, operations],
+      ['/ops/{proxy+}', apigw.HttpMethod.POST, operations],
     ];
     for (const [path, method, integration] of routes) {
       this.httpApi.addRoutes({ path, methods: [method], integration });
@@ -457,6 +504,7 @@ export class CustomerServiceStack extends Stack {
       ['Publisher', this.publisher],
       ['Projector', this.projector],
       ['Reconciler', this.reconciler],
+      ['OpsApi', this.opsApi],
     ] as const) {
       this.alarm(`${name}Errors`, `${name} invocations failed`, {
         metric: service.function.metricErrors({ period: Duration.minutes(5) }),
@@ -489,6 +537,7 @@ export class CustomerServiceStack extends Stack {
         Publisher: this.publisher,
         Projector: this.projector,
         Reconciler: this.reconciler,
+        OpsApi: this.opsApi,
       },
       publisher: this.publisher,
       projectionQueue: this.projectionQueue,

@@ -68,7 +68,7 @@ export class ServiceFunction extends Construct {
             handler: 'handler',
             projectRoot: PROJECT_ROOT,
             depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-            bundling: cdkBundlingOptions(),
+            bundling: cdkBundlingOptions(props.handler),
           })
         : new lambda.Function(this, 'Function', {
             ...common,
