@@ -1,4 +1,5 @@
 import type { EventEnvelope } from '../core/event.js';
+import { FORGOTTEN_MARKER } from '../core/event-codec.js';
 import type { Projection } from '../core/projection.js';
 import {
   CustomerEvent,
@@ -95,6 +96,16 @@ const withoutSuspension = (view: CustomerView): CustomerView => {
   return rest;
 };
 
+/**
+ * An email that reads as the marker: the customer's key is gone, which happens only after
+ * `CustomerForgotten` was recorded. A notification of an earlier event that arrives late
+ * then folds to the tombstone at once instead of a view of markers. No real email is the
+ * marker (it is not an address); a name or note could be, so only emails are looked at.
+ */
+const readsAsForgotten = (event: CustomerEvent): boolean =>
+  (event.type === 'CustomerRegistered' && event.data.email === FORGOTTEN_MARKER) ||
+  (event.type === 'CustomerEmailUpdated' && event.data.newEmail === FORGOTTEN_MARKER);
+
 /** The view after one more event; callers guarantee it is the next one (see core/projection). */
 export const evolveCustomerView = (
   view: CustomerViewRecord | undefined,
@@ -104,7 +115,7 @@ export const evolveCustomerView = (
   // Events after the erasure (there are none today) leave the tombstone a tombstone.
   if (isForgottenView(view)) return { ...view, ...stamp };
   const event = parseEvent(envelope);
-  if (event.type === 'CustomerForgotten') {
+  if (event.type === 'CustomerForgotten' || readsAsForgotten(event)) {
     return { customerId: envelope.aggregateId, status: 'FORGOTTEN', ...stamp };
   }
   if (event.type === 'CustomerRegistered') {

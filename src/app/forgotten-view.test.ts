@@ -62,6 +62,27 @@ describe('the view of a forgotten customer', () => {
     expect(view).toEqual({ ...tombstone, version: 4, lastUpdated: '2026-12-01T00:00:04.000Z' });
   });
 
+  it('is what a late notification of an earlier event folds to once the key is gone', () => {
+    // Only the registration, as read after the key was deleted: no view of markers.
+    const early = applyEnvelopes(customerViewProjection, undefined, forgottenStream.slice(0, 1));
+    expect(early).toEqual({
+      customerId: 'c-1',
+      status: 'FORGOTTEN',
+      version: 1,
+      lastUpdated: '2026-12-01T00:00:01.000Z',
+    });
+    expect(applyEnvelopes(customerViewProjection, early, forgottenStream.slice(1))).toEqual(
+      tombstone,
+    );
+  });
+
+  it('keeps a customer whose name happens to read like the marker', () => {
+    const view = applyEnvelopes(customerViewProjection, undefined, [
+      envelope(1, 'CustomerRegistered', { email: 'x@example.com', name: '[forgotten]' }, 2),
+    ]);
+    expect(view).toMatchObject({ status: 'ACTIVE', name: '[forgotten]' });
+  });
+
   it('is what a rebuild from scratch folds the stream to', async () => {
     const events = new InMemoryEventStore();
     await events.append('c-1', forgottenStream, { expectedVersion: 0 });
