@@ -868,4 +868,18 @@ describe('CustomerServiceStack', () => {
       ),
     ).toEqual([]);
   });
+
+  it('passes it too in a stack bound to an account and region, as `cdk synth` with credentials builds it', () => {
+    const app = new App({ context: cdkJson.context });
+    const bound = new CustomerServiceStack(app, 'Bound', {
+      functionCode: 'stub',
+      env: { account: '123456789012', region: 'eu-west-1' },
+    });
+    const { violations } = new AwsSolutionsChecks().validateScope(bound);
+    expect(
+      violations.map(
+        (v) => `${v.ruleName} (${v.severity}): ${v.violatingResources[0]?.constructPath}`,
+      ),
+    ).toEqual([]);
+  });
 });

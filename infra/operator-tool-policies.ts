@@ -1,4 +1,4 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -112,13 +112,19 @@ export class OperatorToolPolicies extends Construct {
       ],
     });
 
-    // Both name resources that do not exist yet, so only a pattern can name them.
+    // Both name resources that do not exist yet, so only a pattern can name them. cdk-nag
+    // names a finding by the ARN as synthesised: a concrete region or account (an `env`
+    // stack) appears as itself, an unresolved one as `<AWS::…>`.
+    const shown = (value: string, pseudo: string) =>
+      Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value;
+    const arnPrefix = (service: string) =>
+      `arn:aws:${service}:${shown(region, 'Region')}:${shown(account, 'AccountId')}`;
     Validations.of(this.replay).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::arn:aws:events:<AWS::Region>:<AWS::AccountId>:replay/*]',
+      id: `AwsSolutions-IAM5[Resource::${arnPrefix('events')}:replay/*]`,
       reason: 'Replays are created by the tool itself; their names are only known when started.',
     });
     Validations.of(this.blueGreenRebuild).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:aws:dynamodb:<AWS::Region>:<AWS::AccountId>:table/${GREEN_VIEWS_TABLE_PREFIX}*]`,
+      id: `AwsSolutions-IAM5[Resource::${arnPrefix('dynamodb')}:table/${GREEN_VIEWS_TABLE_PREFIX}*]`,
       reason: 'Green view tables are created by the tool, under a fixed name prefix.',
     });
   }
