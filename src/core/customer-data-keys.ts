@@ -34,6 +34,19 @@ export class CustomerDataKeys {
     });
   }
 
+  /**
+   * For the first write of a stream that has no event yet: as `getOrCreate` without the read
+   * first, since such a stream has no key (a key stored meanwhile by a racing writer still
+   * wins, the put being conditional).
+   */
+  createForNewStream(customerId: string): Promise<Uint8Array> {
+    return this.once('create', customerId, async () => {
+      const fresh = await this.options.wrapper.generate(customerId);
+      const kept = await this.options.store.putIfAbsent(customerId, fresh.wrapped);
+      return kept.created ? fresh.plaintext : this.options.wrapper.unwrap(customerId, kept.wrapped);
+    });
+  }
+
   /** For every other read and write; `DataKeyForgottenError` once the key is deleted. */
   get(customerId: string): Promise<Uint8Array> {
     return this.once('get', customerId, async () => {

@@ -56,7 +56,9 @@ export class EncodedEventStore implements EventStore, StreamCatalog {
     options: AppendOptions,
   ): Promise<AppendResult> {
     const { inner, codec, claims: claimCodec } = this.options;
-    const encoded = await codec.encode(aggregateId, events);
+    const encoded = await codec.encode(aggregateId, events, {
+      newStream: options.expectedVersion === 0,
+    });
     if (!claimCodec) return inner.append(aggregateId, encoded, options);
     const stored = await claimCodec.encode(options.claims ?? [], options.releases ?? []);
     try {

@@ -9,9 +9,13 @@ import type { Snapshot, UniqueClaim } from './event-store.js';
 export interface EventCodec {
   /**
    * New events as they are stored. May create the aggregate's key on its first personal
-   * data; throws `KeyUnavailableError` when the key cannot be had (nothing is written then).
+   * data (`newStream`: the stream has no event yet, so it has no key to look up); throws `KeyUnavailableError` when the key cannot be had (nothing is written then).
    */
-  encode(aggregateId: string, events: EventEnvelope[]): Promise<EventEnvelope[]>;
+  encode(
+    aggregateId: string,
+    events: EventEnvelope[],
+    options?: { newStream?: boolean },
+  ): Promise<EventEnvelope[]>;
   /**
    * Stored events as the code reads them. Events written before encryption pass through; the
    * personal data of a forgotten aggregate reads as a marker, never as an error.

@@ -134,6 +134,39 @@ describe('CustomerPiiCodec', () => {
   });
 });
 
+describe('keys for a new stream', () => {
+  it('makes the key without reading first, and a key stored meanwhile still wins', async () => {
+    let reads = 0;
+    const store = keyStore();
+    const counted: CustomerKeyStore = {
+      ...store,
+      get: async (id) => {
+        reads++;
+        return store.get(id);
+      },
+    };
+    const fresh = () =>
+      new CustomerDataKeys({
+        wrapper,
+        store: counted,
+        cache: new DataKeyCache({ maxEntries: 10, maxAgeMs: 60_000 }),
+      });
+    const first = await fresh().createForNewStream('c-1');
+    expect(reads).toBe(0);
+    expect(store.items.size).toBe(1);
+    // A racing writer of the same new stream converges on the key stored first.
+    const second = await fresh().createForNewStream('c-1');
+    expect(Buffer.from(second)).toEqual(Buffer.from(first));
+    expect(Buffer.from(await fresh().get('c-1'))).toEqual(Buffer.from(first));
+  });
+
+  it('is what the encoded store uses for a stream’s first append', async () => {
+    const { codec } = setup();
+    const encoded = await codec.encode('c-1', stream.slice(0, 1), { newStream: true });
+    expect(await codec.decode('c-1', encoded)).toEqual(stream.slice(0, 1));
+  });
+});
+
 describe('EncodedEventStore', () => {
   const secret = randomBytes(32);
   const build = () => {

@@ -57,11 +57,17 @@ export interface CustomerPiiCodecOptions {
 export class CustomerPiiCodec implements EventCodec {
   constructor(private readonly options: CustomerPiiCodecOptions) {}
 
-  async encode(customerId: string, events: EventEnvelope[]): Promise<EventEnvelope[]> {
+  async encode(
+    customerId: string,
+    events: EventEnvelope[],
+    options: { newStream?: boolean } = {},
+  ): Promise<EventEnvelope[]> {
     if (!events.some((event) => hasPlaintextPii(event.payload))) return events;
     // The decider refuses every command of a forgotten customer before this point, so a key
     // created here is never one for a customer who asked to be forgotten.
-    const key = await this.options.keys.getOrCreate(customerId);
+    const key = options.newStream
+      ? await this.options.keys.createForNewStream(customerId)
+      : await this.options.keys.getOrCreate(customerId);
     return events.map((event) =>
       hasPlaintextPii(event.payload)
         ? { ...event, payload: encryptPiiFields(event.payload as Payload, key, { customerId }) }
