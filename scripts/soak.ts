@@ -22,7 +22,7 @@ import { DynamoDBEventStore } from '../src/adapters/dynamodb/dynamodb-event-stor
 import type { AuditReport } from '../src/app/audit.js';
 import { readConfig } from '../src/config.js';
 import { endpointClientConfig } from '../src/local/local-endpoints.js';
-import { auditUntilClean } from '../test/faults/audit.js';
+import { auditUntilClean, opsAuditTarget } from '../test/faults/audit.js';
 import {
   commandName,
   groupMembers,
@@ -357,10 +357,13 @@ const main = async (): Promise<number> => {
     let storedEvents = 0;
     let streams = 0;
     try {
-      report = await auditUntilClean(
-        { client, eventStoreTable: config.COMMAND_TABLE, viewsTable: config.QUERY_TABLE },
-        DRAIN_TIMEOUT_MS,
+      // As `npm run audit:views` would: through the stack's own composition, which decrypts.
+      const audited = opsAuditTarget(
+        dataDir
+          ? { DATA_DIR: dataDir }
+          : { ...process.env, AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint },
       );
+      report = await auditUntilClean(audited, DRAIN_TIMEOUT_MS).finally(() => audited.close());
       const store = new DynamoDBEventStore({ client, tableName: config.COMMAND_TABLE });
       for await (const page of store.listAggregateIds()) {
         for (const id of page) {

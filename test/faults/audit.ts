@@ -1,27 +1,22 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoDBCustomerViewAuditSource } from '../../src/adapters/dynamodb/dynamodb-customer-view-audit-source.js';
-import { DynamoDBEventStore } from '../../src/adapters/dynamodb/dynamodb-event-store.js';
-import { type AuditReport, auditViews } from '../../src/app/audit.js';
+import { type AuditOptions, type AuditReport, auditViews } from '../../src/app/audit.js';
+import type { Env } from '../../src/local/local-endpoints.js';
+import type { CliIo } from '../../src/ops/cli-io.js';
+import { openOpsSession } from '../../src/ops/ops-session.js';
 
-export interface AuditTarget {
-  client: DynamoDBDocumentClient;
-  eventStoreTable: string;
-  viewsTable: string;
-}
+/** What an audit compares, as the service composes it (decrypting what it reads). */
+export type AuditTarget = Pick<AuditOptions, 'catalog' | 'events' | 'views'>;
 
-export const auditOnce = (target: AuditTarget): Promise<AuditReport> => {
-  const store = new DynamoDBEventStore({
-    client: target.client,
-    tableName: target.eventStoreTable,
-  });
-  return auditViews({
-    catalog: store,
-    events: store,
-    views: new DynamoDBCustomerViewAuditSource({
-      client: target.client,
-      tableName: target.viewsTable,
-    }),
-  });
+export const auditOnce = (target: AuditTarget): Promise<AuditReport> => auditViews(target);
+
+const quiet: CliIo = { out: () => {}, err: () => {} };
+
+/**
+ * The audit sources `npm run audit:views` would use with these settings: `{DATA_DIR}` finds
+ * the stack `npm start` runs there (its endpoints file). `close()` when done.
+ */
+export const opsAuditTarget = (env: Env): AuditTarget & { close(): void } => {
+  const session = openOpsSession(env, quiet);
+  return { ...session.service.auditSources, close: () => session.close() };
 };
 
 /**

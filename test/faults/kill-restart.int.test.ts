@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../src/adapters/dynamodb/document-client.js';
 import { DynamoDBEventStore } from '../../src/adapters/dynamodb/dynamodb-event-store.js';
 import { localClientConfig } from '../support/dynamodb.js';
-import { auditUntilClean } from './audit.js';
+import { auditUntilClean, opsAuditTarget } from './audit.js';
 import {
   type CommandStep,
   customerScript,
@@ -155,14 +155,9 @@ describe('SIGKILL of the whole local runtime while commands flow', () => {
 
     // The read model catches up with the fold of every stream (the queue lost its
     // notifications with the process; the start-up reconciliation and later events heal it).
-    const report = await auditUntilClean(
-      {
-        client: documentClient,
-        eventStoreTable: TABLES.COMMAND_TABLE,
-        viewsTable: TABLES.QUERY_TABLE,
-      },
-      60_000,
-    );
+    // Through the running stack's own composition: the events hold encrypted PII.
+    const audited = opsAuditTarget({ DATA_DIR: dataDir });
+    const report = await auditUntilClean(audited, 60_000).finally(() => audited.close());
     expect(report.examples).toEqual([]);
     expect(report.clean).toBe(true);
     expect(report.counts.ok).toBe(CUSTOMERS);

@@ -32,11 +32,7 @@ describe('a pipeline stage down for a while during load', () => {
       tableName: config.QUERY_TABLE,
     });
     app = createHttpApp({ commands: new CustomerCommandService({ store }) });
-    target = {
-      client: documentClient,
-      eventStoreTable: config.COMMAND_TABLE,
-      viewsTable: config.QUERY_TABLE,
-    };
+    target = runtime.service.auditSources;
   });
   afterAll(async () => {
     await runtime?.stop();

@@ -57,11 +57,7 @@ describe('a poison event', () => {
     sqs = new SQSClient(runtime.sqs.clientConfig);
     dlq = new SqsDeadLetterQueue({ client: sqs, queueUrl: runtime.sqs.dlqUrl, holdSeconds: 5 });
     commands = new CustomerCommandService({ store: events });
-    target = {
-      client: documentClient,
-      eventStoreTable: config.COMMAND_TABLE,
-      viewsTable: config.QUERY_TABLE,
-    };
+    target = runtime.service.auditSources;
   });
   afterAll(async () => {
     await runtime?.stop();
