@@ -38,6 +38,17 @@ class ObservedViewStore implements ViewStore<CustomerViewRecord> {
     return this.inner.get(id);
   }
 
+  /** Passed through, so the projector reads a batch's views in one call as in production. */
+  async getMany(ids: readonly string[]): Promise<Map<string, CustomerViewRecord>> {
+    if (this.inner.getMany) return this.inner.getMany(ids);
+    const found = new Map<string, CustomerViewRecord>();
+    for (const id of ids) {
+      const view = await this.inner.get(id);
+      if (view) found.set(id, view);
+    }
+    return found;
+  }
+
   async put(id: string, view: CustomerViewRecord, readVersion: number): Promise<void> {
     await this.inner.put(id, view, readVersion);
     this.writes.push({ id, version: view.version, at: performance.now() });

@@ -26,6 +26,8 @@ export const SERVICE_TARGETS = {
     'raw-guarded, but the old claim deleted after the transaction, in a DeleteItem of its own',
   'no-pipeline-nocache': '(b) npm start -- --no-pipeline with AGGREGATE_CACHE_SIZE=0',
   'no-pipeline': '(b) npm start -- --no-pipeline (aggregate cache on)',
+  'no-pipeline-hashed-claims':
+    '(b) with LEGACY_EMAIL_CLAIMS=off: a claim is its hashed form only, no check of a plaintext one',
   'npm-start': '(c) npm start: command API with the pipeline on',
 } as const;
 export type ServiceTarget = keyof typeof SERVICE_TARGETS;
@@ -237,6 +239,9 @@ export const runWholeService = async (
               ? { profileDir: `${options.profileDir}/${target}-r${roundNo}` }
               : {}),
             ...(target === 'no-pipeline-nocache' ? { env: { AGGREGATE_CACHE_SIZE: '0' } } : {}),
+            ...(target === 'no-pipeline-hashed-claims'
+              ? { env: { LEGACY_EMAIL_CLAIMS: 'off' } }
+              : {}),
           });
         } else {
           await db.createTable(tables.events, eventStoreTable);
@@ -369,6 +374,7 @@ export const runWholeService = async (
   const pairs: Array<[string, ServiceTarget, ServiceTarget]> = [
     ['(b) ÷ (a): no-pipeline ÷ raw-guarded', 'no-pipeline', 'raw-guarded'],
     ['(b) without cache ÷ (a)', 'no-pipeline-nocache', 'raw-guarded'],
+    ['(b) hashed claims only ÷ (a)', 'no-pipeline-hashed-claims', 'raw-guarded'],
     ['(c) ÷ (b): npm start ÷ no-pipeline', 'npm-start', 'no-pipeline'],
     ['(c) ÷ (a): npm start ÷ raw-guarded', 'npm-start', 'raw-guarded'],
     ['npm start ÷ raw', 'npm-start', 'raw'],
