@@ -61,6 +61,19 @@ describe('CustomerServiceStack: the data keys’ KMS key', () => {
     expect(key.DeletionPolicy).toBe('Retain');
   });
 
+  it('grants KMS only on its key in the operator tools’ managed policies too', () => {
+    const statements = (
+      Object.values(template.findResources('AWS::IAM::ManagedPolicy')) as Json[]
+    ).flatMap(
+      (policy) =>
+        ((policy.Properties as Json).PolicyDocument as { Statement: Statement[] }).Statement,
+    );
+    for (const statement of statements.filter((s) => kmsActionsOf(s).length > 0)) {
+      expect(statement.Resource).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+      expect(kmsActionsOf(statement)).toEqual(['kms:Decrypt']);
+    }
+  });
+
   it('grants KMS only on its key: no statement names another resource or "*"', () => {
     const kmsStatements = allStatements(template).filter(
       ({ statement }) => kmsActionsOf(statement).length > 0,
