@@ -103,6 +103,7 @@ describe('EventBridge stand-in: rules and buses through the SDK', () => {
         'CustomerEmailUpdated',
         'CustomerSuspended',
         'CustomerReactivated',
+        'CustomerForgotten',
       ],
     });
     expect(Rules?.[0]?.State).toBe('DISABLED');
