@@ -1,4 +1,4 @@
-// `npm start` on a fresh clone: install from the lockfile first when nothing is installed.
+// `npm start` and `npm test` on a fresh clone: install from the lockfile first when nothing is installed.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
