@@ -51,6 +51,8 @@ export interface LocalRuntimeOptions {
   /** Pause between stream reads that found nothing new (Lambda polls about four times a second). */
   streamPollIntervalMs?: number;
   projectorConcurrency?: number;
+  /** Pause of an idle projector poller between receives (1000 ms; a publish wakes it). */
+  projectorIdlePauseMs?: number;
   /** How long `stop()` lets the projector drain the queue; 5000 ms by default, 0 skips it. */
   drainTimeoutMs?: number;
   /** Create missing tables (default true); off against a DynamoDB this runtime does not own. */
@@ -236,11 +238,22 @@ export const startLocalRuntime = async (
       (options.dataDir
         ? join(options.dataDir, 'stream-checkpoints', `${config.COMMAND_TABLE}.json`)
         : undefined);
+    // The stand-in delivers to SQS before it answers, so once a batch is published its
+    // notifications are on the queue: the projector's poller is told to receive now, and
+    // otherwise sleeps between short receives instead of holding a long poll open.
+    let wakeProjector = () => {};
+    const publishThenWake: StreamHandler = async (event) => {
+      try {
+        return await publisher(event);
+      } finally {
+        wakeProjector();
+      }
+    };
     const streamPoller = createStreamPoller({
       dynamodb: dynamoClient,
       streams: streamsClient,
       tableName: config.COMMAND_TABLE,
-      handler: publisher,
+      handler: publishThenWake,
       logger,
       ...(options.streamBatchSize ? { batchSize: options.streamBatchSize } : {}),
       pollIntervalMs: options.streamPollIntervalMs ?? 100,
@@ -255,8 +268,13 @@ export const startLocalRuntime = async (
       queueUrl: sqs.queueUrl,
       handler: projector,
       logger,
+      // Messages nobody announced (a redrive, a put from a developer's own tool, one back
+      // from its visibility timeout) are found within a pause.
+      waitTimeSeconds: 0,
+      idlePauseMs: options.projectorIdlePauseMs ?? 1000,
       ...(options.projectorConcurrency ? { concurrency: options.projectorConcurrency } : {}),
     });
+    wakeProjector = () => sqsPoller.wake();
     if (pipeline) await sqsPoller.start();
     cleanups.push(() => sqsPoller.stop());
 

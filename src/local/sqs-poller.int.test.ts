@@ -218,4 +218,63 @@ describe('SQS poller', () => {
     // The waiting receive took the message; the next one is waiting again.
     expect(receives).toBe(2);
   });
+
+  describe('with an idle pause instead of a long poll', () => {
+    const countingPoller = async (idlePauseMs: number) => {
+      const handled: string[] = [];
+      const handler: SqsPollerOptions['handler'] = async (event) => {
+        handled.push(...event.Records.map((r) => r.body));
+        return { batchItemFailures: [] };
+      };
+      const env = await setUp(handler);
+      const calls = { receives: 0 };
+      const counting = {
+        send: (command: unknown) => {
+          if (command instanceof ReceiveMessageCommand) calls.receives++;
+          return env.client.send(command as never);
+        },
+        config: env.client.config,
+      } as unknown as SQSClient;
+      poller = createSqsPoller({
+        client: counting,
+        queueUrl: env.sqs.queueUrl,
+        handler,
+        waitTimeSeconds: 0,
+        idlePauseMs,
+      });
+      await poller.start();
+      await expect.poll(() => calls.receives).toBe(1);
+      return { env, poller, handled, calls };
+    };
+
+    it('receives at once when woken, however long the pause', async () => {
+      // A pause far longer than the test: only the wake can bring the message in.
+      const { env, poller: woken, handled, calls } = await countingPoller(10 * 60_000);
+      await send(env.client, env.sqs.queueUrl, 'announced');
+      woken.wake();
+      await expect.poll(() => handled).toEqual(['announced']);
+      // One receive found nothing, the woken one the message, and the next one nothing.
+      await expect.poll(() => calls.receives).toBe(3);
+      expect(handled).toEqual(['announced']);
+    });
+
+    it('finds an unannounced message within a pause, and an idle poller calls once per pause', async () => {
+      const { env, handled, calls } = await countingPoller(400);
+      await send(env.client, env.sqs.queueUrl, 'unannounced');
+      await expect.poll(() => handled, { timeout: 5000 }).toEqual(['unannounced']);
+      const before = calls.receives;
+      await new Promise((r) => setTimeout(r, 2000));
+      // About five receives in two seconds: bounded by the pause, not by a busy loop.
+      expect(calls.receives - before).toBeGreaterThanOrEqual(3);
+      expect(calls.receives - before).toBeLessThanOrEqual(6);
+    });
+
+    it('is judged idle by a receive after the call, without waiting out the pause', async () => {
+      const { env, poller: paused, handled } = await countingPoller(10 * 60_000);
+      await send(env.client, env.sqs.queueUrl, 'before-the-wait');
+      // waitUntilIdle starts a receive now: it takes the message, then finds the queue empty.
+      await paused.waitUntilIdle(5000);
+      expect(handled).toEqual(['before-the-wait']);
+    });
+  });
 });

@@ -31,6 +31,13 @@ export interface SqsPollerOptions {
    * one wait, and `stop()` at most one.
    */
   waitTimeSeconds?: number;
+  /**
+   * After a receive that found nothing, pause this long before the next one (0, the
+   * default: receive again at once). `wake()` ends the pause, so a process that knows it
+   * just sent a message need not wait, and an idle poller makes a call per pause instead of
+   * holding a long poll open (fauxqs runs a timer for every waiting long poll).
+   */
+  idlePauseMs?: number;
   /** Overrides the queue's visibility timeout for received messages. */
   visibilityTimeoutSeconds?: number;
   logger?: Logger;
@@ -45,6 +52,8 @@ export interface SqsPoller {
    * message, with no batch in flight (so it takes at least one long-poll wait). Messages waiting out a visibility timeout do not count as work.
    */
   waitUntilIdle(timeoutMs?: number): Promise<void>;
+  /** A message was just sent: receive now instead of at the end of an idle pause. */
+  wake(): void;
 }
 
 const errorMessage = (error: unknown): string =>
@@ -99,6 +108,7 @@ export const createSqsPoller = (options: SqsPollerOptions): SqsPoller => {
   const concurrency = Math.max(options.concurrency ?? 1, 1);
   const batchSize = Math.min(Math.max(options.batchSize ?? 10, 1), 10);
   const waitTimeSeconds = options.waitTimeSeconds ?? 1;
+  const idlePauseMs = Math.max(options.idlePauseMs ?? 0, 0);
   const logger = options.logger ?? silentLogger;
   const { client, queueUrl, handler } = options;
 
@@ -112,6 +122,8 @@ export const createSqsPoller = (options: SqsPollerOptions): SqsPoller => {
   let lastEmptyReceive: number[] = [];
   let waiters: { after: number; resolve: () => void }[] = [];
   const wakers = new Set<() => void>();
+  /** Set by `wake()`; a receive that starts afterwards sees what the waker sent. */
+  let woken = false;
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -185,6 +197,7 @@ export const createSqsPoller = (options: SqsPollerOptions): SqsPoller => {
     const failures = new Backoff(RECEIVE_RETRY);
     while (running) {
       const current = ++receiveNumber;
+      woken = false;
       let messages: Message[];
       try {
         const response = await client.send(
@@ -216,6 +229,8 @@ export const createSqsPoller = (options: SqsPollerOptions): SqsPoller => {
       if (messages.length === 0) {
         lastEmptyReceive[worker] = current;
         notifyIdle();
+        // A wake that came during the receive is not lost: the next receive goes at once.
+        if (idlePauseMs > 0 && running && !woken) await sleep(idlePauseMs);
         continue;
       }
       lastEmptyReceive[worker] = 0;
@@ -243,6 +258,10 @@ export const createSqsPoller = (options: SqsPollerOptions): SqsPoller => {
       lastEmptyReceive = Array.from({ length: concurrency }, () => 0);
       workers = lastEmptyReceive.map((_, worker) => work(worker));
     },
+    wake() {
+      woken = true;
+      for (const wake of [...wakers]) wake();
+    },
     async stop() {
       running = false;
       for (const wake of [...wakers]) wake();
@@ -251,7 +270,7 @@ export const createSqsPoller = (options: SqsPollerOptions): SqsPoller => {
     },
     waitUntilIdle(timeoutMs = 10_000) {
       if (!running) return Promise.reject(new Error('The queue poller is not running'));
-      return new Promise<void>((resolve, reject) => {
+      const idle = new Promise<void>((resolve, reject) => {
         const waiter = {
           after: receiveNumber,
           resolve: () => {
@@ -265,6 +284,9 @@ export const createSqsPoller = (options: SqsPollerOptions): SqsPoller => {
         }, timeoutMs);
         waiters.push(waiter);
       });
+      // Idleness is judged by a receive after the call: start one now, not after a pause.
+      for (const wake of [...wakers]) wake();
+      return idle;
     },
   };
 };
