@@ -24,6 +24,8 @@ export interface BenchOptions {
   /** Cold start: fresh processes per handler. */
   importRuns: number;
   outDir: string;
+  /** Whole-service section: a fresh DynamoDB Local for every target and round. */
+  serviceFreshDynamoDB: boolean;
   /** Whole-service section: a folder for a V8 CPU profile of every server (`--cpu-prof`). */
   profileDir?: string;
 }
@@ -49,6 +51,8 @@ Every setting is also an environment variable (flag --customers = BENCH_CUSTOMER
   --projector-concurrency projector workers to measure, comma sep. (1,4; quick 1)
   --import-runs          fresh processes per handler import       (7; quick 3)
   --out-dir              where the JSON goes                      (bench-results)
+  --service-fresh-dynamodb  whole-service section: a fresh DynamoDB Local per target and
+                         round instead of one per round shared by its targets
   --profile-dir          whole-service section: a CPU profile per server there
                          (summarise with bench/profile-summary.ts)`;
 
@@ -98,6 +102,7 @@ export const parseOptions = (
     'import-runs',
     'out-dir',
     'profile-dir',
+    'service-fresh-dynamodb',
   ]);
   for (const name of flags.keys()) {
     if (!known.has(name)) throw new Error(`Unknown flag --${name}\n${USAGE}`);
@@ -142,6 +147,7 @@ export const parseOptions = (
     ),
     importRuns: positiveInt('import-runs', pick('import-runs', '7', '3')),
     outDir: pick('out-dir', 'bench-results'),
+    serviceFreshDynamoDB: ['true', '1'].includes(get('service-fresh-dynamodb') ?? ''),
     ...(get('profile-dir') ? { profileDir: get('profile-dir') } : {}),
   };
 };

@@ -214,15 +214,18 @@ export const runWholeService = async (
   // Every round on a DynamoDB Local of its own, shared by all of that round's servers; the
   // order rotates each round, since DynamoDB Local slows as it fills and whatever ran last
   // would carry that drift. (One instance for all rounds slowed to a crawl by the second.)
-  const oneRound = async (db: BenchDynamoDB, roundNo: number) => {
+  const oneRound = async (
+    db: BenchDynamoDB,
+    roundNo: number,
+    order: ServiceTarget[],
+    firstPosition: number,
+  ) => {
     const proxy = new DynamoDBProxy(new URL(db.local.endpoint));
     const endpoint = await proxy.start();
     const javaPid = db.local.pid;
     try {
-      const shift = (roundNo - 1) % targets.length;
-      const order = [...targets.slice(shift), ...targets.slice(0, shift)];
-      orders.push(order);
-      for (const [position, target] of order.entries()) {
+      for (const [index, target] of order.entries()) {
+        const position = firstPosition + index;
         const tag = `${target}-r${roundNo}-${randomUUID().slice(0, 6)}`.replace(
           /[^A-Za-z0-9-]/g,
           '-',
@@ -331,7 +334,17 @@ export const runWholeService = async (
   };
   try {
     for (let roundNo = 1; roundNo <= options.rounds; roundNo++) {
-      await withDynamoDB((db) => oneRound(db, roundNo));
+      const shift = (roundNo - 1) % targets.length;
+      const order = [...targets.slice(shift), ...targets.slice(0, shift)];
+      orders.push(order);
+      if (options.serviceFreshDynamoDB) {
+        // Every target on a DynamoDB Local of its own, as the command-path section does.
+        for (const [position, target] of order.entries()) {
+          await withDynamoDB((db) => oneRound(db, roundNo, [target], position));
+        }
+      } else {
+        await withDynamoDB((db) => oneRound(db, roundNo, order, 0));
+      }
     }
   } finally {
     phase.done();
