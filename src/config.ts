@@ -23,6 +23,8 @@ const Env = z.object({
    * commit, since the append is conditional on the version.
    */
   AGGREGATE_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(1000),
+  /** How long a cached customer state may be decided on (it holds personal data in plaintext). */
+  AGGREGATE_CACHE_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
   /** Upper bound of a `?minVersion=` read-your-writes wait. */
   MIN_VERSION_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(3000),
   /** CloudWatch namespace of the service's own metrics (EMF); the stack's dashboard reads it. */

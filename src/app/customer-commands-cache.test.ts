@@ -245,6 +245,26 @@ describe('LruAggregateCache', () => {
     expect(cache.stats()).toEqual({ hits: 3, misses: 1, evictions: 1, size: 2, maxEntries: 2 });
   });
 
+  it('drops an entry older than maxAgeMs, however recently it was used', () => {
+    let now = 0;
+    const cache = new LruAggregateCache<{ version: number }>(10, {
+      maxAgeMs: 1000,
+      now: () => now,
+    });
+    cache.set('a', entry(1));
+    now = 600;
+    expect(cache.get('a')?.version).toBe(1);
+    now = 1000;
+    expect(cache.get('a')?.version).toBe(1);
+    // Age counts from when the state was stored, not from the last use.
+    now = 1001;
+    expect(cache.get('a')).toBeUndefined();
+    cache.set('a', entry(2));
+    now = 1500;
+    expect(cache.get('a')?.version).toBe(2);
+    expect(cache.stats()).toEqual({ hits: 3, misses: 1, evictions: 1, size: 1, maxEntries: 10 });
+  });
+
   it('refuses a size that is not a positive whole number, naming it', () => {
     expect(() => new LruAggregateCache(0)).toThrow(/maxEntries/);
     expect(() => new LruAggregateCache(1.5)).toThrow(/maxEntries/);

@@ -176,7 +176,9 @@ export class CustomerService {
   get aggregateCache(): LruAggregateCache<CustomerState> | undefined {
     return this.once('aggregateCache', () =>
       this.config.AGGREGATE_CACHE_SIZE > 0
-        ? new LruAggregateCache<CustomerState>(this.config.AGGREGATE_CACHE_SIZE)
+        ? new LruAggregateCache<CustomerState>(this.config.AGGREGATE_CACHE_SIZE, {
+            maxAgeMs: this.config.AGGREGATE_CACHE_MAX_AGE_SECONDS * 1000,
+          })
         : undefined,
     );
   }
