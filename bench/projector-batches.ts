@@ -1,47 +1,12 @@
-import type { SQSEvent } from 'aws-lambda';
 import { customerViewsTable, eventStoreTable } from '../src/adapters/dynamodb/table-definitions.js';
 import { CustomerService } from '../src/composition/customer-service.js';
 import { readConfig } from '../src/config.js';
 import type { EventEnvelope } from '../src/core/event.js';
 import { silentLogger } from '../src/core/ports.js';
+import { messageBody } from '../test/support/customer-histories.js';
+import { sqsEvent, sqsRecord } from '../test/support/sqs-messages.js';
 import type { BenchDynamoDB } from './bench-dynamodb.js';
 import { round } from './stats.js';
-
-/** An SQS record as the EventBridge rule delivers an event (`detail` as an object). */
-const record = (envelope: EventEnvelope, n: number, thin: boolean) => ({
-  messageId: `m-${envelope.aggregateId}-${envelope.version}-${n}`,
-  receiptHandle: `rh-${n}`,
-  body: JSON.stringify({
-    version: '0',
-    id: `eb-${envelope.eventId}`,
-    'detail-type': envelope.eventType,
-    source: 'customer.service',
-    account: '000000000000',
-    time: envelope.timestamp,
-    region: 'local',
-    resources: [],
-    detail: thin
-      ? {
-          thin: true,
-          aggregateId: envelope.aggregateId,
-          version: envelope.version,
-          eventType: envelope.eventType,
-          eventId: envelope.eventId,
-        }
-      : envelope,
-  }),
-  attributes: {
-    ApproximateReceiveCount: '1',
-    SentTimestamp: '0',
-    SenderId: 'bench',
-    ApproximateFirstReceiveTimestamp: '0',
-  },
-  messageAttributes: {},
-  md5OfBody: '',
-  eventSource: 'aws:sqs',
-  eventSourceARN: 'arn:aws:sqs:local:000000000000:projection',
-  awsRegion: 'local',
-});
 
 export interface ProjectorBatchCase {
   name: string;
@@ -92,9 +57,7 @@ export const runProjectorBatches = async (db: BenchDynamoDB): Promise<ProjectorB
     envelopes: EventEnvelope[],
     thin: boolean,
   ) => {
-    const batch: SQSEvent = {
-      Records: envelopes.map((e, n) => record(e, n, thin)),
-    } as SQSEvent;
+    const batch = sqsEvent(envelopes.map((e) => sqsRecord(messageBody(e, thin))));
     const response = await db.counter.run(name, () => service.projector(batch));
     const tally = db.counter.snapshot(name);
     const total = Object.values(tally.calls).reduce((a, b) => a + b, 0);
