@@ -4,21 +4,9 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * An error a stand-in answers on the wire, `{"__type": type, "message": message}` with
- * `status`; each stand-in's own error classes have this shape.
+ * `status`; every stand-in's wire errors are these (or subclasses).
  */
-export interface WireError {
-  type: string;
-  message: string;
-  status: number;
-}
-
-const isWireError = (error: unknown): error is WireError =>
-  error instanceof Error &&
-  typeof (error as Partial<WireError>).type === 'string' &&
-  typeof (error as Partial<WireError>).status === 'number';
-
-/** A failure of the protocol itself (unknown operation, bad JSON, oversized body). */
-export class AwsJsonProtocolError extends Error implements WireError {
+export class AwsJsonError extends Error {
   constructor(
     readonly type: string,
     message: string,
@@ -26,7 +14,7 @@ export class AwsJsonProtocolError extends Error implements WireError {
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = 'AwsJsonProtocolError';
+    this.name = 'AwsJsonError';
   }
 }
 
@@ -42,7 +30,7 @@ export interface AwsJsonServerOptions {
   internalErrorType: string;
   /** A guard against runaway bodies, far above any valid request. */
   maxBodyBytes: number;
-  /** Runs before every known operation; throw a `WireError` to fail the request. */
+  /** Runs before every known operation; throw an `AwsJsonError` to fail the request. */
   beforeOperation?: (name: string) => void;
   onRequest?: () => void;
 }
@@ -64,7 +52,7 @@ const readBody = (request: IncomingMessage, maxBytes: number): Promise<string> =
     request.on('data', (chunk: Buffer) => {
       length += chunk.length;
       if (length > maxBytes) {
-        reject(new AwsJsonProtocolError('ValidationException', 'Request is too large.', 413));
+        reject(new AwsJsonError('ValidationException', 'Request is too large.', 413));
         request.destroy();
         return;
       }
@@ -79,17 +67,12 @@ const parseInput = (body: string): Record<string, unknown> => {
   try {
     input = body.trim() === '' ? {} : JSON.parse(body);
   } catch (error) {
-    throw new AwsJsonProtocolError(
-      'SerializationException',
-      'Request body is not valid JSON.',
-      400,
-      {
-        cause: error,
-      },
-    );
+    throw new AwsJsonError('SerializationException', 'Request body is not valid JSON.', 400, {
+      cause: error,
+    });
   }
   if (typeof input !== 'object' || input === null || Array.isArray(input))
-    throw new AwsJsonProtocolError('SerializationException', 'Request body is not a JSON object.');
+    throw new AwsJsonError('SerializationException', 'Request body is not a JSON object.');
   return input as Record<string, unknown>;
 };
 
@@ -122,14 +105,15 @@ export const startAwsJsonServer = async (options: AwsJsonServerOptions): Promise
           ? options.operations[name]
           : undefined;
       if (!operation || name === undefined)
-        throw new AwsJsonProtocolError(
+        throw new AwsJsonError(
           'UnknownOperationException',
           `Operation ${String(target ?? request.method)} is not supported by this stand-in.`,
         );
       options.beforeOperation?.(name);
       reply(200, await operation(parseInput(body)));
     } catch (error) {
-      if (isWireError(error)) reply(error.status, { __type: error.type, message: error.message });
+      if (error instanceof AwsJsonError)
+        reply(error.status, { __type: error.type, message: error.message });
       // The message of an unexpected error could quote the input; the type is enough.
       else reply(500, { __type: options.internalErrorType, message: 'Internal failure.' });
     }

@@ -1,6 +1,6 @@
+import { AwsJsonError } from '../aws-json/aws-json-server.js';
 import { busNameOf, DEFAULT_BUS } from './arns.js';
 import type { RuleCatalog, StoredBus, StoredRule } from './catalog.js';
-import { AwsJsonError } from './errors.js';
 import { page } from './paging.js';
 
 /**

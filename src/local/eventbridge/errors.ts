@@ -6,19 +6,6 @@ export class EventBridgeStandInError extends Error {
   }
 }
 
-/** An error answered on the wire in the AWS JSON 1.1 shape (`__type`, `message`). */
-export class AwsJsonError extends EventBridgeStandInError {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'AwsJsonError';
-  }
-}
-
 /** A rule given to the stand-in that EventBridge's PutRule or PutTargets would refuse. */
 export class InvalidRuleError extends EventBridgeStandInError {
   constructor(

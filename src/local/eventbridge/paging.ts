@@ -1,4 +1,4 @@
-import { AwsJsonError } from './errors.js';
+import { AwsJsonError } from '../aws-json/aws-json-server.js';
 
 /** The page size List operations answer without a `Limit`, and the most they accept. */
 const MAX_LIMIT = 100;

@@ -6,9 +6,9 @@ import {
   MAX_ENTRIES_PER_REQUEST,
   MAX_REQUEST_BYTES,
 } from '../../adapters/eventbridge/put-events-batches.js';
+import { AwsJsonError } from '../aws-json/aws-json-server.js';
 import { busNameOf, type Partition } from './arns.js';
 import type { RuleCatalog } from './catalog.js';
-import { AwsJsonError } from './errors.js';
 
 /** An entry as it arrives on the wire: nothing about it is trusted yet. */
 interface WireEntry {

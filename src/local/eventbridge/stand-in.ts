@@ -1,5 +1,6 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import {
+  AwsJsonError,
   type AwsJsonServer,
   type Operation,
   startAwsJsonServer,
@@ -13,7 +14,7 @@ import {
   listRules,
   listTargetsByRule,
 } from './catalog-operations.js';
-import { AwsJsonError, UnknownResourceError } from './errors.js';
+import { UnknownResourceError } from './errors.js';
 import { putEvents } from './put-events.js';
 
 export interface EventBridgeStandInOptions {

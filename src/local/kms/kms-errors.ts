@@ -1,16 +1,11 @@
+import { AwsJsonError } from '../aws-json/aws-json-server.js';
+
 /**
  * A failure answered in the AWS JSON 1.1 error shape, `{"__type": ..., "message": ...}`,
  * with the HTTP status KMS uses for that type. The SDK turns `__type` into the error's `name`.
  */
-export class KmsError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-    this.name = 'KmsError';
-  }
+export class KmsError extends AwsJsonError {
+  override readonly name = 'KmsError';
 }
 
 /** The types a test can inject: throttling and the two server faults KMS documents. */
