@@ -1,6 +1,7 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { apiGatewayEvent } from '../../test/support/api-gateway-events.js';
 import { createTestTables, type TestTables } from '../../test/support/dynamodb.js';
 import { CustomerCommandService } from '../app/customer-commands.js';
 import { type SqsEmulator, startSqsEmulator } from '../local/sqs-emulator.js';
@@ -13,37 +14,12 @@ const context = {
   getRemainingTimeInMillis: () => 10_000,
 } as unknown as Context;
 
-const httpEvent = (method: string, path: string, body?: unknown): APIGatewayProxyEventV2 => ({
-  version: '2.0',
-  routeKey: '$default',
-  rawPath: path,
-  rawQueryString: '',
-  headers: {
-    host: 'api.example.com',
-    ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-  },
-  ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  requestContext: {
-    accountId: '123456789012',
-    apiId: 'api',
-    domainName: 'api.example.com',
-    domainPrefix: 'api',
-    http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
-    requestId: 'req-1',
-    routeKey: '$default',
-    stage: '$default',
-    time: '01/Mar/2024:00:00:00 +0000',
-    timeEpoch: 1709251200000,
-  },
-  isBase64Encoded: false,
-});
-
 let tables: TestTables;
 let sqs: SqsEmulator;
 let handler: Handler;
 
 const invoke = async (method: string, path: string, body?: unknown) => {
-  const answer = (await handler(httpEvent(method, path, body), context)) as {
+  const answer = (await handler(apiGatewayEvent(method, path, { body }), context)) as {
     statusCode: number;
     body: string;
   };

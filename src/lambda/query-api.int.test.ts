@@ -1,7 +1,8 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { view } from '../../test/contract/customer-view-reader.contract.js';
+import { apiGatewayEvent } from '../../test/support/api-gateway-events.js';
 import { createTestTables, type TestTables } from '../../test/support/dynamodb.js';
 import { viewItem } from '../../test/support/view-items.js';
 import type { CustomerView } from '../app/customer-view-reader.js';
@@ -26,33 +27,7 @@ const context = {
   getRemainingTimeInMillis: () => 10_000,
 } as unknown as Context;
 
-const httpEvent = (path: string, query = ''): APIGatewayProxyEventV2 => ({
-  version: '2.0',
-  routeKey: '$default',
-  rawPath: path,
-  rawQueryString: query,
-  headers: { host: 'api.example.com', 'user-agent': 'vitest' },
-  ...(query ? { queryStringParameters: Object.fromEntries(new URLSearchParams(query)) } : {}),
-  requestContext: {
-    accountId: '123456789012',
-    apiId: 'api',
-    domainName: 'api.example.com',
-    domainPrefix: 'api',
-    http: {
-      method: 'GET',
-      path,
-      protocol: 'HTTP/1.1',
-      sourceIp: '127.0.0.1',
-      userAgent: 'vitest',
-    },
-    requestId: 'req-123',
-    routeKey: '$default',
-    stage: '$default',
-    time: '01/Mar/2024:00:00:00 +0000',
-    timeEpoch: 1709251200000,
-  },
-  isBase64Encoded: false,
-});
+const httpEvent = (path: string, query = '') => apiGatewayEvent('GET', path, { query });
 
 let tables: TestTables;
 let handler: Handler;
