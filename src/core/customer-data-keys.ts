@@ -28,9 +28,7 @@ export class CustomerDataKeys {
     return this.once('create', customerId, async () => {
       const stored = await this.options.store.get(customerId);
       if (stored) return this.options.wrapper.unwrap(customerId, stored);
-      const fresh = await this.options.wrapper.generate(customerId);
-      const kept = await this.options.store.putIfAbsent(customerId, fresh.wrapped);
-      return kept.created ? fresh.plaintext : this.options.wrapper.unwrap(customerId, kept.wrapped);
+      return this.create(customerId);
     });
   }
 
@@ -40,11 +38,7 @@ export class CustomerDataKeys {
    * wins, the put being conditional).
    */
   createForNewStream(customerId: string): Promise<Uint8Array> {
-    return this.once('create', customerId, async () => {
-      const fresh = await this.options.wrapper.generate(customerId);
-      const kept = await this.options.store.putIfAbsent(customerId, fresh.wrapped);
-      return kept.created ? fresh.plaintext : this.options.wrapper.unwrap(customerId, kept.wrapped);
-    });
+    return this.once('create', customerId, () => this.create(customerId));
   }
 
   /** For every other read and write; `DataKeyForgottenError` once the key is deleted. */
@@ -68,6 +62,13 @@ export class CustomerDataKeys {
     this.forgets++;
     this.options.cache.delete(customerId);
     return deleted;
+  }
+
+  /** A new key, stored only if none is yet; a racing writer's stored key wins. */
+  private async create(customerId: string): Promise<Uint8Array> {
+    const fresh = await this.options.wrapper.generate(customerId);
+    const kept = await this.options.store.putIfAbsent(customerId, fresh.wrapped);
+    return kept.created ? fresh.plaintext : this.options.wrapper.unwrap(customerId, kept.wrapped);
   }
 
   private once(
