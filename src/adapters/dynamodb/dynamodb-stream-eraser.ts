@@ -1,7 +1,6 @@
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
-  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -10,8 +9,14 @@ import type { EventEnvelope } from '../../core/event.js';
 import type { UniqueClaim } from '../../core/event-store.js';
 import type { StreamEraser } from '../../core/stream-eraser.js';
 import { cancellationReasons, rethrowTransient } from './dynamodb-errors.js';
-import { toEnvelope } from './dynamodb-event-store.js';
-import { claimKey, ITEM_TYPE, SNAPSHOT_SORT_KEY, streamKey } from './event-store-keys.js';
+import { DynamoDBEventStore } from './dynamodb-event-store.js';
+import {
+  claimKey,
+  eventSortKey,
+  ITEM_TYPE,
+  SNAPSHOT_SORT_KEY,
+  streamKey,
+} from './event-store-keys.js';
 
 export interface DynamoDBStreamEraserOptions {
   client: DynamoDBDocumentClient;
@@ -25,11 +30,13 @@ export class DynamoDBStreamEraser implements StreamEraser {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly prefix: string;
+  private readonly stored: DynamoDBEventStore;
 
   constructor(options: DynamoDBStreamEraserOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
     this.prefix = options.streamPrefix ?? 'CUSTOMER';
+    this.stored = new DynamoDBEventStore(options);
   }
 
   async deleteSnapshot(aggregateId: string): Promise<boolean> {
@@ -52,42 +59,24 @@ export class DynamoDBStreamEraser implements StreamEraser {
     rewrite: (envelope: EventEnvelope) => unknown | undefined,
   ): Promise<number> {
     let rewritten = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client
+    // The events as stored, paged by the store itself; keys follow from the version.
+    for (const event of await this.stored.readStream(aggregateId)) {
+      const payload = rewrite(event);
+      if (payload === undefined) continue;
+      await this.client
         .send(
-          new QueryCommand({
+          new UpdateCommand({
             TableName: this.tableName,
-            KeyConditionExpression: 'PK = :pk AND begins_with(SK, :event)',
-            ExpressionAttributeValues: {
-              ':pk': streamKey(this.prefix, aggregateId),
-              ':event': 'EVENT#',
-            },
-            ConsistentRead: true,
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+            Key: { PK: streamKey(this.prefix, aggregateId), SK: eventSortKey(event.version) },
+            UpdateExpression: 'SET payload = :payload',
+            // The same event, not one that replaced it (events are never replaced).
+            ConditionExpression: 'eventId = :eventId',
+            ExpressionAttributeValues: { ':payload': payload, ':eventId': event.eventId },
           }),
         )
-        .catch((error: unknown) => rethrowTransient(error, 'Query'));
-      for (const item of page.Items ?? []) {
-        if (item.itemType !== ITEM_TYPE.event) continue;
-        const payload = rewrite(toEnvelope(item));
-        if (payload === undefined) continue;
-        await this.client
-          .send(
-            new UpdateCommand({
-              TableName: this.tableName,
-              Key: { PK: item.PK, SK: item.SK },
-              UpdateExpression: 'SET payload = :payload',
-              // The same event, not one that replaced it (events are never replaced).
-              ConditionExpression: 'eventId = :eventId',
-              ExpressionAttributeValues: { ':payload': payload, ':eventId': item.eventId },
-            }),
-          )
-          .catch((error: unknown) => rethrowTransient(error, 'UpdateItem'));
-        rewritten++;
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+        .catch((error: unknown) => rethrowTransient(error, 'UpdateItem'));
+      rewritten++;
+    }
     return rewritten;
   }
 
