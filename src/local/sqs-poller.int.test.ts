@@ -9,6 +9,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type SqsEmulator, startSqsEmulator } from './sqs-emulator.js';
 import { createSqsPoller, type SqsPoller, type SqsPollerOptions } from './sqs-poller.js';
 
+/** The client, counting its `ReceiveMessage` calls into `calls.receives`. */
+const countingReceives = (client: SQSClient, calls: { receives: number }): SQSClient =>
+  ({
+    send: (command: unknown) => {
+      if (command instanceof ReceiveMessageCommand) calls.receives++;
+      return client.send(command as never);
+    },
+    config: client.config,
+  }) as unknown as SQSClient;
+
 describe('SQS poller', () => {
   let sqs: SqsEmulator | undefined;
   let client: SQSClient | undefined;
@@ -195,14 +205,8 @@ describe('SQS poller', () => {
       return { batchItemFailures: [] };
     };
     const env = await setUp(handler);
-    let receives = 0;
-    const counting = {
-      send: (command: unknown) => {
-        if (command instanceof ReceiveMessageCommand) receives++;
-        return env.client.send(command as never);
-      },
-      config: env.client.config,
-    } as unknown as SQSClient;
+    const calls = { receives: 0 };
+    const counting = countingReceives(env.client, calls);
     // The set-up's poller never started; this one counts its calls.
     poller = createSqsPoller({
       client: counting,
@@ -212,11 +216,11 @@ describe('SQS poller', () => {
       waitTimeSeconds: 3,
     });
     await poller.start();
-    await expect.poll(() => receives).toBe(1);
+    await expect.poll(() => calls.receives).toBe(1);
     await send(env.client, env.sqs.queueUrl, 'during-the-wait');
     await expect.poll(() => handled).toEqual(['during-the-wait']);
     // The waiting receive took the message; the next one is waiting again.
-    expect(receives).toBe(2);
+    expect(calls.receives).toBe(2);
   });
 
   describe('with an idle pause instead of a long poll', () => {
@@ -228,13 +232,7 @@ describe('SQS poller', () => {
       };
       const env = await setUp(handler);
       const calls = { receives: 0 };
-      const counting = {
-        send: (command: unknown) => {
-          if (command instanceof ReceiveMessageCommand) calls.receives++;
-          return env.client.send(command as never);
-        },
-        config: env.client.config,
-      } as unknown as SQSClient;
+      const counting = countingReceives(env.client, calls);
       poller = createSqsPoller({
         client: counting,
         queueUrl: env.sqs.queueUrl,
