@@ -9,6 +9,7 @@ import { type RunningHttpServer, serveHttp } from '../../src/local/http-server.j
 import { type LocalConsole, startLocalConsole } from '../../src/local/local-console.js';
 import { type LocalRuntime, startLocalRuntime } from '../../src/local/runtime.js';
 import { localClientConfig } from '../support/dynamodb.js';
+import { requestJson } from '../support/json-requests.js';
 import { type OpenApiDocument, openApiRequestValidator } from '../support/openapi-requests.js';
 import { configWithOwnTables, dropTables } from '../support/runtime-tables.js';
 import { launchWatchedBrowser, type WatchedBrowser } from './browser.js';
@@ -77,15 +78,8 @@ describe('operator console in Chromium', () => {
   const shoot = async (page: Page, name: string, fullPage = true) => {
     if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
   };
-  const api = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${server.url}${path}`, {
-      method,
-      ...(body === undefined
-        ? {}
-        : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
+  const api = (method: string, path: string, body?: unknown) =>
+    requestJson(`${server.url}${path}`, method, body);
   const timelineTypes = (page: Page) => page.locator('.timeline .event-type').allTextContents();
 
   it('1: a customer registered through the API is found by email prefix and opened', async () => {

@@ -10,6 +10,7 @@ import { createHttpApp } from '../../src/app/http/app.js';
 import { type RunningHttpServer, serveHttp } from '../../src/local/http-server.js';
 import { type LocalRuntime, startLocalRuntime } from '../../src/local/runtime.js';
 import { localClientConfig } from '../support/dynamodb.js';
+import { requestJson } from '../support/json-requests.js';
 import { configWithOwnTables, dropTables } from '../support/runtime-tables.js';
 
 /** The whole service as `npm start` wires it: HTTP → event store → stream → … → read model → HTTP. */
@@ -44,15 +45,8 @@ describe('end to end through the local runtime', () => {
     await dropTables(config);
   });
 
-  const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${server.url}${path}`, {
-      method,
-      ...(body === undefined
-        ? {}
-        : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
+  const call = (method: string, path: string, body?: unknown) =>
+    requestJson(`${server.url}${path}`, method, body);
 
   it('makes every command visible through ?minVersion= of the version it answered', async () => {
     const tag = randomUUID().slice(0, 8);
