@@ -8,6 +8,7 @@ import { silentLogger } from '../../src/core/ports.js';
 import { type KmsStandIn, startKmsStandIn } from '../../src/local/kms/kms-standin.js';
 import { runEncryptLegacyCli } from '../../src/ops/encrypt-legacy-cli.js';
 import { createTestTables, type TestTables } from '../support/dynamodb.js';
+import { legacyEventItem } from '../support/legacy-events.js';
 
 let tables: TestTables;
 let kms: KmsStandIn;
@@ -16,19 +17,6 @@ let service: CustomerService;
 
 const put = (Item: Record<string, unknown>) =>
   tables.documentClient.send(new PutCommand({ TableName: tables.eventStoreTableName, Item }));
-
-const v1 = (id: string, version: number, eventType: string, payload: unknown) => ({
-  PK: `CUSTOMER#${id}`,
-  SK: `EVENT#${String(version).padStart(10, '0')}`,
-  itemType: 'EVENT',
-  eventId: `${id}-${version}`,
-  aggregateId: id,
-  eventType,
-  payload,
-  timestamp: new Date(Date.UTC(2025, 5, 1, 0, 0, version)).toISOString(),
-  version,
-  metadata: { correlationId: `legacy-${id}`, schemaVersion: 1 },
-});
 
 const claimOwner = async (pk: string) => {
   const { Item } = await tables.documentClient.send(
@@ -95,9 +83,11 @@ describe('npm run encrypt-legacy', () => {
     const email = `grace.${tag}@legacy.example`;
     const name = `Grace Hopper ${tag}`;
     const reason = `disputed invoice ${tag}`;
-    await put(v1(id, 1, 'CustomerRegistered', { email: `Old.${email}`, name }));
-    await put(v1(id, 2, 'CustomerEmailUpdated', { oldEmail: `Old.${email}`, newEmail: email }));
-    await put(v1(id, 3, 'CustomerSuspended', { reason }));
+    await put(legacyEventItem(id, 1, 'CustomerRegistered', { email: `Old.${email}`, name }));
+    await put(
+      legacyEventItem(id, 2, 'CustomerEmailUpdated', { oldEmail: `Old.${email}`, newEmail: email }),
+    );
+    await put(legacyEventItem(id, 3, 'CustomerSuspended', { reason }));
     await put({ PK: `UNIQUE#email#${email}`, SK: 'UNIQUE', itemType: 'UNIQUE', owner: id });
     await put({
       PK: `CUSTOMER#${id}`,
@@ -111,8 +101,10 @@ describe('npm run encrypt-legacy', () => {
     });
     // A forgotten customer whose stream holds only markers: never given a key.
     const gone = `gone-${tag}`;
-    await put(v1(gone, 1, 'CustomerRegistered', { email: '[forgotten]', name: '[forgotten]' }));
-    await put(v1(gone, 2, 'CustomerForgotten', {}));
+    await put(
+      legacyEventItem(gone, 1, 'CustomerRegistered', { email: '[forgotten]', name: '[forgotten]' }),
+    );
+    await put(legacyEventItem(gone, 2, 'CustomerForgotten', {}));
     const historyBefore = await service.commands.history(id);
 
     const first = await runCli();

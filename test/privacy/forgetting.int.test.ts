@@ -15,6 +15,7 @@ import { CustomerService } from '../../src/composition/customer-service.js';
 import { silentLogger } from '../../src/core/ports.js';
 import { type LocalRuntime, startLocalRuntime } from '../../src/local/runtime.js';
 import { localClientConfig } from '../support/dynamodb.js';
+import { legacyEventItem } from '../support/legacy-events.js';
 import { configWithOwnTables, dropTables } from '../support/runtime-tables.js';
 
 /**
@@ -252,21 +253,11 @@ describe('forgetting a customer (crypto-shredding)', () => {
   it('forgets a stream in the plaintext layout of before, written straight into the table', async () => {
     const p = person();
     const id = `legacy-${randomUUID().slice(0, 8)}`;
-    const v1 = (version: number, eventType: string, payload: unknown) => ({
-      PK: `CUSTOMER#${id}`,
-      SK: `EVENT#${String(version).padStart(10, '0')}`,
-      itemType: 'EVENT',
-      eventId: `${id}-${version}`,
-      aggregateId: id,
-      eventType,
-      payload,
-      timestamp: new Date(Date.UTC(2025, 5, 1, 0, 0, version)).toISOString(),
-      version,
-      metadata: { correlationId: `legacy-${id}`, schemaVersion: 1 },
-    });
-    await put(v1(1, 'CustomerRegistered', { email: p.email, name: p.name }));
-    await put(v1(2, 'CustomerEmailUpdated', { oldEmail: p.email, newEmail: p.newEmail }));
-    await put(v1(3, 'CustomerSuspended', { reason: p.note }));
+    await put(legacyEventItem(id, 1, 'CustomerRegistered', { email: p.email, name: p.name }));
+    await put(
+      legacyEventItem(id, 2, 'CustomerEmailUpdated', { oldEmail: p.email, newEmail: p.newEmail }),
+    );
+    await put(legacyEventItem(id, 3, 'CustomerSuspended', { reason: p.note }));
     await put({
       PK: `UNIQUE#email#${p.newEmail.toLowerCase()}`,
       SK: 'UNIQUE',
