@@ -10,7 +10,7 @@ import { encryptPiiFields } from './pii-fields.js';
 
 type Payload = Record<string, unknown>;
 
-export type LegacyStreamOutcome = 'encrypted' | 'already-encrypted' | 'forgotten';
+type LegacyStreamOutcome = 'encrypted' | 'already-encrypted' | 'forgotten';
 
 export interface LegacyEncryptionReport {
   streams: number;
@@ -99,9 +99,21 @@ export const encryptLegacyStreams = async (
         page.slice(i, i + concurrency).map(async (aggregateId) => {
           try {
             const outcome = await encryptStream(aggregateId);
-            if (outcome === 'encrypted') report.encrypted++;
-            else if (outcome === 'already-encrypted') report.alreadyEncrypted++;
-            else report.forgotten++;
+            switch (outcome) {
+              case 'encrypted':
+                report.encrypted++;
+                break;
+              case 'already-encrypted':
+                report.alreadyEncrypted++;
+                break;
+              case 'forgotten':
+                report.forgotten++;
+                break;
+              default: {
+                const unknown: never = outcome;
+                throw new TypeError(`Unknown outcome ${String(unknown)}`);
+              }
+            }
           } catch (error) {
             report.failed++;
             if (report.failures.length < 100) report.failures.push({ aggregateId, error });
