@@ -28,8 +28,6 @@ const reasonOf = (error: unknown): string | undefined => {
   return undefined;
 };
 
-export const isKmsUnavailable = (error: unknown): boolean => reasonOf(error) !== undefined;
-
 /** An outage that outlived the SDK's retries becomes `KeyUnavailableError` (HTTP 503). */
 export const rethrowKmsUnavailable = (error: unknown, operation: string): never => {
   const reason = reasonOf(error);
