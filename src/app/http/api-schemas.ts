@@ -70,10 +70,3 @@ export const commonErrors = {
   500: jsonContent(ErrorBody, 'Unexpected failure; quote the correlation id'),
   503: jsonContent(ErrorBody, 'A dependency is unavailable; retry after `Retry-After` seconds'),
 };
-
-/** Headers every route takes. */
-export const CommonHeaders = z.object({
-  'x-correlation-id': z.string().optional().meta({
-    description: 'Ties the request to its log lines and events; a new one is made when absent',
-  }),
-});
