@@ -28,6 +28,7 @@ import type { BenchOptions } from './options.js';
 import type { Progress } from './progress.js';
 import { RawSdkBaseline } from './raw-baseline.js';
 import { median, percentile, round } from './stats.js';
+import { timedCommands } from './timed-commands.js';
 
 /** What a target must do: the two commands of the workload. */
 interface CommandTarget {
@@ -208,13 +209,10 @@ const runWorkload = async (
   const impl = await createTarget(target, db, tableName, options, scope);
   const countedHere = !target.startsWith('http');
   const run = randomUUID().slice(0, 8);
-  const latencyMs: Record<CommandType, number[]> = { RegisterCustomer: [], UpdateEmail: [] };
-  const timed = async (type: CommandType, work: () => Promise<void>) => {
-    const started = performance.now();
-    await (countedHere ? db.counter.run(scope(type), work) : work());
-    latencyMs[type].push(performance.now() - started);
-    onCommand();
-  };
+  const recorder = timedCommands<CommandType>(['RegisterCustomer', 'UpdateEmail'], onCommand);
+  const { latencyMs } = recorder;
+  const timed = (type: CommandType, work: () => Promise<void>) =>
+    recorder.timed(type, () => (countedHere ? db.counter.run(scope(type), work) : work()));
   const worker = async (index: number) => {
     for (let c = index; c < customers; c += concurrency) {
       const id = `b${run}-${c}`;

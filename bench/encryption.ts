@@ -9,6 +9,7 @@ import type { BenchDynamoDB } from './bench-dynamodb.js';
 import type { BenchOptions } from './options.js';
 import type { Progress } from './progress.js';
 import { percentile, round, sum } from './stats.js';
+import { timedCommands } from './timed-commands.js';
 
 /**
  * The in-process command path (`CustomerCommandService.execute`, DynamoDB Local) with
@@ -103,13 +104,7 @@ const runConcurrency = async (
   // The process-wide HMAC secret is loaded once per process, before any measured command.
   for (const { service } of parts) await service.crypto?.hasher.hash('warm-up@bench.example');
 
-  const latencyMs = new Map<EncryptionMode, number[]>(MODES.map((m) => [m, []]));
-  const timed = async (mode: EncryptionMode, work: () => Promise<unknown>) => {
-    const started = performance.now();
-    await work();
-    latencyMs.get(mode)?.push(performance.now() - started);
-    onCommand();
-  };
+  const { latencyMs, timed } = timedCommands(MODES, onCommand);
   const customerIds = Array.from({ length: options.customers }, (_, c) => `e${run}-${c}`);
   await Promise.all(
     Array.from({ length: concurrency }, async (_, worker) => {
@@ -145,7 +140,7 @@ const runConcurrency = async (
     await db.deleteTable(tables.events);
     await db.deleteTable(tables.views);
   }
-  const of = (mode: EncryptionMode) => latencyMs.get(mode) ?? [];
+  const of = (mode: EncryptionMode) => latencyMs[mode];
   const perSecond = (mode: EncryptionMode) =>
     of(mode).length / (sum(of(mode)) / 1000 / concurrency);
   const byMode = (f: (mode: EncryptionMode) => number) =>

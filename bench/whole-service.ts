@@ -13,6 +13,7 @@ import {
   startServiceProcess,
 } from './service-processes.js';
 import { median, percentile, round } from './stats.js';
+import { timedCommands } from './timed-commands.js';
 
 /**
  * The whole service against hand-written servers, each in a process of its own, all on
@@ -95,14 +96,11 @@ const workload = async (
   updates: number,
   onCommand: () => void,
 ) => {
-  const latencyMs: Record<CommandType, number[]> = { RegisterCustomer: [], UpdateEmail: [] };
+  const { latencyMs, timed } = timedCommands<CommandType>(
+    ['RegisterCustomer', 'UpdateEmail'],
+    onCommand,
+  );
   const ids: string[] = [];
-  const timed = async (type: CommandType, work: () => Promise<void>) => {
-    const started = performance.now();
-    await work();
-    latencyMs[type].push(performance.now() - started);
-    onCommand();
-  };
   const worker = async (index: number) => {
     for (let c = index; c < customers; c += concurrency) {
       const id = `${prefix}-${c}`;
