@@ -1,7 +1,14 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBCustomerViewAuditSource } from '../../src/adapters/dynamodb/dynamodb-customer-view-audit-source.js';
-import { auditViews } from '../../src/app/audit.js';
+import { type AuditOptions, auditViews } from '../../src/app/audit.js';
 import {
   CustomerCommandService,
   SNAPSHOT_SCHEMA_VERSION,
@@ -9,7 +16,12 @@ import {
 import { createHttpApp } from '../../src/app/http/app.js';
 import { createProjectorHandler } from '../../src/app/projector.js';
 import { rebuildViews } from '../../src/app/rebuild.js';
+import { CustomerService } from '../../src/composition/customer-service.js';
+import { readConfig } from '../../src/config.js';
 import type { EventEnvelope } from '../../src/core/event.js';
+import type { EventStore, StreamCatalog } from '../../src/core/event-store.js';
+import { silentLogger } from '../../src/core/ports.js';
+import { type KmsStandIn, startKmsStandIn } from '../../src/local/kms/kms-standin.js';
 import { messageBody } from '../support/customer-histories.js';
 import { createTestTables, type TestTables } from '../support/dynamodb.js';
 import { sqsEvent, sqsRecord } from '../support/sqs-messages.js';
@@ -57,9 +69,75 @@ const bob = [
   ),
 ];
 
+/**
+ * What the suite runs against: the plain stores, and the service as `npm start` and the
+ * stack compose it by default, which encrypts what it writes and decrypts what it reads.
+ */
+interface Side {
+  commands: CustomerCommandService;
+  /** The event store as the service reads it (decrypted when it encrypts). */
+  events: EventStore & StreamCatalog;
+  projector: ReturnType<typeof createProjectorHandler>;
+  auditViews: AuditOptions['views'];
+  /** True when new personal data is stored encrypted and claims hashed. */
+  encrypts: boolean;
+  close(): Promise<void>;
+}
+
 let tables: TestTables;
 let commands: CustomerCommandService;
 let app: ReturnType<typeof createHttpApp>;
+let side: Side;
+
+const plainSide = (): Side => ({
+  commands: new CustomerCommandService({ store: tables.events }),
+  events: tables.events,
+  projector: createProjectorHandler({ events: tables.events, views: tables.views }),
+  auditViews: new DynamoDBCustomerViewAuditSource({
+    client: tables.documentClient,
+    tableName: tables.viewsTableName,
+  }),
+  encrypts: false,
+  close: async () => {},
+});
+
+const encryptingSide = async (): Promise<Side> => {
+  const kms: KmsStandIn = await startKmsStandIn({ port: 0 });
+  const kmsClient = new KMSClient(kms.clientConfig);
+  const service = new CustomerService({
+    config: readConfig({
+      COMMAND_TABLE: tables.eventStoreTableName,
+      QUERY_TABLE: tables.viewsTableName,
+      KMS_KEY_ID: kms.aliasName,
+    }),
+    logger: silentLogger,
+    clients: { dynamodb: tables.documentClient, kms: kmsClient },
+  });
+  return {
+    commands: service.commands,
+    events: service.eventStore,
+    projector: service.projector,
+    auditViews: service.auditSources.views,
+    encrypts: true,
+    close: async () => {
+      kmsClient.destroy();
+      await kms.stop();
+    },
+  };
+};
+
+/** Who holds a hashed (HMAC) claim: the claims the encrypting side writes. */
+const hashedClaimOwners = async () => {
+  const { Items = [] } = await tables.documentClient.send(
+    new ScanCommand({
+      TableName: tables.eventStoreTableName,
+      FilterExpression: 'begins_with(PK, :hashed)',
+      ExpressionAttributeValues: { ':hashed': 'UNIQUE#email-hmac#' },
+      ConsistentRead: true,
+    }),
+  );
+  return Items.map((item) => item.owner as string).sort();
+};
 
 const put = (Item: Record<string, unknown>) =>
   tables.documentClient.send(new PutCommand({ TableName: tables.eventStoreTableName, Item }));
@@ -128,24 +206,28 @@ const claimOwner = async (email: string) => {
 };
 
 const project = async (events: EventEnvelope[]) => {
-  const projector = createProjectorHandler({ events: tables.events, views: tables.views });
   // As the older publisher put them on the bus: schema version 1.
-  const response = await projector(sqsEvent(events.map((e) => sqsRecord(messageBody(e)))));
+  const response = await side.projector(sqsEvent(events.map((e) => sqsRecord(messageBody(e)))));
   expect(response.batchItemFailures).toEqual([]);
 };
 
-beforeAll(async () => {
-  tables = await createTestTables();
-  await writeLegacyData();
-  commands = new CustomerCommandService({ store: tables.events });
-  app = createHttpApp({ commands });
-});
-afterAll(async () => {
-  await commands.drain();
-  await tables.dispose();
-});
+describe.each([
+  { name: 'read through the plain stores', start: async () => plainSide() },
+  { name: 'read through the service as composed by default (encrypting)', start: encryptingSide },
+])('data stored by the previous deployment, without a migration, $name', ({ start }) => {
+  beforeAll(async () => {
+    tables = await createTestTables();
+    await writeLegacyData();
+    side = await start();
+    commands = side.commands;
+    app = createHttpApp({ commands });
+  });
+  afterAll(async () => {
+    await commands.drain();
+    await side.close();
+    await tables.dispose();
+  });
 
-describe('data stored by the previous deployment, without a migration', () => {
   it('answers the history in the latest shape, leaving the items as they were', async () => {
     const { status, body } = await call('GET', '/customers/legacy-ada/events');
     expect(status).toBe(200);
@@ -204,18 +286,35 @@ describe('data stored by the previous deployment, without a migration', () => {
     // Moving Ada's email releases her old claim item and writes a new one.
     await call('PUT', '/customers/legacy-ada/email', { email: 'ada@new.example' });
     expect(await claimOwner('ada@legacy.example')).toBeUndefined();
-    expect(await claimOwner('ada@new.example')).toBe('legacy-ada');
+    if (side.encrypts) {
+      // The new claim is keyed by the address's HMAC, never by the address itself.
+      expect(await claimOwner('ada@new.example')).toBeUndefined();
+      expect(await hashedClaimOwners()).toEqual(['legacy-ada']);
+    } else {
+      expect(await claimOwner('ada@new.example')).toBe('legacy-ada');
+    }
     const suspended = await call('POST', '/customers/legacy-ada/suspend', {
       reasonCode: 'CUSTOMER_REQUEST',
       note: 'asked by email',
     });
     expect(suspended.body).toEqual({ customerId: 'legacy-ada', version: 6 });
-    const written = await tables.events.readStream('legacy-ada', { fromVersion: 4 });
+    const written = await side.events.readStream('legacy-ada', { fromVersion: 4 });
     expect(written.map((e) => [e.eventType, e.metadata.schemaVersion, e.payload])).toEqual([
       ['CustomerReactivated', 1, {}],
       ['CustomerEmailUpdated', 2, { oldEmail: 'ada@legacy.example', newEmail: 'ada@new.example' }],
       ['CustomerSuspended', 3, { reasonCode: 'CUSTOMER_REQUEST', note: 'asked by email' }],
     ]);
+    const { Items: stored = [] } = await tables.documentClient.send(
+      new QueryCommand({
+        TableName: tables.eventStoreTableName,
+        KeyConditionExpression: 'PK = :pk AND SK >= :from',
+        ExpressionAttributeValues: { ':pk': pk('legacy-ada'), ':from': eventSk(4) },
+      }),
+    );
+    expect(stored).toHaveLength(3);
+    // Only the events written now are encrypted; the older ones stay as they were.
+    expect(JSON.stringify(stored).includes('ada@new.example')).toBe(!side.encrypts);
+    expect(JSON.stringify(stored).includes('asked by email')).toBe(!side.encrypts);
     await project(written);
     expect(await tables.views.get('legacy-ada')).toMatchObject({
       email: 'ada@new.example',
@@ -240,12 +339,26 @@ describe('data stored by the previous deployment, without a migration', () => {
         ConsistentRead: true,
       }),
     );
-    expect(Items?.[0]).toMatchObject({
-      version: 61,
-      schemaVersion: SNAPSHOT_SCHEMA_VERSION,
-      state: { status: 'ACTIVE', email: 'bob@legacy.example', name: 'Bob' },
+    expect(Items?.[0]).toMatchObject({ version: 61, schemaVersion: SNAPSHOT_SCHEMA_VERSION });
+    if (side.encrypts) {
+      expect(JSON.stringify(Items?.[0]).includes('bob@legacy.example')).toBe(false);
+    } else {
+      expect(Items?.[0]?.state).toMatchObject({
+        status: 'ACTIVE',
+        email: 'bob@legacy.example',
+        name: 'Bob',
+      });
+    }
+    // Loaded again from the new snapshot, the state is Bob's.
+    const loaded = await side.events.load('legacy-bob', {
+      snapshotSchemaVersion: SNAPSHOT_SCHEMA_VERSION,
     });
-    await project(await tables.events.readStream('legacy-bob', { fromVersion: 61 }));
+    expect(loaded.snapshot?.state).toMatchObject({
+      status: 'ACTIVE',
+      email: 'bob@legacy.example',
+      name: 'Bob',
+    });
+    await project(await side.events.readStream('legacy-bob', { fromVersion: 61 }));
   });
 
   it('rebuilds the same views from scratch and audits clean', async () => {
@@ -259,8 +372,8 @@ describe('data stored by the previous deployment, without a migration', () => {
       );
     }
     const report = await rebuildViews({
-      catalog: tables.events,
-      events: tables.events,
+      catalog: side.events,
+      events: side.events,
       views: tables.views,
     });
     expect(report).toMatchObject({ discovered: 2, processed: 2, updated: 2, failed: 0 });
@@ -269,12 +382,9 @@ describe('data stored by the previous deployment, without a migration', () => {
     expect(before.bob).toMatchObject({ status: 'ACTIVE', version: 61 });
 
     const audit = await auditViews({
-      catalog: tables.events,
-      events: tables.events,
-      views: new DynamoDBCustomerViewAuditSource({
-        client: tables.documentClient,
-        tableName: tables.viewsTableName,
-      }),
+      catalog: side.events,
+      events: side.events,
+      views: side.auditViews,
     });
     expect(audit).toMatchObject({ streams: 2, views: 2, clean: true });
     expect(audit.counts.ok).toBe(2);
