@@ -1,7 +1,7 @@
 import type { CustomerDataKeys } from '../../core/customer-data-keys.js';
 import { FORGOTTEN_MARKER } from '../../core/event-codec.js';
 import type { StreamEraser } from '../../core/stream-eraser.js';
-import { STORED_PII_FIELDS } from './customer-pii-codec.js';
+import { isPayload, STORED_PII_FIELDS } from './customer-pii-codec.js';
 
 export interface ErasureReport {
   /** Whether this run deleted the data key (false when an earlier run had). */
@@ -15,12 +15,11 @@ type Payload = Record<string, unknown>;
 
 /** A payload with every plaintext PII field replaced by the marker; `undefined` if it has none. */
 export const erasePlaintextPii = (payload: unknown): Payload | undefined => {
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return undefined;
-  const source = payload as Payload;
+  if (!isPayload(payload)) return undefined;
   let changed = false;
-  const result: Payload = { ...source };
+  const result: Payload = { ...payload };
   for (const field of STORED_PII_FIELDS) {
-    const value = source[field];
+    const value = payload[field];
     if (typeof value === 'string' && value !== FORGOTTEN_MARKER) {
       result[field] = FORGOTTEN_MARKER;
       changed = true;

@@ -18,7 +18,8 @@ const SNAPSHOT_FIELD = 'snapshot-state';
 
 type Payload = Record<string, unknown>;
 
-const isPayload = (value: unknown): value is Payload =>
+/** An event payload (or state) whose fields can be read: a plain object. */
+export const isPayload = (value: unknown): value is Payload =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const hasPlaintextPii = (payload: unknown): boolean =>

@@ -4,7 +4,7 @@ import type { EventEnvelope } from '../../core/event.js';
 import type { EventStore, StreamCatalog } from '../../core/event-store.js';
 import type { StreamEraser } from '../../core/stream-eraser.js';
 import { EMAIL_SCOPE, normaliseEmail } from '../../domain/customer/index.js';
-import { STORED_PII_FIELDS } from './customer-pii-codec.js';
+import { isPayload, STORED_PII_FIELDS } from './customer-pii-codec.js';
 import { HASHED_EMAIL_SCOPE } from './hashed-email-claims.js';
 import { encryptPiiFields } from './pii-fields.js';
 
@@ -38,9 +38,7 @@ export interface LegacyEncryptionOptions {
 }
 
 const hasPlaintextPii = (payload: unknown): boolean =>
-  typeof payload === 'object' &&
-  payload !== null &&
-  STORED_PII_FIELDS.some((field) => typeof (payload as Payload)[field] === 'string');
+  isPayload(payload) && STORED_PII_FIELDS.some((field) => typeof payload[field] === 'string');
 
 /**
  * `encrypt-legacy`: encrypts in place every stream written before encryption, with its
