@@ -81,7 +81,7 @@ export interface AuditOptions {
 }
 
 /** The item a correct projector would have stored for this view. */
-const expectedItem = (view: CustomerViewRecord, withIndexKeys: boolean): StoredViewItem =>
+export const expectedItem = (view: CustomerViewRecord, withIndexKeys: boolean): StoredViewItem =>
   // A forgotten customer's tombstone is in no index, so it has no index keys.
   withIndexKeys && !isForgottenView(view)
     ? { ...view, ...customerViewIndexKeys(view) }

@@ -4,13 +4,10 @@ import {
   type AuditFinding,
   type AuditViewSource,
   differingFields,
+  expectedItem,
   type StoredViewItem,
 } from '../audit.js';
-import {
-  type CustomerView,
-  customerViewIndexKeys,
-  customerViewProjection,
-} from '../customer-view.js';
+import { type CustomerViewRecord, customerViewProjection } from '../customer-view.js';
 
 export interface CustomerAudit {
   customerId: string;
@@ -28,12 +25,6 @@ export interface CustomerAudit {
 
 const INDEX_KEYS = ['emailLower', 'emailBucket', 'statusSortKey'];
 
-/** The item the projector would store for `fold`, index keys included where the store keeps them. */
-const expectedItem = (fold: StoredViewItem, withIndexKeys: boolean): StoredViewItem =>
-  withIndexKeys && typeof fold.email === 'string'
-    ? { ...fold, ...customerViewIndexKeys(fold as unknown as CustomerView) }
-    : fold;
-
 /**
  * The audit of one customer: its stream folded as the projector folds it, beside the stored
  * view, with the differing fields named. The same comparison as `auditViews`, for one id.
@@ -50,10 +41,9 @@ export const auditCustomer = async (
   const view =
     stored && Object.fromEntries(Object.entries(stored).filter(([k]) => !INDEX_KEYS.includes(k)));
   const base = { customerId, view, streamVersion };
-  let folded: StoredViewItem | undefined;
+  let folded: CustomerViewRecord | undefined;
   try {
-    const result = applyEnvelopes(customerViewProjection, undefined, events);
-    folded = result === undefined ? undefined : { ...result };
+    folded = applyEnvelopes(customerViewProjection, undefined, events);
   } catch (error) {
     return {
       ...base,
@@ -64,10 +54,10 @@ export const auditCustomer = async (
     };
   }
   if (!folded) return { ...base, finding: stored ? 'orphan' : 'ok', fold: undefined, fields: [] };
-  if (!stored) return { ...base, finding: 'missing', fold: folded, fields: [] };
+  if (!stored) return { ...base, finding: 'missing', fold: { ...folded }, fields: [] };
   const fields = differingFields(expectedItem(folded, sources.views.storesIndexKeys), stored);
   const actualVersion = typeof stored.version === 'number' ? stored.version : undefined;
-  const expectedVersion = typeof folded.version === 'number' ? folded.version : 0;
+  const expectedVersion = folded.version;
   const finding: AuditFinding =
     actualVersion === undefined || actualVersion < expectedVersion
       ? 'behind'
@@ -76,5 +66,5 @@ export const auditCustomer = async (
         : fields.length > 0
           ? 'different'
           : 'ok';
-  return { ...base, finding, fold: folded, fields };
+  return { ...base, finding, fold: { ...folded }, fields };
 };
