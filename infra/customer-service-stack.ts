@@ -21,7 +21,7 @@ import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambd
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { CHANGE_INDEX } from '../src/adapters/dynamodb/event-store-keys.js';
+import { CHANGE_INDEX, ITEM_TYPE } from '../src/adapters/dynamodb/event-store-keys.js';
 import {
   CUSTOMERS_BY_EMAIL_INDEX,
   CUSTOMERS_BY_STATUS_INDEX,
@@ -388,7 +388,7 @@ export class CustomerServiceStack extends Stack {
         filters: [
           lambda.FilterCriteria.filter({
             eventName: lambda.FilterRule.isEqual('INSERT'),
-            dynamodb: { NewImage: { itemType: { S: lambda.FilterRule.isEqual('EVENT') } } },
+            dynamodb: { NewImage: { itemType: { S: lambda.FilterRule.isEqual(ITEM_TYPE.event) } } },
           }),
         ],
       }),

@@ -61,7 +61,7 @@ export interface DynamoDBEventStoreOptions {
 
 type Item = Record<string, unknown>;
 
-export const toEnvelope = (item: Item): EventEnvelope => ({
+const toEnvelope = (item: Item): EventEnvelope => ({
   eventId: item.eventId as string,
   aggregateId: item.aggregateId as string,
   eventType: item.eventType as string,

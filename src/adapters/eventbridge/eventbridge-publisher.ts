@@ -11,6 +11,7 @@ import { METRIC, type Metrics, noMetrics } from '../../core/metrics.js';
 import { sleep as defaultSleep, type Logger, silentLogger } from '../../core/ports.js';
 import { Backoff } from '../../core/retry.js';
 import { isEventSchemaError } from '../../core/upcasting.js';
+import { ITEM_TYPE } from '../dynamodb/event-store-keys.js';
 import { entrySize, MAX_REQUEST_BYTES, planBatches } from './put-events-batches.js';
 
 export {
@@ -59,10 +60,8 @@ export class UnreadableEventItemError extends Error {
   }
 }
 
-const EVENT_ITEM_TYPE = 'EVENT';
-
 const isEventInsert = (record: DynamoDBRecord): boolean =>
-  record.eventName === 'INSERT' && record.dynamodb?.NewImage?.itemType?.S === EVENT_ITEM_TYPE;
+  record.eventName === 'INSERT' && record.dynamodb?.NewImage?.itemType?.S === ITEM_TYPE.event;
 
 const toEnvelope = (record: DynamoDBRecord, sequenceNumber: string): EventEnvelope => {
   try {
