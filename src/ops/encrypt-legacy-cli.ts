@@ -6,7 +6,6 @@
  * KMS_KEY_ID (the local stack's endpoints file gives it).
  */
 import { parseArgs } from 'node:util';
-import cliProgress from 'cli-progress';
 import { encryptLegacyStreams } from '../adapters/crypto/legacy-encryption.js';
 import { customerEventUpcaster } from '../app/customer-events.js';
 import type { EventEnvelope } from '../core/event.js';
@@ -15,6 +14,7 @@ import type { Env } from '../local/local-endpoints.js';
 import { runAsScript } from '../local/run-as-script.js';
 import { type CliIo, consoleIo, EXIT_FINDINGS, EXIT_OK, errorMessage } from './cli-io.js';
 import { runOpsTool } from './ops-session.js';
+import { progressBar } from './progress-bar.js';
 
 /** The email a stream's customer holds now, folded as the command side folds it. */
 const currentEmail = (events: EventEnvelope[]): string | undefined => {
@@ -46,16 +46,10 @@ export const runEncryptLegacyCli = async (
     const { service } = session;
     const crypto = service.crypto;
     if (!crypto) throw new Error('KMS_KEY_ID is not set (the key that wraps the data keys)');
-    const bar =
-      (options.progress ?? process.stdout.isTTY)
-        ? new cliProgress.SingleBar(
-            {
-              format:
-                'encrypt-legacy [{bar}] {value} streams | {encrypted} encrypted | {failed} failed',
-            },
-            cliProgress.Presets.shades_classic,
-          )
-        : undefined;
+    const bar = progressBar(
+      'encrypt-legacy [{bar}] {value} streams | {encrypted} encrypted | {failed} failed',
+      options.progress,
+    );
     bar?.start(0, 0, { encrypted: 0, failed: 0 });
     const report = await encryptLegacyStreams({
       catalog: service.storedEvents,

@@ -11,7 +11,6 @@
  */
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import cliProgress from 'cli-progress';
 import { createTableIfMissing } from '../adapters/dynamodb/create-tables.js';
 import { customerViewsTable } from '../adapters/dynamodb/table-definitions.js';
 import { type RebuildReport, rebuildViews } from '../app/rebuild.js';
@@ -20,6 +19,7 @@ import { endpointClientConfig } from '../local/local-endpoints.js';
 import { runAsScript } from '../local/run-as-script.js';
 import { type CliIo, consoleIo, EXIT_FINDINGS, EXIT_OK, errorMessage } from './cli-io.js';
 import { type OpsSession, runOpsTool } from './ops-session.js';
+import { progressBar } from './progress-bar.js';
 import { RebuildCheckpointFile, resumableCatalog } from './rebuild-checkpoint.js';
 
 export const runRebuildCli = async (
@@ -55,16 +55,7 @@ export const runRebuildCli = async (
       }
       return rebuildInto(session, values.into, { concurrency, limit }, io, options.progress);
     }
-    const bar =
-      (options.progress ?? process.stdout.isTTY)
-        ? new cliProgress.SingleBar(
-            {
-              format:
-                'rebuild [{bar}] {value}/{total} streams | {updated} updated | {failed} failed',
-            },
-            cliProgress.Presets.shades_classic,
-          )
-        : undefined;
+    const bar = rebuildBar(options.progress);
     bar?.start(0, 0, { updated: 0, failed: 0 });
     const report = await rebuildViews({
       ...session.service.rebuildSources,
@@ -120,7 +111,7 @@ const rebuildInto = async (
   };
   if (resumed) io.out(`resuming the rebuild of ${table} after ${resumed.processed} streams`);
   const sources = session.service.rebuildSourcesInto(table);
-  const bar = progressBar(progress);
+  const bar = rebuildBar(progress);
   bar?.start(checkpoint.processed, checkpoint.processed, { updated: 0, failed: 0 });
   let latest: RebuildReport | undefined;
   const report = await rebuildViews({
@@ -176,12 +167,10 @@ const rebuildInto = async (
   return EXIT_OK;
 };
 
-const progressBar = (progress: boolean | undefined) =>
-  (progress ?? process.stdout.isTTY)
-    ? new cliProgress.SingleBar(
-        { format: 'rebuild [{bar}] {value}/{total} streams | {updated} updated | {failed} failed' },
-        cliProgress.Presets.shades_classic,
-      )
-    : undefined;
+const rebuildBar = (enabled: boolean | undefined) =>
+  progressBar(
+    'rebuild [{bar}] {value}/{total} streams | {updated} updated | {failed} failed',
+    enabled,
+  );
 
 runAsScript(import.meta.url, () => runRebuildCli(process.argv.slice(2)));
