@@ -54,9 +54,17 @@ describe('console pages', () => {
 
 describe('browser writes', () => {
   const register = (
+    app: ReturnType<typeof setup>['app'],
     headers: Record<string, string>,
-    body = { email: 'a@example.com', name: 'A' },
-  ) => setup().app.request('/customers', { method: 'POST', headers, body: JSON.stringify(body) });
+    customerId: string,
+  ) =>
+    app.request('/customers', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ customerId, email: `${customerId}@example.com`, name: 'A' }),
+    });
+  const eventTypes = async (store: InMemoryEventStore, id: string) =>
+    (await store.readStream(id)).map((e) => e.eventType);
 
   it('refuses a cross-site form post: 403, nothing written', async () => {
     const { app, store } = setup();
@@ -70,19 +78,32 @@ describe('browser writes', () => {
     expect(await store.readStream('cust-1')).toEqual([]);
   });
 
-  it('refuses a browser write with the header but no JSON type', async () => {
-    const response = await register({ 'sec-fetch-site': 'same-origin', 'x-console-request': '1' });
+  it('refuses a browser write with the header but no JSON type: 415, nothing written', async () => {
+    const { app, store } = setup();
+    const response = await register(
+      app,
+      { 'sec-fetch-site': 'same-origin', 'x-console-request': '1' },
+      'cust-untyped',
+    );
     expect(response.status).toBe(415);
+    expect(await eventTypes(store, 'cust-untyped')).toEqual([]);
   });
 
   it('takes the console’s JSON with its header, and clients that are not browsers as before', async () => {
-    const fromConsole = await register({
-      'sec-fetch-site': 'same-origin',
-      'content-type': 'application/json',
-      'x-console-request': '1',
-    });
+    const { app, store } = setup();
+    const fromConsole = await register(
+      app,
+      {
+        'sec-fetch-site': 'same-origin',
+        'content-type': 'application/json',
+        'x-console-request': '1',
+      },
+      'cust-console',
+    );
     expect(fromConsole.status).toBe(201);
-    const fromCurl = await register({ 'content-type': 'application/json' });
+    const fromCurl = await register(app, { 'content-type': 'application/json' }, 'cust-curl');
     expect(fromCurl.status).toBe(201);
+    expect(await eventTypes(store, 'cust-console')).toEqual(['CustomerRegistered']);
+    expect(await eventTypes(store, 'cust-curl')).toEqual(['CustomerRegistered']);
   });
 });
