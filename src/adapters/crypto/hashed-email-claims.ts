@@ -8,12 +8,6 @@ export const HASHED_EMAIL_SCOPE = 'email-hmac';
 
 const keyOf = (claim: UniqueClaim) => `${claim.scope}#${claim.value}`;
 
-/**
- * Email claims as stored: `UNIQUE#email-hmac#<hex>`, never the address. Claims written
- * before hashing (`UNIQUE#email#<normalised>`) are still honoured: a new claim also checks
- * that the plaintext form is free or held by the same customer, and a release removes both
- * forms. Other scopes pass through unchanged.
- */
 export interface HashedEmailClaimsOptions {
   /**
    * Check and release the plaintext claims of before too (default true). Off once
@@ -22,6 +16,12 @@ export interface HashedEmailClaimsOptions {
   legacyClaims?: boolean;
 }
 
+/**
+ * Email claims as stored: `UNIQUE#email-hmac#<hex>`, never the address. Claims written
+ * before hashing (`UNIQUE#email#<normalised>`) are still honoured: a new claim also checks
+ * that the plaintext form is free or held by the same customer, and a release removes both
+ * forms. Other scopes pass through unchanged.
+ */
 export class HashedEmailClaims implements ClaimCodec {
   private readonly legacyClaims: boolean;
 
