@@ -27,8 +27,4 @@ export class InMemoryConsoleAssets implements ConsoleAssets {
     const body = this.files.get(name);
     return body === undefined ? undefined : { body, contentType: contentTypeOf(name) };
   }
-
-  names(): string[] {
-    return [...this.files.keys()];
-  }
 }
