@@ -8,7 +8,7 @@ import {
 } from './errors.js';
 import type { DomainEvent, EnvelopeOf, EventEnvelope } from './event.js';
 import type { CommandRecord, EventStore, Snapshot, UniqueClaim } from './event-store.js';
-import { METRIC, type Metrics, noMetrics } from './metrics.js';
+import { METRIC, type Metrics } from './metrics.js';
 import { type Clock, type IdGenerator, type Logger, silentLogger } from './ports.js';
 import { type BackoffEnvironment, type BackoffPolicy, retry } from './retry.js';
 import type { EventUpcaster } from './upcasting.js';
@@ -48,11 +48,9 @@ export interface CommandHandlerOptions<State, Command, Event extends DomainEvent
   metrics?: Metrics;
   /**
    * Lifts loaded events to the latest shape before `evolve`, and gives new events their
-   * type's latest schema version. Without it, events are folded as stored.
+   * type's latest schema version.
    */
-  upcaster?: EventUpcaster<Event>;
-  /** Schema version of every new event when there is no `upcaster`. */
-  eventSchemaVersion?: number;
+  upcaster: EventUpcaster<Event>;
   snapshots?: SnapshotPolicy;
   /**
    * How a command without `expectedVersion` that lost a race is retried: reload, decide
@@ -93,9 +91,6 @@ export class CommandHandler<State, Command, Event extends DomainEvent> {
   private readonly conflictRetry: BackoffPolicy & BackoffEnvironment;
 
   constructor(private readonly options: CommandHandlerOptions<State, Command, Event>) {
-    if (options.upcaster === undefined && options.eventSchemaVersion === undefined) {
-      throw new TypeError('A CommandHandler needs an upcaster or an eventSchemaVersion');
-    }
     this.logger = options.logger ?? silentLogger;
     this.conflictRetry = { ...DEFAULT_CONFLICT_RETRY, ...options.conflictRetry };
   }
@@ -123,7 +118,7 @@ export class CommandHandler<State, Command, Event extends DomainEvent> {
         // A lost race is retried; a client's own `expectedVersion` is its answer at once.
         retryable: (error) => isConcurrencyError(error) && context.expectedVersion === undefined,
         onRetry: (_error, attempt) => {
-          (this.options.metrics ?? noMetrics).count(METRIC.concurrencyRetry);
+          this.options.metrics?.count(METRIC.concurrencyRetry);
           this.logger.debug('lost a race, retrying', { aggregateId, attempt });
         },
       },
@@ -213,10 +208,7 @@ export class CommandHandler<State, Command, Event extends DomainEvent> {
     let state = loaded.snapshot ? (loaded.snapshot.state as State) : decider.initialState();
     for (const envelope of loaded.events) {
       // An event this code cannot read stops the command: never decide on a wrong state.
-      const event = upcaster
-        ? upcaster.toEvent(envelope)
-        : ({ type: envelope.eventType, data: envelope.payload } as Event);
-      state = decider.evolve(state, event);
+      state = decider.evolve(state, upcaster.toEvent(envelope));
     }
     return { state, version: loaded.version, sinceSnapshot: loaded.events.length };
   }
@@ -284,7 +276,7 @@ export class CommandHandler<State, Command, Event extends DomainEvent> {
     context: CommandContext,
   ): EnvelopeOf<Event>[] {
     const timestamp = this.options.clock.now().toISOString();
-    const { upcaster, eventSchemaVersion = 1 } = this.options;
+    const { upcaster } = this.options;
     return events.map((event, index) => {
       const envelope: EventEnvelope = {
         eventId: this.options.ids.newId(),
@@ -295,7 +287,7 @@ export class CommandHandler<State, Command, Event extends DomainEvent> {
         version: fromVersion + index + 1,
         metadata: {
           correlationId: context.correlationId,
-          schemaVersion: upcaster ? upcaster.latestVersion(event.type) : eventSchemaVersion,
+          schemaVersion: upcaster.latestVersion(event.type),
           ...(context.commandId === undefined ? {} : { commandId: context.commandId }),
           ...(context.causationId === undefined ? {} : { causationId: context.causationId }),
         },
