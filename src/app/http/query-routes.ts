@@ -49,15 +49,13 @@ const SearchCustomersQuery = z.object({
   cursor: Cursor,
 });
 
-const pageErrors = { ...commonErrors };
-
 export const searchCustomersRoute = createRoute({
   method: 'get',
   path: '/customers/search',
   tags: ['queries'],
   summary: 'Search customers by email prefix',
   request: { query: SearchCustomersQuery },
-  responses: { 200: jsonContent(CustomerPage, 'A page of customers'), ...pageErrors },
+  responses: { 200: jsonContent(CustomerPage, 'A page of customers'), ...commonErrors },
 });
 
 export const listCustomersRoute = createRoute({
@@ -66,7 +64,7 @@ export const listCustomersRoute = createRoute({
   tags: ['queries'],
   summary: 'List customers by status, oldest registration first',
   request: { query: ListCustomersQuery },
-  responses: { 200: jsonContent(CustomerPage, 'A page of customers'), ...pageErrors },
+  responses: { 200: jsonContent(CustomerPage, 'A page of customers'), ...commonErrors },
 });
 
 export const getCustomerRoute = createRoute({
