@@ -13,6 +13,7 @@ import { CHANGE_BUCKET_ATTRIBUTE } from '../src/adapters/dynamodb/event-store-ke
 import { eventStoreTable } from '../src/adapters/dynamodb/table-definitions.js';
 import type { EventEnvelope } from '../src/core/event.js';
 import { startBenchDynamoDB } from './bench-dynamodb.js';
+import { median } from './stats.js';
 
 const appends = Number(process.argv[2] ?? 400);
 
@@ -25,11 +26,6 @@ const envelope = (aggregateId: string): EventEnvelope => ({
   version: 1,
   metadata: { correlationId: randomUUID(), schemaVersion: 1 },
 });
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-};
 
 const db = await startBenchDynamoDB();
 try {
