@@ -36,6 +36,16 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * The service's HTTP API, the same app behind API Gateway (through `hono/aws-lambda`) and
  * on the local port (through `@hono/node-server`).
  */
+/**
+ * Built on the first request, from the schemas that validate requests, and shared by every
+ * app of the process: a cold start that is never asked for it does not pay for it.
+ */
+let document: ReturnType<typeof openApiDocument> | undefined;
+const sharedDocument = () => {
+  document ??= openApiDocument();
+  return document;
+};
+
 export const createHttpApp = (deps: HttpAppDependencies): Hono<HttpEnv> => {
   const app = new Hono<HttpEnv>();
 
@@ -99,9 +109,7 @@ export const createHttpApp = (deps: HttpAppDependencies): Hono<HttpEnv> => {
   if (deps.queries) app.route('/', createQueryRoutes(deps.queries));
   if (deps.operations) app.route('/', createOperationsRoutes(deps.operations));
   if (deps.console) app.route('/', createConsoleRoutes(deps.console));
-  // Built once, from the schemas that validate requests.
-  const document = openApiDocument();
-  app.get('/openapi.json', (c) => c.json(document));
+  app.get('/openapi.json', (c) => c.json(sharedDocument()));
 
   app.notFound((c) =>
     c.json(
