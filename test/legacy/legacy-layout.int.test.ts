@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBCustomerViewAuditSource } from '../../src/adapters/dynamodb/dynamodb-customer-view-audit-source.js';
+import { DynamoDBCustomerViewReader } from '../../src/adapters/dynamodb/dynamodb-customer-view-reader.js';
 import { type AuditOptions, auditViews } from '../../src/app/audit.js';
 import {
   CustomerCommandService,
@@ -142,8 +143,31 @@ const hashedClaimOwners = async () => {
 const put = (Item: Record<string, unknown>) =>
   tables.documentClient.send(new PutCommand({ TableName: tables.eventStoreTableName, Item }));
 
+/** Cy: registered and suspended, with the view the older projector wrote (no reason code). */
+const cy = [
+  v1Event('legacy-cy', 1, 'CustomerRegistered', { email: 'cy@legacy.example', name: 'Cy' }),
+  v1Event('legacy-cy', 2, 'CustomerSuspended', { reason: 'asked to pause' }),
+];
+const cyView = {
+  customerId: 'legacy-cy',
+  email: 'cy@legacy.example',
+  name: 'Cy',
+  status: 'SUSPENDED',
+  registrationDate: cy[0]?.timestamp,
+  lastUpdated: cy[1]?.timestamp,
+  version: 2,
+  suspensionReason: 'asked to pause',
+  // The index attributes, as the older deployment computed them.
+  emailLower: 'cy@legacy.example',
+  emailBucket: 'c',
+  statusSortKey: `${cy[0]?.timestamp}#legacy-cy`,
+};
+
 const writeLegacyData = async () => {
-  for (const event of [...ada, ...bob]) {
+  await tables.documentClient.send(
+    new PutCommand({ TableName: tables.viewsTableName, Item: cyView }),
+  );
+  for (const event of [...ada, ...bob, ...cy]) {
     await put({
       PK: pk(event.aggregateId),
       SK: eventSk(event.version),
@@ -154,6 +178,7 @@ const writeLegacyData = async () => {
   for (const [email, owner] of [
     ['ada@legacy.example', 'legacy-ada'],
     ['bob@legacy.example', 'legacy-bob'],
+    ['cy@legacy.example', 'legacy-cy'],
   ]) {
     await put({ PK: `UNIQUE#email#${email}`, SK: 'UNIQUE', itemType: 'UNIQUE', owner });
   }
@@ -361,6 +386,31 @@ describe.each([
     await project(await side.events.readStream('legacy-bob', { fromVersion: 61 }));
   });
 
+  it('answers a view the older projector wrote, and audits it clean, without rewriting it', async () => {
+    const reader = new DynamoDBCustomerViewReader({
+      client: tables.documentClient,
+      tableName: tables.viewsTableName,
+    });
+    expect(await reader.get('legacy-cy')).toMatchObject({
+      status: 'SUSPENDED',
+      suspensionReasonCode: 'OTHER',
+      suspensionReason: 'asked to pause',
+      version: 2,
+    });
+    const audit = await auditViews({
+      catalog: side.events,
+      events: side.events,
+      views: side.auditViews,
+    });
+    expect(audit.examples.filter((e) => e.aggregateId === 'legacy-cy')).toEqual([]);
+    // A rebuild leaves it as it is: its version is current.
+    await rebuildViews({ catalog: side.events, events: side.events, views: tables.views });
+    const { Item } = await tables.documentClient.send(
+      new GetCommand({ TableName: tables.viewsTableName, Key: { customerId: 'legacy-cy' } }),
+    );
+    expect(Item).toEqual(cyView);
+  });
+
   it('rebuilds the same views from scratch and audits clean', async () => {
     const before = {
       ada: await tables.views.get('legacy-ada'),
@@ -376,7 +426,7 @@ describe.each([
       events: side.events,
       views: tables.views,
     });
-    expect(report).toMatchObject({ discovered: 2, processed: 2, updated: 2, failed: 0 });
+    expect(report).toMatchObject({ discovered: 3, processed: 3, updated: 2, failed: 0 });
     expect(await tables.views.get('legacy-ada')).toEqual(before.ada);
     expect(await tables.views.get('legacy-bob')).toEqual(before.bob);
     expect(before.bob).toMatchObject({ status: 'ACTIVE', version: 61 });
@@ -386,7 +436,7 @@ describe.each([
       events: side.events,
       views: side.auditViews,
     });
-    expect(audit).toMatchObject({ streams: 2, views: 2, clean: true });
-    expect(audit.counts.ok).toBe(2);
+    expect(audit).toMatchObject({ streams: 3, views: 3, clean: true });
+    expect(audit.counts.ok).toBe(3);
   });
 });

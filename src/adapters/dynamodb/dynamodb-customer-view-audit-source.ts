@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditViewSource, StoredViewItem } from '../../app/audit.js';
+import { upcastViewItem } from './customer-view-item.js';
 import { rethrowTransient } from './dynamodb-errors.js';
 
 export interface DynamoDBCustomerViewAuditSourceOptions {
@@ -26,7 +27,7 @@ export class DynamoDBCustomerViewAuditSource implements AuditViewSource {
       const { Item } = await this.client.send(
         new GetCommand({ TableName: this.tableName, Key: { customerId }, ConsistentRead: true }),
       );
-      return Item;
+      return Item && upcastViewItem(Item);
     } catch (error) {
       return rethrowTransient(error, 'GetItem');
     }
@@ -48,7 +49,7 @@ export class DynamoDBCustomerViewAuditSource implements AuditViewSource {
       } catch (error) {
         return rethrowTransient(error, 'Scan');
       }
-      if (page.Items && page.Items.length > 0) yield page.Items;
+      if (page.Items && page.Items.length > 0) yield page.Items.map(upcastViewItem);
       startKey = page.LastEvaluatedKey;
     } while (startKey);
   }
