@@ -4,6 +4,7 @@
  * layers, the SDK, HTTP, the stand-ins) and the functions with the most self time.
  */
 import { readFileSync } from 'node:fs';
+import { sum } from './stats.js';
 
 interface ProfileNode {
   id: number;
@@ -54,10 +55,12 @@ const selfMicros = new Map<number, number>();
 profile.samples.forEach((id, i) => {
   selfMicros.set(id, (selfMicros.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
 });
-const total = [...selfMicros.values()].reduce((a, b) => a + b, 0);
-const busy = [...selfMicros]
-  .filter(([id]) => byId.get(id)?.callFrame.functionName !== '(idle)')
-  .reduce((a, [, v]) => a + v, 0);
+const total = sum([...selfMicros.values()]);
+const busy = sum(
+  [...selfMicros]
+    .filter(([id]) => byId.get(id)?.callFrame.functionName !== '(idle)')
+    .map(([, micros]) => micros),
+);
 const areas = new Map<string, number>();
 const functions = new Map<string, number>();
 for (const [id, micros] of selfMicros) {
