@@ -54,7 +54,14 @@ beforeAll(async () => {
   vi.stubEnv('MIN_VERSION_WAIT_MS', '1000');
   ({ handler } = (await import('./query-api.js')) as { handler: Handler });
   for (let n = 1; n <= 25; n++) await put(view(n));
-  await put(view(30, { status: 'SUSPENDED', suspensionReason: 'chargeback', version: 2 }));
+  await put(
+    view(30, {
+      status: 'SUSPENDED',
+      suspensionReasonCode: 'CHARGEBACK',
+      suspensionReason: 'chargeback',
+      version: 2,
+    }),
+  );
 });
 
 afterAll(async () => {
@@ -67,7 +74,12 @@ describe('query Lambda, direct invocation', () => {
     const found = await invoke({ queryType: 'GetCustomerById', customerId: 'cust-30' });
     expect(found.statusCode).toBe(200);
     expect(found.json).toEqual(
-      view(30, { status: 'SUSPENDED', suspensionReason: 'chargeback', version: 2 }),
+      view(30, {
+        status: 'SUSPENDED',
+        suspensionReasonCode: 'CHARGEBACK',
+        suspensionReason: 'chargeback',
+        version: 2,
+      }),
     );
     const missing = await invoke({ queryType: 'GetCustomerById', customerId: 'cust-99' });
     expect(missing.statusCode).toBe(404);

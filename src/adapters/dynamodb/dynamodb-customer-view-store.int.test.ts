@@ -43,11 +43,15 @@ describe('DynamoDBCustomerViewStore', () => {
 
   it('writes only over the version that was read', async () => {
     await store.put('v-2', view('v-2', 1), 0);
-    await store.put('v-2', view('v-2', 2, { status: 'SUSPENDED', suspensionReason: 'r' }), 1);
+    await store.put(
+      'v-2',
+      view('v-2', 2, { status: 'SUSPENDED', suspensionReasonCode: 'FRAUD', suspensionReason: 'r' }),
+      1,
+    );
     await expect(store.put('v-2', view('v-2', 3), 1)).rejects.toBeInstanceOf(ViewConflictError);
     await expect(store.put('v-2', view('v-2', 1), 0)).rejects.toSatisfy(isViewConflictError);
     expect(await store.get('v-2')).toEqual(
-      view('v-2', 2, { status: 'SUSPENDED', suspensionReason: 'r' }),
+      view('v-2', 2, { status: 'SUSPENDED', suspensionReasonCode: 'FRAUD', suspensionReason: 'r' }),
     );
     // A whole-item write: the reason goes when the view no longer has it.
     await store.put('v-2', view('v-2', 3), 2);
