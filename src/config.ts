@@ -39,6 +39,12 @@ const Env = z.object({
   PROJECTION_QUEUE_URL: z.url().optional(),
   PROJECTION_DLQ_URL: z.url().optional(),
   PUBLISHER_FUNCTION_NAME: z.string().min(1).optional(),
+  /**
+   * Prepended to each role's name to make the OAuth scope that grants it: Cognito names a
+   * resource server's scopes `<identifier>/<scope>` (`customer-service/`); empty for issuers
+   * whose scopes are the role names themselves.
+   */
+  AUTH_SCOPE_PREFIX: z.string().max(200).default(''),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
   SERVICE_NAME: z.string().default('customer-service'),
   /**

@@ -6,7 +6,7 @@ import {
   type SnapshotPolicy,
 } from '../core/command-handler.js';
 import { ServiceError } from '../core/errors.js';
-import type { EventEnvelope } from '../core/event.js';
+import type { Actor, EventEnvelope } from '../core/event.js';
 import type { EventStore } from '../core/event-store.js';
 import { METRIC, type Metrics, noMetrics } from '../core/metrics.js';
 import type { Clock, IdGenerator, Logger } from '../core/ports.js';
@@ -33,6 +33,8 @@ export interface CommandMetadata {
   commandId?: string;
   correlationId: string;
   causationId?: string;
+  /** Who asked: recorded on every event the command writes. */
+  actor?: Actor;
 }
 
 export interface CommandOutcome {
@@ -153,6 +155,7 @@ export class CustomerCommandService {
         ? {}
         : { commandId: metadata.commandId, requestHash: sha256(JSON.stringify(command)) }),
       ...(metadata.causationId === undefined ? {} : { causationId: metadata.causationId }),
+      ...(metadata.actor === undefined ? {} : { actor: metadata.actor }),
       ...(expectedVersion === undefined ? {} : { expectedVersion }),
     });
     if (command.type === 'ForgetCustomer') {

@@ -35,6 +35,9 @@ export const runDirectCommand = async (
       { type: invocation.commandType, data: invocation.payload },
       {
         correlationId: invocation.correlationId ?? correlationId,
+        // Lambda's Invoke is authorised by IAM, which does not pass the caller on: the
+        // request id ties the events to the invocation in CloudTrail.
+        actor: { kind: 'invoke', id: correlationId },
         ...(invocation.commandId === undefined ? {} : { commandId: invocation.commandId }),
       },
     );

@@ -200,7 +200,7 @@ export class CustomerService {
   /** The HTTP API serving the command routes, the query routes, or both. */
   httpApp(
     sides: { commands?: boolean; queries?: boolean },
-    extras: Pick<HttpAppDependencies, 'operations' | 'console' | 'activity'> = {},
+    extras: Pick<HttpAppDependencies, 'operations' | 'console' | 'activity' | 'authenticate'> = {},
   ): Hono<HttpEnv> {
     return createHttpApp({
       ...extras,

@@ -5,6 +5,7 @@ import { createDocumentClient } from '../adapters/dynamodb/document-client.js';
 import { PowertoolsLoggerAdapter } from '../adapters/powertools/powertools-logger.js';
 import { PowertoolsMetricsAdapter } from '../adapters/powertools/powertools-metrics.js';
 import { PowertoolsTracerAdapter } from '../adapters/powertools/powertools-tracer.js';
+import { apiGatewayAccess } from '../app/http/access-guard.js';
 import { readConfig } from '../config.js';
 import { CustomerService } from './customer-service.js';
 
@@ -49,5 +50,7 @@ export const lambdaService = (options: { eventBridge?: boolean } = {}) => {
         metrics.flush();
       }
     };
-  return { service, logger, metrics, tracer, instrument };
+  /** Every HTTP route checks its role against the caller API Gateway's authoriser named. */
+  const authenticate = apiGatewayAccess({ scopePrefix: config.AUTH_SCOPE_PREFIX });
+  return { service, logger, metrics, tracer, instrument, authenticate };
 };

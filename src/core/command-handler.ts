@@ -6,7 +6,7 @@ import {
   isConcurrencyError,
   ServiceError,
 } from './errors.js';
-import type { DomainEvent, EnvelopeOf, EventEnvelope } from './event.js';
+import type { Actor, DomainEvent, EnvelopeOf, EventEnvelope } from './event.js';
 import type { CommandRecord, EventStore, Snapshot, UniqueClaim } from './event-store.js';
 import { METRIC, type Metrics } from './metrics.js';
 import { type Clock, type IdGenerator, type Logger, silentLogger } from './ports.js';
@@ -20,6 +20,8 @@ export interface CommandContext {
   requestHash?: string;
   correlationId: string;
   causationId?: string;
+  /** Who asked; recorded in each new event's metadata. */
+  actor?: Actor;
   /** When given, a stream at any other version is a conflict, never retried. */
   expectedVersion?: number;
 }
@@ -290,6 +292,7 @@ export class CommandHandler<State, Command, Event extends DomainEvent> {
           schemaVersion: upcaster.latestVersion(event.type),
           ...(context.commandId === undefined ? {} : { commandId: context.commandId }),
           ...(context.causationId === undefined ? {} : { causationId: context.causationId }),
+          ...(context.actor === undefined ? {} : { actor: context.actor }),
         },
       };
       return envelope as EnvelopeOf<Event>;

@@ -4,11 +4,25 @@ export interface DomainEvent<Type extends string = string, Data = unknown> {
   data: Data;
 }
 
+/**
+ * Who asked for the command that wrote an event: a token's subject (and the client it was
+ * issued to), an IAM caller, the local developer, or a direct invocation. Events written
+ * before actors were recorded carry none.
+ */
+export interface Actor {
+  kind: 'jwt' | 'iam' | 'local' | 'invoke';
+  /** The token's `sub`, the IAM caller's ARN, `developer`, or the invocation's request id. */
+  id: string;
+  /** The OAuth client the token was issued to (`client_id`, `azp`). */
+  clientId?: string;
+}
+
 export interface EventMetadata {
   commandId?: string;
   correlationId: string;
   causationId?: string;
   schemaVersion: number;
+  actor?: Actor;
 }
 
 /** What the event store keeps and publishes: one event with its place in the stream. */

@@ -97,7 +97,7 @@ describe('command Lambda', () => {
     expect(await store.readStream(customerId)).toEqual([]);
   });
 
-  it('serves API Gateway HTTP API (v2) events', async () => {
+  it('serves API Gateway HTTP API (v2) events, recording the IAM caller as the actor', async () => {
     const customerId = `c-${randomUUID()}`;
     const event = {
       version: '2.0',
@@ -122,6 +122,13 @@ describe('command Lambda', () => {
         stage: '$default',
         time: '27/Nov/2026:10:00:00 +0000',
         timeEpoch: 0,
+        authorizer: {
+          iam: {
+            accountId: '123456789012',
+            callerId: 'AROAEXAMPLE:writer',
+            userArn: 'arn:aws:sts::123456789012:assumed-role/CustomerWriter/writer',
+          },
+        },
       },
       body: JSON.stringify({ customerId, email: `${randomUUID()}@example.com`, name: 'Gw' }),
       isBase64Encoded: false,
@@ -135,6 +142,48 @@ describe('command Lambda', () => {
     };
     expect(again.statusCode).toBe(201);
     expect(again.headers['idempotent-replayed']).toBe('true');
-    expect(await store.readStream(customerId)).toHaveLength(1);
+    const events = await store.readStream(customerId);
+    expect(events).toHaveLength(1);
+    expect(events[0]?.metadata.actor).toEqual({
+      kind: 'iam',
+      id: 'arn:aws:sts::123456789012:assumed-role/CustomerWriter/writer',
+    });
+  });
+
+  it('refuses an API Gateway event that passed no authoriser, writing nothing', async () => {
+    const customerId = `c-${randomUUID()}`;
+    const answer = (await handler(
+      {
+        version: '2.0',
+        routeKey: 'POST /customers',
+        rawPath: '/customers',
+        rawQueryString: '',
+        headers: { 'content-type': 'application/json' },
+        requestContext: {
+          accountId: '123456789012',
+          apiId: 'api',
+          domainName: 'example.com',
+          domainPrefix: 'example',
+          http: {
+            method: 'POST',
+            path: '/customers',
+            protocol: 'HTTP/1.1',
+            sourceIp: '127.0.0.1',
+            userAgent: 'test',
+          },
+          requestId: 'r2',
+          routeKey: 'POST /customers',
+          stage: '$default',
+          time: '27/Nov/2026:10:00:00 +0000',
+          timeEpoch: 0,
+        },
+        body: JSON.stringify({ customerId, email: `${randomUUID()}@example.com`, name: 'Gw' }),
+        isBase64Encoded: false,
+      },
+      context,
+    )) as { statusCode: number; body: string };
+    expect(answer.statusCode).toBe(401);
+    expect(JSON.parse(answer.body).error.code).toBe('UNAUTHENTICATED');
+    expect(await store.readStream(customerId)).toEqual([]);
   });
 });

@@ -3,8 +3,8 @@ import { handle } from 'hono/aws-lambda';
 import { isDirectCommandInvocation, runDirectCommand } from '../app/direct-commands.js';
 import { lambdaService } from '../composition/lambda-service.js';
 
-const { service, logger, instrument } = lambdaService();
-const http = handle(service.httpApp({ commands: true }));
+const { service, logger, instrument, authenticate } = lambdaService();
+const http = handle(service.httpApp({ commands: true }, { authenticate }));
 
 /** API Gateway HTTP API (v2) events, or the direct invocation `{ commandType, payload }`. */
 export const handler = instrument(

@@ -5,10 +5,10 @@ import { isDirectQueryInvocation, runDirectQuery } from '../app/direct-queries.j
 import { lambdaService } from '../composition/lambda-service.js';
 import { FileConsoleAssets } from '../console/file-console-assets.js';
 
-const { service, logger, instrument } = lambdaService();
+const { service, logger, instrument, authenticate } = lambdaService();
 // The console's bundle ships beside the handler (`console/`, written at bundling time).
 const consoleAssets = new FileConsoleAssets(fileURLToPath(new URL('./console/', import.meta.url)));
-const http = handle(service.httpApp({ queries: true }, { console: consoleAssets }));
+const http = handle(service.httpApp({ queries: true }, { console: consoleAssets, authenticate }));
 
 /** API Gateway HTTP API (v2) events, or the direct invocation `{ queryType, ... }`. */
 export const handler = instrument(

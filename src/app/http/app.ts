@@ -4,10 +4,12 @@ import { bodyLimit } from 'hono/body-limit';
 import { matchedRoutes } from 'hono/route';
 import { ValidationError } from '../../core/errors.js';
 import type { Logger } from '../../core/ports.js';
+import { describeActor } from '../access/caller.js';
 import { CorrelationId, IdempotencyKey } from '../command-metadata.js';
 import type { CustomerCommandService } from '../customer-commands.js';
 import type { CustomerQueryService } from '../customer-queries.js';
 import type { ServiceActivity } from '../operations/service-activity.js';
+import { type Authenticate, openAccess } from './access-guard.js';
 import { createCommandRoutes } from './command-routes.js';
 import type { ConsoleAssets } from './console-assets.js';
 import { createConsoleRoutes } from './console-routes.js';
@@ -28,6 +30,12 @@ export interface HttpAppDependencies {
   /** Counts the commands answered, for the console's live chart. */
   activity?: ServiceActivity;
   logger?: Logger;
+  /**
+   * How callers are named, for the role every route checks: API Gateway's authoriser on
+   * Lambda, a bearer token with `npm start -- --auth=oidc`; open (the local developer holds
+   * every role) when absent.
+   */
+  authenticate?: Authenticate;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -55,6 +63,7 @@ export const createHttpApp = (deps: HttpAppDependencies): Hono<HttpEnv> => {
     const started = performance.now();
     await next();
     const route = matchedRoutes(c).find((r) => r.method !== 'ALL')?.path ?? '(none)';
+    const caller = c.get('caller');
     if (
       deps.activity &&
       !SAFE_METHODS.has(c.req.method) &&
@@ -69,9 +78,11 @@ export const createHttpApp = (deps: HttpAppDependencies): Hono<HttpEnv> => {
       status: c.res.status,
       durationMs: Math.round(performance.now() - started),
       correlationId: c.get('correlationId'),
+      ...(caller ? { actor: describeActor(caller.actor) } : {}),
     });
   });
   app.use(async (c, next) => {
+    c.set('authenticate', deps.authenticate ?? openAccess);
     const given = c.req.header('x-correlation-id');
     const correlationId = given && CorrelationId.safeParse(given).success ? given : randomUUID();
     c.set('correlationId', correlationId);
@@ -119,7 +130,9 @@ export const createHttpApp = (deps: HttpAppDependencies): Hono<HttpEnv> => {
   );
   app.onError((error, c) => {
     if (error instanceof HttpProtocolError) {
-      return c.json({ error: { code: error.code, message: error.message } }, error.status);
+      for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
+      const { code, message, details } = error;
+      return c.json({ error: { code, message, ...(details ? { details } : {}) } }, error.status);
     }
     const answer = toErrorResponse(error, c.get('correlationId') ?? randomUUID(), deps.logger);
     for (const [name, value] of Object.entries(answer.headers)) c.header(name, value);

@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 import * as z from 'zod';
 import {
   CustomerId,
@@ -50,6 +51,7 @@ const commandErrors = {
 export const registerCustomerRoute = createRoute({
   method: 'post',
   path: '/customers',
+  role: 'customers:write',
   tags: ['commands'],
   summary: 'Register a customer',
   request: { headers: CommandHeaders, body: body(RegisterBody) },
@@ -62,6 +64,7 @@ export const registerCustomerRoute = createRoute({
 export const updateEmailRoute = createRoute({
   method: 'put',
   path: '/customers/{id}/email',
+  role: 'customers:write',
   tags: ['commands'],
   summary: 'Change a customer’s email',
   request: { params: IdParam, headers: CommandHeaders, body: body(UpdateEmailBody) },
@@ -71,6 +74,7 @@ export const updateEmailRoute = createRoute({
 export const suspendCustomerRoute = createRoute({
   method: 'post',
   path: '/customers/{id}/suspend',
+  role: 'customers:write',
   tags: ['commands'],
   summary: 'Suspend a customer with a reason code',
   request: { params: IdParam, headers: CommandHeaders, body: body(SuspendBody) },
@@ -80,6 +84,7 @@ export const suspendCustomerRoute = createRoute({
 export const reactivateCustomerRoute = createRoute({
   method: 'post',
   path: '/customers/{id}/reactivate',
+  role: 'customers:write',
   tags: ['commands'],
   summary: 'Reactivate a suspended customer',
   description: 'The body may be empty.',
@@ -90,6 +95,7 @@ export const reactivateCustomerRoute = createRoute({
 export const forgetCustomerRoute = createRoute({
   method: 'delete',
   path: '/customers/{id}',
+  role: 'customers:erase',
   tags: ['commands'],
   summary: 'Forget a customer (erasure): their personal data becomes unreadable everywhere',
   description:
@@ -101,6 +107,7 @@ export const forgetCustomerRoute = createRoute({
 export const customerHistoryRoute = createRoute({
   method: 'get',
   path: '/customers/{id}/events',
+  role: 'customers:history',
   tags: ['commands'],
   summary: 'A customer’s events in version order, in their latest shape',
   request: { params: IdParam },
@@ -117,10 +124,12 @@ export const createCommandRoutes = (
 ): DocumentedRoutes<HttpEnv> => {
   const app = new DocumentedRoutes<HttpEnv>();
 
-  const metadata = (c: { get(key: 'correlationId' | 'commandId'): string | undefined }) => {
+  const metadata = (c: Context<HttpEnv>) => {
     const commandId = c.get('commandId');
+    const caller = c.get('caller');
     const meta: CommandMetadata = { correlationId: c.get('correlationId') ?? '' };
     if (commandId !== undefined) meta.commandId = commandId;
+    if (caller) meta.actor = caller.actor;
     return meta;
   };
   const pathId = (raw: string) => parseOrThrow(CustomerId, raw, 'customer id', 'id');

@@ -19,6 +19,13 @@ const shell = (title: string, script: string, style: string) => `<!doctype html>
 </html>
 `;
 
+/**
+ * What anyone may fetch, as API Gateway routes (no authoriser): the console's pages and
+ * assets, the API reference and `/openapi.json`. Nothing here holds data; every data route
+ * checks its role.
+ */
+export const PUBLIC_PATHS = ['/console', '/console/{proxy+}', '/docs', '/openapi.json'];
+
 const CONSOLE_PAGE = shell('Customer console', 'console.js', 'console.css');
 const DOCS_PAGE = shell('API reference · Customer service', 'docs.js', 'docs.css');
 

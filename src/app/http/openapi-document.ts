@@ -1,7 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
-import { createCommandRoutes } from './command-routes.js';
-import { createOperationsRoutes } from './operations-routes.js';
-import { createQueryRoutes } from './query-routes.js';
+import { ROLE_DESCRIPTIONS, ROLES } from '../access/roles.js';
+import { SECURITY_SCHEMES } from './openapi-route.js';
+import { serviceRoutes } from './route-catalog.js';
 
 export const API_TITLE = 'Customer service';
 export const API_VERSION = '1';
@@ -24,16 +24,6 @@ const withoutRegexFlags = (node: unknown): unknown => {
   );
 };
 
-/** Stands in for a service when routes are built only to be described. */
-const describedOnly = new Proxy(
-  {},
-  {
-    get: () => {
-      throw new TypeError('routes built for the OpenAPI document serve nothing');
-    },
-  },
-) as never;
-
 /**
  * The OpenAPI 3.1 document of every route of the service, whichever part this process
  * serves (on AWS the command and query functions each serve theirs): the route factories
@@ -41,12 +31,23 @@ const describedOnly = new Proxy(
  */
 export const openApiDocument = () => {
   const registry = new OpenAPIRegistry();
-  for (const routes of [
-    createCommandRoutes(describedOnly),
-    createQueryRoutes(describedOnly),
-    createOperationsRoutes(describedOnly),
-  ]) {
-    for (const route of routes.documented) registry.registerPath(route);
+  const roles = ROLES.map((role) => `- \`${role}\`: ${ROLE_DESCRIPTIONS[role]}`).join('\n');
+  registry.registerComponent('securitySchemes', SECURITY_SCHEMES.bearer, {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: `An OAuth 2 access token whose scopes name the route's role (on Cognito, with the resource server's prefix). The roles:\n${roles}`,
+  });
+  registry.registerComponent('securitySchemes', SECURITY_SCHEMES.sigv4, {
+    type: 'apiKey',
+    in: 'header',
+    name: 'Authorization',
+    description:
+      "A request signed with AWS Signature Version 4 by a principal holding the role's managed policy (IAM authorisation).",
+  });
+  for (const { route } of serviceRoutes()) {
+    const { role: _role, ...declaration } = route;
+    registry.registerPath(declaration);
   }
   const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

@@ -88,6 +88,7 @@ const RedriveAnswer = z
 export const pipelineHealthRoute = createRoute({
   method: 'get',
   path: '/ops/health',
+  role: 'ops:read',
   tags: ['operations'],
   summary: 'Stream position and lag, queue depths, and the last minutes of activity',
   responses: { 200: jsonContent(HealthBody, 'One reading of the pipeline'), ...commonErrors },
@@ -96,6 +97,7 @@ export const pipelineHealthRoute = createRoute({
 export const customerAuditRoute = createRoute({
   method: 'get',
   path: '/ops/customers/{id}/audit',
+  role: 'ops:read',
   tags: ['operations'],
   summary: 'One customer’s view beside the fold of its stream',
   request: { params: z.object({ id: CustomerId }) },
@@ -105,6 +107,7 @@ export const customerAuditRoute = createRoute({
 export const deadLettersRoute = createRoute({
   method: 'get',
   path: '/ops/dead-letters',
+  role: 'ops:read',
   tags: ['operations'],
   summary: 'The projection’s dead letters, each with why the projector fails on it now',
   responses: {
@@ -116,6 +119,7 @@ export const deadLettersRoute = createRoute({
 export const redriveRoute = createRoute({
   method: 'post',
   path: '/ops/dead-letters/redrive',
+  role: 'ops:write',
   tags: ['operations'],
   summary: 'Send dead letters back to the projection queue (fix the cause first)',
   request: { body: { content: { 'application/json': { schema: RedriveBody } }, required: true } },

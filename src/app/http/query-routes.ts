@@ -52,6 +52,7 @@ const SearchCustomersQuery = z.object({
 export const searchCustomersRoute = createRoute({
   method: 'get',
   path: '/customers/search',
+  role: 'customers:read',
   tags: ['queries'],
   summary: 'Search customers by email prefix',
   request: { query: SearchCustomersQuery },
@@ -61,6 +62,7 @@ export const searchCustomersRoute = createRoute({
 export const listCustomersRoute = createRoute({
   method: 'get',
   path: '/customers',
+  role: 'customers:read',
   tags: ['queries'],
   summary: 'List customers by status, oldest registration first',
   request: { query: ListCustomersQuery },
@@ -70,6 +72,7 @@ export const listCustomersRoute = createRoute({
 export const getCustomerRoute = createRoute({
   method: 'get',
   path: '/customers/{id}',
+  role: 'customers:read',
   tags: ['queries'],
   summary: 'One customer as the read model holds it',
   request: { params: z.object({ id: CustomerId }), query: GetCustomerQuery },

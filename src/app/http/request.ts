@@ -1,15 +1,31 @@
 import type { Context } from 'hono';
 import { ValidationError } from '../../core/errors.js';
+import type { Caller } from '../access/caller.js';
+import type { Authenticate } from './access-guard.js';
 
-export type HttpEnv = { Variables: { correlationId: string; commandId: string | undefined } };
+export type HttpEnv = {
+  Variables: {
+    correlationId: string;
+    commandId: string | undefined;
+    /** How this app names its callers (API Gateway's authoriser, a bearer token, or open). */
+    authenticate: Authenticate;
+    /** Set by a route's role check; undefined on public routes. */
+    caller: Caller | undefined;
+  };
+};
 
-/** A refusal that belongs to HTTP itself (media type, size, a browser's missing header), not to the service. */
+/**
+ * A refusal that belongs to HTTP itself (identity, role, media type, size, host, a
+ * browser's missing header), not to the service.
+ */
 export class HttpProtocolError extends Error {
   override readonly name = 'HttpProtocolError';
   constructor(
-    readonly status: 403 | 413 | 415,
+    readonly status: 401 | 403 | 413 | 415 | 421,
     readonly code: string,
     message: string,
+    readonly headers: Record<string, string> = {},
+    readonly details?: Array<{ field: string; message: string }>,
   ) {
     super(message);
   }
