@@ -45,6 +45,13 @@ const Env = z.object({
    * whose scopes are the role names themselves.
    */
   AUTH_SCOPE_PREFIX: z.string().max(200).default(''),
+  /**
+   * The OpenID issuer and the public client the console signs in with (authorization code
+   * with PKCE): on AWS the stack's Cognito user pool or the issuer given by context; locally
+   * the local issuer of `npm start -- --auth=oidc`. Unset: the console does not sign in.
+   */
+  CONSOLE_OIDC_ISSUER: z.url().optional(),
+  CONSOLE_OIDC_CLIENT_ID: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
   SERVICE_NAME: z.string().default('customer-service'),
   /**
