@@ -4,6 +4,7 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readConfig } from '../../src/config.js';
 import { type LocalRuntime, startLocalRuntime } from '../../src/local/runtime.js';
+import { apiGatewayEvent } from '../support/api-gateway-events.js';
 import { createTestTables, localClientConfig, type TestTables } from '../support/dynamodb.js';
 
 /**
@@ -36,34 +37,12 @@ const sides: Record<'lambda' | 'local', Side> = {} as never;
 const context = { awsRequestId: 'req-settings', functionName: 'fn' } as Context;
 
 const gatewayEvent = (method: string, path: string, body?: unknown, key?: string) => {
-  const [rawPath = path, rawQueryString = ''] = path.split('?');
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath,
-    rawQueryString,
-    headers: {
-      'content-type': 'application/json',
-      ...(key ? { 'idempotency-key': key } : {}),
-    },
-    ...(rawQueryString
-      ? { queryStringParameters: Object.fromEntries(new URLSearchParams(rawQueryString)) }
-      : {}),
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'api',
-      domainName: 'example.com',
-      domainPrefix: 'example',
-      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 't' },
-      requestId: randomUUID(),
-      routeKey: '$default',
-      stage: '$default',
-      time: '01/Dec/2026:10:00:00 +0000',
-      timeEpoch: 0,
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    isBase64Encoded: false,
-  };
+  const [rawPath = path, query = ''] = path.split('?');
+  return apiGatewayEvent(method, rawPath, {
+    query,
+    ...(body === undefined ? {} : { body }),
+    headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+  });
 };
 
 beforeAll(async () => {

@@ -31,7 +31,12 @@ export const jwtAuthorizer = (
 export const apiGatewayEvent = (
   method: string,
   path: string,
-  options: { query?: string; body?: unknown; authorizer?: TestAuthorizer } = {},
+  options: {
+    query?: string;
+    body?: unknown;
+    headers?: Record<string, string>;
+    authorizer?: TestAuthorizer;
+  } = {},
 ): APIGatewayProxyEventV2 => {
   const { query = '', body } = options;
   const authorizer = 'authorizer' in options ? options.authorizer : jwtAuthorizer();
@@ -44,6 +49,7 @@ export const apiGatewayEvent = (
       host: 'api.example.com',
       'user-agent': 'vitest',
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...options.headers,
     },
     ...(query ? { queryStringParameters: Object.fromEntries(new URLSearchParams(query)) } : {}),
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
