@@ -64,6 +64,15 @@ export class CustomerDataKeys {
     return deleted;
   }
 
+  /**
+   * Forgets the key in this process alone (another process erased the customer); a lookup
+   * under way does not cache what it reads. The stored key is left to the erasure.
+   */
+  drop(customerId: string): void {
+    this.forgets++;
+    this.options.cache.delete(customerId);
+  }
+
   /** A new key, stored only if none is yet; a racing writer's stored key wins. */
   private async create(customerId: string): Promise<Uint8Array> {
     const fresh = await this.options.wrapper.generate(customerId);
