@@ -68,8 +68,8 @@ export interface CustomerCommandServiceOptions {
   afterForget?: (customerId: string) => Promise<unknown>;
   /**
    * Keyed fingerprints of requests with an idempotency key (the service's are keyed by a
-   * KMS-protected secret). By default, a secret of this instance alone: right for one process
-   * (tests, benchmarks), not for several sharing a table.
+   * KMS-protected secret). By default, a secret of this process alone: right for stores in
+   * memory (tests, benchmarks), not for several processes sharing a table.
    */
   fingerprints?: RequestFingerprints;
 }
@@ -78,6 +78,10 @@ export const systemClock: Clock = { now: () => new Date() };
 export const uuidGenerator: IdGenerator = { newId: () => randomUUID() };
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** Keyed by a secret of this process alone: the default for services sharing no table. */
+const processSecret = randomBytes(32);
+const processFingerprints = new HmacRequestFingerprints({ secret: async () => processSecret });
 
 /**
  * A customer id derived from an idempotency key, so that a retried registration without an
@@ -109,9 +113,7 @@ export class CustomerCommandService {
 
   constructor(private readonly options: CustomerCommandServiceOptions) {
     this.ids = options.ids ?? uuidGenerator;
-    const ownSecret = randomBytes(32);
-    this.fingerprints =
-      options.fingerprints ?? new HmacRequestFingerprints({ secret: async () => ownSecret });
+    this.fingerprints = options.fingerprints ?? processFingerprints;
     this.upcaster = options.upcaster ?? customerEventUpcaster;
     const snapshots: SnapshotPolicy = {
       every: options.snapshotEvery ?? 50,

@@ -52,7 +52,8 @@ export class CustomerDataKeys {
 
   /**
    * Crypto-shreds the customer: deletes the stored key and drops it from this process's
-   * cache. Other processes drop theirs within the cache's maximum age.
+   * cache. Other processes drop theirs on their first read that sees the erasure event
+   * (`drop`), else within the cache's maximum age.
    */
   async forget(customerId: string): Promise<boolean> {
     this.forgets++;
