@@ -1,8 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { HmacRequestFingerprints } from '../adapters/crypto/hmac-request-fingerprints.js';
 import type { AggregateCache } from '../core/aggregate-cache.js';
 import {
   CommandHandler,
   type CommandResult,
+  type RequestFingerprints,
   type SnapshotPolicy,
 } from '../core/command-handler.js';
 import { ServiceError } from '../core/errors.js';
@@ -64,12 +66,22 @@ export interface CustomerCommandServiceOptions {
    * runs after every `ForgetCustomer`, a repeated one too, so a crash between steps heals.
    */
   afterForget?: (customerId: string) => Promise<unknown>;
+  /**
+   * Keyed fingerprints of requests with an idempotency key (the service's are keyed by a
+   * KMS-protected secret). By default, a secret of this process alone: right for stores in
+   * memory (tests, benchmarks), not for several processes sharing a table.
+   */
+  fingerprints?: RequestFingerprints;
 }
 
 export const systemClock: Clock = { now: () => new Date() };
 export const uuidGenerator: IdGenerator = { newId: () => randomUUID() };
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** Keyed by a secret of this process alone: the default for services sharing no table. */
+const processSecret = randomBytes(32);
+const processFingerprints = new HmacRequestFingerprints({ secret: async () => processSecret });
 
 /**
  * A customer id derived from an idempotency key, so that a retried registration without an
@@ -97,9 +109,11 @@ export class CustomerCommandService {
   private readonly handler: CommandHandler<CustomerState, CustomerCommand, CustomerEvent>;
   private readonly ids: IdGenerator;
   private readonly upcaster: EventUpcaster<CustomerEvent>;
+  private readonly fingerprints: RequestFingerprints;
 
   constructor(private readonly options: CustomerCommandServiceOptions) {
     this.ids = options.ids ?? uuidGenerator;
+    this.fingerprints = options.fingerprints ?? processFingerprints;
     this.upcaster = options.upcaster ?? customerEventUpcaster;
     const snapshots: SnapshotPolicy = {
       every: options.snapshotEvery ?? 50,
@@ -153,7 +167,10 @@ export class CustomerCommandService {
       correlationId: metadata.correlationId,
       ...(metadata.commandId === undefined
         ? {}
-        : { commandId: metadata.commandId, requestHash: sha256(JSON.stringify(command)) }),
+        : {
+            commandId: metadata.commandId,
+            fingerprint: await this.fingerprints.of(JSON.stringify(command)),
+          }),
       ...(metadata.causationId === undefined ? {} : { causationId: metadata.causationId }),
       ...(metadata.actor === undefined ? {} : { actor: metadata.actor }),
       ...(expectedVersion === undefined ? {} : { expectedVersion }),

@@ -3,6 +3,11 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CustomerPiiCodec } from '../adapters/crypto/customer-pii-codec.js';
 import { HashedEmailClaims } from '../adapters/crypto/hashed-email-claims.js';
 import { HmacEmailClaimHasher } from '../adapters/crypto/hmac-email-claim-hasher.js';
+import { HmacRequestFingerprints } from '../adapters/crypto/hmac-request-fingerprints.js';
+import {
+  UNPROTECTED_FINGERPRINT_SECRET,
+  UnprotectedStoredSecret,
+} from '../adapters/crypto/unprotected-stored-secret.js';
 import { DynamoDBCustomerKeyStore } from '../adapters/dynamodb/dynamodb-customer-key-store.js';
 import { DynamoDBWrappedSecretStore } from '../adapters/dynamodb/dynamodb-wrapped-secret-store.js';
 import { KMSDataKeyWrapper } from '../adapters/kms/kms-data-key-wrapper.js';
@@ -10,6 +15,7 @@ import { KMSWrappedHmacKey } from '../adapters/kms/kms-wrapped-hmac-key.js';
 import type { Config } from '../config.js';
 import { CustomerDataKeys } from '../core/customer-data-keys.js';
 import { DataKeyCache } from '../core/data-key-cache.js';
+import { CustomerForgotten } from '../domain/customer/index.js';
 
 /** What crypto-shredding runs on: per-customer data keys, the event codec, hashed claims. */
 export interface CustomerCrypto {
@@ -18,8 +24,12 @@ export interface CustomerCrypto {
   claims: HashedEmailClaims;
   /** HMAC-SHA-256 of a normalised email, keyed by a KMS-wrapped secret. */
   hasher: HmacEmailClaimHasher;
+  /** Idempotency records' request fingerprints, keyed from the same KMS-wrapped secret. */
+  fingerprints: HmacRequestFingerprints;
   /** Data keys unwrapped and held in this process (for tests and benchmarks). */
   cache: DataKeyCache;
+  /** The Customer events that erase a stream: a read that sees one decrypts none of it. */
+  erasureEventTypes: readonly string[];
 }
 
 export interface CustomerCryptoOptions {
@@ -37,8 +47,9 @@ export interface CustomerCryptoOptions {
 
 /**
  * Data keys wrapped by the KMS key `KMS_KEY_ID` (context `{customerId}`) and stored in the
- * event store table; the email claims' HMAC secret wrapped by the same key. Both are cached
- * in memory, so a warm command makes no KMS call.
+ * event store table; the email claims' HMAC secret wrapped by the same key, and the request
+ * fingerprints' key derived from it (HKDF, its own label). All are cached in memory, so a
+ * warm command makes no KMS call.
  */
 export const buildCustomerCrypto = (options: CustomerCryptoOptions): CustomerCrypto => {
   const { config, kms, dynamodb } = options;
@@ -61,10 +72,33 @@ export const buildCustomerCrypto = (options: CustomerCryptoOptions): CustomerCry
   });
   const hasher = new HmacEmailClaimHasher({ secret: () => secret.secret() });
   return {
+    fingerprints: new HmacRequestFingerprints({ secret: () => secret.secret() }),
     keys,
     codec: new CustomerPiiCodec({ keys }),
     claims: new HashedEmailClaims(hasher, { legacyClaims: config.LEGACY_EMAIL_CLAIMS === 'check' }),
     hasher,
     cache,
+    erasureEventTypes: [CustomerForgotten.shape.type.value],
   };
+};
+
+/**
+ * The request fingerprints of a service: keyed from the KMS-wrapped secret with encryption
+ * on; without a KMS key (plaintext mode), from a random secret stored unwrapped in the event
+ * store table. Never a plain hash: a record alone must not confirm a guessed request.
+ */
+export const buildRequestFingerprints = (options: {
+  crypto: CustomerCrypto | undefined;
+  config: Pick<Config, 'COMMAND_TABLE'>;
+  dynamodb: DynamoDBDocumentClient;
+}): HmacRequestFingerprints => {
+  if (options.crypto) return options.crypto.fingerprints;
+  const secret = new UnprotectedStoredSecret({
+    store: new DynamoDBWrappedSecretStore({
+      client: options.dynamodb,
+      tableName: options.config.COMMAND_TABLE,
+    }),
+    name: UNPROTECTED_FINGERPRINT_SECRET,
+  });
+  return new HmacRequestFingerprints({ secret: () => secret.secret() });
 };

@@ -40,7 +40,11 @@ import type { EventStore, StreamCatalog } from '../core/event-store.js';
 import { type Metrics, noMetrics } from '../core/metrics.js';
 import type { Logger } from '../core/ports.js';
 import type { CustomerState } from '../domain/customer/index.js';
-import { buildCustomerCrypto, type CustomerCrypto } from './customer-crypto.js';
+import {
+  buildCustomerCrypto,
+  buildRequestFingerprints,
+  type CustomerCrypto,
+} from './customer-crypto.js';
 
 /** The SDK clients the service runs on; the caller creates them once and aims them. */
 export interface ServiceClients {
@@ -93,6 +97,7 @@ export class CustomerService {
         inner: this.storedEvents,
         codec: crypto.codec,
         claims: crypto.claims,
+        erasureEventTypes: crypto.erasureEventTypes,
       });
     });
   }
@@ -113,6 +118,7 @@ export class CustomerService {
       () =>
         new CustomerErasure({
           eraser: this.streamEraser,
+          commands: this.storedEvents,
           ...(this.crypto ? { keys: this.crypto.keys } : {}),
         }),
     );
@@ -167,6 +173,11 @@ export class CustomerService {
           snapshotEvery: this.config.SNAPSHOT_EVERY,
           conflictRetryBudgetMs: this.config.COMMAND_RETRY_BUDGET_MS,
           afterForget: (customerId) => this.erasure.erase(customerId),
+          fingerprints: buildRequestFingerprints({
+            crypto: this.crypto,
+            config: this.config,
+            dynamodb: this.clients.dynamodb,
+          }),
           ...(this.aggregateCache ? { aggregateCache: this.aggregateCache } : {}),
         }),
     );

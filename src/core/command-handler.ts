@@ -13,11 +13,27 @@ import { type Clock, type IdGenerator, type Logger, silentLogger } from './ports
 import { type BackoffEnvironment, type BackoffPolicy, retry } from './retry.js';
 import type { EventUpcaster } from './upcasting.js';
 
+/**
+ * What an idempotency record keeps of its request, so a key reused for another request is
+ * refused. A keyed MAC, never a plain hash: a record must not confirm a guessed request.
+ */
+export interface RequestFingerprint {
+  /** What a new record stores. */
+  readonly value: string;
+  /** Whether a recorded fingerprint is this request's: the current form, or an older one still honoured. */
+  matches(recorded: string): boolean;
+}
+
+/** Fingerprints of requests, each given in one canonical text form. */
+export interface RequestFingerprints {
+  of(request: string): Promise<RequestFingerprint>;
+}
+
 export interface CommandContext {
   /** Idempotency key: a retry with the same key answers the first result and appends nothing. */
   commandId?: string;
   /** Fingerprint of the request; required with `commandId`. */
-  requestHash?: string;
+  fingerprint?: RequestFingerprint;
   correlationId: string;
   causationId?: string;
   /** Who asked; recorded in each new event's metadata. */
@@ -102,8 +118,8 @@ export class CommandHandler<State, Command, Event extends DomainEvent> {
     command: Command,
     context: CommandContext,
   ): Promise<CommandResult<Event>> {
-    if (context.commandId !== undefined && context.requestHash === undefined) {
-      throw new TypeError('requestHash is required with commandId');
+    if (context.commandId !== undefined && context.fingerprint === undefined) {
+      throw new TypeError('a fingerprint is required with commandId');
     }
     return retry(
       async () => {
@@ -237,7 +253,7 @@ export class CommandHandler<State, Command, Event extends DomainEvent> {
             commandId: context.commandId,
             aggregateId,
             version: newVersion,
-            requestHash: context.requestHash ?? '',
+            requestHash: context.fingerprint?.value ?? '',
           };
     try {
       await store.append(aggregateId, envelopes, {
@@ -320,7 +336,7 @@ export class CommandHandler<State, Command, Event extends DomainEvent> {
     if (context.commandId === undefined) return undefined;
     const record = await this.options.store.findCommand(context.commandId);
     if (!record) return undefined;
-    if (record.aggregateId !== aggregateId || record.requestHash !== context.requestHash) {
+    if (record.aggregateId !== aggregateId || !context.fingerprint?.matches(record.requestHash)) {
       throw new IdempotencyKeyReusedError(
         `Idempotency key ${context.commandId} was already used for a different request`,
       );

@@ -52,7 +52,8 @@ export class CustomerDataKeys {
 
   /**
    * Crypto-shreds the customer: deletes the stored key and drops it from this process's
-   * cache. Other processes drop theirs within the cache's maximum age.
+   * cache. Other processes drop theirs on their first read that sees the erasure event
+   * (`drop`), else within the cache's maximum age.
    */
   async forget(customerId: string): Promise<boolean> {
     this.forgets++;
@@ -62,6 +63,15 @@ export class CustomerDataKeys {
     this.forgets++;
     this.options.cache.delete(customerId);
     return deleted;
+  }
+
+  /**
+   * Forgets the key in this process alone (another process erased the customer); a lookup
+   * under way does not cache what it reads. The stored key is left to the erasure.
+   */
+  drop(customerId: string): void {
+    this.forgets++;
+    this.options.cache.delete(customerId);
   }
 
   /** A new key, stored only if none is yet; a racing writer's stored key wins. */

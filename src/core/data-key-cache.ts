@@ -2,8 +2,9 @@ export interface DataKeyCacheOptions {
   /** At most this many keys are held; the least recently used goes first. */
   maxEntries: number;
   /**
-   * A key is dropped this long after it was unwrapped, however often it is used. This bounds
-   * how long a key forgotten by another process stays usable here.
+   * A key is dropped this long after it was unwrapped, however often it is used. A read that
+   * sees the erasure event drops it at once; this bounds the rest (a read of a range that
+   * ends before the erasure).
    */
   maxAgeMs: number;
   /** Milliseconds since an epoch, as `Date.now`. */

@@ -16,6 +16,11 @@ export interface EncodedEventStoreOptions {
   inner: EventStore & StreamCatalog;
   codec: EventCodec;
   claims?: ClaimCodec;
+  /**
+   * Event types that record the erasure of their aggregate (given by its module). A read
+   * that sees one decrypts nothing of that stream, whatever keys this process still holds.
+   */
+  erasureEventTypes?: readonly string[];
 }
 
 /**
@@ -25,7 +30,11 @@ export interface EncodedEventStoreOptions {
  * of them sees ciphertext and none of them needs to know about keys.
  */
 export class EncodedEventStore implements EventStore, StreamCatalog {
-  constructor(private readonly options: EncodedEventStoreOptions) {}
+  private readonly erasureEventTypes: ReadonlySet<string>;
+
+  constructor(private readonly options: EncodedEventStoreOptions) {
+    this.erasureEventTypes = new Set(options.erasureEventTypes ?? []);
+  }
 
   async load(
     aggregateId: string,
@@ -34,20 +43,23 @@ export class EncodedEventStore implements EventStore, StreamCatalog {
     const { inner, codec } = this.options;
     const loaded = await inner.load(aggregateId, options);
     if (loaded.snapshot) {
-      const snapshot = await codec.decodeSnapshot(aggregateId, loaded.snapshot);
+      // A snapshot taken before an erasure is never decrypted, even with a cached key.
+      const snapshot = this.erased(loaded.events)
+        ? undefined
+        : await codec.decodeSnapshot(aggregateId, loaded.snapshot);
       if (!snapshot) {
         // An unreadable snapshot (its key is gone): fold the whole stream instead.
         const events = await this.readStream(aggregateId);
         return { snapshot: undefined, events, version: loaded.version };
       }
-      return { ...loaded, snapshot, events: await codec.decode(aggregateId, loaded.events) };
+      return { ...loaded, snapshot, events: await this.decode(aggregateId, loaded.events) };
     }
-    return { ...loaded, events: await codec.decode(aggregateId, loaded.events) };
+    return { ...loaded, events: await this.decode(aggregateId, loaded.events) };
   }
 
   async readStream(aggregateId: string, options?: ReadStreamOptions): Promise<EventEnvelope[]> {
     const events = await this.options.inner.readStream(aggregateId, options);
-    return this.options.codec.decode(aggregateId, events);
+    return this.decode(aggregateId, events);
   }
 
   async append(
@@ -85,6 +97,21 @@ export class EncodedEventStore implements EventStore, StreamCatalog {
   async saveSnapshot(aggregateId: string, snapshot: Snapshot): Promise<void> {
     const encoded = await this.options.codec.encodeSnapshot(aggregateId, snapshot);
     return this.options.inner.saveSnapshot(aggregateId, encoded);
+  }
+
+  private erased(events: EventEnvelope[]): boolean {
+    return events.some((event) => this.erasureEventTypes.has(event.eventType));
+  }
+
+  /**
+   * The erasure is decided on what was read, not on a key lookup: another process may have
+   * erased the aggregate while this one still caches its key.
+   */
+  private decode(aggregateId: string, events: EventEnvelope[]): Promise<EventEnvelope[]> {
+    const { codec } = this.options;
+    return this.erased(events)
+      ? codec.decodeErased(aggregateId, events)
+      : codec.decode(aggregateId, events);
   }
 
   /** A refused hashed claim is reported as the claim the caller made, not as its hash. */

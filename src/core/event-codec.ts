@@ -21,6 +21,12 @@ export interface EventCodec {
    * personal data of a forgotten aggregate reads as a marker, never as an error.
    */
   decode(aggregateId: string, events: EventEnvelope[]): Promise<EventEnvelope[]>;
+  /**
+   * The events of a stream that records its own erasure: every personal field reads as the
+   * marker, plaintext of before included, and no key is looked up. Whatever this process
+   * holds of the aggregate's key is dropped, so no later read can use it.
+   */
+  decodeErased(aggregateId: string, events: EventEnvelope[]): Promise<EventEnvelope[]>;
   encodeSnapshot(aggregateId: string, snapshot: Snapshot): Promise<Snapshot>;
   /** `undefined` when the snapshot can no longer be read (its aggregate was forgotten). */
   decodeSnapshot(aggregateId: string, snapshot: Snapshot): Promise<Snapshot | undefined>;

@@ -12,7 +12,10 @@ export interface CommandRecord {
   aggregateId: string;
   /** Stream version after the command, which is what a retry answers. */
   version: number;
-  /** Fingerprint of the request, so a reused key with another request is refused. */
+  /**
+   * Fingerprint of the request, so a reused key with another request is refused: a keyed
+   * MAC (`RequestFingerprint`); records written before it hold a plain SHA-256.
+   */
   requestHash: string;
 }
 
@@ -75,6 +78,15 @@ export interface EventStore {
   ): Promise<AppendResult>;
   findCommand(commandId: string): Promise<CommandRecord | undefined>;
   saveSnapshot(aggregateId: string, snapshot: Snapshot): Promise<void>;
+}
+
+/** Deletes idempotency records: an erased aggregate's must not answer a replay. */
+export interface CommandRecordEraser {
+  /**
+   * Deletes the records of the commands that wrote this stream (their keys are in the
+   * events' `metadata.commandId`), those still held by this aggregate; answers how many.
+   */
+  deleteCommandRecords(aggregateId: string): Promise<number>;
 }
 
 /** Lists every stream, page by page, for rebuilds and audits. */

@@ -8,10 +8,10 @@ import {
   UniquenessError,
 } from '../../src/core/errors.js';
 import type { EventEnvelope } from '../../src/core/event.js';
-import type { EventStore, StreamCatalog } from '../../src/core/event-store.js';
+import type { CommandRecordEraser, EventStore, StreamCatalog } from '../../src/core/event-store.js';
 
 export interface EventStoreFixture {
-  store: EventStore & StreamCatalog;
+  store: EventStore & StreamCatalog & CommandRecordEraser;
   dispose(): Promise<void>;
 }
 
@@ -47,7 +47,7 @@ export const describeEventStoreContract = (
 ) => {
   describe(`EventStore contract: ${name}`, () => {
     let fixture: EventStoreFixture;
-    let store: EventStore & StreamCatalog;
+    let store: EventStore & StreamCatalog & CommandRecordEraser;
     const id = () => `c-${randomUUID()}`;
 
     beforeAll(async () => {
@@ -216,6 +216,44 @@ export const describeEventStoreContract = (
           }),
         ).rejects.toBeInstanceOf(ConcurrencyError);
         expect(await store.findCommand(commandId)).toBeUndefined();
+      });
+
+      it('deletes the records of the commands that wrote a stream, none of another stream', async () => {
+        const [a, b] = [id(), id()];
+        const [k1, k2, k3] = [randomUUID(), randomUUID(), randomUUID()];
+        const keyed = (event: EventEnvelope, commandId: string): EventEnvelope => ({
+          ...event,
+          metadata: { ...event.metadata, commandId },
+        });
+        const record = (commandId: string, aggregateId: string, version: number) => ({
+          commandId,
+          aggregateId,
+          version,
+          requestHash: `h-${commandId}`,
+        });
+        await store.append(a, [keyed(makeEvent(a, 1), k1)], {
+          expectedVersion: 0,
+          command: record(k1, a, 1),
+        });
+        await store.append(a, [keyed(makeEvent(a, 2), k2), keyed(makeEvent(a, 3), k2)], {
+          expectedVersion: 1,
+          command: record(k2, a, 3),
+        });
+        // k3's record expired, and the key was used again for another stream.
+        await store.append(a, [keyed(makeEvent(a, 4), k3)], { expectedVersion: 3 });
+        await store.append(b, [keyed(makeEvent(b, 1), k3)], {
+          expectedVersion: 0,
+          command: record(k3, b, 1),
+        });
+
+        expect(await store.deleteCommandRecords(a)).toBe(2);
+        expect(await store.findCommand(k1)).toBeUndefined();
+        expect(await store.findCommand(k2)).toBeUndefined();
+        expect(await store.findCommand(k3)).toEqual(record(k3, b, 1));
+        expect(await store.readStream(a)).toHaveLength(4);
+        // Again: nothing left to delete.
+        expect(await store.deleteCommandRecords(a)).toBe(0);
+        expect(await store.deleteCommandRecords(id())).toBe(0);
       });
     });
 

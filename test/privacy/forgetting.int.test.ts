@@ -1,9 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   type DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
   QueryCommand,
   ScanCommand,
@@ -30,13 +31,18 @@ let dynamodb: DynamoDBClient;
 
 type Answer = { status: number; headers: Headers; body: Record<string, unknown> };
 
-const call = async (method: string, path: string, body?: unknown): Promise<Answer> => {
-  const app = runtime.service.httpApp({ commands: true, queries: true });
+const call = async (
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  service: CustomerService = runtime.service,
+): Promise<Answer> => {
+  const app = service.httpApp({ commands: true, queries: true });
   const response = await app.request(path, {
     method,
-    ...(body === undefined
-      ? {}
-      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();
   return {
@@ -92,6 +98,55 @@ const streamItems = async (customerId: string) => {
 
 const put = (Item: Record<string, unknown>) =>
   documentClient.send(new PutCommand({ TableName: config.COMMAND_TABLE, Item }));
+
+const commandRecord = async (commandId: string) =>
+  (
+    await documentClient.send(
+      new GetCommand({
+        TableName: config.COMMAND_TABLE,
+        Key: { PK: `COMMAND#${commandId}`, SK: 'COMMAND' },
+        ConsistentRead: true,
+      }),
+    )
+  ).Item;
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** Every ordering of an object's fields (a request's JSON may list them in any order). */
+const orderings = (data: Record<string, unknown>): Record<string, unknown>[] => {
+  const entries = Object.entries(data);
+  if (entries.length <= 1) return [data];
+  return entries.flatMap(([key, value]) =>
+    orderings(Object.fromEntries(entries.filter(([k]) => k !== key))).map((rest) => ({
+      [key]: value,
+      ...rest,
+    })),
+  );
+};
+
+/**
+ * What anyone could compute from the customer's data without a secret: the plain SHA-256 of
+ * every shape of their commands (the fingerprint records held before), of each body, and of
+ * each value alone.
+ */
+const plainHashesOf = (
+  commands: { type: string; data: Record<string, unknown> }[],
+  values: string[],
+): string[] => {
+  const texts = new Set<string>();
+  for (const { type, data } of commands) {
+    for (const ordered of orderings(data)) {
+      texts.add(JSON.stringify({ type, data: ordered }));
+      texts.add(JSON.stringify({ data: ordered, type }));
+      texts.add(JSON.stringify(ordered));
+    }
+  }
+  for (const value of values) {
+    texts.add(value);
+    texts.add(value.toLowerCase());
+  }
+  return [...texts].map(sha256);
+};
 
 beforeAll(async () => {
   const endpoint = localClientConfig(inject('dynamoEndpoint'));
@@ -348,5 +403,144 @@ describe('forgetting a customer (crypto-shredding)', () => {
       expect((await call('POST', `/customers/${id}/reactivate`)).status).toBe(200);
     }
     expect(kms.stats().requests - before).toBe(0);
+  });
+});
+
+describe('forgetting leaves no trace', () => {
+  it('deletes the idempotency records: a replay after the forget answers 410 and appends nothing', async () => {
+    const p = person();
+    const [registerKey, changeKey] = [randomUUID(), randomUUID()];
+    const registerBody = { email: p.email, name: p.name };
+    const registered = await call('POST', '/customers', registerBody, {
+      'idempotency-key': registerKey,
+    });
+    expect(registered.status).toBe(201);
+    const id = registered.body.customerId as string;
+    const changeBody = { email: p.newEmail };
+    const changed = await call('PUT', `/customers/${id}/email`, changeBody, {
+      'idempotency-key': changeKey,
+    });
+    expect(changed.status).toBe(200);
+    // Before the forget, a replay answers the first result.
+    const replayed = await call('POST', '/customers', registerBody, {
+      'idempotency-key': registerKey,
+    });
+    expect(replayed.status).toBe(201);
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+
+    // The records hold keyed fingerprints only: nothing computable from the customer's data.
+    for (const key of [registerKey, changeKey]) {
+      expect((await commandRecord(key))?.requestHash).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
+    }
+    const hashes = plainHashesOf(
+      [
+        { type: 'RegisterCustomer', data: { customerId: id, ...registerBody } },
+        { type: 'UpdateEmail', data: { customerId: id, newEmail: p.newEmail } },
+      ],
+      [p.email, p.newEmail, p.name],
+    );
+    expect(hashes.length).toBeGreaterThan(10);
+    expect(await findEverywhere(hashes)).toEqual([]);
+
+    expect((await call('DELETE', `/customers/${id}`)).status).toBe(200);
+    expect(await commandRecord(registerKey)).toBeUndefined();
+    expect(await commandRecord(changeKey)).toBeUndefined();
+
+    for (const [method, path, body, key] of [
+      ['POST', '/customers', registerBody, registerKey],
+      ['PUT', `/customers/${id}/email`, changeBody, changeKey],
+    ] as const) {
+      const replay = await call(method, path, body, { 'idempotency-key': key });
+      expect(replay).toMatchObject({
+        status: 410,
+        body: { error: { code: 'CUSTOMER_FORGOTTEN' } },
+      });
+      expect(replay.headers.get('idempotent-replayed')).toBeNull();
+    }
+    const items = await streamItems(id);
+    expect(items.filter((i) => i.itemType === 'EVENT').map((i) => i.eventType)).toEqual([
+      'CustomerRegistered',
+      'CustomerEmailUpdated',
+      'CustomerForgotten',
+    ]);
+    await runtime.waitUntilIdle();
+    expect(await findEverywhere([...hashes, p.email, p.newEmail, p.name])).toEqual([]);
+  });
+
+  it("honours an old record's plain SHA-256 fingerprint, and deletes it on forget", async () => {
+    const p = person();
+    const id = randomUUID();
+    const key = randomUUID();
+    const body = { customerId: id, email: p.email, name: p.name };
+    expect((await call('POST', '/customers', body, { 'idempotency-key': key })).status).toBe(201);
+    // The record as the version on main writes it: the plain SHA-256 of the command's JSON.
+    await put({
+      PK: `COMMAND#${key}`,
+      SK: 'COMMAND',
+      itemType: 'COMMAND',
+      aggregateId: id,
+      version: 1,
+      requestHash: sha256(
+        JSON.stringify({
+          type: 'RegisterCustomer',
+          data: { customerId: id, email: p.email, name: p.name },
+        }),
+      ),
+      expiresAt: Math.floor(Date.now() / 1000) + 7 * 86_400,
+    });
+
+    const replayed = await call('POST', '/customers', body, { 'idempotency-key': key });
+    expect(replayed).toMatchObject({ status: 201, body: { customerId: id, version: 1 } });
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+    const reused = await call(
+      'POST',
+      '/customers',
+      { ...body, name: 'Someone Else' },
+      { 'idempotency-key': key },
+    );
+    expect(reused).toMatchObject({
+      status: 422,
+      body: { error: { code: 'IDEMPOTENCY_KEY_REUSED' } },
+    });
+
+    expect((await call('DELETE', `/customers/${id}`)).status).toBe(200);
+    expect(await commandRecord(key)).toBeUndefined();
+    expect((await call('POST', '/customers', body, { 'idempotency-key': key })).status).toBe(410);
+    expect((await streamItems(id)).filter((i) => i.itemType === 'EVENT')).toHaveLength(2);
+  });
+
+  it('shows the markers at once in a second process whose key cache holds the key', async () => {
+    const kms = runtime.kms;
+    if (!kms) throw new Error('the runtime runs without its KMS stand-in');
+    const kmsClient = new KMSClient(kms.clientConfig);
+    // Another warm process on the same tables: it read the history, so it holds the key.
+    const first = new CustomerService({
+      config: runtime.config,
+      logger: silentLogger,
+      clients: { dynamodb: documentClient, kms: kmsClient },
+    });
+    try {
+      const p = person();
+      const id = (await call('POST', '/customers', { email: p.email, name: p.name })).body
+        .customerId as string;
+      const before = await call('GET', `/customers/${id}/events`, undefined, {}, first);
+      expect(before.body.events).toMatchObject([{ payload: { email: p.email, name: p.name } }]);
+      expect(first.crypto?.cache.get(id)).toBeInstanceOf(Uint8Array);
+
+      expect((await call('DELETE', `/customers/${id}`)).status).toBe(200);
+
+      const after = await call('GET', `/customers/${id}/events`, undefined, {}, first);
+      expect(after.status).toBe(200);
+      expect((after.body.events as { payload: unknown }[]).map((e) => e.payload)).toEqual([
+        { email: '[forgotten]', name: '[forgotten]' },
+        {},
+      ]);
+      expect(first.crypto?.cache.get(id)).toBeUndefined();
+      // Its commands are refused too, whatever it cached of the customer.
+      const refused = await call('PUT', `/customers/${id}/email`, { email: p.newEmail }, {}, first);
+      expect(refused.status).toBe(410);
+    } finally {
+      kmsClient.destroy();
+    }
   });
 });

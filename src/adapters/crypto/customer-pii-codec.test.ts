@@ -325,3 +325,90 @@ describe('erasing plaintext PII of before', () => {
     expect(erasePlaintextPii({ email: { $enc: 'v1:x' } })).toBeUndefined();
   });
 });
+
+describe('a stream that records its erasure', () => {
+  /** Two processes on one event store and one key store, each with its own key cache. */
+  const twoProcesses = () => {
+    const inner = new InMemoryEventStore();
+    const shared = keyStore();
+    const process = () => {
+      const cache = new DataKeyCache({ maxEntries: 10, maxAgeMs: 60_000 });
+      const keys = new CustomerDataKeys({ wrapper, store: shared, cache });
+      const store = new EncodedEventStore({
+        inner,
+        codec: new CustomerPiiCodec({ keys }),
+        erasureEventTypes: ['CustomerForgotten'],
+      });
+      return { cache, keys, store };
+    };
+    return { inner, first: process(), second: process() };
+  };
+  const forgotten = envelope(4, 'CustomerForgotten', {}, 1);
+
+  it('reads as markers at once in a process whose cache still holds the key, and drops it', async () => {
+    const { first, second } = twoProcesses();
+    await first.store.append('c-1', stream, { expectedVersion: 0 });
+    expect(await first.store.readStream('c-1')).toEqual(stream);
+    expect(first.cache.get('c-1')).toBeDefined();
+
+    await second.store.append('c-1', [forgotten], { expectedVersion: 3 });
+    await second.keys.forget('c-1');
+
+    const events = await first.store.readStream('c-1');
+    expect(events.map((e) => e.payload)).toEqual([
+      { email: '[forgotten]', name: '[forgotten]' },
+      { reasonCode: 'FRAUD', note: '[forgotten]' },
+      {},
+      {},
+    ]);
+    expect(first.cache.get('c-1')).toBeUndefined();
+  });
+
+  it('decides on what was read, not on the key: erased even while the key is still stored', async () => {
+    const { inner, first } = twoProcesses();
+    await first.store.append('c-1', stream, { expectedVersion: 0 });
+    // Before encryption: a plaintext event in the same stream.
+    await inner.append('c-2', [{ ...stream[0], aggregateId: 'c-2' } as EventEnvelope], {
+      expectedVersion: 0,
+    });
+    await inner.append('c-1', [forgotten], { expectedVersion: 3 });
+    await inner.append(
+      'c-2',
+      [{ ...envelope(2, 'CustomerForgotten', {}, 1), aggregateId: 'c-2' }],
+      { expectedVersion: 1 },
+    );
+    const payloads = async (id: string) => (await first.store.readStream(id)).map((e) => e.payload);
+    expect((await payloads('c-1'))[0]).toEqual({ email: '[forgotten]', name: '[forgotten]' });
+    expect((await payloads('c-2'))[0]).toEqual({ email: '[forgotten]', name: '[forgotten]' });
+    // A read that does not reach the erasure event decrypts as before.
+    await first.keys.get('c-1');
+    expect((await first.store.readStream('c-1', { toVersion: 1 }))[0]?.payload).toEqual(
+      stream[0]?.payload,
+    );
+  });
+
+  it('never decrypts a snapshot taken before the erasure, but folds the stream of markers', async () => {
+    const { first, second } = twoProcesses();
+    await first.store.append('c-1', stream, { expectedVersion: 0 });
+    await first.store.saveSnapshot('c-1', {
+      version: 3,
+      schemaVersion: 2,
+      state: { status: 'ACTIVE', email: 'ada@example.com', name: 'Ada Lovelace' },
+      takenAt: 't',
+    });
+    expect((await first.store.load('c-1', { snapshotSchemaVersion: 2 })).snapshot).toBeDefined();
+    await second.store.append('c-1', [forgotten], { expectedVersion: 3 });
+
+    const loaded = await first.store.load('c-1', { snapshotSchemaVersion: 2 });
+    expect(loaded.snapshot).toBeUndefined();
+    expect(loaded.version).toBe(4);
+    expect(JSON.stringify(loaded.events)).not.toMatch(/Ada|ada@|\+44/);
+    expect(loaded.events.map((e) => e.eventType)).toEqual([
+      'CustomerRegistered',
+      'CustomerSuspended',
+      'CustomerReactivated',
+      'CustomerForgotten',
+    ]);
+    expect(first.cache.get('c-1')).toBeUndefined();
+  });
+});

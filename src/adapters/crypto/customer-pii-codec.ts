@@ -45,6 +45,17 @@ export const forgottenPayload = (payload: Payload): Payload => {
   return result;
 };
 
+/** Every personal field, encrypted or plaintext, replaced by the marker: an erased stream. */
+export const erasedPayload = (payload: unknown): unknown => {
+  if (!isPayload(payload)) return payload;
+  const result: Payload = { ...payload };
+  for (const field of STORED_PII_FIELDS) {
+    const value = payload[field];
+    if (typeof value === 'string' || isEncryptedValue(value)) result[field] = FORGOTTEN_MARKER;
+  }
+  return result;
+};
+
 export interface CustomerPiiCodecOptions {
   keys: CustomerDataKeys;
 }
@@ -89,6 +100,11 @@ export class CustomerPiiCodec implements EventCodec {
           : forgottenPayload(payload),
       };
     });
+  }
+
+  async decodeErased(customerId: string, events: EventEnvelope[]): Promise<EventEnvelope[]> {
+    this.options.keys.drop(customerId);
+    return events.map((event) => ({ ...event, payload: erasedPayload(event.payload) }));
   }
 
   async encodeSnapshot(customerId: string, snapshot: Snapshot): Promise<Snapshot> {

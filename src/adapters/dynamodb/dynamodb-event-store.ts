@@ -1,4 +1,5 @@
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -19,6 +20,7 @@ import type {
   AppendOptions,
   AppendResult,
   CommandRecord,
+  CommandRecordEraser,
   EventStore,
   LoadedStream,
   ReadStreamOptions,
@@ -81,7 +83,7 @@ export const toEventItem = (prefix: string, event: EventEnvelope): Item => ({
 });
 
 /** Event store on one DynamoDB table; appends are conditional writes, never overwrites. */
-export class DynamoDBEventStore implements EventStore, StreamCatalog {
+export class DynamoDBEventStore implements EventStore, StreamCatalog, CommandRecordEraser {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly prefix: string;
@@ -234,6 +236,28 @@ export class DynamoDBEventStore implements EventStore, StreamCatalog {
     }
   }
 
+  async deleteCommandRecords(aggregateId: string): Promise<number> {
+    const commandIds = await this.commandIdsOf(aggregateId);
+    let deleted = 0;
+    for (const commandId of commandIds) {
+      try {
+        await this.client.send(
+          new DeleteCommand({
+            TableName: this.tableName,
+            Key: commandKey(commandId),
+            // A key reused after its record expired belongs to another stream now: keep it.
+            ConditionExpression: 'aggregateId = :aggregateId',
+            ExpressionAttributeValues: { ':aggregateId': aggregateId },
+          }),
+        );
+        deleted++;
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) rethrowTransient(error, 'DeleteItem');
+      }
+    }
+    return deleted;
+  }
+
   async saveSnapshot(aggregateId: string, snapshot: Snapshot): Promise<void> {
     try {
       await this.client.send(
@@ -293,6 +317,31 @@ export class DynamoDBEventStore implements EventStore, StreamCatalog {
         : undefined;
       yield { ids: (page.Items ?? []).map((item) => item.aggregateId as string), cursor };
     } while (startKey);
+  }
+
+  /** The idempotency keys in the stream's metadata, read without the payloads. */
+  private async commandIdsOf(aggregateId: string): Promise<Set<string>> {
+    const ids = new Set<string>();
+    let startKey: Item | undefined;
+    do {
+      const page = await this.query({
+        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': streamKey(this.prefix, aggregateId),
+          ':from': eventSortKey(1),
+          ':to': eventSortKey(MAX_VERSION),
+        },
+        ProjectionExpression: '#metadata.commandId',
+        ExpressionAttributeNames: { '#metadata': 'metadata' },
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      });
+      for (const item of page.items) {
+        const commandId = (item.metadata as { commandId?: unknown } | undefined)?.commandId;
+        if (typeof commandId === 'string') ids.add(commandId);
+      }
+      startKey = page.lastKey;
+    } while (startKey);
+    return ids;
   }
 
   private transactionItems(

@@ -9,6 +9,7 @@ import type {
   AppendOptions,
   AppendResult,
   CommandRecord,
+  CommandRecordEraser,
   EventStore,
   LoadedStream,
   ReadStreamOptions,
@@ -21,7 +22,7 @@ const claimKey = (scope: string, value: string) => `${scope}#${value}`;
 const copy = <T>(value: T): T => structuredClone(value);
 
 /** The event store in process memory, with the same guarantees as the DynamoDB one. */
-export class InMemoryEventStore implements EventStore, StreamCatalog {
+export class InMemoryEventStore implements EventStore, StreamCatalog, CommandRecordEraser {
   private readonly streams = new Map<string, EventEnvelope[]>();
   private readonly snapshots = new Map<string, Snapshot>();
   private readonly commands = new Map<string, CommandRecord>();
@@ -101,6 +102,19 @@ export class InMemoryEventStore implements EventStore, StreamCatalog {
   async findCommand(commandId: string): Promise<CommandRecord | undefined> {
     const record = this.commands.get(commandId);
     return record && copy(record);
+  }
+
+  async deleteCommandRecords(aggregateId: string): Promise<number> {
+    let deleted = 0;
+    for (const event of this.streams.get(aggregateId) ?? []) {
+      const { commandId } = event.metadata;
+      // A key reused after its record expired belongs to another stream now: keep it.
+      if (commandId === undefined || this.commands.get(commandId)?.aggregateId !== aggregateId)
+        continue;
+      this.commands.delete(commandId);
+      deleted++;
+    }
+    return deleted;
   }
 
   async saveSnapshot(aggregateId: string, snapshot: Snapshot): Promise<void> {

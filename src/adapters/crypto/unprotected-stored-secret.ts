@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+import type { WrappedSecretStore } from '../../core/data-keys.js';
+
+export const UNPROTECTED_FINGERPRINT_SECRET = 'request-fingerprints-unprotected';
+
+export interface UnprotectedStoredSecretOptions {
+  store: WrappedSecretStore;
+  /** The secret's name in the store. */
+  name: string;
+}
+
+/**
+ * A process-wide secret for a service run without a KMS key (plaintext mode): 256 random
+ * bits stored as they are, the first process to store them winning, so every process derives
+ * the same keys. It keeps request fingerprints keyed, though not protected by KMS: in this
+ * mode the events beside it hold personal data in plaintext anyway. Loaded once per process;
+ * a failed load is not remembered.
+ */
+export class UnprotectedStoredSecret {
+  private loading: Promise<Uint8Array> | undefined;
+
+  constructor(private readonly options: UnprotectedStoredSecretOptions) {}
+
+  secret(): Promise<Uint8Array> {
+    if (!this.loading) {
+      this.loading = this.load();
+      this.loading.catch(() => {
+        this.loading = undefined;
+      });
+    }
+    return this.loading;
+  }
+
+  private async load(): Promise<Uint8Array> {
+    const { store, name } = this.options;
+    const stored = await store.get(name);
+    if (stored) return stored;
+    return (await store.putIfAbsent(name, randomBytes(32))).wrapped;
+  }
+}
