@@ -6,6 +6,7 @@ import {
 } from '../../../test/support/openapi-requests.js';
 import { InMemoryCustomerViewReader } from '../../adapters/memory/in-memory-customer-view-reader.js';
 import { InMemoryEventStore } from '../../adapters/memory/in-memory-event-store.js';
+import { InMemoryViewStore } from '../../adapters/memory/in-memory-view-store.js';
 import { CustomerCommandService } from '../customer-commands.js';
 import { CustomerQueryService } from '../customer-queries.js';
 import type { PipelineHealth } from '../operations/pipeline-health.js';
@@ -43,6 +44,7 @@ const fullApp = () => {
         list: async () => [],
         redrive: async () => ({ moved: [], skipped: 0, failed: [] }),
       } as never,
+      repair: { events: store, views: new InMemoryViewStore() },
     },
     console: new InMemoryConsoleAssets(new Map([['console.js', '']])),
   });
