@@ -130,6 +130,7 @@ describe('requests against the document', () => {
     { method: 'GET', url: '/ops/customers/cust-2/audit' },
     { method: 'GET', url: '/ops/dead-letters' },
     { method: 'POST', url: '/ops/dead-letters/redrive', ...json({}) },
+    { method: 'POST', url: '/ops/customers/cust-2/repair' },
     { method: 'GET', url: '/customers?status=SUSPENDED' },
     // The console's forget: typed as JSON, with no body.
     { method: 'DELETE', url: '/customers/cust-2', headers: { 'content-type': 'application/json' } },
