@@ -57,6 +57,10 @@ const main = async () => {
   }
   if (options.sections.has('projection')) {
     results.projection = await runProjection(withDynamoDB, options, progress);
+    // The projector's store reads and events/s, before and after notifications, in one run.
+    results.projectorBatches = await withDynamoDB((db) =>
+      runProjectorBatches(db, { customers: Math.min(options.customers, 100) }),
+    );
   }
   if (options.sections.has('cold')) results.coldStart = await runColdStart(options, progress);
   // Encryption on vs off, in the same run (docs/benchmarks.md, docs/privacy.md).
@@ -66,7 +70,6 @@ const main = async () => {
   if (options.sections.has('service')) {
     // One DynamoDB Local per round for every server of the round; the order rotates.
     results.wholeService = await runWholeService(withDynamoDB, options, progress);
-    results.projectorBatches = await withDynamoDB((db) => runProjectorBatches(db));
   }
 
   const complete: BenchResults = {

@@ -477,13 +477,16 @@ describe('CustomerServiceStack', () => {
       expect(actionsOf(data).filter((a) => writes.test(a))).toEqual([]);
     });
 
-    it('operations API: reads both tables, writes neither, moves dead letters back, reads metrics', () => {
+    it('operations API: reads both tables, puts only views (repair), moves dead letters back, reads metrics', () => {
       const statements = statementsOf(template, stack, stack.opsApi);
       expect(actionsOf(onResource(statements, ids.eventStore)).sort()).toEqual([
         'dynamodb:GetItem',
         'dynamodb:Query',
       ]);
-      expect(actionsOf(onResource(statements, ids.views))).toEqual(['dynamodb:GetItem']);
+      expect(actionsOf(onResource(statements, ids.views))).toEqual([
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+      ]);
       const sqsActions = actionsOf(statements).filter((a) => a.startsWith('sqs:'));
       expect(sqsActions.sort()).toEqual([
         'sqs:ChangeMessageVisibility',

@@ -342,11 +342,12 @@ export class CustomerServiceStack extends Stack {
       [this.liveViews.tableArn],
       ['dynamodb:GetItem', 'dynamodb:PutItem'],
     );
-    // The operations API reads (an audit folds one stream against its view), never writes a
-    // table; it moves dead letters back to the projection queue and reads queue depths and
-    // the service's metrics.
+    // The operations API reads (an audit folds one stream against its view) and writes only a
+    // view put back to the fold of its stream (a repair, a put conditional on the item read);
+    // it moves dead letters back to the projection queue and reads queue depths and the
+    // service's metrics.
     this.allow(this.opsApi, [this.eventStore.tableArn], eventStoreReadActions);
-    this.allow(this.opsApi, [this.liveViews.tableArn], ['dynamodb:GetItem']);
+    this.allow(this.opsApi, [this.liveViews.tableArn], ['dynamodb:GetItem', 'dynamodb:PutItem']);
     this.allowDataKeys(this.opsApi, ['kms:Decrypt']);
     this.allow(
       this.opsApi,

@@ -1,3 +1,4 @@
+import type { EventEnvelope } from '../core/event.js';
 import type { EventStore, StreamCatalog } from '../core/event-store.js';
 import { applyEnvelopes, type Projection } from '../core/projection.js';
 import {
@@ -102,6 +103,66 @@ const versionOfItem = (item: StoredViewItem | undefined): number | undefined =>
 const messageOf = (error: unknown): string =>
   error instanceof Error ? error.message : String(error);
 
+/** One stored view beside the fold of its stream. */
+export interface StreamComparison {
+  finding: AuditFinding;
+  /** The view a correct projector would hold; undefined when the stream is empty or does not fold. */
+  expected: CustomerViewRecord | undefined;
+  /** Version of the fold (for `unprojectable`: the last event that folds). */
+  expectedVersion: number | undefined;
+  actualVersion: number | undefined;
+  /** Fields whose stored value differs from the fold's. */
+  fields: string[];
+  /** Why the stream does not fold (`unprojectable` only). */
+  error?: string;
+}
+
+/**
+ * The one comparison of a view with its stream, for the audit of every view, the audit of
+ * one customer and the repair: the stream folded as the projector folds it, the stored item
+ * against the item a correct projector would have written (index keys included where the
+ * store keeps them).
+ */
+export const compareWithStream = (
+  events: readonly EventEnvelope[],
+  actual: StoredViewItem | undefined,
+  options: { withIndexKeys: boolean; projection?: Projection<CustomerViewRecord> },
+): StreamComparison => {
+  const projection = options.projection ?? customerViewProjection;
+  const actualVersion = versionOfItem(actual);
+  let expected: CustomerViewRecord | undefined;
+  try {
+    expected = applyEnvelopes(projection, undefined, events);
+  } catch (error) {
+    // Fold as far as it goes, so the finding says where the stream breaks.
+    let folded: CustomerViewRecord | undefined;
+    for (const event of events) {
+      try {
+        folded = applyEnvelopes(projection, folded, [event]);
+      } catch {
+        break;
+      }
+    }
+    return {
+      finding: 'unprojectable',
+      expected: undefined,
+      expectedVersion: folded?.version ?? 0,
+      actualVersion,
+      fields: [],
+      error: messageOf(error),
+    };
+  }
+  const base = { expected, expectedVersion: expected?.version, actualVersion };
+  if (!expected) return { ...base, finding: actual ? 'orphan' : 'ok', fields: [] };
+  if (!actual) return { ...base, finding: 'missing', fields: [] };
+  const fields = differingFields(expectedItem(expected, options.withIndexKeys), actual);
+  if (actualVersion === undefined || actualVersion < expected.version) {
+    return { ...base, finding: 'behind', fields };
+  }
+  if (actualVersion > expected.version) return { ...base, finding: 'ahead', fields };
+  return { ...base, finding: fields.length > 0 ? 'different' : 'ok', fields };
+};
+
 /**
  * Compares every stream with its view. Streams come page by page from the catalog, views
  * are read one by one and then scanned page by page for orphans, so memory stays bounded
@@ -136,39 +197,22 @@ export const auditViews = async (options: AuditOptions): Promise<AuditReport> =>
   const auditStream = async (aggregateId: string): Promise<AuditExample | 'ok'> => {
     const events = await options.events.readStream(aggregateId);
     const actual = await options.views.get(aggregateId);
-    const actualVersion = versionOfItem(actual);
-    let expected: CustomerViewRecord | undefined;
-    try {
-      expected = applyEnvelopes(projection, undefined, events);
-    } catch (error) {
-      // Fold as far as it goes, so the example says where the stream breaks.
-      let folded: CustomerViewRecord | undefined;
-      for (const event of events) {
-        try {
-          folded = applyEnvelopes(projection, folded, [event]);
-        } catch {
-          break;
-        }
-      }
-      return {
-        finding: 'unprojectable',
-        aggregateId,
-        expectedVersion: folded?.version ?? 0,
-        actualVersion,
-        fields: [],
-        error: messageOf(error),
-      };
-    }
-    // Listed, then emptied before the read: nothing to compare.
-    if (!expected) return 'ok';
-    const base = { aggregateId, expectedVersion: expected.version, actualVersion };
-    const fields = actual ? differingFields(expectedItem(expected, withIndexKeys), actual) : [];
-    if (!actual) return { ...base, finding: 'missing', fields: [] };
-    if (actualVersion === undefined || actualVersion < expected.version) {
-      return { ...base, finding: 'behind', fields };
-    }
-    if (actualVersion > expected.version) return { ...base, finding: 'ahead', fields };
-    return fields.length > 0 ? { ...base, finding: 'different', fields } : 'ok';
+    // Listed, then emptied before the read: nothing to compare (the orphan scan sees the view).
+    if (events.length === 0) return 'ok';
+    const { finding, expectedVersion, actualVersion, fields, error } = compareWithStream(
+      events,
+      actual,
+      { withIndexKeys, projection },
+    );
+    if (finding === 'ok') return 'ok';
+    return {
+      finding,
+      aggregateId,
+      expectedVersion,
+      actualVersion,
+      fields,
+      ...(error === undefined ? {} : { error }),
+    };
   };
 
   for await (const page of options.catalog.listAggregateIds({ pageSize })) {

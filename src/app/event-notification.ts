@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import type { EventEnvelope } from '../core/event.js';
 
 const AggregateId = z.string().min(1);
 const Version = z.number().int().positive();
@@ -39,7 +38,12 @@ const EventBridgeMessage = z.looseObject({
   detail: z.union([ThinDetail, EnvelopeDetail]),
 });
 
-/** What the projector learns from one message: which stream reached which version. */
+/**
+ * What the projector learns from one message: which stream reached which version, and
+ * nothing more. The content of the event a message may carry is never used: anyone who can
+ * send to the bus or the queue could have written it, so what is applied is read from the
+ * event store.
+ */
 export interface EventNotification {
   aggregateId: string;
   version: number;
@@ -48,8 +52,8 @@ export interface EventNotification {
   timestamp?: string;
   /** The request that caused the event, for log lines about it. */
   correlationId?: string;
-  /** The full event, unless the message was a thin notification. */
-  envelope?: EventEnvelope;
+  /** The message was a thin notification (the event was too large to carry). */
+  thin: boolean;
 }
 
 export class MalformedNotificationError extends Error {
@@ -78,10 +82,11 @@ export const parseEventNotification = (body: string): EventNotification => {
     aggregateId: detail.aggregateId,
     version: detail.version,
     eventType: detail.eventType,
+    thin: 'thin' in detail,
   };
   const timestamp = detail.timestamp;
   const correlationId = 'thin' in detail ? detail.correlationId : detail.metadata.correlationId;
   if (timestamp !== undefined) notification.timestamp = timestamp;
   if (correlationId !== undefined) notification.correlationId = correlationId;
-  return 'thin' in detail ? notification : { ...notification, envelope: detail as EventEnvelope };
+  return notification;
 };

@@ -11,12 +11,20 @@ import { sqsEvent, sqsRecord } from '../../test/support/sqs-messages.js';
 import { InMemoryEventStore } from '../adapters/memory/in-memory-event-store.js';
 import { InMemoryMetrics } from '../adapters/memory/in-memory-metrics.js';
 import { InMemoryViewStore } from '../adapters/memory/in-memory-view-store.js';
+import type { EventEnvelope } from '../core/event.js';
 import { METRIC } from '../core/metrics.js';
 import { ViewConflictError } from '../core/view-store.js';
 import type { CustomerView } from './customer-view.js';
 import { createProjectorHandler } from './projector.js';
 
 const noSleep = async () => {};
+
+const recordingLogger = () => {
+  const lines: Array<{ message: string; extra: Record<string, unknown> }> = [];
+  const log = (message: string, extra: Record<string, unknown> = {}) =>
+    lines.push({ message, extra });
+  return { lines, logger: { debug: log, info: log, warn: log, error: log } };
+};
 
 const setUp = async (histories: Parameters<typeof runHistories>[1]) => {
   const events = new InMemoryEventStore();
@@ -149,22 +157,27 @@ describe('projector', () => {
     expect(failed.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
   });
 
-  it('sends an event it cannot read back as a failure, never skipping it', async () => {
-    const { events, views, ids } = await setUp([[]]);
-    const id = ids[0] ?? '';
-    const [registered] = await events.readStream(id);
-    if (!registered) throw new Error('no events');
-    const newer = (eventType: string, schemaVersion: number) => ({
-      ...registered,
-      eventId: `${eventType}-${schemaVersion}`,
-      eventType,
-      payload: { phone: '+44' },
-      version: 2,
-      metadata: { ...registered.metadata, schemaVersion },
-    });
+  it('sends a stored event it cannot apply as a failure, never skipping it', async () => {
+    const { events, views, ids } = await setUp([[], []]);
     const projector = createProjectorHandler({ events, views, sleep: noSleep });
-    await projector(sqsEvent([sqsRecord(messageBody(registered))]));
-    for (const event of [newer('CustomerPhoneAdded', 1), newer('CustomerSuspended', 3)]) {
+    const newer = [
+      ['CustomerPhoneAdded', 1],
+      ['CustomerSuspended', 3],
+    ] as const;
+    for (const [index, [eventType, schemaVersion]] of newer.entries()) {
+      const id = ids[index] ?? '';
+      const [registered] = await events.readStream(id);
+      if (!registered) throw new Error('no events');
+      await projector(sqsEvent([sqsRecord(messageBody(registered))]));
+      const event = {
+        ...registered,
+        eventId: `${eventType}-${schemaVersion}`,
+        eventType,
+        payload: { phone: '+44' },
+        version: 2,
+        metadata: { ...registered.metadata, schemaVersion },
+      };
+      await events.append(id, [event], { expectedVersion: 1 });
       const record = sqsRecord(messageBody(event));
       const response = await projector(sqsEvent([record]));
       expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
@@ -199,14 +212,117 @@ describe('projector', () => {
   });
 });
 
-describe('projector metrics and log lines', () => {
-  const recordingLogger = () => {
-    const lines: Array<{ message: string; extra: Record<string, unknown> }> = [];
-    const log = (message: string, extra: Record<string, unknown> = {}) =>
-      lines.push({ message, extra });
-    return { lines, logger: { debug: log, info: log, warn: log, error: log } };
-  };
+describe('a message is only a notification', () => {
+  const forge = (envelope: EventEnvelope, changes: Partial<EventEnvelope>): EventEnvelope => ({
+    ...envelope,
+    eventId: `forged-${envelope.eventId}`,
+    ...changes,
+  });
 
+  it('never applies the content a message carries, only what the store holds', async () => {
+    const { events, views, ids, streams } = await setUp([['email', 'suspend']]);
+    const id = ids[0] ?? '';
+    const stored = streams[0] ?? [];
+    const projector = createProjectorHandler({ events, views, sleep: noSleep });
+    // Every real version, each carrying content that is not what the store holds.
+    const forged = stored.map((e) =>
+      forge(e, {
+        eventType: 'CustomerEmailUpdated',
+        payload: { oldEmail: 'x@example.com', newEmail: 'attacker@example.com' },
+      }),
+    );
+    const response = await projector(sqsEvent(forged.map((e) => sqsRecord(messageBody(e)))));
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await views.get(id)).toEqual(await expectedView(events, id));
+    expect(await views.get(id)).toMatchObject({ status: 'SUSPENDED', version: 3 });
+  });
+
+  it('a forged event at the next version, or far ahead, leaves the view at the fold of the store', async () => {
+    const { events, views, ids, streams } = await setUp([['email'], []]);
+    const [id = '', other = ''] = ids;
+    const projector = createProjectorHandler({ events, views, sleep: noSleep });
+    await projector(sqsEvent(streams.flat().map((e) => sqsRecord(messageBody(e)))));
+    const before = views.all();
+    const last = streams[0]?.at(-1) as EventEnvelope;
+    const next = forge(last, {
+      version: last.version + 1,
+      eventType: 'CustomerEmailUpdated',
+      payload: { oldEmail: 'x@example.com', newEmail: 'attacker@example.com' },
+    });
+    const farAhead = forge(last, {
+      version: 1000,
+      eventType: 'CustomerForgotten',
+      payload: {},
+    });
+    const unknownCustomer = forge(last, {
+      aggregateId: 'never-registered',
+      version: 1,
+      eventType: 'CustomerRegistered',
+      payload: { email: 'ghost@example.com', name: 'Ghost' },
+    });
+    const otherTombstone = forge(streams[1]?.[0] as EventEnvelope, {
+      version: 2,
+      eventType: 'CustomerForgotten',
+      payload: {},
+    });
+    for (const message of [next, farAhead, unknownCustomer, otherTombstone]) {
+      await projector(
+        sqsEvent([sqsRecord(messageBody(message)), sqsRecord(messageBody(message, true))]),
+      );
+    }
+    expect(views.all()).toEqual(before);
+    expect(await views.get(id)).toEqual(await expectedView(events, id));
+    expect(await views.get(other)).toEqual(await expectedView(events, other));
+    expect(await views.get('never-registered')).toBeUndefined();
+  });
+
+  it('rejects the versions the store does not hold, counts and logs them without their content, and drops them at the last receive', async () => {
+    const { events, views, ids, streams } = await setUp([['email']]);
+    const id = ids[0] ?? '';
+    const stored = streams[0] ?? [];
+    const metrics = new InMemoryMetrics();
+    const { lines, logger } = recordingLogger();
+    const projector = createProjectorHandler({
+      events,
+      views,
+      metrics,
+      logger,
+      maxReceiveCount: 3,
+      sleep: noSleep,
+    });
+    const forged = forge(stored.at(-1) as EventEnvelope, {
+      version: 3,
+      eventType: 'CustomerEmailUpdated',
+      payload: { oldEmail: 'x@example.com', newEmail: 'attacker@example.com' },
+    });
+    const at = (envelope: EventEnvelope, receive: number) => {
+      const record = sqsRecord(messageBody(envelope));
+      record.attributes.ApproximateReceiveCount = String(receive);
+      return record;
+    };
+    const early = at(forged, 1);
+    const last = at(forged, 3);
+    const real = stored.map((e) => at(e, 1));
+    const response = await projector(sqsEvent([early, ...real, last]));
+
+    // The real notifications project the store; the early forged one is retried, the last dropped.
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: early.messageId }]);
+    expect(await views.get(id)).toEqual(await expectedView(events, id));
+    expect(await views.get(id)).toMatchObject({ version: 2 });
+    expect(metrics.total(METRIC.notificationsRejected)).toBe(2);
+    expect(metrics.total(METRIC.deadLetter)).toBe(0);
+    const rejections = lines.filter((l) => l.message.startsWith('notification rejected'));
+    expect(
+      rejections.map((l) => [l.extra.messageId, l.extra.storeVersion, l.extra.dropped]),
+    ).toEqual([
+      [early.messageId, 2, undefined],
+      [last.messageId, 2, true],
+    ]);
+    expect(JSON.stringify(lines)).not.toContain('attacker@example.com');
+  });
+});
+
+describe('projector metrics and log lines', () => {
   it('times the lag from the event accepted to its view written, once per write', async () => {
     const { events, views, streams } = await setUp([['email']]);
     const [first, second] = streams[0] ?? [];

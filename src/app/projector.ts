@@ -1,6 +1,4 @@
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { EventEnvelope } from '../core/event.js';
-import type { EventCodec } from '../core/event-codec.js';
 import type { EventStore } from '../core/event-store.js';
 import { METRIC, type Metrics, noMetrics } from '../core/metrics.js';
 import { type Clock, type Logger, silentLogger } from '../core/ports.js';
@@ -10,32 +8,43 @@ import { type CustomerViewRecord, customerViewProjection } from './customer-view
 import { type EventNotification, parseEventNotification } from './event-notification.js';
 
 export interface ProjectorOptions {
+  /** The event store, decoding what it reads: the only source of what is applied. */
   events: Pick<EventStore, 'readStream'>;
   views: ViewStore<CustomerViewRecord>;
   logger?: Logger;
-  /** Projection lag (event accepted → view written) and the messages given up on. */
+  /** Projection lag (event accepted → view written), rejected notifications, dead letters. */
   metrics?: Metrics;
   clock?: Clock;
-  /** The queue's `maxReceiveCount`: a failure at this receive sends the message to the DLQ. */
+  /**
+   * The queue's `maxReceiveCount`: a failure at this receive sends the message to the DLQ,
+   * and a notification the store still contradicts at this receive is dropped.
+   */
   maxReceiveCount?: number;
   /** Attempts per message when other projectors keep moving the same view. */
   maxAttempts?: number;
   sleep?: (ms: number) => Promise<void>;
-  /**
-   * Decrypts the event a message carries (the bus carries personal data only as
-   * ciphertext); `events` must already decode what it reads.
-   */
-  codec?: Pick<EventCodec, 'decode'>;
+}
+
+interface Received {
+  record: SQSRecord;
+  notification: EventNotification;
 }
 
 /**
  * Projects Customer events from SQS into the read model. A message is only a notification
- * that a stream reached a version: the view catches up to it from the event store, so the
- * outcome does not depend on delivery order, duplicates or lost messages. A batch is
- * handled per aggregate: its views are read together, each view catches up once to the
- * newest version the batch names, from the events the messages carry where they cover the
- * gap. A failure is reported for every message of that aggregate and no other (partial
- * batch response); SQS redelivers them, then dead-letters after `maxReceiveCount`.
+ * that a stream may have moved: the view catches up from the event store (one read per
+ * customer per batch, from the view's version to the end of the stream), so the outcome
+ * depends neither on delivery order, duplicates or lost messages, nor on what a message
+ * says the event was. The views of a batch are read together.
+ *
+ * A notification for a version the store does not hold changes nothing. It is logged and
+ * counted (`NotificationsRejected`) and fails like any message, since a retry costs one
+ * read; at its last receive it is acknowledged instead of dead-lettered: the store, read
+ * strongly consistent after the event was published, says the event never happened, so a
+ * redrive would be refused again, and a forger could otherwise fill the dead-letter queue
+ * and page the operators at will. Any other failure is reported for every message of that
+ * customer and no other (partial batch response); SQS redelivers them, then dead-letters
+ * after `maxReceiveCount`.
  */
 export const createProjectorHandler = (
   options: ProjectorOptions,
@@ -51,16 +60,15 @@ export const createProjectorHandler = (
     ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
   });
 
-  /** The events a stream's messages carry, decrypted as the store's reads are. */
-  const decodeKnown = async (aggregateId: string, envelopes: EventEnvelope[]) => {
-    if (!options.codec || envelopes.length === 0) return envelopes;
-    return options.codec.decode(aggregateId, envelopes);
-  };
-
-  const failed = (record: SQSRecord, correlationId: string | undefined, error: unknown) => {
+  const receiveOf = (record: SQSRecord) => {
     const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? 0);
     const lastReceive =
       options.maxReceiveCount !== undefined && receiveCount >= options.maxReceiveCount;
+    return { receiveCount, lastReceive };
+  };
+
+  const failed = (record: SQSRecord, correlationId: string | undefined, error: unknown) => {
+    const { receiveCount, lastReceive } = receiveOf(record);
     if (lastReceive) metrics.count(METRIC.deadLetter, { source: 'projector' });
     logger.warn('message not projected', {
       messageId: record.messageId,
@@ -72,13 +80,30 @@ export const createProjectorHandler = (
     return { itemIdentifier: record.messageId };
   };
 
+  /** The store ends before this notification's version: a failure, or dropped at the last receive. */
+  const rejected = (
+    { record, notification }: Received,
+    storeVersion: number,
+  ): SQSBatchItemFailure | undefined => {
+    const { receiveCount, lastReceive } = receiveOf(record);
+    metrics.count(METRIC.notificationsRejected);
+    // Ids and versions only: the message's content is not to be trusted, nor logged.
+    logger.warn('notification rejected: the event store does not hold its version', {
+      messageId: record.messageId,
+      correlationId: notification.correlationId,
+      aggregateId: notification.aggregateId,
+      eventVersion: notification.version,
+      storeVersion,
+      receiveCount,
+      ...(lastReceive ? { dropped: true } : {}),
+    });
+    return lastReceive ? undefined : { itemIdentifier: record.messageId };
+  };
+
   return async (event) => {
     const failures: SQSBatchItemFailure[] = [];
-    // A batch's notifications by stream: one catch-up per aggregate, to its newest version.
-    const byAggregate = new Map<
-      string,
-      Array<{ record: SQSRecord; notification: EventNotification }>
-    >();
+    // A batch's notifications by stream: one catch-up per aggregate.
+    const byAggregate = new Map<string, Received[]>();
     for (const record of event.Records) {
       let notification: EventNotification;
       try {
@@ -92,26 +117,12 @@ export const createProjectorHandler = (
       byAggregate.set(notification.aggregateId, group);
     }
 
-    const targets = new Map<string, CatchUpTarget>();
-    const decoded = await Promise.allSettled(
-      [...byAggregate].map(async ([aggregateId, group]) => {
-        const carried = group.flatMap(({ notification }) =>
-          notification.envelope ? [notification.envelope] : [],
-        );
-        targets.set(aggregateId, {
-          upTo: Math.max(...group.map(({ notification }) => notification.version)),
-          knownEvents: await decodeKnown(aggregateId, carried),
-        });
-      }),
+    const targets = new Map<string, CatchUpTarget>(
+      [...byAggregate].map(([aggregateId, group]) => [
+        aggregateId,
+        { upTo: Math.max(...group.map(({ notification }) => notification.version)) },
+      ]),
     );
-    [...byAggregate].forEach(([aggregateId, group], index) => {
-      const result = decoded[index];
-      if (result?.status !== 'rejected') return;
-      byAggregate.delete(aggregateId);
-      for (const { record, notification } of group) {
-        failures.push(failed(record, notification.correlationId, result.reason));
-      }
-    });
     const outcomes = await catchUp.catchUpMany(targets);
 
     for (const [aggregateId, group] of byAggregate) {
@@ -125,14 +136,17 @@ export const createProjectorHandler = (
         continue;
       }
       const outcome = settled.value;
-      const newest = group.reduce((a, b) =>
-        b.notification.version > a.notification.version ? b : a,
-      );
-      const acceptedAt = Date.parse(newest.notification.timestamp ?? '');
+      const acceptedAt = Date.parse(outcome.lastAppliedAt ?? '');
       if (outcome.status === 'applied' && !Number.isNaN(acceptedAt)) {
         metrics.timing(METRIC.projectionLag, Math.max(now() - acceptedAt, 0));
       }
-      for (const { record, notification } of group) {
+      for (const received of group) {
+        const { record, notification } = received;
+        if (notification.version > outcome.version) {
+          const failure = rejected(received, outcome.version);
+          if (failure) failures.push(failure);
+          continue;
+        }
         logger.debug('event projected', {
           messageId: record.messageId,
           correlationId: notification.correlationId,

@@ -1,10 +1,14 @@
-import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedView, runHistories } from '../../test/support/customer-histories.js';
 import { createTestTables, type TestTables } from '../../test/support/dynamodb.js';
 import { deliverShuffled } from '../../test/support/projection-scenario.js';
+import { viewItem } from '../../test/support/view-items.js';
 import type { DynamoDBCustomerViewStore } from '../adapters/dynamodb/dynamodb-customer-view-store.js';
 import type { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
+import type { CliIo } from '../ops/cli-io.js';
+import { runRebuildCli } from '../ops/rebuild-cli.js';
+import type { CustomerView } from './customer-view.js';
 import { createProjectorHandler } from './projector.js';
 import { rebuildViews } from './rebuild.js';
 
@@ -69,4 +73,73 @@ describe('rebuildViews on DynamoDB', () => {
     expect(again).toMatchObject({ processed: 60, updated: 0, failed: 0 });
     expect(await scanViews()).toEqual(projected);
   }, 120_000);
+});
+
+describe('npm run rebuild -- --repair', () => {
+  const rebuild = async (args: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: CliIo = { out: (line) => out.push(line), err: (line) => err.push(line) };
+    const code = await runRebuildCli(
+      args,
+      {
+        AWS_ENDPOINT_URL_DYNAMODB: tables.endpoint,
+        AWS_REGION: 'local',
+        COMMAND_TABLE: tables.eventStoreTableName,
+        QUERY_TABLE: tables.viewsTableName,
+      },
+      io,
+      { progress: false },
+    );
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  };
+  const stored = async (customerId: string) =>
+    (
+      await tables.documentClient.send(
+        new GetCommand({ TableName: tables.viewsTableName, Key: { customerId } }),
+      )
+    ).Item;
+  const put = (item: Record<string, unknown>) =>
+    tables.documentClient.send(new PutCommand({ TableName: tables.viewsTableName, Item: item }));
+
+  it('restores a view written wrongly at its current version, which plain rebuild leaves alone', async () => {
+    const [wrongId = '', aheadId = '', fineId = ''] = await runHistories(
+      events,
+      [['email'], ['suspend'], []],
+      'repair',
+    );
+    await rebuildViews({ catalog: events, events, views });
+    const fold = async (id: string) => (await expectedView(events, id)) as CustomerView;
+    const correct = await fold(wrongId);
+    // Raw items in today's layout: a wrong email at the stream's version, a view far ahead.
+    const wrong = viewItem({ ...correct, email: 'wrong@example.com' });
+    await put(wrong);
+    const ahead = { ...viewItem(await fold(aheadId)), version: 30 };
+    await put(ahead);
+    const fine = await stored(fineId);
+
+    const plain = await rebuild([]);
+    expect(plain.err).toBe('');
+    expect(plain.code).toBe(0);
+    expect(plain.out).toMatch(/streams replayed into .*: 0 views moved forward, 0 failed/);
+    expect(await stored(wrongId)).toEqual(wrong);
+    expect(await stored(aheadId)).toEqual(ahead);
+
+    const repaired = await rebuild(['--repair']);
+    expect(repaired.code).toBe(0);
+    expect(repaired.out).toContain(
+      '0 views moved forward, 2 rewritten (different or ahead), 0 failed',
+    );
+    expect(repaired.out).toContain(
+      `rewritten ${wrongId}: different (email, emailBucket, emailLower)`,
+    );
+    expect(repaired.out).toContain(`rewritten ${aheadId}: ahead (version)`);
+    expect(await stored(wrongId)).toEqual(viewItem(correct));
+    expect(await stored(aheadId)).toEqual(viewItem(await fold(aheadId)));
+    expect(await stored(fineId)).toEqual(fine);
+
+    const again = await rebuild(['--repair']);
+    expect(again.out).toContain('0 rewritten');
+    expect((await rebuild(['--repair', '--into', 'customer-views-x'])).code).toBe(2);
+  });
 });

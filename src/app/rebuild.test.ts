@@ -24,7 +24,13 @@ describe('rebuildViews', () => {
       onProgress: (p) => progress.push(p),
     });
     expect(report).toMatchObject({ discovered: 57, processed: 57, updated: 57, failed: 0 });
-    expect(progress.at(-1)).toEqual({ discovered: 57, processed: 57, updated: 57, failed: 0 });
+    expect(progress.at(-1)).toEqual({
+      discovered: 57,
+      processed: 57,
+      updated: 57,
+      repaired: 0,
+      failed: 0,
+    });
     for (const id of ids) expect(await views.get(id)).toEqual(await expectedView(events, id));
   });
 

@@ -11,8 +11,9 @@ import type { CustomerService } from './customer-service.js';
 /**
  * The operations routes on AWS: queue depths and the dead-letter redrive through SQS, the
  * stream's lag and the charts from CloudWatch, the audit and the diagnosis from the event
- * store and the read model. They need a role of their own (both tables read, the queues,
- * CloudWatch), which neither the command nor the query function holds.
+ * store and the read model, and the view repair. They need a role of their own (both tables
+ * read, conditional view puts, the queues, CloudWatch), which neither the command nor the
+ * query function holds.
  */
 export const awsOperations = (service: CustomerService): OperationsDependencies => {
   const { config } = service;
@@ -38,6 +39,7 @@ export const awsOperations = (service: CustomerService): OperationsDependencies 
       serviceName: config.SERVICE_NAME,
     }),
     audit: { events, views },
+    repair: { events, views: service.viewStore },
     deadLetters: new DeadLetterOperations({
       queue: new SqsDeadLetterQueue({ client: sqs, queueUrl: deadLetterQueueUrl }),
       targetQueueUrl: projectionQueueUrl,

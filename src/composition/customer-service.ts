@@ -271,14 +271,13 @@ export class CustomerService {
     });
   }
 
-  /** SQS batch of event notifications → read model. */
+  /** SQS batch of event notifications → read model, from what the event store holds. */
   get projector(): (event: SQSEvent) => Promise<SQSBatchResponse> {
     return this.once('projector', () =>
       createProjectorHandler({
         events: this.eventStore,
         views: this.viewStore,
         logger: this.logger,
-        ...(this.crypto ? { codec: this.crypto.codec } : {}),
         metrics: this.metrics,
         maxReceiveCount: this.config.PROJECTION_MAX_RECEIVE_COUNT,
       }),

@@ -10,6 +10,8 @@ export const METRIC = {
   eventsPublished: 'EventsPublished',
   publishRetry: 'PublishRetry',
   deadLetter: 'DeadLetter',
+  /** Notifications for a version the event store does not hold (forged, or about a lost write). */
+  notificationsRejected: 'NotificationsRejected',
   viewsHealed: 'ViewsHealed',
   reconcileFailed: 'ReconcileFailed',
 } as const;

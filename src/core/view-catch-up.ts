@@ -21,30 +21,30 @@ export interface ViewCatchUpOptions<View extends VersionedView> {
 }
 
 export interface CatchUpTarget {
-  /** Bring the view at least to this version; to the end of the stream when absent. */
-  upTo?: number;
-  /** The event at `upTo` when the caller already holds it (saves a read when next in line). */
-  known?: EventEnvelope;
   /**
-   * Events of this stream the caller already holds (a batch's notifications), in any
-   * order: a contiguous run of them ending at `upTo` is not read again.
+   * A version the caller was told the stream reached (a notification): a view already at
+   * it is left alone without reading the store. Whatever its value, the view moves only by
+   * what the store holds, to the end of the stream.
    */
-  knownEvents?: readonly EventEnvelope[];
+  upTo?: number;
 }
 
 export interface CatchUpOutcome {
   status: 'already-applied' | 'applied';
-  /** The view's version afterwards (as far as this writer knows). */
+  /** The view's version afterwards: the end of the stream as read, unless the view was ahead. */
   version: number;
   /** Events this call applied. */
   applied: number;
+  /** When the last event applied was accepted (from the store), for the projection lag. */
+  lastAppliedAt?: string;
 }
 
 /**
- * Moves one view forward to the fold of its stream: read the view, work out what it lacks,
- * fetch that from the event store, write conditionally on the version read. Duplicates,
- * reordering and concurrent writers all converge, because a view only ever moves forward
- * by events read from the store, in order.
+ * Moves one view forward to the fold of its stream: read the view, read what follows its
+ * version from the event store (one strongly consistent read, to the end of the stream),
+ * write conditionally on the version read. Nothing else is ever applied: duplicates,
+ * reordering, concurrent writers and forged notifications all converge to the fold of the
+ * store, because a view only moves forward by events read from it, in order.
  */
 export class ViewCatchUp<View extends VersionedView> {
   private readonly maxAttempts: number;
@@ -120,49 +120,27 @@ export class ViewCatchUp<View extends VersionedView> {
     if (target.upTo !== undefined && placeEvent(at, target.upTo) === 'applied') {
       return { status: 'already-applied', version: at, applied: 0 };
     }
-    const missing = await this.missingEvents(aggregateId, at, target);
-    if (missing.length === 0) return { status: 'already-applied', version: at, applied: 0 };
+    const missing = await this.eventsAfter(aggregateId, at);
     const next = applyEnvelopes(this.options.projection, view, missing);
-    if (!next) return { status: 'already-applied', version: at, applied: 0 };
+    const last = missing.at(-1);
+    if (!next || !last) return { status: 'already-applied', version: at, applied: 0 };
     await this.options.views.put(aggregateId, next, at);
-    return { status: 'applied', version: next.version, applied: missing.length };
+    return {
+      status: 'applied',
+      version: next.version,
+      applied: missing.length,
+      lastAppliedAt: last.timestamp,
+    };
   }
 
-  private async missingEvents(
-    aggregateId: string,
-    at: number,
-    target: CatchUpTarget,
-  ): Promise<EventEnvelope[]> {
-    const { upTo } = target;
-    const held = new Map<number, EventEnvelope>();
-    for (const event of [...(target.knownEvents ?? []), ...(target.known ? [target.known] : [])]) {
-      if (event.version > at) held.set(event.version, event);
-    }
-    // The run of held events that ends at `upTo`: only what lies before it is read.
-    let tailStart = upTo === undefined ? undefined : upTo + 1;
-    while (tailStart !== undefined && tailStart - 1 > at && held.has(tailStart - 1)) tailStart -= 1;
-    const tail: EventEnvelope[] = [];
-    if (upTo !== undefined && tailStart !== undefined) {
-      for (let version = tailStart; version <= upTo; version++) {
-        tail.push(held.get(version) as EventEnvelope);
-      }
-    }
-    if (tailStart === at + 1) return tail;
-    const toVersion = tail.length > 0 ? (tailStart as number) - 1 : upTo;
-    const read = await this.options.events.readStream(aggregateId, {
-      fromVersion: at + 1,
-      ...(toVersion === undefined ? {} : { toVersion }),
-    });
-    const events = [...read, ...tail];
-    // Refuse a partial range (say, a replica still behind): a later redelivery will see it.
+  /** The stream after `at`, to its end, refusing a range with a hole in it. */
+  private async eventsAfter(aggregateId: string, at: number): Promise<EventEnvelope[]> {
+    const events = await this.options.events.readStream(aggregateId, { fromVersion: at + 1 });
     events.forEach((event, index) => {
       if (event.version !== at + 1 + index) {
         throw new EventGapError(aggregateId, at + 1 + index, event.version);
       }
     });
-    if (upTo !== undefined && versionOf(events.at(-1)) < upTo) {
-      throw new EventGapError(aggregateId, versionOf(events.at(-1)) + 1, undefined);
-    }
     return events;
   }
 }

@@ -35,3 +35,27 @@ export interface ViewStore<View extends VersionedView> {
    */
   put(id: string, view: View, readVersion: number): Promise<void>;
 }
+
+/** A view item as stored, read for a repair. */
+export interface StoredView {
+  /** The item as the current code reads it, index attributes included where stored. */
+  item: Record<string, unknown>;
+  /** The item exactly as stored: what a `replace` is conditional on. */
+  readonly stored: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A view store that can also put a view back to the fold of its stream, at any version
+ * (a repair): only on request, and only if nothing touched the item since it was read.
+ */
+export interface RepairableViewStore<View extends VersionedView> extends ViewStore<View> {
+  /** True when items carry the index attributes beside the view's fields. */
+  readonly storesIndexKeys: boolean;
+  /** The stored item, read consistently; undefined when there is none. */
+  getStored(id: string): Promise<StoredView | undefined>;
+  /**
+   * Writes `view` (its whole item) if the stored item is still exactly `read` (none stored,
+   * when undefined), whatever the versions. Throws `ViewConflictError` otherwise.
+   */
+  replace(id: string, view: View, read: StoredView | undefined): Promise<void>;
+}

@@ -1,8 +1,10 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { apiGatewayEvent } from '../../test/support/api-gateway-events.js';
+import { apiGatewayEvent, jwtAuthorizer } from '../../test/support/api-gateway-events.js';
 import { createTestTables, type TestTables } from '../../test/support/dynamodb.js';
+import { viewItem } from '../../test/support/view-items.js';
 import { CustomerCommandService } from '../app/customer-commands.js';
 import { type SqsEmulator, startSqsEmulator } from '../local/sqs-emulator.js';
 
@@ -18,8 +20,13 @@ let tables: TestTables;
 let sqs: SqsEmulator;
 let handler: Handler;
 
-const invoke = async (method: string, path: string, body?: unknown) => {
-  const answer = (await handler(apiGatewayEvent(method, path, { body }), context)) as {
+const invoke = async (
+  method: string,
+  path: string,
+  body?: unknown,
+  authorizer = jwtAuthorizer(),
+) => {
+  const answer = (await handler(apiGatewayEvent(method, path, { body, authorizer }), context)) as {
     statusCode: number;
     body: string;
   };
@@ -68,6 +75,64 @@ describe('operations Lambda', () => {
       streamVersion: 1,
       fold: { customerId: 'ops-1', status: 'ACTIVE', version: 1 },
     });
+  });
+
+  it('repairs a view written wrongly at its current version (ops:write), and says what it found', async () => {
+    await new CustomerCommandService({ store: tables.events }).execute(
+      {
+        type: 'RegisterCustomer',
+        data: { customerId: 'ops-2', email: 'right@example.com', name: 'R' },
+      },
+      { correlationId: 'c' },
+    );
+    const correct = {
+      customerId: 'ops-2',
+      email: 'right@example.com',
+      name: 'R',
+      status: 'ACTIVE' as const,
+      registrationDate: '',
+      lastUpdated: '',
+      version: 1,
+    };
+    const [registered] = await tables.events.readStream('ops-2');
+    correct.registrationDate = registered?.timestamp ?? '';
+    correct.lastUpdated = registered?.timestamp ?? '';
+    // Written behind the projector's back, in today's layout, at the stream's version.
+    const wrong = viewItem({ ...correct, email: 'wrong@example.com' });
+    await tables.documentClient.send(
+      new PutCommand({ TableName: tables.viewsTableName, Item: wrong }),
+    );
+    const stored = async () =>
+      (
+        await tables.documentClient.send(
+          new GetCommand({ TableName: tables.viewsTableName, Key: { customerId: 'ops-2' } }),
+        )
+      ).Item;
+
+    const readOnly = await invoke(
+      'POST',
+      '/ops/customers/ops-2/repair',
+      undefined,
+      jwtAuthorizer(['ops:read']),
+    );
+    expect(readOnly.status).toBe(403);
+    expect(await stored()).toEqual(wrong);
+
+    const repaired = await invoke('POST', '/ops/customers/ops-2/repair');
+    expect(repaired.status).toBe(200);
+    expect(repaired.json).toEqual({
+      customerId: 'ops-2',
+      finding: 'different',
+      fields: ['email', 'emailBucket', 'emailLower'],
+      expectedVersion: 1,
+      actualVersion: 1,
+      rewritten: true,
+    });
+    expect(await stored()).toEqual(viewItem(correct));
+
+    const again = await invoke('POST', '/ops/customers/ops-2/repair');
+    expect(again.json).toMatchObject({ finding: 'ok', rewritten: false });
+    expect((await invoke('POST', '/ops/customers/no%20such/repair')).status).toBe(400);
   });
 
   it('lists the dead letters with a diagnosis and redrives them to the projection queue', async () => {

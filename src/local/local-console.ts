@@ -36,6 +36,7 @@ export const startLocalConsole = async (
           deadLetterQueue: new SqsQueueDepth({ client: sqs, queueUrl: runtime.sqs.dlqUrl }),
         }),
         audit: { events, views },
+        repair: { events, views: runtime.service.viewStore },
         deadLetters: new DeadLetterOperations({
           // One emulator answers every receive: no need to wait for others to answer.
           queue: new SqsDeadLetterQueue({

@@ -4,6 +4,10 @@
  * (see `ops-target.ts`); tables from COMMAND_TABLE / QUERY_TABLE. Safe while the projector
  * runs: views only move forward.
  *
+ * `npm run rebuild -- --repair`: also puts back views whose content differs from the fold of
+ * their stream at the same or a higher version (the audit's `different` and `ahead`), each
+ * rewrite conditional on the item read, so it is safe while the projector runs too.
+ *
  * `npm run rebuild -- --into <table>`: the blue/green rebuild of a changed projection into a
  * fresh view table (created from the shared definition if missing), resumable: the scan
  * cursor is kept in `<DATA_DIR>/rebuild-<table>.json` after every page, and a run started
@@ -34,6 +38,7 @@ export const runRebuildCli = async (
       options: {
         concurrency: { type: 'string' },
         into: { type: 'string' },
+        repair: { type: 'boolean' },
         // Items a scan page evaluates: smaller pages, finer resume points.
         'scan-limit': { type: 'string' },
       },
@@ -49,26 +54,40 @@ export const runRebuildCli = async (
     const session = open();
     const { config } = session.service;
     if (values.into !== undefined) {
+      if (values.repair) {
+        throw new RangeError(
+          '--repair rewrites the live read model; a blue/green rebuild (--into) writes a fresh table from the streams',
+        );
+      }
       const limit = values['scan-limit'] === undefined ? undefined : Number(values['scan-limit']);
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
         throw new RangeError('--scan-limit must be a positive whole number');
       }
       return rebuildInto(session, values.into, { concurrency, limit }, io, options.progress);
     }
+    const repair = values.repair ?? false;
     const bar = rebuildBar(options.progress);
     bar?.start(0, 0, { updated: 0, failed: 0 });
     const report = await rebuildViews({
       ...session.service.rebuildSources,
       concurrency,
+      repair,
       onProgress: (p) => {
         bar?.setTotal(p.discovered);
-        bar?.update(p.processed, { updated: p.updated, failed: p.failed });
+        bar?.update(p.processed, { updated: p.updated + p.repaired, failed: p.failed });
       },
     });
     bar?.stop();
     io.out(
-      `${report.processed} streams replayed into ${config.QUERY_TABLE}: ${report.updated} views moved forward, ${report.failed} failed`,
+      `${report.processed} streams replayed into ${config.QUERY_TABLE}: ${report.updated} views moved forward, ${
+        repair ? `${report.repaired} rewritten (different or ahead), ` : ''
+      }${report.failed} failed`,
     );
+    for (const { aggregateId, finding, fields } of report.repairs.slice(0, 20)) {
+      io.out(
+        `  rewritten ${aggregateId}: ${finding}${fields.length ? ` (${fields.join(', ')})` : ''}`,
+      );
+    }
     for (const { aggregateId, error } of report.failures.slice(0, 20)) {
       io.err(`  ${aggregateId}: ${errorMessage(error)}`);
     }
@@ -135,7 +154,7 @@ const rebuildInto = async (
       limit,
     ),
     onProgress: (p) => {
-      latest = { ...p, failures: [] };
+      latest = { ...p, failures: [], repairs: [] };
       bar?.setTotal(checkpoint.processed + p.discovered);
       bar?.update(checkpoint.processed + p.processed, {
         updated: checkpoint.updated + p.updated,

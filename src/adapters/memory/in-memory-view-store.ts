@@ -1,10 +1,17 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { VersionedView } from '../../core/projection.js';
-import { ViewConflictError, type ViewStore } from '../../core/view-store.js';
+import {
+  type RepairableViewStore,
+  type StoredView,
+  ViewConflictError,
+} from '../../core/view-store.js';
 
 const copy = <T>(value: T): T => structuredClone(value);
 
 /** Views in process memory, with the same conditional writes as the DynamoDB store. */
-export class InMemoryViewStore<View extends VersionedView> implements ViewStore<View> {
+export class InMemoryViewStore<View extends VersionedView> implements RepairableViewStore<View> {
+  /** Views are kept as they are: no index attributes beside them. */
+  readonly storesIndexKeys = false;
   private readonly views = new Map<string, View>();
 
   async get(id: string): Promise<View | undefined> {
@@ -24,6 +31,20 @@ export class InMemoryViewStore<View extends VersionedView> implements ViewStore<
   async put(id: string, view: View, readVersion: number): Promise<void> {
     const stored = this.views.get(id)?.version ?? 0;
     if (stored !== readVersion) throw new ViewConflictError(id, readVersion);
+    this.views.set(id, copy(view));
+  }
+
+  async getStored(id: string): Promise<StoredView | undefined> {
+    const view = this.views.get(id);
+    if (!view) return undefined;
+    const item = { ...copy(view) } as Record<string, unknown>;
+    return { item, stored: copy(item) };
+  }
+
+  async replace(id: string, view: View, read: StoredView | undefined): Promise<void> {
+    const current = this.views.get(id);
+    const unchanged = read ? isDeepStrictEqual({ ...current }, read.stored) : current === undefined;
+    if (!unchanged) throw new ViewConflictError(id, current?.version ?? 0);
     this.views.set(id, copy(view));
   }
 

@@ -83,7 +83,7 @@ export const toDeadLetter = (message: Message): DeadLetter => {
       eventType: notification.eventType,
       aggregateId: notification.aggregateId,
       version: notification.version,
-      thin: notification.envelope === undefined,
+      thin: notification.thin,
       bodyError: undefined,
     };
   } catch (error) {

@@ -6,6 +6,7 @@ import {
 } from '../../../test/support/openapi-requests.js';
 import { InMemoryCustomerViewReader } from '../../adapters/memory/in-memory-customer-view-reader.js';
 import { InMemoryEventStore } from '../../adapters/memory/in-memory-event-store.js';
+import { InMemoryViewStore } from '../../adapters/memory/in-memory-view-store.js';
 import { CustomerCommandService } from '../customer-commands.js';
 import { CustomerQueryService } from '../customer-queries.js';
 import type { PipelineHealth } from '../operations/pipeline-health.js';
@@ -43,6 +44,7 @@ const fullApp = () => {
         list: async () => [],
         redrive: async () => ({ moved: [], skipped: 0, failed: [] }),
       } as never,
+      repair: { events: store, views: new InMemoryViewStore() },
     },
     console: new InMemoryConsoleAssets(new Map([['console.js', '']])),
   });
@@ -128,6 +130,7 @@ describe('requests against the document', () => {
     { method: 'GET', url: '/ops/customers/cust-2/audit' },
     { method: 'GET', url: '/ops/dead-letters' },
     { method: 'POST', url: '/ops/dead-letters/redrive', ...json({}) },
+    { method: 'POST', url: '/ops/customers/cust-2/repair' },
     { method: 'GET', url: '/customers?status=SUSPENDED' },
     // The console's forget: typed as JSON, with no body.
     { method: 'DELETE', url: '/customers/cust-2', headers: { 'content-type': 'application/json' } },

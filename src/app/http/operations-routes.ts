@@ -6,6 +6,7 @@ import { auditCustomer } from '../operations/customer-audit.js';
 import type { DeadLetterOperations } from '../operations/dead-letter-operations.js';
 import type { PipelineHealthSource } from '../operations/pipeline-health.js';
 import { parseOrThrow } from '../validation.js';
+import { repairView, type ViewRepairSources } from '../view-repair.js';
 import { commonErrors, ErrorBody, jsonContent } from './api-schemas.js';
 import { createRoute, DocumentedRoutes, serveRoute } from './openapi-route.js';
 import { type HttpEnv, readJsonBody } from './request.js';
@@ -15,6 +16,8 @@ export interface OperationsDependencies {
   health: PipelineHealthSource;
   audit: { events: Pick<EventStore, 'readStream'>; views: AuditViewSource };
   deadLetters: DeadLetterOperations;
+  /** Puts one view back to the fold of its stream (the event store and the live views). */
+  repair: ViewRepairSources;
 }
 
 const QueueDepthBody = z.object({
@@ -42,10 +45,19 @@ const HealthBody = z
     }),
   })
   .meta({ id: 'PipelineHealth' });
+const Finding = z.enum([
+  'ok',
+  'missing',
+  'behind',
+  'ahead',
+  'different',
+  'unprojectable',
+  'orphan',
+]);
 const AuditBody = z
   .object({
     customerId: z.string(),
-    finding: z.enum(['ok', 'missing', 'behind', 'ahead', 'different', 'unprojectable', 'orphan']),
+    finding: Finding,
     fold: z.record(z.string(), z.unknown()).optional(),
     view: z.record(z.string(), z.unknown()).optional(),
     fields: z.array(z.string()),
@@ -53,6 +65,17 @@ const AuditBody = z
     error: z.string().optional(),
   })
   .meta({ id: 'CustomerAudit' });
+const RepairBody = z
+  .object({
+    customerId: z.string(),
+    finding: Finding.meta({ description: 'What the comparison with the stream found' }),
+    fields: z.array(z.string()).meta({ description: 'Fields that differed from the fold' }),
+    expectedVersion: z.number().int().optional(),
+    actualVersion: z.number().int().optional(),
+    rewritten: z.boolean().meta({ description: 'The view was put back to the fold' }),
+    error: z.string().optional(),
+  })
+  .meta({ id: 'ViewRepair' });
 const DeadLetterBody = z
   .object({
     messageId: z.string(),
@@ -104,6 +127,22 @@ export const customerAuditRoute = createRoute({
   responses: { 200: jsonContent(AuditBody, 'The comparison'), ...commonErrors },
 });
 
+export const customerRepairRoute = createRoute({
+  method: 'post',
+  path: '/ops/customers/{id}/repair',
+  role: 'ops:write',
+  tags: ['operations'],
+  summary: 'Put one customer’s view back to the fold of its stream, even at the same version',
+  description:
+    'Compares the view with the fold of the stream as the audit does and, when they differ (missing, behind, ahead or different), rewrites the view conditionally on the item read. A 409 means other writers kept changing the view; try again.',
+  request: { params: z.object({ id: CustomerId }) },
+  responses: {
+    200: jsonContent(RepairBody, 'What was found, and whether the view was rewritten'),
+    409: jsonContent(ErrorBody, 'The view kept changing between the read and the rewrite'),
+    ...commonErrors,
+  },
+});
+
 export const deadLettersRoute = createRoute({
   method: 'get',
   path: '/ops/dead-letters',
@@ -130,7 +169,7 @@ export const redriveRoute = createRoute({
   },
 });
 
-/** Read-only views of the pipeline and of one customer, and the dead-letter redrive. */
+/** Read-only views of the pipeline and of one customer, the dead-letter redrive and the view repair. */
 export const createOperationsRoutes = (ops: OperationsDependencies): DocumentedRoutes<HttpEnv> => {
   const app = new DocumentedRoutes<HttpEnv>();
 
@@ -139,6 +178,11 @@ export const createOperationsRoutes = (ops: OperationsDependencies): DocumentedR
   serveRoute(app, customerAuditRoute, async (c) => {
     const id = parseOrThrow(CustomerId, c.req.param('id') ?? '', 'customer id', 'id');
     return c.json(await auditCustomer(id, ops.audit), 200);
+  });
+
+  serveRoute(app, customerRepairRoute, async (c) => {
+    const id = parseOrThrow(CustomerId, c.req.param('id') ?? '', 'customer id', 'id');
+    return c.json(await repairView(id, ops.repair), 200);
   });
 
   serveRoute(app, deadLettersRoute, async (c) =>

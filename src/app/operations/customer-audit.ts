@@ -1,13 +1,10 @@
 import type { EventStore } from '../../core/event-store.js';
-import { applyEnvelopes } from '../../core/projection.js';
 import {
   type AuditFinding,
   type AuditViewSource,
-  differingFields,
-  expectedItem,
+  compareWithStream,
   type StoredViewItem,
 } from '../audit.js';
-import { type CustomerViewRecord, customerViewProjection } from '../customer-view.js';
 
 export interface CustomerAudit {
   customerId: string;
@@ -37,34 +34,17 @@ export const auditCustomer = async (
     sources.events.readStream(customerId),
     sources.views.get(customerId),
   ]);
-  const streamVersion = events.at(-1)?.version ?? 0;
-  const view =
-    stored && Object.fromEntries(Object.entries(stored).filter(([k]) => !INDEX_KEYS.includes(k)));
-  const base = { customerId, view, streamVersion };
-  let folded: CustomerViewRecord | undefined;
-  try {
-    folded = applyEnvelopes(customerViewProjection, undefined, events);
-  } catch (error) {
-    return {
-      ...base,
-      finding: 'unprojectable',
-      fold: undefined,
-      fields: [],
-      error: error instanceof Error ? error.message : String(error),
-    };
-  }
-  if (!folded) return { ...base, finding: stored ? 'orphan' : 'ok', fold: undefined, fields: [] };
-  if (!stored) return { ...base, finding: 'missing', fold: { ...folded }, fields: [] };
-  const fields = differingFields(expectedItem(folded, sources.views.storesIndexKeys), stored);
-  const actualVersion = typeof stored.version === 'number' ? stored.version : undefined;
-  const expectedVersion = folded.version;
-  const finding: AuditFinding =
-    actualVersion === undefined || actualVersion < expectedVersion
-      ? 'behind'
-      : actualVersion > expectedVersion
-        ? 'ahead'
-        : fields.length > 0
-          ? 'different'
-          : 'ok';
-  return { ...base, finding, fold: { ...folded }, fields };
+  const { finding, expected, fields, error } = compareWithStream(events, stored, {
+    withIndexKeys: sources.views.storesIndexKeys,
+  });
+  return {
+    customerId,
+    finding,
+    fold: expected && { ...expected },
+    view:
+      stored && Object.fromEntries(Object.entries(stored).filter(([k]) => !INDEX_KEYS.includes(k))),
+    fields,
+    streamVersion: events.at(-1)?.version ?? 0,
+    ...(error === undefined ? {} : { error }),
+  };
 };
