@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type CatalogRoute, serviceRoutes } from '../../src/app/http/route-catalog.js';
 import { rebuildViews } from '../../src/app/rebuild.js';
 import type { CustomerService } from '../../src/composition/customer-service.js';
 
@@ -141,3 +142,30 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
 
 export const routeKey = (route: { method: string; path: string }): string =>
   `${route.method.toUpperCase()} ${route.path}`;
+
+/**
+ * Every route of the catalog with its case and its test's name; `prepare` fails by name
+ * for a route that has none.
+ */
+export const catalogCases = (): Array<{ route: CatalogRoute; name: string; case: RouteCase }> =>
+  serviceRoutes().map((route) => {
+    const key = routeKey(route);
+    const missing: RouteCase = {
+      success: 0,
+      prepare: () => Promise.reject(new Error(`no request for ${key} in ROUTE_CASES`)),
+    };
+    return {
+      route,
+      name: `${key}: refused without ${route.role}, writing nothing; served with it`,
+      case: ROUTE_CASES[key] ?? missing,
+    };
+  });
+
+/** The catalog's routes that `ROUTE_CASES` does not cover, and the cases of no route. */
+export const uncoveredRoutes = () => {
+  const catalog = serviceRoutes().map(routeKey);
+  return {
+    withoutCase: catalog.filter((key) => !(key in ROUTE_CASES)),
+    withoutRoute: Object.keys(ROUTE_CASES).filter((key) => !catalog.includes(key)),
+  };
+};
