@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/local/free-port.js';
+import { devToolToken } from '../../src/local/oidc/dev-tool-token.js';
 import { type ServiceProcess, startServiceProcess } from '../faults/service-process.js';
-import { devToolToken } from './local-issuer-client.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -27,10 +27,11 @@ const runMain = async (args: string[], env: Record<string, string>) => {
 
 describe('npm start -- --auth=oidc, as a process', () => {
   const folders: string[] = [];
-  let service: ServiceProcess | undefined;
+  // Kept as a promise, so a start still under way when a test times out is stopped too.
+  let starting: Promise<ServiceProcess> | undefined;
   let holder: Server | undefined;
   afterAll(async () => {
-    await service?.stop();
+    await (await starting?.catch(() => undefined))?.stop();
     await new Promise<void>((done) => (holder ? holder.close(() => done()) : done()));
     for (const folder of folders) rmSync(folder, { recursive: true, force: true });
   });
@@ -68,13 +69,14 @@ describe('npm start -- --auth=oidc, as a process', () => {
   it('serves the API to tokens of its issuer only, and names the issuer in endpoints.json', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'oidc-start-'));
     folders.push(folder);
-    service = await startServiceProcess({ dataDir: folder, env: { AUTH: 'oidc' } });
+    starting = startServiceProcess({ dataDir: folder, env: { AUTH: 'oidc' } });
+    const service = await starting;
     const issuer = service.endpoints.oidcIssuer;
     expect(issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(service.output()).toContain('grant_type=client_credentials');
 
     const register = (token?: string) =>
-      fetch(`${service?.url}/customers`, {
+      fetch(`${service.url}/customers`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -98,5 +100,6 @@ describe('npm start -- --auth=oidc, as a process', () => {
     expect(event?.metadata).toMatchObject({
       actor: { kind: 'jwt', id: 'dev-tool', clientId: 'dev-tool' },
     });
-  });
+    // DynamoDB Local's start alone takes half a minute on a busy machine.
+  }, 120_000);
 });
