@@ -10,10 +10,11 @@ import type { CustomerCommandService } from '../customer-commands.js';
 import type { CustomerQueryService } from '../customer-queries.js';
 import type { ServiceActivity } from '../operations/service-activity.js';
 import { type Authenticate, openAccess } from './access-guard.js';
+import { privateAnswers } from './answer-headers.js';
 import { createCommandRoutes } from './command-routes.js';
 import type { ConsoleAssets } from './console-assets.js';
 import { createConsoleRoutes } from './console-routes.js';
-import { browserWriteGuard } from './console-security.js';
+import { browserWriteGuard, SAFE_METHODS } from './console-security.js';
 import { toErrorResponse } from './error-response.js';
 import { openApiDocument } from './openapi-document.js';
 import { createOperationsRoutes, type OperationsDependencies } from './operations-routes.js';
@@ -37,8 +38,6 @@ export interface HttpAppDependencies {
    */
   authenticate?: Authenticate;
 }
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * The service's HTTP API, the same app behind API Gateway (through `hono/aws-lambda`) and
@@ -81,6 +80,8 @@ export const createHttpApp = (deps: HttpAppDependencies): Hono<HttpEnv> => {
       ...(caller ? { actor: describeActor(caller.actor) } : {}),
     });
   });
+  // Outside every refusal, so errors and unknown routes carry the headers too.
+  app.use(privateAnswers);
   app.use(async (c, next) => {
     c.set('authenticate', deps.authenticate ?? openAccess);
     const given = c.req.header('x-correlation-id');

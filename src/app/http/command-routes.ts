@@ -6,30 +6,76 @@ import {
   checkSuspension,
   Email,
   ExpectedVersion,
+  SuspensionNote,
   suspensionFields,
 } from '../../domain/customer/index.js';
+import { IdempotencyKey } from '../command-metadata.js';
 import type { CommandMetadata, CustomerCommandService } from '../customer-commands.js';
 import { parseOrThrow } from '../validation.js';
-import { CommandAnswer, commonErrors, ErrorBody, HistoryBody, jsonContent } from './api-schemas.js';
+import {
+  CommandAnswer,
+  documentedString,
+  documentedText,
+  errorContent,
+  HistoryBody,
+  IdempotentReplayedHeader,
+  jsonContent,
+  storeErrors,
+} from './api-schemas.js';
 import { createRoute, DocumentedRoutes, serveRoute } from './openapi-route.js';
 import { type HttpEnv, readJsonBody } from './request.js';
 
+/** The domain's printable text (no control characters, no lone surrogates), as a class body. */
+const NOT_PRINTABLE = '\\p{Cc}\\p{Cs}';
+
+/**
+ * `Email` trims, then takes at most 254 characters that `z.email()`'s pattern accepts (an
+ * address holds no whitespace, so the trimmed text is the address itself).
+ */
+const DocumentedEmail = documentedString(Email, {
+  pattern: `^\\s*(?=\\S{1,${Email.in.maxLength}}\\s*$)${z.regexes.email.source.slice(1, -1)}\\s*$`,
+  description: 'An email address; surrounding whitespace is trimmed',
+});
+const DocumentedNote = documentedText(SuspensionNote, NOT_PRINTABLE);
+
 const RegisterBody = z.strictObject({
   customerId: CustomerId.optional(),
-  email: Email,
-  name: CustomerName,
+  email: DocumentedEmail,
+  name: documentedText(CustomerName, NOT_PRINTABLE),
 });
 const UpdateEmailBody = z.strictObject({
-  email: Email,
+  email: DocumentedEmail,
   expectedVersion: ExpectedVersion.optional(),
 });
-/** `{reasonCode, note?, expectedVersion?}`, or the first deployment's `{reason, expectedVersion?}`. */
-const SuspendBody = z.strictObject(suspensionFields).superRefine(checkSuspension);
+/**
+ * `{reasonCode, note?, expectedVersion?}`, or the first deployment's `{reason, expectedVersion?}`.
+ * The service checks the two shapes field by field (`checkSuspension`) to name what is wrong;
+ * the document says the same as two exclusive shapes.
+ */
+const SuspendBody = z
+  .strictObject({
+    ...suspensionFields,
+    note: DocumentedNote.optional(),
+    reason: DocumentedNote.optional(),
+  })
+  .superRefine(checkSuspension)
+  .meta({
+    description:
+      'Either `reasonCode` (with an optional `note`), or the first deployment’s `reason` alone (an `OTHER` suspension with the reason as its note).',
+    oneOf: [
+      { title: 'Reason code', required: ['reasonCode'], properties: { reason: false } },
+      {
+        title: 'Older form',
+        required: ['reason'],
+        properties: { reasonCode: false, note: false },
+      },
+    ],
+  } as Record<string, unknown>);
 const ReactivateBody = z.strictObject({ expectedVersion: ExpectedVersion.optional() });
 
 const IdParam = z.object({ id: CustomerId });
 const CommandHeaders = z.object({
-  'idempotency-key': z.string().optional().meta({
+  'Idempotency-Key': IdempotencyKey.optional().meta({
     description: 'A retry with the same key answers the first result and appends nothing',
   }),
 });
@@ -38,83 +84,126 @@ const body = (schema: z.ZodType, required = true) => ({
   content: { 'application/json': { schema } },
   required,
 });
-const commandErrors = {
-  ...commonErrors,
-  404: jsonContent(ErrorBody, 'No such customer'),
-  409: jsonContent(ErrorBody, 'The stream moved past `expectedVersion`, or the email is taken'),
-  410: jsonContent(ErrorBody, 'The customer was forgotten: no further command is taken'),
-  413: jsonContent(ErrorBody, 'The body is larger than 16 KiB'),
-  415: jsonContent(ErrorBody, 'The body is not JSON'),
-  422: jsonContent(ErrorBody, 'The command breaks a rule in the customer’s current state'),
-};
+
+const answered = (description: string) =>
+  jsonContent(CommandAnswer, description, IdempotentReplayedHeader);
+const notFound = errorContent('No such customer');
+const conflict = errorContent('The stream moved past `expectedVersion` (or a racing writer won)');
+const forgotten = errorContent('The customer was forgotten: no further command is taken');
+const ruleBroken = errorContent(
+  'The command breaks a rule in the customer’s current state, or its `Idempotency-Key` was used for another request',
+);
 
 export const registerCustomerRoute = createRoute({
   method: 'post',
   path: '/customers',
+  operationId: 'registerCustomer',
   role: 'customers:write',
   tags: ['commands'],
   summary: 'Register a customer',
   request: { headers: CommandHeaders, body: body(RegisterBody) },
   responses: {
-    201: jsonContent(CommandAnswer, 'Registered; `Location` names the customer'),
-    ...commandErrors,
+    201: jsonContent(CommandAnswer, 'Registered', {
+      Location: z.string().meta({ description: 'The customer: `/customers/{id}`' }),
+      ...IdempotentReplayedHeader,
+    }),
+    409: errorContent('The email is taken by another customer (the answer does not repeat it)'),
+    410: errorContent('A customer with this id was forgotten; the id is not given again'),
+    422: errorContent(
+      'A customer with this id is registered, or the `Idempotency-Key` was used for another request',
+    ),
+    ...storeErrors,
   },
 });
 
 export const updateEmailRoute = createRoute({
   method: 'put',
   path: '/customers/{id}/email',
+  operationId: 'changeCustomerEmail',
   role: 'customers:write',
   tags: ['commands'],
   summary: 'Change a customer’s email',
   request: { params: IdParam, headers: CommandHeaders, body: body(UpdateEmailBody) },
-  responses: { 200: jsonContent(CommandAnswer, 'Changed'), ...commandErrors },
+  responses: {
+    200: answered('Changed'),
+    404: notFound,
+    409: errorContent(
+      'The email is taken by another customer (the answer does not repeat it), or the stream moved past `expectedVersion`',
+    ),
+    410: forgotten,
+    422: ruleBroken,
+    ...storeErrors,
+  },
 });
 
 export const suspendCustomerRoute = createRoute({
   method: 'post',
   path: '/customers/{id}/suspend',
+  operationId: 'suspendCustomer',
   role: 'customers:write',
   tags: ['commands'],
   summary: 'Suspend a customer with a reason code',
   request: { params: IdParam, headers: CommandHeaders, body: body(SuspendBody) },
-  responses: { 200: jsonContent(CommandAnswer, 'Suspended'), ...commandErrors },
+  responses: {
+    200: answered('Suspended'),
+    404: notFound,
+    409: conflict,
+    410: forgotten,
+    422: ruleBroken,
+    ...storeErrors,
+  },
 });
 
 export const reactivateCustomerRoute = createRoute({
   method: 'post',
   path: '/customers/{id}/reactivate',
+  operationId: 'reactivateCustomer',
   role: 'customers:write',
   tags: ['commands'],
   summary: 'Reactivate a suspended customer',
   description: 'The body may be empty.',
   request: { params: IdParam, headers: CommandHeaders, body: body(ReactivateBody, false) },
-  responses: { 200: jsonContent(CommandAnswer, 'Reactivated'), ...commandErrors },
+  responses: {
+    200: answered('Reactivated'),
+    404: notFound,
+    409: conflict,
+    410: forgotten,
+    422: ruleBroken,
+    ...storeErrors,
+  },
 });
 
 export const forgetCustomerRoute = createRoute({
   method: 'delete',
   path: '/customers/{id}',
+  operationId: 'forgetCustomer',
   role: 'customers:erase',
   tags: ['commands'],
   summary: 'Forget a customer (erasure): their personal data becomes unreadable everywhere',
   description:
     'Appends `CustomerForgotten`, releases the email, deletes the customer’s data key and erases plaintext left by events written before encryption. Repeating it is harmless and re-runs the clean-up.',
   request: { params: IdParam, headers: CommandHeaders },
-  responses: { 200: jsonContent(CommandAnswer, 'Forgotten'), ...commandErrors },
+  responses: {
+    200: answered('Forgotten'),
+    404: notFound,
+    409: conflict,
+    422: errorContent('The `Idempotency-Key` was used for another request'),
+    ...storeErrors,
+  },
 });
 
 export const customerHistoryRoute = createRoute({
   method: 'get',
   path: '/customers/{id}/events',
+  operationId: 'getCustomerHistory',
   role: 'customers:history',
   tags: ['commands'],
   summary: 'A customer’s events in version order, in their latest shape',
   request: { params: IdParam },
   responses: {
     200: jsonContent(HistoryBody, 'The stream'),
-    404: jsonContent(ErrorBody, 'No such customer'),
-    ...commonErrors,
+    404: notFound,
+    ...storeErrors,
   },
 });
 
@@ -188,6 +277,7 @@ export const createCommandRoutes = (
       { type: 'ForgetCustomer', data: { customerId } },
       metadata(c),
     );
+    if (outcome.replayed) c.header('idempotent-replayed', 'true');
     return c.json({ customerId, version: outcome.version }, 200);
   });
 
