@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { matchedRoutes } from 'hono/route';
-import { ValidationError } from '../../core/errors.js';
 import type { Logger } from '../../core/ports.js';
 import { describeActor } from '../access/caller.js';
-import { CorrelationId, IdempotencyKey } from '../command-metadata.js';
+import { CorrelationId } from '../command-metadata.js';
 import type { CustomerCommandService } from '../customer-commands.js';
 import type { CustomerQueryService } from '../customer-queries.js';
 import type { ServiceActivity } from '../operations/service-activity.js';
@@ -88,18 +87,6 @@ export const createHttpApp = (deps: HttpAppDependencies): Hono<HttpEnv> => {
     const correlationId = given && CorrelationId.safeParse(given).success ? given : randomUUID();
     c.set('correlationId', correlationId);
     c.header('x-correlation-id', correlationId);
-    const key = c.req.header('idempotency-key');
-    if (key !== undefined && !IdempotencyKey.safeParse(key).success) {
-      throw new ValidationError('Invalid Idempotency-Key header', {
-        details: [
-          {
-            field: 'Idempotency-Key',
-            message: 'must be 1 to 128 characters of letters, digits, ".", "_", ":" or "-"',
-          },
-        ],
-      });
-    }
-    c.set('commandId', key);
     await next();
   });
   app.use(

@@ -213,8 +213,12 @@ export const createCommandRoutes = (
 ): DocumentedRoutes<HttpEnv> => {
   const app = new DocumentedRoutes<HttpEnv>();
 
+  // First in every handler: a key that could not be stored is refused before anything else.
   const metadata = (c: Context<HttpEnv>) => {
-    const commandId = c.get('commandId');
+    const headers = { 'Idempotency-Key': c.req.header('idempotency-key') };
+    const commandId = parseOrThrow(CommandHeaders, headers, 'Idempotency-Key header')[
+      'Idempotency-Key'
+    ];
     const caller = c.get('caller');
     const meta: CommandMetadata = { correlationId: c.get('correlationId') ?? '' };
     if (commandId !== undefined) meta.commandId = commandId;
@@ -224,14 +228,16 @@ export const createCommandRoutes = (
   const pathId = (raw: string) => parseOrThrow(CustomerId, raw, 'customer id', 'id');
 
   serveRoute(app, registerCustomerRoute, async (c) => {
+    const meta = metadata(c);
     const body = parseOrThrow(RegisterBody, await readJsonBody(c), 'request body');
-    const outcome = await commands.execute({ type: 'RegisterCustomer', data: body }, metadata(c));
+    const outcome = await commands.execute({ type: 'RegisterCustomer', data: body }, meta);
     c.header('location', `/customers/${outcome.customerId}`);
     if (outcome.replayed) c.header('idempotent-replayed', 'true');
     return c.json({ customerId: outcome.customerId, version: outcome.version }, 201);
   });
 
   serveRoute(app, updateEmailRoute, async (c) => {
+    const meta = metadata(c);
     const customerId = pathId(c.req.param('id') ?? '');
     const body = parseOrThrow(UpdateEmailBody, await readJsonBody(c), 'request body');
     const outcome = await commands.execute(
@@ -239,24 +245,26 @@ export const createCommandRoutes = (
         type: 'UpdateEmail',
         data: { customerId, newEmail: body.email, expectedVersion: body.expectedVersion },
       },
-      metadata(c),
+      meta,
     );
     if (outcome.replayed) c.header('idempotent-replayed', 'true');
     return c.json({ customerId, version: outcome.version }, 200);
   });
 
   serveRoute(app, suspendCustomerRoute, async (c) => {
+    const meta = metadata(c);
     const customerId = pathId(c.req.param('id') ?? '');
     const body = parseOrThrow(SuspendBody, await readJsonBody(c), 'request body');
     const outcome = await commands.execute(
       { type: 'SuspendCustomer', data: { customerId, ...body } },
-      metadata(c),
+      meta,
     );
     if (outcome.replayed) c.header('idempotent-replayed', 'true');
     return c.json({ customerId, version: outcome.version }, 200);
   });
 
   serveRoute(app, reactivateCustomerRoute, async (c) => {
+    const meta = metadata(c);
     const customerId = pathId(c.req.param('id') ?? '');
     const body = parseOrThrow(
       ReactivateBody,
@@ -265,18 +273,16 @@ export const createCommandRoutes = (
     );
     const outcome = await commands.execute(
       { type: 'ReactivateCustomer', data: { customerId, ...body } },
-      metadata(c),
+      meta,
     );
     if (outcome.replayed) c.header('idempotent-replayed', 'true');
     return c.json({ customerId, version: outcome.version }, 200);
   });
 
   serveRoute(app, forgetCustomerRoute, async (c) => {
+    const meta = metadata(c);
     const customerId = pathId(c.req.param('id') ?? '');
-    const outcome = await commands.execute(
-      { type: 'ForgetCustomer', data: { customerId } },
-      metadata(c),
-    );
+    const outcome = await commands.execute({ type: 'ForgetCustomer', data: { customerId } }, meta);
     if (outcome.replayed) c.header('idempotent-replayed', 'true');
     return c.json({ customerId, version: outcome.version }, 200);
   });
