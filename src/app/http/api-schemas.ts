@@ -94,12 +94,13 @@ export const IdempotentReplayedHeader = {
   }),
 };
 
-/**
- * The failures a route may answer whatever it does: a malformed `Idempotency-Key` header
- * (every request is checked) or its own input, and a fault of the service.
- */
-export const commonErrors = {
+/** A route that takes input (a path parameter, a query, a header, a body) refuses bad input. */
+export const invalidInput = {
   400: errorContent('Invalid input; `details` names each field'),
+};
+
+/** A fault of the service, which any route may answer. */
+export const commonErrors = {
   500: errorContent('Unexpected failure; quote the correlation id'),
 };
 

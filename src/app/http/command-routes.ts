@@ -19,6 +19,7 @@ import {
   errorContent,
   HistoryBody,
   IdempotentReplayedHeader,
+  invalidInput,
   jsonContent,
   storeErrors,
 } from './api-schemas.js';
@@ -112,6 +113,7 @@ export const registerCustomerRoute = createRoute({
     422: errorContent(
       'A customer with this id is registered, or the `Idempotency-Key` was used for another request',
     ),
+    ...invalidInput,
     ...storeErrors,
   },
 });
@@ -132,6 +134,7 @@ export const updateEmailRoute = createRoute({
     ),
     410: forgotten,
     422: ruleBroken,
+    ...invalidInput,
     ...storeErrors,
   },
 });
@@ -150,6 +153,7 @@ export const suspendCustomerRoute = createRoute({
     409: conflict,
     410: forgotten,
     422: ruleBroken,
+    ...invalidInput,
     ...storeErrors,
   },
 });
@@ -169,6 +173,7 @@ export const reactivateCustomerRoute = createRoute({
     409: conflict,
     410: forgotten,
     422: ruleBroken,
+    ...invalidInput,
     ...storeErrors,
   },
 });
@@ -188,6 +193,7 @@ export const forgetCustomerRoute = createRoute({
     404: notFound,
     409: conflict,
     422: errorContent('The `Idempotency-Key` was used for another request'),
+    ...invalidInput,
     ...storeErrors,
   },
 });
@@ -203,6 +209,7 @@ export const customerHistoryRoute = createRoute({
   responses: {
     200: jsonContent(HistoryBody, 'The stream'),
     404: notFound,
+    ...invalidInput,
     ...storeErrors,
   },
 });

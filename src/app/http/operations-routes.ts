@@ -6,7 +6,7 @@ import { auditCustomer } from '../operations/customer-audit.js';
 import type { DeadLetterOperations } from '../operations/dead-letter-operations.js';
 import type { PipelineHealthSource } from '../operations/pipeline-health.js';
 import { parseOrThrow } from '../validation.js';
-import { commonErrors, jsonContent, storeErrors } from './api-schemas.js';
+import { commonErrors, invalidInput, jsonContent, storeErrors } from './api-schemas.js';
 import { createRoute, DocumentedRoutes, serveRoute } from './openapi-route.js';
 import { type HttpEnv, readJsonBody } from './request.js';
 
@@ -103,7 +103,7 @@ export const customerAuditRoute = createRoute({
   tags: ['operations'],
   summary: 'One customer’s view beside the fold of its stream',
   request: { params: z.object({ id: CustomerId }) },
-  responses: { 200: jsonContent(AuditBody, 'The comparison'), ...storeErrors },
+  responses: { 200: jsonContent(AuditBody, 'The comparison'), ...invalidInput, ...storeErrors },
 });
 
 export const deadLettersRoute = createRoute({
@@ -130,6 +130,7 @@ export const redriveRoute = createRoute({
   request: { body: { content: { 'application/json': { schema: RedriveBody } }, required: true } },
   responses: {
     200: jsonContent(RedriveAnswer, 'What moved'),
+    ...invalidInput,
     ...commonErrors,
   },
 });

@@ -11,6 +11,7 @@ import {
   CustomerPage,
   CustomerViewBody,
   errorContent,
+  invalidInput,
   jsonContent,
   storeErrors,
   trimmedTextPattern,
@@ -81,7 +82,11 @@ export const searchCustomersRoute = createRoute({
   tags: ['queries'],
   summary: 'Search customers by email prefix',
   request: { query: SearchCustomersQuery },
-  responses: { 200: jsonContent(CustomerPage, 'A page of customers'), ...storeErrors },
+  responses: {
+    200: jsonContent(CustomerPage, 'A page of customers'),
+    ...invalidInput,
+    ...storeErrors,
+  },
 });
 
 export const listCustomersRoute = createRoute({
@@ -92,7 +97,11 @@ export const listCustomersRoute = createRoute({
   tags: ['queries'],
   summary: 'List customers by status, oldest registration first',
   request: { query: ListCustomersQuery },
-  responses: { 200: jsonContent(CustomerPage, 'A page of customers'), ...storeErrors },
+  responses: {
+    200: jsonContent(CustomerPage, 'A page of customers'),
+    ...invalidInput,
+    ...storeErrors,
+  },
 });
 
 export const getCustomerRoute = createRoute({
@@ -108,6 +117,7 @@ export const getCustomerRoute = createRoute({
     404: errorContent('No such customer'),
     409: errorContent('The view did not reach `minVersion` in time'),
     410: errorContent('The customer was forgotten'),
+    ...invalidInput,
     ...storeErrors,
   },
 });
