@@ -94,6 +94,15 @@ const forgotten = errorContent('The customer was forgotten: no further command i
 const ruleBroken = errorContent(
   'The command breaks a rule in the customer’s current state, or its `Idempotency-Key` was used for another request',
 );
+/** What a command on an existing customer may answer besides its success. */
+const changeErrors = {
+  404: notFound,
+  409: conflict,
+  410: forgotten,
+  422: ruleBroken,
+  ...invalidInput,
+  ...storeErrors,
+};
 
 export const registerCustomerRoute = createRoute({
   method: 'post',
@@ -108,7 +117,9 @@ export const registerCustomerRoute = createRoute({
       Location: z.string().meta({ description: 'The customer: `/customers/{id}`' }),
       ...IdempotentReplayedHeader,
     }),
-    409: errorContent('The email is taken by another customer (the answer does not repeat it)'),
+    409: errorContent(
+      'The email is taken by another customer (the answer does not repeat it), or a racing registration of the same id won',
+    ),
     410: errorContent('A customer with this id was forgotten; the id is not given again'),
     422: errorContent(
       'A customer with this id is registered, or the `Idempotency-Key` was used for another request',
@@ -128,14 +139,10 @@ export const updateEmailRoute = createRoute({
   request: { params: IdParam, headers: CommandHeaders, body: body(UpdateEmailBody) },
   responses: {
     200: answered('Changed'),
-    404: notFound,
+    ...changeErrors,
     409: errorContent(
       'The email is taken by another customer (the answer does not repeat it), or the stream moved past `expectedVersion`',
     ),
-    410: forgotten,
-    422: ruleBroken,
-    ...invalidInput,
-    ...storeErrors,
   },
 });
 
@@ -149,12 +156,7 @@ export const suspendCustomerRoute = createRoute({
   request: { params: IdParam, headers: CommandHeaders, body: body(SuspendBody) },
   responses: {
     200: answered('Suspended'),
-    404: notFound,
-    409: conflict,
-    410: forgotten,
-    422: ruleBroken,
-    ...invalidInput,
-    ...storeErrors,
+    ...changeErrors,
   },
 });
 
@@ -169,12 +171,7 @@ export const reactivateCustomerRoute = createRoute({
   request: { params: IdParam, headers: CommandHeaders, body: body(ReactivateBody, false) },
   responses: {
     200: answered('Reactivated'),
-    404: notFound,
-    409: conflict,
-    410: forgotten,
-    422: ruleBroken,
-    ...invalidInput,
-    ...storeErrors,
+    ...changeErrors,
   },
 });
 
