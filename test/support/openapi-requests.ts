@@ -82,12 +82,12 @@ const templateMatcher = (template: string) => {
 const parameterValue = (parameter: Parameter, text: string): unknown =>
   parameter.schema?.type === 'integer' && /^-?\d+$/.test(text) ? Number(text) : text;
 
-type Found =
+export type Found =
   | { problem: string }
   | { template: string; params: Record<string, string>; operation: Operation };
 
 /** The document's operations, found by method and concrete path as the router finds them. */
-const operationFinder = (document: OpenApiDocument) => {
+export const operationFinder = (document: OpenApiDocument) => {
   // Literal paths before templated ones, as the router matches them.
   const templates = Object.keys(document.paths)
     .sort((a, b) => Number(a.includes('{')) - Number(b.includes('{')))
