@@ -69,16 +69,25 @@ export class ConcurrencyError extends ServiceError {
   }
 }
 
-/** A unique value (an email, say) is already held by another aggregate. */
+/**
+ * A unique value (an email, say) is already held by another aggregate. The value is personal
+ * data: it stays out of the message and the details, and is not enumerable, so no answer or
+ * log line that serialises the error repeats it.
+ */
 export class UniquenessError extends ServiceError {
   readonly kind = 'conflict';
   readonly code: string = 'ALREADY_CLAIMED';
+  declare readonly value: string;
   constructor(
     readonly scope: string,
-    readonly value: string,
+    value: string,
     options?: { cause?: unknown },
   ) {
-    super(`The ${scope} "${value}" is already in use`, options);
+    super(`This ${scope} is already in use`, {
+      ...options,
+      details: [{ field: scope, message: 'is already in use' }],
+    });
+    Object.defineProperty(this, 'value', { value, enumerable: false });
   }
 }
 

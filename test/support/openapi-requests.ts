@@ -13,16 +13,36 @@ interface Parameter {
   name: string;
   in: 'path' | 'query' | 'header' | 'cookie';
   required?: boolean;
+  schema?: { type?: string };
+}
+interface Header {
+  required?: boolean;
   schema?: object;
 }
-interface Operation {
+export interface DocumentedResponse {
+  description?: string;
+  headers?: Record<string, Header>;
+  content?: Record<string, { schema?: object }>;
+}
+export interface Operation {
+  operationId?: string;
+  security?: Array<Record<string, string[]>>;
   parameters?: Parameter[];
   requestBody?: { required?: boolean; content?: Record<string, { schema?: object }> };
+  responses?: Record<string, DocumentedResponse>;
 }
 export interface OpenApiDocument {
   openapi: string;
   paths: Record<string, Record<string, Operation>>;
   components?: { schemas?: Record<string, object> };
+}
+
+/** An answer as a test received it. */
+export interface ReceivedResponse {
+  status: number;
+  headers: Headers;
+  /** The body's text; empty when there was none. */
+  body: string;
 }
 
 const DOCUMENT_ID = 'urn:customer-service:openapi';
@@ -55,33 +75,65 @@ const templateMatcher = (template: string) => {
 };
 
 /**
+ * A query, path or header parameter arrives as text; an `integer` one is sent as its decimal
+ * digits (OpenAPI's simple and form styles), so only digits become a number here. Anything
+ * else stays text and breaks the schema's type.
+ */
+const parameterValue = (parameter: Parameter, text: string): unknown =>
+  parameter.schema?.type === 'integer' && /^-?\d+$/.test(text) ? Number(text) : text;
+
+export type Found =
+  | { problem: string }
+  | { template: string; params: Record<string, string>; operation: Operation };
+
+/** The document's operations, found by method and concrete path as the router finds them. */
+export const operationFinder = (document: OpenApiDocument) => {
+  // Literal paths before templated ones, as the router matches them.
+  const templates = Object.keys(document.paths)
+    .sort((a, b) => Number(a.includes('{')) - Number(b.includes('{')))
+    .map((template) => ({ template, match: templateMatcher(template) }));
+  return (method: string, pathname: string): Found => {
+    const found = templates
+      .map(({ template, match }) => ({ template, params: match(pathname) }))
+      .find((m) => m.params !== undefined);
+    if (!found?.params) return { problem: `${method} ${pathname}: no documented path` };
+    const operation = document.paths[found.template]?.[method.toLowerCase()];
+    if (!operation) return { problem: `${method} ${found.template}: method not documented` };
+    return { template: found.template, params: found.params, operation };
+  };
+};
+
+const schemaChecker = (document: OpenApiDocument) => {
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  ajv.addSchema({ $id: DOCUMENT_ID, components: anchored(document.components ?? {}) });
+  const compiled = new Map<object, ReturnType<typeof ajv.compile>>();
+  return (schema: object | undefined, value: unknown, where: string): string[] => {
+    if (!schema) return [];
+    let validate = compiled.get(schema);
+    if (!validate) {
+      validate = ajv.compile(anchored(schema) as object);
+      compiled.set(schema, validate);
+    }
+    return validate(value)
+      ? []
+      : (validate.errors ?? []).map((e) => `${where}${e.instancePath}: ${e.message}`);
+  };
+};
+
+/**
  * Checks requests against an OpenAPI 3.1 document, as a client generated from it would
  * build them: a documented path and method, the parameters' schemas, the JSON body's schema.
  * Answers the problems found, none when the request conforms.
  */
 export const openApiRequestValidator = (document: OpenApiDocument) => {
-  const ajv = new Ajv2020({ strict: false, allErrors: true });
-  ajv.addSchema({ $id: DOCUMENT_ID, components: anchored(document.components ?? {}) });
-  // Literal paths before templated ones, as the router matches them.
-  const templates = Object.keys(document.paths)
-    .sort((a, b) => Number(a.includes('{')) - Number(b.includes('{')))
-    .map((template) => ({ template, match: templateMatcher(template) }));
-  const check = (schema: object | undefined, value: unknown, where: string): string[] => {
-    if (!schema) return [];
-    const validate = ajv.compile(anchored(schema) as object);
-    return validate(value)
-      ? []
-      : (validate.errors ?? []).map((e) => `${where}${e.instancePath}: ${e.message}`);
-  };
+  const find = operationFinder(document);
+  const check = schemaChecker(document);
 
   return (request: SentRequest): string[] => {
     const url = new URL(request.url, 'http://localhost');
-    const found = templates
-      .map(({ template, match }) => ({ template, params: match(url.pathname) }))
-      .find((m) => m.params !== undefined);
-    if (!found?.params) return [`${request.method} ${url.pathname}: no documented path`];
-    const operation = document.paths[found.template]?.[request.method.toLowerCase()];
-    if (!operation) return [`${request.method} ${found.template}: method not documented`];
+    const found = find(request.method, url.pathname);
+    if ('problem' in found) return [found.problem];
+    const { operation, params } = found;
     const headers = Object.fromEntries(
       Object.entries(request.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
     );
@@ -89,7 +141,7 @@ export const openApiRequestValidator = (document: OpenApiDocument) => {
     for (const parameter of operation.parameters ?? []) {
       const value =
         parameter.in === 'path'
-          ? found.params[parameter.name]
+          ? params[parameter.name]
           : parameter.in === 'query'
             ? (url.searchParams.get(parameter.name) ?? undefined)
             : parameter.in === 'header'
@@ -99,7 +151,13 @@ export const openApiRequestValidator = (document: OpenApiDocument) => {
         if (parameter.required) problems.push(`${parameter.in} ${parameter.name}: required`);
         continue;
       }
-      problems.push(...check(parameter.schema, value, `${parameter.in} ${parameter.name}`));
+      problems.push(
+        ...check(
+          parameter.schema,
+          parameterValue(parameter, value),
+          `${parameter.in} ${parameter.name}`,
+        ),
+      );
     }
     const body = operation.requestBody;
     const text = request.body ?? '';
@@ -116,6 +174,51 @@ export const openApiRequestValidator = (document: OpenApiDocument) => {
     } else if (!body && text.trim() !== '') {
       problems.push('body: the operation takes none');
     }
+    return problems;
+  };
+};
+
+/**
+ * Checks an answer against what the document promises for the request's operation: its
+ * status is listed, every required header is there, every declared header present has a
+ * value its schema takes, and the body is of a declared media type and matches its schema.
+ * Answers the problems found, none when the answer conforms.
+ */
+export const openApiResponseChecker = (document: OpenApiDocument) => {
+  const find = operationFinder(document);
+  const check = schemaChecker(document);
+
+  return (request: Pick<SentRequest, 'method' | 'url'>, response: ReceivedResponse): string[] => {
+    const url = new URL(request.url, 'http://localhost');
+    const found = find(request.method, url.pathname);
+    if ('problem' in found) return [found.problem];
+    const where = `${request.method} ${found.template} → ${response.status}`;
+    const documented =
+      found.operation.responses?.[String(response.status)] ?? found.operation.responses?.default;
+    if (!documented) return [`${where}: status not documented`];
+    const problems: string[] = [];
+    for (const [name, header] of Object.entries(documented.headers ?? {})) {
+      const value = response.headers.get(name);
+      if (value === null) {
+        if (header.required) problems.push(`${where}: header ${name} missing`);
+        continue;
+      }
+      problems.push(...check(header.schema, value, `${where}: header ${name}`));
+    }
+    const type = (response.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
+    if (response.body === '') {
+      if (documented.content) problems.push(`${where}: body missing`);
+      return problems;
+    }
+    const media = documented.content?.[type];
+    if (!media) return [...problems, `${where}: body of undocumented type "${type}"`];
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(response.body);
+    } catch {
+      return [...problems, `${where}: body is not JSON`];
+    }
+    problems.push(...check(media.schema, parsed, `${where}: body`));
     return problems;
   };
 };

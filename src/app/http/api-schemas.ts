@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { CustomerStatus, SuspensionReasonCode } from '../../domain/customer/index.js';
+import { PRIVATE_ANSWER_HEADERS } from './answer-headers.js';
 
 /**
  * What the API answers, for the OpenAPI document. Requests are validated by the schemas in
@@ -59,14 +60,97 @@ export const EventEnvelopeBody = z
 
 export const HistoryBody = z.object({ events: z.array(EventEnvelopeBody) }).meta({ id: 'History' });
 
-export const jsonContent = <S extends z.ZodType>(schema: S, description: string) => ({
-  content: { 'application/json': { schema } },
-  description,
+/** The headers every answer carries (`app.ts` sets them on each one, refusals included). */
+const EveryAnswerHeaders = z.object({
+  'X-Correlation-Id': z.string().meta({
+    description: 'The request’s `X-Correlation-Id` when it was a valid token, else a new id',
+  }),
+  'Cache-Control': z.literal(PRIVATE_ANSWER_HEADERS['cache-control']).meta({
+    description: 'Answers may hold personal data: no cache keeps them',
+  }),
+  'X-Content-Type-Options': z.literal(PRIVATE_ANSWER_HEADERS['x-content-type-options']),
 });
 
-/** The failures every route may answer, beside its own. */
-export const commonErrors = {
-  400: jsonContent(ErrorBody, 'Invalid input; `details` names each field'),
-  500: jsonContent(ErrorBody, 'Unexpected failure; quote the correlation id'),
-  503: jsonContent(ErrorBody, 'A dependency is unavailable; retry after `Retry-After` seconds'),
+/** A JSON answer with the headers of every answer, plus `headers` of its own. */
+export const jsonContent = <S extends z.ZodType>(
+  schema: S,
+  description: string,
+  headers: z.ZodRawShape = {},
+) => ({
+  description,
+  headers: EveryAnswerHeaders.extend(headers),
+  content: { 'application/json': { schema } },
+});
+
+/** A refusal or failure: the `Error` body. */
+export const errorContent = (description: string, headers: z.ZodRawShape = {}) =>
+  jsonContent(ErrorBody, description, headers);
+
+/** On a write that a retry with the same `Idempotency-Key` answered from its first run. */
+export const IdempotentReplayedHeader = {
+  'Idempotent-Replayed': z.literal('true').optional().meta({
+    description:
+      'Present when this answer repeats the first run of the same `Idempotency-Key`, and nothing was appended',
+  }),
 };
+
+/** A route that takes input (a path parameter, a query, a header, a body) refuses bad input. */
+export const invalidInput = {
+  400: errorContent('Invalid input; `details` names each field'),
+};
+
+/** A fault of the service, which any route may answer. */
+export const commonErrors = {
+  500: errorContent('Unexpected failure; quote the correlation id'),
+};
+
+/** Routes that read or write DynamoDB: throttling or an outage that outlasted the retries. */
+export const storeErrors = {
+  ...commonErrors,
+  503: errorContent('A dependency is unavailable; retry after `Retry-After` seconds', {
+    'Retry-After': z.string().regex(/^\d+$/).meta({ description: 'Seconds to wait' }),
+  }),
+};
+
+/**
+ * JSON Schema cannot trim, and the service trims text before checking it: this pattern says
+ * exactly what the service takes, surrounding whitespace included. After trimming, the text
+ * has `min` (0 or more) to `max` characters, none of them in `excluded` (a character class
+ * body such as `\\p{Cc}`).
+ */
+export const trimmedTextPattern = (options: { min: number; max?: number; excluded?: string }) => {
+  const { min, max, excluded = '' } = options;
+  const inner = excluded === '' ? '[\\s\\S]' : `[^${excluded}]`;
+  const edge = `[^\\s${excluded}]`;
+  const upTo = max === undefined ? '' : String(max - 2);
+  const text =
+    max === 1
+      ? edge
+      : min <= 1
+        ? `${edge}(?:${inner}{0,${upTo}}${edge})?`
+        : `${edge}${inner}{${min - 2},${upTo}}${edge}`;
+  return `^\\s*${min === 0 ? `(?:${text})?` : text}\\s*$`;
+};
+
+/**
+ * `schema` as the service parses it, shown in the document as `json`: for schemas that trim
+ * or transform, whose own rendering would be looser or stricter than what the service takes.
+ */
+export const documentedString = <S extends z.ZodType<unknown, string>>(
+  schema: S,
+  json: { pattern: string; description?: string },
+) => z.string().meta(json).pipe(schema);
+
+/**
+ * A trimmed text field of the domain (`z.string().trim().min().max()`), documented with its
+ * exact pattern; `excluded` names the characters its own pattern refuses.
+ */
+export const documentedText = (schema: z.ZodString, excluded = '') =>
+  documentedString(schema, {
+    pattern: trimmedTextPattern({
+      min: schema.minLength ?? 0,
+      ...(schema.maxLength === null ? {} : { max: schema.maxLength }),
+      excluded,
+    }),
+    description: `${schema.minLength ?? 0} to ${schema.maxLength ?? 'any number of'} characters once surrounding whitespace is trimmed`,
+  });

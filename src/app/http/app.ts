@@ -2,18 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { matchedRoutes } from 'hono/route';
-import { ValidationError } from '../../core/errors.js';
 import type { Logger } from '../../core/ports.js';
 import { describeActor } from '../access/caller.js';
-import { CorrelationId, IdempotencyKey } from '../command-metadata.js';
+import { CorrelationId } from '../command-metadata.js';
 import type { CustomerCommandService } from '../customer-commands.js';
 import type { CustomerQueryService } from '../customer-queries.js';
 import type { ServiceActivity } from '../operations/service-activity.js';
 import { type Authenticate, openAccess } from './access-guard.js';
+import { privateAnswers } from './answer-headers.js';
 import { createCommandRoutes } from './command-routes.js';
 import type { ConsoleAssets } from './console-assets.js';
 import { createConsoleRoutes } from './console-routes.js';
-import { browserWriteGuard } from './console-security.js';
+import { browserWriteGuard, SAFE_METHODS } from './console-security.js';
 import { toErrorResponse } from './error-response.js';
 import { openApiDocument } from './openapi-document.js';
 import { createOperationsRoutes, type OperationsDependencies } from './operations-routes.js';
@@ -37,8 +37,6 @@ export interface HttpAppDependencies {
    */
   authenticate?: Authenticate;
 }
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * The service's HTTP API, the same app behind API Gateway (through `hono/aws-lambda`) and
@@ -81,24 +79,14 @@ export const createHttpApp = (deps: HttpAppDependencies): Hono<HttpEnv> => {
       ...(caller ? { actor: describeActor(caller.actor) } : {}),
     });
   });
+  // Outside every refusal, so errors and unknown routes carry the headers too.
+  app.use(privateAnswers);
   app.use(async (c, next) => {
     c.set('authenticate', deps.authenticate ?? openAccess);
     const given = c.req.header('x-correlation-id');
     const correlationId = given && CorrelationId.safeParse(given).success ? given : randomUUID();
     c.set('correlationId', correlationId);
     c.header('x-correlation-id', correlationId);
-    const key = c.req.header('idempotency-key');
-    if (key !== undefined && !IdempotencyKey.safeParse(key).success) {
-      throw new ValidationError('Invalid Idempotency-Key header', {
-        details: [
-          {
-            field: 'Idempotency-Key',
-            message: 'must be 1 to 128 characters of letters, digits, ".", "_", ":" or "-"',
-          },
-        ],
-      });
-    }
-    c.set('commandId', key);
     await next();
   });
   app.use(

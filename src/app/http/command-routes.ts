@@ -6,30 +6,77 @@ import {
   checkSuspension,
   Email,
   ExpectedVersion,
+  SuspensionNote,
   suspensionFields,
 } from '../../domain/customer/index.js';
+import { IdempotencyKey } from '../command-metadata.js';
 import type { CommandMetadata, CustomerCommandService } from '../customer-commands.js';
 import { parseOrThrow } from '../validation.js';
-import { CommandAnswer, commonErrors, ErrorBody, HistoryBody, jsonContent } from './api-schemas.js';
+import {
+  CommandAnswer,
+  documentedString,
+  documentedText,
+  errorContent,
+  HistoryBody,
+  IdempotentReplayedHeader,
+  invalidInput,
+  jsonContent,
+  storeErrors,
+} from './api-schemas.js';
 import { createRoute, DocumentedRoutes, serveRoute } from './openapi-route.js';
 import { type HttpEnv, readJsonBody } from './request.js';
 
+/** The domain's printable text (no control characters, no lone surrogates), as a class body. */
+const NOT_PRINTABLE = '\\p{Cc}\\p{Cs}';
+
+/**
+ * `Email` trims, then takes at most 254 characters that `z.email()`'s pattern accepts (an
+ * address holds no whitespace, so the trimmed text is the address itself).
+ */
+const DocumentedEmail = documentedString(Email, {
+  pattern: `^\\s*(?=\\S{1,${Email.in.maxLength}}\\s*$)${z.regexes.email.source.slice(1, -1)}\\s*$`,
+  description: 'An email address; surrounding whitespace is trimmed',
+});
+const DocumentedNote = documentedText(SuspensionNote, NOT_PRINTABLE);
+
 const RegisterBody = z.strictObject({
   customerId: CustomerId.optional(),
-  email: Email,
-  name: CustomerName,
+  email: DocumentedEmail,
+  name: documentedText(CustomerName, NOT_PRINTABLE),
 });
 const UpdateEmailBody = z.strictObject({
-  email: Email,
+  email: DocumentedEmail,
   expectedVersion: ExpectedVersion.optional(),
 });
-/** `{reasonCode, note?, expectedVersion?}`, or the first deployment's `{reason, expectedVersion?}`. */
-const SuspendBody = z.strictObject(suspensionFields).superRefine(checkSuspension);
+/**
+ * `{reasonCode, note?, expectedVersion?}`, or the first deployment's `{reason, expectedVersion?}`.
+ * The service checks the two shapes field by field (`checkSuspension`) to name what is wrong;
+ * the document says the same as two exclusive shapes.
+ */
+const SuspendBody = z
+  .strictObject({
+    ...suspensionFields,
+    note: DocumentedNote.optional(),
+    reason: DocumentedNote.optional(),
+  })
+  .superRefine(checkSuspension)
+  .meta({
+    description:
+      'Either `reasonCode` (with an optional `note`), or the first deployment’s `reason` alone (an `OTHER` suspension with the reason as its note).',
+    oneOf: [
+      { title: 'Reason code', required: ['reasonCode'], properties: { reason: false } },
+      {
+        title: 'Older form',
+        required: ['reason'],
+        properties: { reasonCode: false, note: false },
+      },
+    ],
+  } as Record<string, unknown>);
 const ReactivateBody = z.strictObject({ expectedVersion: ExpectedVersion.optional() });
 
 const IdParam = z.object({ id: CustomerId });
 const CommandHeaders = z.object({
-  'idempotency-key': z.string().optional().meta({
+  'Idempotency-Key': IdempotencyKey.optional().meta({
     description: 'A retry with the same key answers the first result and appends nothing',
   }),
 });
@@ -38,83 +85,129 @@ const body = (schema: z.ZodType, required = true) => ({
   content: { 'application/json': { schema } },
   required,
 });
-const commandErrors = {
-  ...commonErrors,
-  404: jsonContent(ErrorBody, 'No such customer'),
-  409: jsonContent(ErrorBody, 'The stream moved past `expectedVersion`, or the email is taken'),
-  410: jsonContent(ErrorBody, 'The customer was forgotten: no further command is taken'),
-  413: jsonContent(ErrorBody, 'The body is larger than 16 KiB'),
-  415: jsonContent(ErrorBody, 'The body is not JSON'),
-  422: jsonContent(ErrorBody, 'The command breaks a rule in the customer’s current state'),
+
+const answered = (description: string) =>
+  jsonContent(CommandAnswer, description, IdempotentReplayedHeader);
+const notFound = errorContent('No such customer');
+const conflict = errorContent('The stream moved past `expectedVersion` (or a racing writer won)');
+const forgotten = errorContent('The customer was forgotten: no further command is taken');
+const ruleBroken = errorContent(
+  'The command breaks a rule in the customer’s current state, or its `Idempotency-Key` was used for another request',
+);
+/** What a command on an existing customer may answer besides its success. */
+const changeErrors = {
+  404: notFound,
+  409: conflict,
+  410: forgotten,
+  422: ruleBroken,
+  ...invalidInput,
+  ...storeErrors,
 };
 
 export const registerCustomerRoute = createRoute({
   method: 'post',
   path: '/customers',
+  operationId: 'registerCustomer',
   role: 'customers:write',
   tags: ['commands'],
   summary: 'Register a customer',
   request: { headers: CommandHeaders, body: body(RegisterBody) },
   responses: {
-    201: jsonContent(CommandAnswer, 'Registered; `Location` names the customer'),
-    ...commandErrors,
+    201: jsonContent(CommandAnswer, 'Registered', {
+      Location: z.string().meta({ description: 'The customer: `/customers/{id}`' }),
+      ...IdempotentReplayedHeader,
+    }),
+    409: errorContent(
+      'The email is taken by another customer (the answer does not repeat it), or a racing registration of the same id won',
+    ),
+    410: errorContent('A customer with this id was forgotten; the id is not given again'),
+    422: errorContent(
+      'A customer with this id is registered, or the `Idempotency-Key` was used for another request',
+    ),
+    ...invalidInput,
+    ...storeErrors,
   },
 });
 
 export const updateEmailRoute = createRoute({
   method: 'put',
   path: '/customers/{id}/email',
+  operationId: 'changeCustomerEmail',
   role: 'customers:write',
   tags: ['commands'],
   summary: 'Change a customer’s email',
   request: { params: IdParam, headers: CommandHeaders, body: body(UpdateEmailBody) },
-  responses: { 200: jsonContent(CommandAnswer, 'Changed'), ...commandErrors },
+  responses: {
+    200: answered('Changed'),
+    ...changeErrors,
+    409: errorContent(
+      'The email is taken by another customer (the answer does not repeat it), or the stream moved past `expectedVersion`',
+    ),
+  },
 });
 
 export const suspendCustomerRoute = createRoute({
   method: 'post',
   path: '/customers/{id}/suspend',
+  operationId: 'suspendCustomer',
   role: 'customers:write',
   tags: ['commands'],
   summary: 'Suspend a customer with a reason code',
   request: { params: IdParam, headers: CommandHeaders, body: body(SuspendBody) },
-  responses: { 200: jsonContent(CommandAnswer, 'Suspended'), ...commandErrors },
+  responses: {
+    200: answered('Suspended'),
+    ...changeErrors,
+  },
 });
 
 export const reactivateCustomerRoute = createRoute({
   method: 'post',
   path: '/customers/{id}/reactivate',
+  operationId: 'reactivateCustomer',
   role: 'customers:write',
   tags: ['commands'],
   summary: 'Reactivate a suspended customer',
   description: 'The body may be empty.',
   request: { params: IdParam, headers: CommandHeaders, body: body(ReactivateBody, false) },
-  responses: { 200: jsonContent(CommandAnswer, 'Reactivated'), ...commandErrors },
+  responses: {
+    200: answered('Reactivated'),
+    ...changeErrors,
+  },
 });
 
 export const forgetCustomerRoute = createRoute({
   method: 'delete',
   path: '/customers/{id}',
+  operationId: 'forgetCustomer',
   role: 'customers:erase',
   tags: ['commands'],
   summary: 'Forget a customer (erasure): their personal data becomes unreadable everywhere',
   description:
     'Appends `CustomerForgotten`, releases the email, deletes the customer’s data key and erases plaintext left by events written before encryption. Repeating it is harmless and re-runs the clean-up.',
   request: { params: IdParam, headers: CommandHeaders },
-  responses: { 200: jsonContent(CommandAnswer, 'Forgotten'), ...commandErrors },
+  responses: {
+    200: answered('Forgotten'),
+    404: notFound,
+    409: conflict,
+    422: errorContent('The `Idempotency-Key` was used for another request'),
+    ...invalidInput,
+    ...storeErrors,
+  },
 });
 
 export const customerHistoryRoute = createRoute({
   method: 'get',
   path: '/customers/{id}/events',
+  operationId: 'getCustomerHistory',
   role: 'customers:history',
   tags: ['commands'],
   summary: 'A customer’s events in version order, in their latest shape',
   request: { params: IdParam },
   responses: {
     200: jsonContent(HistoryBody, 'The stream'),
-    404: jsonContent(ErrorBody, 'No such customer'),
-    ...commonErrors,
+    404: notFound,
+    ...invalidInput,
+    ...storeErrors,
   },
 });
 
@@ -124,8 +217,12 @@ export const createCommandRoutes = (
 ): DocumentedRoutes<HttpEnv> => {
   const app = new DocumentedRoutes<HttpEnv>();
 
+  // First in every handler: a key that could not be stored is refused before anything else.
   const metadata = (c: Context<HttpEnv>) => {
-    const commandId = c.get('commandId');
+    const headers = { 'Idempotency-Key': c.req.header('idempotency-key') };
+    const commandId = parseOrThrow(CommandHeaders, headers, 'Idempotency-Key header')[
+      'Idempotency-Key'
+    ];
     const caller = c.get('caller');
     const meta: CommandMetadata = { correlationId: c.get('correlationId') ?? '' };
     if (commandId !== undefined) meta.commandId = commandId;
@@ -135,14 +232,16 @@ export const createCommandRoutes = (
   const pathId = (raw: string) => parseOrThrow(CustomerId, raw, 'customer id', 'id');
 
   serveRoute(app, registerCustomerRoute, async (c) => {
+    const meta = metadata(c);
     const body = parseOrThrow(RegisterBody, await readJsonBody(c), 'request body');
-    const outcome = await commands.execute({ type: 'RegisterCustomer', data: body }, metadata(c));
+    const outcome = await commands.execute({ type: 'RegisterCustomer', data: body }, meta);
     c.header('location', `/customers/${outcome.customerId}`);
     if (outcome.replayed) c.header('idempotent-replayed', 'true');
     return c.json({ customerId: outcome.customerId, version: outcome.version }, 201);
   });
 
   serveRoute(app, updateEmailRoute, async (c) => {
+    const meta = metadata(c);
     const customerId = pathId(c.req.param('id') ?? '');
     const body = parseOrThrow(UpdateEmailBody, await readJsonBody(c), 'request body');
     const outcome = await commands.execute(
@@ -150,24 +249,26 @@ export const createCommandRoutes = (
         type: 'UpdateEmail',
         data: { customerId, newEmail: body.email, expectedVersion: body.expectedVersion },
       },
-      metadata(c),
+      meta,
     );
     if (outcome.replayed) c.header('idempotent-replayed', 'true');
     return c.json({ customerId, version: outcome.version }, 200);
   });
 
   serveRoute(app, suspendCustomerRoute, async (c) => {
+    const meta = metadata(c);
     const customerId = pathId(c.req.param('id') ?? '');
     const body = parseOrThrow(SuspendBody, await readJsonBody(c), 'request body');
     const outcome = await commands.execute(
       { type: 'SuspendCustomer', data: { customerId, ...body } },
-      metadata(c),
+      meta,
     );
     if (outcome.replayed) c.header('idempotent-replayed', 'true');
     return c.json({ customerId, version: outcome.version }, 200);
   });
 
   serveRoute(app, reactivateCustomerRoute, async (c) => {
+    const meta = metadata(c);
     const customerId = pathId(c.req.param('id') ?? '');
     const body = parseOrThrow(
       ReactivateBody,
@@ -176,18 +277,17 @@ export const createCommandRoutes = (
     );
     const outcome = await commands.execute(
       { type: 'ReactivateCustomer', data: { customerId, ...body } },
-      metadata(c),
+      meta,
     );
     if (outcome.replayed) c.header('idempotent-replayed', 'true');
     return c.json({ customerId, version: outcome.version }, 200);
   });
 
   serveRoute(app, forgetCustomerRoute, async (c) => {
+    const meta = metadata(c);
     const customerId = pathId(c.req.param('id') ?? '');
-    const outcome = await commands.execute(
-      { type: 'ForgetCustomer', data: { customerId } },
-      metadata(c),
-    );
+    const outcome = await commands.execute({ type: 'ForgetCustomer', data: { customerId } }, meta);
+    if (outcome.replayed) c.header('idempotent-replayed', 'true');
     return c.json({ customerId, version: outcome.version }, 200);
   });
 

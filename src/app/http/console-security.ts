@@ -27,7 +27,8 @@ export const consoleHeaders: Record<string, string> = {
   'x-frame-options': 'DENY',
 };
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Methods that change nothing: no browser check, no body. */
+export const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const JSON_TYPE = /^application\/(.+\+)?json\s*(;|$)/i;
 
 /**

@@ -1,3 +1,4 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import {
   type OpenApiDocument,
@@ -13,6 +14,7 @@ import type { PipelineHealth } from '../operations/pipeline-health.js';
 import { createHttpApp } from './app.js';
 import { InMemoryConsoleAssets } from './console-assets.js';
 import { openApiPath } from './openapi-route.js';
+import { serviceRoutes } from './route-catalog.js';
 
 const health: PipelineHealth = {
   at: '2026-01-01T00:00:00.000Z',
@@ -72,6 +74,34 @@ describe('the OpenAPI document', () => {
     expect([...new Set(served)].sort()).toEqual([...new Set(documented)].sort());
   });
 
+  it('holds only valid JSON Schema 2020-12, with no keyword a validator would not know', async () => {
+    const document = await documentOf(fullApp());
+    // Strict: an unknown keyword or format, or a malformed pattern, throws. (The suspension's
+    // shapes name fields that the object around them declares, which strictRequired misreads.)
+    const ajv = new Ajv2020({ strict: true, strictTypes: false, strictRequired: false });
+    // The document's schemas are referred to under `#/components`.
+    ajv.addVocabulary(['components']);
+    ajv.addSchema({ $id: 'urn:customer-service:document', components: document.components ?? {} });
+    const schemas: object[] = [];
+    const collect = (node: unknown): void => {
+      if (typeof node !== 'object' || node === null) return;
+      if ('schema' in node && typeof node.schema === 'object' && node.schema !== null) {
+        schemas.push(node.schema);
+      }
+      for (const value of Object.values(node)) collect(value);
+    };
+    collect(document.paths);
+    expect(schemas.length).toBeGreaterThan(100);
+    const anchored = (schema: object) =>
+      JSON.parse(
+        JSON.stringify(schema).replaceAll(
+          '"#/components/',
+          '"urn:customer-service:document#/components/',
+        ),
+      );
+    for (const schema of schemas) expect(() => ajv.compile(anchored(schema))).not.toThrow();
+  });
+
   it('is the same whichever part of the service a process serves', async () => {
     const full = await documentOf(fullApp());
     const queriesOnly = createHttpApp({
@@ -91,9 +121,62 @@ describe('the OpenAPI document', () => {
     expect(register.additionalProperties).toBe(false);
     expect(register.required.sort()).toEqual(['email', 'name']);
     expect(register.properties.customerId?.pattern).toBe('^[A-Za-z0-9_-]+$');
-    expect(register.properties.name?.maxLength).toBe(200);
+    expect(register.properties.name?.pattern).toContain('{0,198}');
+    expect(register.properties.email?.pattern).toContain('@');
     // Flags are not part of a JSON Schema pattern.
     expect(JSON.stringify(document)).not.toMatch(/"pattern":"[^"]*\/[a-z]+"/);
+  });
+
+  it('names every operation once, with the role its security requirement asks for', async () => {
+    const document = await documentOf(fullApp());
+    const operations = Object.values(document.paths).flatMap((item) => Object.values(item));
+    const ids = operations.map((o) => o.operationId);
+    expect(ids.every((id) => typeof id === 'string' && /^[a-z][A-Za-z]+$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const { method, path, role } of serviceRoutes()) {
+      const operation = document.paths[path]?.[method];
+      expect(operation?.security, `${method} ${path}`).toEqual([
+        { bearer: [role] },
+        { sigv4: [role] },
+      ]);
+    }
+  });
+
+  it('lists the answers every route gives before its handler, and writes’ own', async () => {
+    const document = await documentOf(fullApp());
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        const statuses = Object.keys(operation.responses ?? {});
+        const where = `${method} ${path}`;
+        expect(statuses, where).toEqual(expect.arrayContaining(['401', '403', '500']));
+        const write = method !== 'get';
+        for (const status of ['413', '415']) {
+          expect(statuses.includes(status), `${where} ${status}`).toBe(write);
+        }
+        expect(
+          operation.responses?.['403']?.description?.includes('CONSOLE_HEADER_REQUIRED'),
+          where,
+        ).toBe(write);
+        expect(Object.keys(operation.responses?.['401']?.headers ?? {}), where).toContain(
+          'WWW-Authenticate',
+        );
+        for (const [status, response] of Object.entries(operation.responses ?? {})) {
+          const headers = response.headers ?? {};
+          for (const name of ['X-Correlation-Id', 'Cache-Control', 'X-Content-Type-Options']) {
+            expect(headers[name]?.required, `${where} ${status} ${name}`).toBe(true);
+          }
+          if (status === '503') expect(headers['Retry-After']?.required, where).toBe(true);
+          if (status === '201') expect(headers.Location?.required, where).toBe(true);
+        }
+      }
+    }
+    const writes = ['post /customers', 'put /customers/{id}/email', 'delete /customers/{id}'];
+    for (const write of writes) {
+      const [method = '', path = ''] = write.split(' ');
+      const answer = document.paths[path]?.[method]?.responses;
+      const success = answer?.['200'] ?? answer?.['201'];
+      expect(Object.keys(success?.headers ?? {}), write).toContain('Idempotent-Replayed');
+    }
   });
 });
 
@@ -132,6 +215,19 @@ describe('requests against the document', () => {
     { method: 'POST', url: '/ops/dead-letters/redrive', ...json({}) },
     { method: 'POST', url: '/ops/customers/cust-2/repair' },
     { method: 'GET', url: '/customers?status=SUSPENDED' },
+    // Surrounding whitespace is trimmed, by the service and in the document's patterns.
+    {
+      method: 'POST',
+      url: '/customers',
+      ...json({ email: ' pad@example.com\t', name: ' Padded ' }),
+    },
+    { method: 'GET', url: '/customers/search?email=%20c%40ex%20&limit=100' },
+    {
+      method: 'POST',
+      url: '/customers',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'k.1:a_b-c' },
+      body: JSON.stringify({ email: 'k@example.com', name: 'K' }),
+    },
     // The console's forget: typed as JSON, with no body.
     { method: 'DELETE', url: '/customers/cust-2', headers: { 'content-type': 'application/json' } },
   ];
@@ -154,6 +250,30 @@ describe('requests against the document', () => {
     { method: 'GET', url: '/customers/cust-2?minVersion=abc' },
     { method: 'GET', url: '/customers/a%20b/events' },
     { method: 'POST', url: '/ops/dead-letters/redrive', ...json({ all: true }) },
+    { method: 'POST', url: '/customers', ...json({ email: 'not-an-address', name: 'A' }) },
+    { method: 'POST', url: '/customers', ...json({ email: 'a b@example.com', name: 'A' }) },
+    { method: 'PUT', url: '/customers/cust-2/email', ...json({ email: 'a@b' }) },
+    { method: 'POST', url: '/customers', ...json({ email: 'a@example.com', name: '   ' }) },
+    { method: 'POST', url: '/customers/cust-2/suspend', ...json({}) },
+    { method: 'POST', url: '/customers/cust-2/suspend', ...json({ note: 'only a note' }) },
+    {
+      method: 'POST',
+      url: '/customers/cust-2/suspend',
+      ...json({ reason: 'old', reasonCode: 'FRAUD' }),
+    },
+    { method: 'POST', url: '/customers/cust-2/suspend', ...json({ reason: 'old', note: 'n' }) },
+    { method: 'GET', url: '/customers?status=ACTIVE&limit=0' },
+    { method: 'GET', url: '/customers?status=ACTIVE&limit=101' },
+    { method: 'GET', url: '/customers?status=ACTIVE&limit=1.5' },
+    { method: 'GET', url: '/customers/search?email=' },
+    { method: 'GET', url: '/customers/search?email=%20%20' },
+    { method: 'GET', url: '/customers/cust-2?minVersion=0' },
+    {
+      method: 'POST',
+      url: '/customers',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'has space' },
+      body: JSON.stringify({ email: 'k@example.com', name: 'K' }),
+    },
   ];
 
   it('every request the app accepts conforms to the document', async () => {

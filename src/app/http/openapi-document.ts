@@ -1,6 +1,10 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import * as z from 'zod';
 import { ROLE_DESCRIPTIONS, ROLES } from '../access/roles.js';
-import { SECURITY_SCHEMES } from './openapi-route.js';
+import { errorContent } from './api-schemas.js';
+import { CONSOLE_HEADER, SAFE_METHODS } from './console-security.js';
+import { SECURITY_SCHEMES, type ServiceRoute } from './openapi-route.js';
+import { MAX_BODY_BYTES } from './request.js';
 import { serviceRoutes } from './route-catalog.js';
 
 export const API_TITLE = 'Customer service';
@@ -22,6 +26,40 @@ const withoutRegexFlags = (node: unknown): unknown => {
         : [key, withoutRegexFlags(value)],
     ),
   );
+};
+
+/**
+ * What the app answers on a route before its handler runs, from the same facts its
+ * middleware acts on: every route checks its role (`serveRoute`); every write passes the
+ * browser check and the body limit, and is refused when its body (or a browser's write) is
+ * not typed as JSON.
+ */
+const edgeAnswers = (route: ServiceRoute) => {
+  const write = !SAFE_METHODS.has(route.method.toUpperCase());
+  return {
+    401: errorContent(
+      'No caller identity (`UNAUTHENTICATED`): send a bearer token or a SigV4 signature',
+      {
+        'WWW-Authenticate': z
+          .string()
+          .regex(/^Bearer(\s|$)/)
+          .meta({ description: 'The scheme to authenticate with, and why a token was refused' }),
+      },
+    ),
+    403: errorContent(
+      write
+        ? `The caller lacks the role \`${route.role}\` (\`MISSING_ROLE\`, naming it), or a browser sent a write without the console's \`${CONSOLE_HEADER}: 1\` header (\`CONSOLE_HEADER_REQUIRED\`)`
+        : `The caller lacks the role \`${route.role}\` (\`MISSING_ROLE\`, naming it)`,
+    ),
+    ...(write
+      ? {
+          413: errorContent(`The body is larger than ${MAX_BODY_BYTES} bytes`),
+          415: errorContent(
+            'The body (or any write from a browser) is not sent as `Content-Type: application/json`',
+          ),
+        }
+      : {}),
+  };
 };
 
 /**
@@ -47,7 +85,11 @@ export const openApiDocument = () => {
   });
   for (const { route } of serviceRoutes()) {
     const { role: _role, ...declaration } = route;
-    registry.registerPath(declaration);
+    // Integer keys enumerate in ascending order: the statuses come out sorted.
+    registry.registerPath({
+      ...declaration,
+      responses: { ...edgeAnswers(route), ...declaration.responses },
+    });
   }
   const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
@@ -60,7 +102,10 @@ export const openApiDocument = () => {
     tags: [
       { name: 'commands', description: 'Writes to the event store' },
       { name: 'queries', description: 'Reads of the read model' },
-      { name: 'operations', description: 'Read-only pipeline health and audit; dead letters' },
+      {
+        name: 'operations',
+        description: 'Pipeline health and audit; dead letters and their redrive',
+      },
     ],
   });
   return withoutRegexFlags(document) as typeof document;

@@ -7,7 +7,13 @@ import type { DeadLetterOperations } from '../operations/dead-letter-operations.
 import type { PipelineHealthSource } from '../operations/pipeline-health.js';
 import { parseOrThrow } from '../validation.js';
 import { repairView, type ViewRepairSources } from '../view-repair.js';
-import { commonErrors, ErrorBody, jsonContent } from './api-schemas.js';
+import {
+  commonErrors,
+  errorContent,
+  invalidInput,
+  jsonContent,
+  storeErrors,
+} from './api-schemas.js';
 import { createRoute, DocumentedRoutes, serveRoute } from './openapi-route.js';
 import { type HttpEnv, readJsonBody } from './request.js';
 
@@ -111,6 +117,7 @@ const RedriveAnswer = z
 export const pipelineHealthRoute = createRoute({
   method: 'get',
   path: '/ops/health',
+  operationId: 'getPipelineHealth',
   role: 'ops:read',
   tags: ['operations'],
   summary: 'Stream position and lag, queue depths, and the last minutes of activity',
@@ -120,17 +127,19 @@ export const pipelineHealthRoute = createRoute({
 export const customerAuditRoute = createRoute({
   method: 'get',
   path: '/ops/customers/{id}/audit',
+  operationId: 'auditCustomer',
   role: 'ops:read',
   tags: ['operations'],
   summary: 'One customer’s view beside the fold of its stream',
   request: { params: z.object({ id: CustomerId }) },
-  responses: { 200: jsonContent(AuditBody, 'The comparison'), ...commonErrors },
+  responses: { 200: jsonContent(AuditBody, 'The comparison'), ...invalidInput, ...storeErrors },
 });
 
 export const customerRepairRoute = createRoute({
   method: 'post',
   path: '/ops/customers/{id}/repair',
   role: 'ops:write',
+  operationId: 'repairCustomerView',
   tags: ['operations'],
   summary: 'Put one customer’s view back to the fold of its stream, even at the same version',
   description:
@@ -138,33 +147,37 @@ export const customerRepairRoute = createRoute({
   request: { params: z.object({ id: CustomerId }) },
   responses: {
     200: jsonContent(RepairBody, 'What was found, and whether the view was rewritten'),
-    409: jsonContent(ErrorBody, 'The view kept changing between the read and the rewrite'),
-    ...commonErrors,
+    409: errorContent('The view kept changing between the read and the rewrite'),
+    ...invalidInput,
+    ...storeErrors,
   },
 });
 
 export const deadLettersRoute = createRoute({
   method: 'get',
   path: '/ops/dead-letters',
+  operationId: 'listDeadLetters',
   role: 'ops:read',
   tags: ['operations'],
   summary: 'The projection’s dead letters, each with why the projector fails on it now',
   responses: {
     200: jsonContent(z.object({ deadLetters: z.array(DeadLetterBody) }), 'The dead letters'),
-    ...commonErrors,
+    // Each diagnosis reads the letter's stream.
+    ...storeErrors,
   },
 });
 
 export const redriveRoute = createRoute({
   method: 'post',
   path: '/ops/dead-letters/redrive',
+  operationId: 'redriveDeadLetters',
   role: 'ops:write',
   tags: ['operations'],
   summary: 'Send dead letters back to the projection queue (fix the cause first)',
   request: { body: { content: { 'application/json': { schema: RedriveBody } }, required: true } },
   responses: {
     200: jsonContent(RedriveAnswer, 'What moved'),
-    415: jsonContent(ErrorBody, 'The body is not JSON'),
+    ...invalidInput,
     ...commonErrors,
   },
 });

@@ -1,32 +1,55 @@
 import * as z from 'zod';
 import { ValidationError } from '../../core/errors.js';
 import { CustomerId, CustomerStatus } from '../../domain/customer/index.js';
-import type { CustomerQueryService } from '../customer-queries.js';
+import {
+  type CustomerQueryService,
+  MAX_EMAIL_QUERY_LENGTH,
+  MAX_PAGE_LIMIT,
+} from '../customer-queries.js';
 import { parseOrThrow } from '../validation.js';
 import {
   CustomerPage,
   CustomerViewBody,
-  commonErrors,
-  ErrorBody,
+  errorContent,
+  invalidInput,
   jsonContent,
+  storeErrors,
+  trimmedTextPattern,
 } from './api-schemas.js';
 import { createRoute, DocumentedRoutes, serveRoute } from './openapi-route.js';
 import type { HttpEnv } from './request.js';
 
-// Query strings only carry text: turn digits into numbers here, and leave the ranges
-// (limit, minVersion, email length) to the query service, which checks every caller alike.
-const Digits = z
-  .string()
-  .regex(/^\d{1,10}$/, 'must be a whole number')
-  .transform(Number)
-  .optional();
-const Cursor = z.string().min(1, 'must not be empty').optional();
+/** Query strings carry at most ten digits, as they always have. */
+const MAX_QUERY_INTEGER = 9_999_999_999;
+
+/**
+ * A whole number in a query string, in a range: digits become a number, anything else stays
+ * text for the number check to refuse. The document shows the integer and its range.
+ */
+const queryInteger = (range: { min: number; max?: number }, message: string) =>
+  z
+    .preprocess(
+      (value) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value),
+      z
+        .number({ error: message })
+        .int(message)
+        .min(range.min, message)
+        .max(range.max ?? MAX_QUERY_INTEGER, message),
+    )
+    .optional();
+const Limit = queryInteger(
+  { min: 1, max: MAX_PAGE_LIMIT },
+  `must be an integer from 1 to ${MAX_PAGE_LIMIT}`,
+).meta({ description: 'Items per page (20 when absent)' });
+const Cursor = z.string().min(1, 'must not be empty').optional().meta({
+  description: 'The `nextCursor` of the previous page',
+});
 
 /** The statuses a list can be asked for (a forgotten customer is in no list). */
 const LISTED = CustomerStatus.options;
 
 const GetCustomerQuery = z.object({
-  minVersion: Digits.meta({
+  minVersion: queryInteger({ min: 1 }, 'must be a positive integer').meta({
     description: 'Answer once the view has applied this version (read your own writes)',
   }),
 });
@@ -37,51 +60,65 @@ const ListCustomersQuery = z.object({
     // The document lists the values; the handler names a wrong one in its answer.
     enum: [...LISTED],
   }),
-  limit: Digits,
+  limit: Limit,
   cursor: Cursor,
 });
 
 const SearchCustomersQuery = z.object({
+  // The query service trims, lowercases and checks the length; the pattern says the same.
   email: z.string({ error: 'is required' }).meta({
-    description: 'An exact address or any prefix of one, case-insensitive',
+    description: `An exact address or any prefix of one, case-insensitive; 1 to ${MAX_EMAIL_QUERY_LENGTH} characters once surrounding whitespace is trimmed`,
+    pattern: trimmedTextPattern({ min: 1, max: MAX_EMAIL_QUERY_LENGTH }),
   }),
-  limit: Digits,
+  limit: Limit,
   cursor: Cursor,
 });
 
 export const searchCustomersRoute = createRoute({
   method: 'get',
   path: '/customers/search',
+  operationId: 'searchCustomers',
   role: 'customers:read',
   tags: ['queries'],
   summary: 'Search customers by email prefix',
   request: { query: SearchCustomersQuery },
-  responses: { 200: jsonContent(CustomerPage, 'A page of customers'), ...commonErrors },
+  responses: {
+    200: jsonContent(CustomerPage, 'A page of customers'),
+    ...invalidInput,
+    ...storeErrors,
+  },
 });
 
 export const listCustomersRoute = createRoute({
   method: 'get',
   path: '/customers',
+  operationId: 'listCustomers',
   role: 'customers:read',
   tags: ['queries'],
   summary: 'List customers by status, oldest registration first',
   request: { query: ListCustomersQuery },
-  responses: { 200: jsonContent(CustomerPage, 'A page of customers'), ...commonErrors },
+  responses: {
+    200: jsonContent(CustomerPage, 'A page of customers'),
+    ...invalidInput,
+    ...storeErrors,
+  },
 });
 
 export const getCustomerRoute = createRoute({
   method: 'get',
   path: '/customers/{id}',
+  operationId: 'getCustomer',
   role: 'customers:read',
   tags: ['queries'],
   summary: 'One customer as the read model holds it',
   request: { params: z.object({ id: CustomerId }), query: GetCustomerQuery },
   responses: {
     200: jsonContent(CustomerViewBody, 'The customer'),
-    404: jsonContent(ErrorBody, 'No such customer'),
-    410: jsonContent(ErrorBody, 'The customer was forgotten'),
-    409: jsonContent(ErrorBody, 'The view did not reach `minVersion` in time'),
-    ...commonErrors,
+    404: errorContent('No such customer'),
+    409: errorContent('The view did not reach `minVersion` in time'),
+    410: errorContent('The customer was forgotten'),
+    ...invalidInput,
+    ...storeErrors,
   },
 });
 

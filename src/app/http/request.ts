@@ -6,7 +6,6 @@ import type { Authenticate } from './access-guard.js';
 export type HttpEnv = {
   Variables: {
     correlationId: string;
-    commandId: string | undefined;
     /** How this app names its callers (API Gateway's authoriser, a bearer token, or open). */
     authenticate: Authenticate;
     /** Set by a route's role check; undefined on public routes. */
