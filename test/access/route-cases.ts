@@ -134,6 +134,13 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     success: 200,
     prepare: async () => ({ method: 'GET', path: '/ops/dead-letters' }),
   },
+  'POST /ops/customers/{id}/repair': {
+    success: 200,
+    prepare: async (fixtures) => ({
+      method: 'POST',
+      path: `/ops/customers/${await fixtures.projected()}/repair`,
+    }),
+  },
   'POST /ops/dead-letters/redrive': {
     success: 200,
     prepare: async () => ({ method: 'POST', path: '/ops/dead-letters/redrive', body: {} }),
