@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { AlarmTopic } from './alarm-topic.js';
@@ -40,19 +40,26 @@ export class KeyStateAlarm extends Construct {
           resources: { ARN: [props.key.keyArn] },
         },
       },
-      targets: [
-        new targets.SnsTopic(props.alarmTopic.topic, {
-          message: events.RuleTargetInput.fromObject({
-            alarm: 'The data keys’ key was disabled or scheduled for deletion',
-            call: events.EventField.fromPath('$.detail.eventName'),
-            by: events.EventField.fromPath('$.detail.userIdentity.arn'),
-            at: events.EventField.fromPath('$.detail.eventTime'),
-            key: props.key.keyArn,
-            runbook: props.runbook,
-          }),
-        }),
-      ],
     });
+    const message = events.RuleTargetInput.fromObject({
+      alarm: 'The data keys’ key was disabled or scheduled for deletion',
+      call: events.EventField.fromPath('$.detail.eventName'),
+      by: events.EventField.fromPath('$.detail.userIdentity.arn'),
+      at: events.EventField.fromPath('$.detail.eventTime'),
+      key: props.key.keyArn,
+      runbook: props.runbook,
+    });
+    // CDK's SnsTopic target would let any rule publish; this topic takes this rule alone.
+    this.rule.addTarget({ bind: () => ({ arn: props.alarmTopic.topic.topicArn, input: message }) });
+    props.alarmTopic.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'KeyStateRulePublishes',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [props.alarmTopic.topic.topicArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': this.rule.ruleArn } },
+      }),
+    );
     this.metric = new cloudwatch.Metric({
       namespace: 'AWS/Events',
       metricName: 'TriggeredRules',
