@@ -73,6 +73,15 @@ export const roleGrants = (routes: readonly RouteKey[]): RoleGrant[] => {
     }
   }
 
+  for (const role of rolesIn) {
+    const mutual = [...(includes.get(role) ?? [])].find((other) => includes.get(other)?.has(role));
+    if (mutual) {
+      throw new Error(
+        `${role} and ${mutual} reach each other's routes through *: no exact IAM policy separates them`,
+      );
+    }
+  }
+
   return rolesIn.map((role) => {
     const deny = unique(reached(role).map(invokePath));
     for (const route of routes.filter((r) => granted(role).has(r.role))) {
