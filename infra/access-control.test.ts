@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { App, type CfnResource, type Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROLES, type Role } from '../src/app/access/roles.js';
@@ -357,6 +357,22 @@ describe('who may call what, on AWS: a Cognito user pool the stack creates', () 
     expect(Object.keys(template.findOutputs('*'))).toEqual(
       expect.arrayContaining(['UserPoolId', 'ConsoleClientId', 'SignInIssuer', 'HostedUiUrl']),
     );
+  });
+
+  it('the scope limiter alarms when it fails or is throttled, since nobody can sign in then', () => {
+    const limiter = logicalId(stack, stack.scopeLimiter?.function ?? stack.httpApi);
+    for (const metric of ['Errors', 'Throttles']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: metric,
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: limiter } }],
+        AlarmDescription: Match.stringLikeRegexp(
+          `Runbook: docs/operations.md#scopelimiter${metric.toLowerCase()}$`,
+        ),
+      });
+    }
+    const runbook = readFileSync(new URL('../docs/operations.md', import.meta.url), 'utf8');
+    expect(runbook).toContain('<a id="scopelimitererrors"></a>');
+    expect(runbook).toContain('<a id="scopelimiterthrottles"></a>');
   });
 
   it('passes the cdk-nag AwsSolutions pack', () => {

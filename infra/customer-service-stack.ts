@@ -549,6 +549,8 @@ export class CustomerServiceStack extends Stack {
       ['Projector', this.projector],
       ['Reconciler', this.reconciler],
       ['OpsApi', this.opsApi],
+      // Signing in to the console fails while it fails.
+      ...(this.scopeLimiter ? [['ScopeLimiter', this.scopeLimiter] as const] : []),
     ] as const) {
       this.alarm(`${name}Errors`, `${name} invocations failed`, {
         metric: service.function.metricErrors({ period: Duration.minutes(5) }),
