@@ -39,6 +39,7 @@ export class ServiceHttpApi extends Construct {
   readonly stage: apigw.HttpStage;
   /** With IAM authorisation: one policy per role, to attach to the principals that hold it. */
   readonly rolePolicies = new Map<Role, iam.ManagedPolicy>();
+  private readonly integrations: Record<RouteSide, HttpLambdaIntegration>;
 
   constructor(scope: Construct, id: string, props: ServiceHttpApiProps) {
     super(scope, id);
@@ -83,8 +84,6 @@ export class ServiceHttpApi extends Construct {
       operations: new HttpLambdaIntegration('OpsIntegration', props.functions.operations),
     };
   }
-
-  private readonly integrations: Record<RouteSide, HttpLambdaIntegration>;
 
   /** `https://<api>.execute-api.<region>.amazonaws.com`, without a trailing slash. */
   get endpoint(): string {
