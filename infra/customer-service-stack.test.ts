@@ -13,9 +13,12 @@ import {
   projectionRule,
   serviceEventsPattern,
 } from '../src/adapters/eventbridge/projection-rule.js';
+import { scopeFor } from '../src/app/access/roles.js';
+import { publicRoutes, serviceRoutes } from '../src/app/http/route-catalog.js';
 import { readConfig } from '../src/config.js';
 import { customerEventTypes } from '../src/domain/customer/events.js';
 import { CustomerServiceStack, type CustomerServiceStackProps } from './customer-service-stack.js';
+import { OPERATOR_TOOLS } from './operator-tool-policies.js';
 import type { ServiceFunction } from './service-function.js';
 import { readStackContext, StackContextError } from './stack-context.js';
 
@@ -23,6 +26,9 @@ import { readStackContext, StackContextError } from './stack-context.js';
 const cdkJson = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')) as {
   context: Record<string, unknown>;
 };
+
+/** Synthesis validates the template and takes a while on a busy machine. */
+const SYNTH_TIMEOUT = 300_000;
 
 const synth = (props: Partial<CustomerServiceStackProps> = {}, context = {}) => {
   const app = new App({ context: { ...cdkJson.context, ...context } });
@@ -89,7 +95,7 @@ describe('CustomerServiceStack', () => {
       dlq: logicalId(stack, stack.projectionDeadLetterQueue),
       failures: logicalId(stack, stack.streamFailureQueue),
     };
-  });
+  }, SYNTH_TIMEOUT);
 
   describe('tables, built from the shared definitions', () => {
     it('the event store: keys, on-demand, NEW_IMAGE stream, PITR, TTL, retained', () => {
@@ -140,15 +146,19 @@ describe('CustomerServiceStack', () => {
       });
     });
 
-    it('retainData=false lets a development stack delete its tables', () => {
-      const dev = synth({ retainData: false }).template;
-      const tables = Object.values(dev.findResources('AWS::DynamoDB::Table')) as Json[];
-      expect(tables).toHaveLength(2);
-      for (const table of tables) {
-        expect(table.DeletionPolicy).toBe('Delete');
-        expect((table.Properties as Json).DeletionProtectionEnabled).toBe(false);
-      }
-    });
+    it(
+      'retainData=false lets a development stack delete its tables',
+      () => {
+        const dev = synth({ retainData: false }).template;
+        const tables = Object.values(dev.findResources('AWS::DynamoDB::Table')) as Json[];
+        expect(tables).toHaveLength(2);
+        for (const table of tables) {
+          expect(table.DeletionPolicy).toBe('Delete');
+          expect((table.Properties as Json).DeletionProtectionEnabled).toBe(false);
+        }
+      },
+      SYNTH_TIMEOUT,
+    );
   });
 
   describe('functions', () => {
@@ -263,7 +273,7 @@ describe('CustomerServiceStack', () => {
       const shared = projectionRule({ source: readConfig({}).EVENT_SOURCE_NAME });
       const rules = (Object.values(template.findResources('AWS::Events::Rule')) as Json[])
         .map((r) => r.Properties as Json)
-        .filter((r) => r.EventPattern !== undefined);
+        .filter((r) => r.EventPattern !== undefined && r.EventBusName !== undefined);
       expect(rules).toHaveLength(1);
       const rule = rules[0] as Json;
       expect(rule.EventPattern).toEqual(shared.eventPattern);
@@ -324,47 +334,50 @@ describe('CustomerServiceStack', () => {
   });
 
   describe('HTTP API', () => {
-    const commandRoutes = [
-      'POST /customers',
-      'PUT /customers/{id}/email',
-      'POST /customers/{id}/suspend',
-      'POST /customers/{id}/reactivate',
-      'DELETE /customers/{id}',
-      'GET /customers/{id}/events',
-    ];
-    const queryRoutes = [
-      'GET /customers/{id}',
-      'GET /customers',
-      'GET /customers/search',
-      'GET /console',
-      'GET /console/{proxy+}',
-      'GET /docs',
-      'GET /openapi.json',
-    ];
-    const opsRoutes = ['GET /ops/{proxy+}', 'POST /ops/{proxy+}'];
-    const routeKeys = [...commandRoutes, ...queryRoutes, ...opsRoutes];
-
-    it('every route, IAM-authorised by default, on the right function', () => {
-      const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')) as Json[];
-      expect(routes.map((r) => (r.Properties as Json).RouteKey).sort()).toEqual(
-        [...routeKeys].sort(),
+    const key = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
+    const routesOf = (t: Template) =>
+      (Object.values(t.findResources('AWS::ApiGatewayV2::Route')) as Json[]).map(
+        (r) => r.Properties as Json,
       );
-      for (const route of routes) {
-        expect((route.Properties as Json).AuthorizationType).toBe('AWS_IAM');
+
+    it('every route of the catalog on the function of its side, IAM-authorised; the public pages open', () => {
+      const routes = routesOf(template);
+      const data = serviceRoutes();
+      const open = publicRoutes();
+      // No catch-all: every ops route is exact, each with its own role.
+      expect(routes.map((r) => r.RouteKey).sort()).toEqual(
+        [...data, ...open].map((r) => key(r.method, r.path)).sort(),
+      );
+      expect(routes.map((r) => r.RouteKey)).not.toContain('GET /ops/{proxy+}');
+      expect(data.map((r) => key(r.method, r.path))).toEqual(
+        expect.arrayContaining(['DELETE /customers/{id}', 'POST /ops/dead-letters/redrive']),
+      );
+      const byKey = new Map(routes.map((r) => [r.RouteKey as string, r]));
+      for (const route of data) {
+        expect(byKey.get(key(route.method, route.path))?.AuthorizationType).toBe('AWS_IAM');
+      }
+      for (const route of open) {
+        expect(byKey.get(key(route.method, route.path))?.AuthorizationType).toBe('NONE');
       }
       const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
       const functionOf = (routeKey: string) => {
-        const route = routes.find((r) => (r.Properties as Json).RouteKey === routeKey);
-        const target = JSON.stringify((route?.Properties as Json | undefined)?.Target);
+        const target = JSON.stringify(byKey.get(routeKey)?.Target);
         const integration = Object.entries(integrations).find(([id]) => target.includes(id));
         return JSON.stringify((integration?.[1] as Json | undefined)?.Properties);
       };
-      const command = logicalId(stack, stack.commandApi.function);
-      const query = logicalId(stack, stack.queryApi.function);
-      const ops = logicalId(stack, stack.opsApi.function);
-      for (const key of commandRoutes) expect(functionOf(key)).toContain(command);
-      for (const key of queryRoutes) expect(functionOf(key)).toContain(query);
-      for (const key of opsRoutes) expect(functionOf(key)).toContain(ops);
+      const functions = {
+        commands: logicalId(stack, stack.commandApi.function),
+        queries: logicalId(stack, stack.queryApi.function),
+        operations: logicalId(stack, stack.opsApi.function),
+      };
+      for (const route of data) {
+        expect(functionOf(key(route.method, route.path))).toContain(functions[route.side]);
+      }
+      for (const route of open) {
+        expect(functionOf(key(route.method, route.path))).toContain(functions.queries);
+      }
+      expect(functionOf('GET /customers/{id}/events')).toContain(functions.commands);
+      expect(functionOf('GET /customers/{id}')).toContain(functions.queries);
     });
 
     it('the default stage is throttled and writes access logs without query strings', () => {
@@ -377,29 +390,75 @@ describe('CustomerServiceStack', () => {
           Format: Match.not(Match.stringLikeRegexp('querystring|rawQueryString')),
         },
       });
+      const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0] as Json;
+      const format = JSON.parse(
+        ((stage.Properties as Json).AccessLogSettings as { Format: string }).Format,
+      ) as Record<string, string>;
+      // Who called: the token's subject and client, or the IAM principal.
+      expect(format).toMatchObject({
+        callerSub: '$context.authorizer.claims.sub',
+        callerClientId: '$context.authorizer.claims.client_id',
+        callerArn: '$context.identity.userArn',
+      });
     });
 
-    it('auth=jwt switches every route to a JWT authoriser with the given issuer and audience', () => {
-      const app = new App({
-        context: {
-          auth: 'jwt',
-          jwtIssuer: 'https://issuer.example.com',
-          jwtAudience: 'client-a, client-b',
-        },
-      });
-      const props = readStackContext(app.node);
-      const jwt = synth(props).template;
-      jwt.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
-        AuthorizerType: 'JWT',
-        JwtConfiguration: {
-          Issuer: 'https://issuer.example.com',
-          Audience: ['client-a', 'client-b'],
-        },
-      });
-      const routes = Object.values(jwt.findResources('AWS::ApiGatewayV2::Route')) as Json[];
-      expect(routes).toHaveLength(15);
-      for (const route of routes) expect((route.Properties as Json).AuthorizationType).toBe('JWT');
-    });
+    it(
+      'auth=jwt: a JWT authoriser on every data route with its role as scope, none on the public pages',
+      () => {
+        const app = new App({
+          context: {
+            auth: 'jwt',
+            jwtIssuer: 'https://issuer.example.com',
+            jwtAudience: 'client-a, client-b',
+            jwtScopePrefix: 'api://customers/',
+          },
+        });
+        const props = readStackContext(app.node);
+        const jwt = synth(props);
+        jwt.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+          AuthorizerType: 'JWT',
+          JwtConfiguration: {
+            Issuer: 'https://issuer.example.com',
+            Audience: ['client-a', 'client-b'],
+          },
+        });
+        const routes = new Map(routesOf(jwt.template).map((r) => [r.RouteKey as string, r]));
+        expect(routes.size).toBe(serviceRoutes().length + publicRoutes().length);
+        for (const route of serviceRoutes()) {
+          expect(routes.get(key(route.method, route.path))).toMatchObject({
+            AuthorizationType: 'JWT',
+            AuthorizationScopes: [`api://customers/${route.role}`],
+          });
+        }
+        expect(routes.get('DELETE /customers/{id}')?.AuthorizationScopes).toEqual([
+          scopeFor('customers:erase', 'api://customers/'),
+        ]);
+        for (const route of publicRoutes()) {
+          const served = routes.get(key(route.method, route.path));
+          expect(served?.AuthorizationType).toBe('NONE');
+          expect(served?.AuthorizationScopes).toBeUndefined();
+        }
+        // The app checks the role again with the same prefix; the console signs in at the issuer.
+        const env = (fn: ServiceFunction) =>
+          (
+            (
+              (jwt.template.toJSON().Resources[logicalId(jwt.stack, fn.function)] as Json)
+                .Properties as Json
+            ).Environment as Json
+          ).Variables as Json;
+        for (const fn of [jwt.stack.commandApi, jwt.stack.queryApi, jwt.stack.opsApi]) {
+          expect(env(fn).AUTH_SCOPE_PREFIX).toBe('api://customers/');
+        }
+        expect(env(jwt.stack.queryApi)).toMatchObject({
+          CONSOLE_OIDC_ISSUER: 'https://issuer.example.com',
+          CONSOLE_OIDC_CLIENT_ID: 'client-a',
+        });
+        expect(env(jwt.stack.projector).AUTH_SCOPE_PREFIX).toBeUndefined();
+        // With a JWT authoriser there is no IAM route to grant.
+        expect(jwt.stack.serviceApi.rolePolicies.size).toBe(0);
+      },
+      SYNTH_TIMEOUT,
+    );
 
     it('auth=jwt without issuer or audience, or an unknown auth, stops synthesis', () => {
       const context = (values: Record<string, string>) => new App({ context: values }).node;
@@ -408,6 +467,25 @@ describe('CustomerServiceStack', () => {
         readStackContext(context({ auth: 'jwt', jwtIssuer: 'https://issuer.example.com' })),
       ).toThrow(StackContextError);
       expect(() => readStackContext(context({ auth: 'none' }))).toThrow(StackContextError);
+      expect(() => readStackContext(context({ auth: 'cognito' }))).toThrow(StackContextError);
+      expect(() =>
+        readStackContext(context({ auth: 'cognito', cognitoDomainPrefix: 'Not_Valid' })),
+      ).toThrow(StackContextError);
+      expect(() =>
+        readStackContext(context({ auth: 'cognito', cognitoDomainPrefix: 'my-cognito' })),
+      ).toThrow(StackContextError);
+      expect(
+        readStackContext(context({ auth: 'cognito', cognitoDomainPrefix: 'acme-customers' })),
+      ).toMatchObject({ authorization: { type: 'cognito', domainPrefix: 'acme-customers' } });
+      expect(() => readStackContext(context({ keyAdminArns: 'alice' }))).toThrow(StackContextError);
+      expect(
+        readStackContext(
+          context({
+            keyAdminArns:
+              'arn:aws:iam::123456789012:role/KeyAdmins, arn:aws:iam::123456789012:user/ops',
+          }),
+        ).keyAdminArns,
+      ).toEqual(['arn:aws:iam::123456789012:role/KeyAdmins', 'arn:aws:iam::123456789012:user/ops']);
       expect(readStackContext(context({}))).toEqual({
         authorization: { type: 'iam' },
         retainData: true,
@@ -416,8 +494,11 @@ describe('CustomerServiceStack', () => {
   });
 
   describe('least privilege', () => {
-    it('no role has managed policies, and no action is a wildcard', () => {
-      const roles = Object.values(template.findResources('AWS::IAM::Role')) as Json[];
+    it('no function role has managed policies, and no action is a wildcard', () => {
+      const functionRoles = new Set(functionsOf(stack).map((fn) => logicalId(stack, fn.role)));
+      const roles = Object.entries(template.findResources('AWS::IAM::Role'))
+        .filter(([id]) => functionRoles.has(id))
+        .map(([, role]) => role as Json);
       expect(roles).toHaveLength(6);
       for (const role of roles) {
         expect((role.Properties as Json).ManagedPolicyArns).toBeUndefined();
@@ -656,8 +737,88 @@ describe('CustomerServiceStack', () => {
       // Writes only to green tables, never to the live read model or the event store.
       expect(JSON.stringify(rebuild[2]?.Resource)).toContain(':table/customer-views-*');
       expect(onResource(rebuild, ids.views)).toEqual([]);
-      for (const statements of [policy(tools.streamFailures), replay, rebuild]) {
+      expect(actionsBy(policy(tools.deadLetters))).toEqual([
+        [
+          [
+            'sqs:ChangeMessageVisibility',
+            'sqs:DeleteMessage',
+            'sqs:GetQueueAttributes',
+            'sqs:ReceiveMessage',
+          ],
+          JSON.stringify(attr(ids.dlq, 'Arn')),
+        ],
+        [['sqs:GetQueueAttributes', 'sqs:SendMessage'], JSON.stringify(attr(ids.queue, 'Arn'))],
+      ]);
+      const maintenance = policy(tools.viewsMaintenance);
+      expect(actionsBy(maintenance)).toEqual([
+        [
+          ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
+          JSON.stringify(attr(ids.eventStore, 'Arn')),
+        ],
+        [['kms:Decrypt'], JSON.stringify(attr(logicalId(stack, stack.dataKeys), 'Arn'))],
+        [
+          ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan'],
+          JSON.stringify(attr(ids.views, 'Arn')),
+        ],
+      ]);
+      const all = [
+        policy(tools.streamFailures),
+        replay,
+        rebuild,
+        policy(tools.deadLetters),
+        maintenance,
+      ];
+      for (const statements of all) {
         for (const action of actionsOf(statements)) expect(action).not.toMatch(/\*/);
+      }
+      // Only the tool that republishes events may put them on the bus.
+      expect(all.map((statements) => actionsOf(statements).includes('events:PutEvents'))).toEqual([
+        true,
+        false,
+        false,
+        false,
+        false,
+      ]);
+    });
+
+    it('one role per tool, assumable from the account, holding exactly its policy', () => {
+      const resources = template.toJSON().Resources as Record<string, Json>;
+      const tools = stack.toolPolicies;
+      for (const tool of OPERATOR_TOOLS) {
+        const roleId = logicalId(stack, tools.roles[tool]);
+        const role = resources[roleId]?.Properties as Json;
+        expect(role.ManagedPolicyArns).toBeUndefined();
+        expect(role.AssumeRolePolicyDocument).toEqual({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: 'sts:AssumeRole',
+              Principal: {
+                AWS: {
+                  'Fn::Join': [
+                    '',
+                    [
+                      'arn:',
+                      { Ref: 'AWS::Partition' },
+                      ':iam::',
+                      { Ref: 'AWS::AccountId' },
+                      ':root',
+                    ],
+                  ],
+                },
+              },
+            },
+          ],
+        });
+        // The policy names the role (so the key policy can name the role without a cycle).
+        const attached = Object.values(resources).filter(
+          (r) =>
+            r.Type === 'AWS::IAM::ManagedPolicy' &&
+            JSON.stringify((r.Properties as Json).Roles ?? []).includes(`"${roleId}"`),
+        );
+        expect(attached).toHaveLength(1);
+        expect(attached[0]).toBe(resources[logicalId(stack, tools[tool])]);
       }
     });
   });
@@ -755,19 +916,23 @@ describe('CustomerServiceStack', () => {
       template.resourceCountIs('AWS::SNS::Subscription', 0);
     });
 
-    it('-c alarmEmail subscribes that address; a malformed one stops synthesis', () => {
-      const app = new App({ context: { ...cdkJson.context, alarmEmail: 'oncall@example.com' } });
-      const withEmail = new CustomerServiceStack(app, 'Mail', {
-        functionCode: 'stub',
-        ...readStackContext(app.node),
-      });
-      Template.fromStack(withEmail).hasResourceProperties('AWS::SNS::Subscription', {
-        Protocol: 'email',
-        Endpoint: 'oncall@example.com',
-      });
-      const bad = new App({ context: { alarmEmail: 'oncall' } });
-      expect(() => readStackContext(bad.node)).toThrow(StackContextError);
-    });
+    it(
+      '-c alarmEmail subscribes that address; a malformed one stops synthesis',
+      () => {
+        const app = new App({ context: { ...cdkJson.context, alarmEmail: 'oncall@example.com' } });
+        const withEmail = new CustomerServiceStack(app, 'Mail', {
+          functionCode: 'stub',
+          ...readStackContext(app.node),
+        });
+        Template.fromStack(withEmail).hasResourceProperties('AWS::SNS::Subscription', {
+          Protocol: 'email',
+          Endpoint: 'oncall@example.com',
+        });
+        const bad = new App({ context: { alarmEmail: 'oncall' } });
+        expect(() => readStackContext(bad.node)).toThrow(StackContextError);
+      },
+      SYNTH_TIMEOUT,
+    );
 
     it('a dashboard shows commands, errors, lag, DLQ depth, iterator age and throttles', () => {
       const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
@@ -813,34 +978,38 @@ describe('CustomerServiceStack', () => {
     });
   });
 
-  it('-c viewsTable switches the readers and writers of views to a green table, keeping the old one', () => {
-    const app = new App({ context: { ...cdkJson.context, viewsTable: 'customer-views-v2' } });
-    const green = new CustomerServiceStack(app, 'Green', {
-      functionCode: 'stub',
-      ...readStackContext(app.node),
-    });
-    const t = Template.fromStack(green);
-    const env = (fn: ServiceFunction) =>
-      (
-        ((t.toJSON().Resources[logicalId(green, fn.function)] as Json).Properties as Json)
-          .Environment as Json
-      ).Variables as Json;
-    for (const fn of [green.queryApi, green.projector, green.reconciler]) {
-      expect(env(fn).QUERY_TABLE).toBe('customer-views-v2');
-      const views = dataStatements(statementsOf(t, green, fn)).filter((s) =>
-        JSON.stringify(s.Resource).includes(':table/customer-views-v2'),
-      );
-      expect(views.length).toBeGreaterThan(0);
-      expect(JSON.stringify(statementsOf(t, green, fn))).not.toContain(
-        `"${logicalId(green, green.customerViews)}"`,
-      );
-    }
-    // The blue table stays, retained, for a switch back.
-    t.resourceCountIs('AWS::DynamoDB::Table', 2);
-    expect(() =>
-      readStackContext(new App({ context: { viewsTable: 'CustomerViews' } }).node),
-    ).toThrow(StackContextError);
-  });
+  it(
+    '-c viewsTable switches the readers and writers of views to a green table, keeping the old one',
+    () => {
+      const app = new App({ context: { ...cdkJson.context, viewsTable: 'customer-views-v2' } });
+      const green = new CustomerServiceStack(app, 'Green', {
+        functionCode: 'stub',
+        ...readStackContext(app.node),
+      });
+      const t = Template.fromStack(green);
+      const env = (fn: ServiceFunction) =>
+        (
+          ((t.toJSON().Resources[logicalId(green, fn.function)] as Json).Properties as Json)
+            .Environment as Json
+        ).Variables as Json;
+      for (const fn of [green.queryApi, green.projector, green.reconciler]) {
+        expect(env(fn).QUERY_TABLE).toBe('customer-views-v2');
+        const views = dataStatements(statementsOf(t, green, fn)).filter((s) =>
+          JSON.stringify(s.Resource).includes(':table/customer-views-v2'),
+        );
+        expect(views.length).toBeGreaterThan(0);
+        expect(JSON.stringify(statementsOf(t, green, fn))).not.toContain(
+          `"${logicalId(green, green.customerViews)}"`,
+        );
+      }
+      // The blue table stays, retained, for a switch back.
+      t.resourceCountIs('AWS::DynamoDB::Table', 2);
+      expect(() =>
+        readStackContext(new App({ context: { viewsTable: 'CustomerViews' } }).node),
+      ).toThrow(StackContextError);
+    },
+    SYNTH_TIMEOUT,
+  );
 
   it('outputs the API URL, table names, bus name and queue URLs', () => {
     const outputs = Object.keys(template.findOutputs('*'));
@@ -872,17 +1041,21 @@ describe('CustomerServiceStack', () => {
     ).toEqual([]);
   });
 
-  it('passes it too in a stack bound to an account and region, as `cdk synth` with credentials builds it', () => {
-    const app = new App({ context: cdkJson.context });
-    const bound = new CustomerServiceStack(app, 'Bound', {
-      functionCode: 'stub',
-      env: { account: '123456789012', region: 'eu-west-1' },
-    });
-    const { violations } = new AwsSolutionsChecks().validateScope(bound);
-    expect(
-      violations.map(
-        (v) => `${v.ruleName} (${v.severity}): ${v.violatingResources[0]?.constructPath}`,
-      ),
-    ).toEqual([]);
-  });
+  it(
+    'passes it too in a stack bound to an account and region, as `cdk synth` with credentials builds it',
+    () => {
+      const app = new App({ context: cdkJson.context });
+      const bound = new CustomerServiceStack(app, 'Bound', {
+        functionCode: 'stub',
+        env: { account: '123456789012', region: 'eu-west-1' },
+      });
+      const { violations } = new AwsSolutionsChecks().validateScope(bound);
+      expect(
+        violations.map(
+          (v) => `${v.ruleName} (${v.severity}): ${v.violatingResources[0]?.constructPath}`,
+        ),
+      ).toEqual([]);
+    },
+    SYNTH_TIMEOUT,
+  );
 });

@@ -6,10 +6,11 @@ import {
   type StackProps,
   Validations,
 } from 'aws-cdk-lib';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  HttpJwtAuthorizer,
+  HttpUserPoolAuthorizer,
+} from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -35,14 +36,33 @@ import {
 import { type Config, readConfig } from '../src/config.js';
 import { METRIC } from '../src/core/metrics.js';
 import { AlarmTopic } from './alarm-topic.js';
+import { CognitoSignIn } from './cognito-sign-in.js';
+import { allowDataKeyUse, type DataKeyAction, keyAdministration } from './data-key-policy.js';
+import { KeyStateAlarm } from './key-state-alarm.js';
 import { OperationsDashboard } from './operations-dashboard.js';
-import { OperatorToolPolicies } from './operator-tool-policies.js';
+import { OPERATOR_TOOLS, OperatorToolPolicies } from './operator-tool-policies.js';
+import { roleIdentifier } from './route-access.js';
+import { onlyPublishersPutServiceEvents, onlyRuleAndRedriveSend } from './send-policies.js';
 import { type FunctionCode, ServiceFunction } from './service-function.js';
+import { type RouteAuthorization, ServiceHttpApi } from './service-http-api.js';
 import { tableFromDefinition } from './table-from-definition.js';
 
+/**
+ * Who may call the HTTP API. `iam`: SigV4, one managed policy per role. `jwt`: any OpenID
+ * issuer's access tokens, with the role's scope on each route (`scopePrefix` before the role,
+ * `consoleClientId` the public client the console signs in with, else the first audience).
+ * `cognito`: a user pool the stack creates, with a hosted UI under `domainPrefix`.
+ */
 export type ApiAuthorization =
   | { type: 'iam' }
-  | { type: 'jwt'; issuer: string; audience: string[] };
+  | {
+      type: 'jwt';
+      issuer: string;
+      audience: string[];
+      scopePrefix?: string;
+      consoleClientId?: string;
+    }
+  | { type: 'cognito'; domainPrefix: string };
 
 export interface CustomerServiceStackProps extends StackProps {
   /** Defaults to `bundle`; tests use `stub`. */
@@ -65,6 +85,11 @@ export interface CustomerServiceStackProps extends StackProps {
   viewsTableName?: string;
   /** How often the reconciler runs. Default 15 minutes. */
   reconcileEvery?: Duration;
+  /**
+   * Who administers the data keys' key (manage, never use): role or user ARNs
+   * (`-c keyAdminArns=…`). Default: the account, through its IAM policies.
+   */
+  keyAdminArns?: string[];
 }
 
 /** Function settings are named here so alarms and queue timeouts follow them. */
@@ -114,6 +139,12 @@ export class CustomerServiceStack extends Stack {
   readonly dashboard: OperationsDashboard;
   readonly toolPolicies: OperatorToolPolicies;
   readonly httpApi: apigw.HttpApi;
+  readonly serviceApi: ServiceHttpApi;
+  /** With `auth: cognito`: the user pool, its hosted UI and the console's client. */
+  readonly signIn?: CognitoSignIn;
+  /** With `auth: cognito`: drops the role scopes a user's groups do not grant. */
+  readonly scopeLimiter?: ServiceFunction;
+  readonly keyStateAlarm: KeyStateAlarm;
   readonly alarms: cloudwatch.Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: CustomerServiceStackProps = {}) {
@@ -133,6 +164,10 @@ export class CustomerServiceStack extends Stack {
       // Old wrapped keys name the key version that wrapped them: rotation keeps them readable.
       removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       pendingWindow: Duration.days(30),
+      // Not CDK's default (kms:* for the account): administrators manage, named roles use.
+      policy: new iam.PolicyDocument({
+        statements: [keyAdministration(this, props.keyAdminArns ?? [])],
+      }),
     });
     this.customerViews = tableFromDefinition(this, 'CustomerViews', customerViewsTable, {
       retain,
@@ -413,58 +448,67 @@ export class CustomerServiceStack extends Stack {
     );
 
     // ---- HTTP API ------------------------------------------------------------------------
-    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logRetention });
-    const throttle = props.throttle ?? { rateLimit: 100, burstLimit: 200 };
-    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
-      description: 'Customer service: commands and queries',
-      createDefaultStage: false,
-      defaultAuthorizer: this.authorizer(props.authorization ?? { type: 'iam' }),
-    });
-    const stage = this.httpApi.addStage('DefaultStage', {
-      stageName: '$default',
-      autoDeploy: true,
-      throttle,
-      accessLogSettings: {
-        destination: new apigw.LogGroupLogDestination(accessLogs),
-        // No query string: search requests carry email addresses there.
-        format: AccessLogFormat.custom(
-          JSON.stringify({
-            requestId: '$context.requestId',
-            ip: '$context.identity.sourceIp',
-            requestTime: '$context.requestTime',
-            routeKey: '$context.routeKey',
-            status: '$context.status',
-            responseLength: '$context.responseLength',
-            latencyMs: '$context.responseLatency',
-            integrationError: '$context.integrationErrorMessage',
-            authorizerError: '$context.authorizer.error',
-          }),
-        ),
+    const authorization = props.authorization ?? { type: 'iam' };
+    this.serviceApi = new ServiceHttpApi(this, 'Api', {
+      functions: {
+        commands: this.commandApi.function,
+        queries: this.queryApi.function,
+        operations: this.opsApi.function,
       },
+      throttle: props.throttle ?? { rateLimit: 100, burstLimit: 200 },
+      logRetention,
     });
-    const commands = new HttpLambdaIntegration('CommandIntegration', this.commandApi.function);
-    const queries = new HttpLambdaIntegration('QueryIntegration', this.queryApi.function);
-    const operations = new HttpLambdaIntegration('OpsIntegration', this.opsApi.function);
-    const routes: [string, apigw.HttpMethod, HttpLambdaIntegration][] = [
-      ['/customers', apigw.HttpMethod.POST, commands],
-      ['/customers/{id}', apigw.HttpMethod.DELETE, commands],
-      ['/customers/{id}/email', apigw.HttpMethod.PUT, commands],
-      ['/customers/{id}/suspend', apigw.HttpMethod.POST, commands],
-      ['/customers/{id}/reactivate', apigw.HttpMethod.POST, commands],
-      ['/customers/{id}/events', apigw.HttpMethod.GET, commands],
-      ['/customers/{id}', apigw.HttpMethod.GET, queries],
-      ['/customers', apigw.HttpMethod.GET, queries],
-      ['/customers/search', apigw.HttpMethod.GET, queries],
-      // The console and the API reference, served by the query function from its bundle.
-      ['/console', apigw.HttpMethod.GET, queries],
-      ['/console/{proxy+}', apigw.HttpMethod.GET, queries],
-      ['/docs', apigw.HttpMethod.GET, queries],
-      ['/openapi.json', apigw.HttpMethod.GET, queries],
-      ['/ops/{proxy+}', apigw.HttpMethod.GET, operations],
-      ['/ops/{proxy+}', apigw.HttpMethod.POST, operations],
-    ];
-    for (const [path, method, integration] of routes) {
-      this.httpApi.addRoutes({ path, methods: [method], integration });
+    this.httpApi = this.serviceApi.api;
+    const stage = this.serviceApi.stage;
+    let routeAuthorization: RouteAuthorization = { type: 'iam' };
+    let consoleSignIn: { issuer: string; clientId: string } | undefined;
+    if (authorization.type === 'jwt') {
+      const scopePrefix = authorization.scopePrefix ?? '';
+      routeAuthorization = {
+        type: 'jwt',
+        scopePrefix,
+        authorizer: new HttpJwtAuthorizer('JwtAuthorizer', authorization.issuer, {
+          jwtAudience: authorization.audience,
+        }),
+      };
+      const clientId = authorization.consoleClientId ?? authorization.audience[0];
+      if (clientId) consoleSignIn = { issuer: authorization.issuer, clientId };
+    } else if (authorization.type === 'cognito') {
+      const scopeLimiter = fn(
+        'ScopeLimiter',
+        'preTokenGeneration',
+        "Cognito pre token generation: access tokens carry only the roles of the user's groups",
+        {},
+        { timeout: Duration.seconds(5), memorySize: 256 },
+      );
+      const signIn = new CognitoSignIn(this, 'SignIn', {
+        domainPrefix: authorization.domainPrefix,
+        consoleOrigin: this.serviceApi.endpoint,
+        scopeLimiter: scopeLimiter.function,
+        retain,
+      });
+      scopeLimiter.function.addEnvironment('AUTH_SCOPE_PREFIX', signIn.scopePrefix);
+      this.scopeLimiter = scopeLimiter;
+      this.signIn = signIn;
+      routeAuthorization = {
+        type: 'jwt',
+        scopePrefix: signIn.scopePrefix,
+        authorizer: new HttpUserPoolAuthorizer('CognitoAuthorizer', signIn.userPool, {
+          userPoolClients: [signIn.consoleClient],
+        }),
+      };
+      consoleSignIn = { issuer: signIn.issuer, clientId: signIn.consoleClient.userPoolClientId };
+    }
+    this.serviceApi.addRoutes(routeAuthorization);
+    // The app checks each route's role again, from the claims, with the same prefix.
+    const scopePrefix = routeAuthorization.type === 'jwt' ? routeAuthorization.scopePrefix : '';
+    for (const service of [this.commandApi, this.queryApi, this.opsApi]) {
+      service.function.addEnvironment('AUTH_SCOPE_PREFIX', scopePrefix);
+    }
+    // The query function serves the console, and tells it where to sign in.
+    if (consoleSignIn) {
+      this.queryApi.function.addEnvironment('CONSOLE_OIDC_ISSUER', consoleSignIn.issuer);
+      this.queryApi.function.addEnvironment('CONSOLE_OIDC_CLIENT_ID', consoleSignIn.clientId);
     }
 
     // ---- Alarms --------------------------------------------------------------------------
@@ -506,6 +550,8 @@ export class CustomerServiceStack extends Stack {
       ['Projector', this.projector],
       ['Reconciler', this.reconciler],
       ['OpsApi', this.opsApi],
+      // Signing in to the console fails while it fails.
+      ...(this.scopeLimiter ? [['ScopeLimiter', this.scopeLimiter] as const] : []),
     ] as const) {
       this.alarm(`${name}Errors`, `${name} invocations failed`, {
         metric: service.function.metricErrors({ period: Duration.minutes(5) }),
@@ -525,6 +571,17 @@ export class CustomerServiceStack extends Stack {
         statistic: cloudwatch.Stats.SUM,
         period: Duration.minutes(15),
       }),
+      threshold: 0,
+    });
+
+    const keyRunbook = 'DataKeysDisabledOrDeleting';
+    this.keyStateAlarm = new KeyStateAlarm(this, 'DataKeysState', {
+      key: this.dataKeys,
+      alarmTopic: this.alarmTopic,
+      runbook: `docs/operations.md#${keyRunbook.toLowerCase()}`,
+    });
+    this.alarm(keyRunbook, 'The data keys’ key was disabled or scheduled for deletion', {
+      metric: this.keyStateAlarm.metric,
       threshold: 0,
     });
 
@@ -553,8 +610,23 @@ export class CustomerServiceStack extends Stack {
       archive,
       projectionRule: rule,
       streamFailureQueue: this.streamFailureQueue,
+      projectionQueue: this.projectionQueue,
+      projectionDeadLetterQueue: this.projectionDeadLetterQueue,
+      liveViews: this.liveViews,
       dataKeys: this.dataKeys,
     });
+
+    // ---- Who may send (defence in depth: the projector reads what it applies from the store)
+    // The stream-failures tool republishes events as stored, with the service's source.
+    onlyPublishersPutServiceEvents(this.bus, eventSource, [
+      this.publisher.role,
+      this.toolPolicies.roles.streamFailures,
+    ]);
+    // The operations API's redrive and `npm run dlq` move dead letters back.
+    onlyRuleAndRedriveSend(this.projectionQueue, rule, [
+      this.opsApi.role,
+      this.toolPolicies.roles.deadLetters,
+    ]);
 
     // ---- Outputs -------------------------------------------------------------------------
     const outputs: Record<string, string> = {
@@ -577,7 +649,22 @@ export class CustomerServiceStack extends Stack {
       StreamFailuresToolPolicyArn: this.toolPolicies.streamFailures.managedPolicyArn,
       ReplayToolPolicyArn: this.toolPolicies.replay.managedPolicyArn,
       BlueGreenRebuildToolPolicyArn: this.toolPolicies.blueGreenRebuild.managedPolicyArn,
+      DeadLettersToolPolicyArn: this.toolPolicies.deadLetters.managedPolicyArn,
+      ViewsMaintenanceToolPolicyArn: this.toolPolicies.viewsMaintenance.managedPolicyArn,
     };
+    for (const tool of OPERATOR_TOOLS) {
+      const name = `${tool.charAt(0).toUpperCase()}${tool.slice(1)}ToolRoleArn`;
+      outputs[name] = this.toolPolicies.roles[tool].roleArn;
+    }
+    for (const [role, policy] of this.serviceApi.rolePolicies) {
+      outputs[`${roleIdentifier(role)}InvokePolicyArn`] = policy.managedPolicyArn;
+    }
+    if (this.signIn) {
+      outputs.UserPoolId = this.signIn.userPool.userPoolId;
+      outputs.ConsoleClientId = this.signIn.consoleClient.userPoolClientId;
+      outputs.SignInIssuer = this.signIn.issuer;
+      outputs.HostedUiUrl = this.signIn.hostedUiUrl;
+    }
     for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
   }
 
@@ -590,27 +677,12 @@ export class CustomerServiceStack extends Stack {
     });
   }
 
-  private allowDataKeys(target: ServiceFunction, actions: string[]): void {
-    target.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions,
-        resources: [this.dataKeys.keyArn],
-        conditions: {
-          'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['customerId', 'purpose'] },
-          // ForAllValues holds for an empty context too: require one.
-          Null: { 'kms:EncryptionContextKeys': 'false' },
-        },
-      }),
-    );
+  private allowDataKeys(target: ServiceFunction, actions: DataKeyAction[]): void {
+    allowDataKeyUse(this.dataKeys, target.role, actions);
   }
 
   private allow(target: ServiceFunction, resources: string[], actions: string[]): void {
     target.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources }));
-  }
-
-  private authorizer(auth: ApiAuthorization): apigw.IHttpRouteAuthorizer {
-    if (auth.type === 'iam') return new HttpIamAuthorizer();
-    return new HttpJwtAuthorizer('JwtAuthorizer', auth.issuer, { jwtAudience: auth.audience });
   }
 
   private alarm(

@@ -6,6 +6,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CHANGE_INDEX } from '../src/adapters/dynamodb/event-store-keys.js';
+import { allowDataKeyUse, DATA_KEY_CONDITIONS } from './data-key-policy.js';
 
 /** Green view tables of a blue/green rebuild are named with this prefix, so a policy can name them. */
 export const GREEN_VIEWS_TABLE_PREFIX = 'customer-views-';
@@ -16,18 +17,37 @@ export interface OperatorToolPoliciesProps {
   archive: events.Archive;
   projectionRule: events.Rule;
   streamFailureQueue: sqs.Queue;
-  /** The key wrapping the customers' data keys: a rebuild folds decrypted events. */
-  dataKeys: kms.IKey;
+  projectionQueue: sqs.Queue;
+  projectionDeadLetterQueue: sqs.Queue;
+  /** The view table in use, which `audit:views` and `rebuild` read and catch up. */
+  liveViews: dynamodb.ITable;
+  /** The key wrapping the customers' data keys: audits and rebuilds fold decrypted events. */
+  dataKeys: kms.Key;
 }
 
+export const OPERATOR_TOOLS = [
+  'streamFailures',
+  'replay',
+  'blueGreenRebuild',
+  'deadLetters',
+  'viewsMaintenance',
+] as const;
+export type OperatorTool = (typeof OPERATOR_TOOLS)[number];
+
 /**
- * One managed policy per operations tool, holding exactly what it calls, to attach to the
- * operator's role: `stream-failures`, `replay` and the blue/green `rebuild --into`.
+ * One managed policy per operations tool, holding exactly what it calls, and one role per
+ * tool with that policy, assumable from within the account. The roles are what the bus,
+ * queue and key policies name: only the stream-failures role may republish the service's
+ * events, only the dead-letters role (beside the operations function) may send to the
+ * projection queue, only the rebuild and maintenance roles may decrypt.
  */
 export class OperatorToolPolicies extends Construct {
   readonly streamFailures: iam.ManagedPolicy;
   readonly replay: iam.ManagedPolicy;
   readonly blueGreenRebuild: iam.ManagedPolicy;
+  readonly deadLetters: iam.ManagedPolicy;
+  readonly viewsMaintenance: iam.ManagedPolicy;
+  readonly roles: Record<OperatorTool, iam.Role>;
 
   constructor(scope: Construct, id: string, props: OperatorToolPoliciesProps) {
     super(scope, id);
@@ -95,10 +115,7 @@ export class OperatorToolPolicies extends Construct {
         new iam.PolicyStatement({
           actions: ['kms:Decrypt'],
           resources: [props.dataKeys.keyArn],
-          conditions: {
-            'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['customerId', 'purpose'] },
-            Null: { 'kms:EncryptionContextKeys': 'false' },
-          },
+          conditions: DATA_KEY_CONDITIONS,
         }),
         new iam.PolicyStatement({
           actions: [
@@ -111,6 +128,73 @@ export class OperatorToolPolicies extends Construct {
         }),
       ],
     });
+
+    this.deadLetters = new iam.ManagedPolicy(this, 'DeadLetters', {
+      description: 'npm run dlq: list, redrive or drop the projection dead letters',
+      statements: [
+        new iam.PolicyStatement({
+          actions: [
+            'sqs:ReceiveMessage',
+            'sqs:ChangeMessageVisibility',
+            'sqs:DeleteMessage',
+            'sqs:GetQueueAttributes',
+          ],
+          resources: [props.projectionDeadLetterQueue.queueArn],
+        }),
+        new iam.PolicyStatement({
+          actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'],
+          resources: [props.projectionQueue.queueArn],
+        }),
+      ],
+    });
+
+    this.viewsMaintenance = new iam.ManagedPolicy(this, 'ViewsMaintenance', {
+      description:
+        'npm run audit:views and npm run rebuild: fold every stream against its view, catch views up',
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:GetItem'],
+          resources: [eventStore.tableArn],
+        }),
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [props.dataKeys.keyArn],
+          conditions: DATA_KEY_CONDITIONS,
+        }),
+        // View writes are conditional puts on the version read, as the projector's.
+        new iam.PolicyStatement({
+          actions: ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+          resources: [props.liveViews.tableArn],
+        }),
+      ],
+    });
+
+    const policies: Record<OperatorTool, iam.ManagedPolicy> = {
+      streamFailures: this.streamFailures,
+      replay: this.replay,
+      blueGreenRebuild: this.blueGreenRebuild,
+      deadLetters: this.deadLetters,
+      viewsMaintenance: this.viewsMaintenance,
+    };
+    const roleId = (tool: OperatorTool) => `${tool.charAt(0).toUpperCase()}${tool.slice(1)}Role`;
+    const roleFor = (tool: OperatorTool) => {
+      const role = new iam.Role(this, roleId(tool), {
+        assumedBy: new iam.AccountPrincipal(account),
+        description: `Operator role for one tool: ${policies[tool].description}`.slice(0, 1000),
+      });
+      // Attached from the policy's side: the key policy names the role, and the policy the
+      // key, so the role must not depend on the policy.
+      policies[tool].attachToRole(role);
+      return role;
+    };
+    this.roles = Object.fromEntries(OPERATOR_TOOLS.map((tool) => [tool, roleFor(tool)])) as Record<
+      OperatorTool,
+      iam.Role
+    >;
+    // The key names who may use it; the managed policies already hold the identity side.
+    for (const tool of ['blueGreenRebuild', 'viewsMaintenance'] as const) {
+      allowDataKeyUse(props.dataKeys, this.roles[tool], ['kms:Decrypt'], { identityPolicy: false });
+    }
 
     // Both name resources that do not exist yet, so only a pattern can name them. cdk-nag
     // names a finding by the ARN as synthesised: a concrete region or account (an `env`

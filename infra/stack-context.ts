@@ -5,8 +5,12 @@ import { GREEN_VIEWS_TABLE_PREFIX } from './operator-tool-policies.js';
 /**
  * Deploy-time choices, read from CDK context (`cdk.json` or `-c key=value`):
  *
- * - `auth`: `iam` (default) or `jwt`; `jwt` needs `jwtIssuer` and `jwtAudience`
- *   (comma-separated).
+ * - `auth`: `iam` (default), `jwt` or `cognito`. `jwt` needs `jwtIssuer` and `jwtAudience`
+ *   (comma-separated), and takes `jwtScopePrefix` (put before each role in its scope) and
+ *   `consoleClientId` (the public client the console signs in with; default: the first
+ *   audience). `cognito` needs `cognitoDomainPrefix`, the hosted UI's domain prefix.
+ * - `keyAdminArns`: comma-separated role or user ARNs that administer the data keys' key
+ *   (manage, never use); default: the account, through its IAM policies.
  * - `retainData`: `false` lets a development stack delete its tables with it.
  * - `logLevel`: DEBUG, INFO, WARN, ERROR or SILENT.
  * - `alarmEmail`: an address subscribed to the alarm topic (it confirms the subscription).
@@ -28,7 +32,7 @@ export const readStackContext = (
   node: Node,
 ): Pick<
   CustomerServiceStackProps,
-  'authorization' | 'retainData' | 'logLevel' | 'alarmEmail' | 'viewsTableName'
+  'authorization' | 'retainData' | 'logLevel' | 'alarmEmail' | 'viewsTableName' | 'keyAdminArns'
 > => {
   const auth = text(node, 'auth') ?? 'iam';
   let authorization: CustomerServiceStackProps['authorization'];
@@ -45,9 +49,41 @@ export const readStackContext = (
         'auth=jwt needs -c jwtIssuer=https://issuer.example -c jwtAudience=<client id>[,<more>]',
       );
     }
-    authorization = { type: 'jwt', issuer, audience };
+    const scopePrefix = text(node, 'jwtScopePrefix');
+    const consoleClientId = text(node, 'consoleClientId');
+    authorization = {
+      type: 'jwt',
+      issuer,
+      audience,
+      ...(scopePrefix ? { scopePrefix } : {}),
+      ...(consoleClientId ? { consoleClientId } : {}),
+    };
+  } else if (auth === 'cognito') {
+    const domainPrefix = text(node, 'cognitoDomainPrefix');
+    // Cognito's rule for a prefix: lower-case letters, digits and hyphens, not at the ends.
+    if (!domainPrefix || !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(domainPrefix)) {
+      throw new StackContextError(
+        `auth=cognito needs -c cognitoDomainPrefix=<lower-case letters, digits, hyphens>, got "${domainPrefix ?? ''}"`,
+      );
+    }
+    if (/aws|amazon|cognito/.test(domainPrefix)) {
+      throw new StackContextError(
+        `cognitoDomainPrefix may not contain "aws", "amazon" or "cognito", got "${domainPrefix}"`,
+      );
+    }
+    authorization = { type: 'cognito', domainPrefix };
   } else {
-    throw new StackContextError(`auth must be "iam" or "jwt", got "${auth}"`);
+    throw new StackContextError(`auth must be "iam", "jwt" or "cognito", got "${auth}"`);
+  }
+
+  const keyAdminArns = (text(node, 'keyAdminArns') ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  for (const arn of keyAdminArns) {
+    if (!/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/\S+$/.test(arn)) {
+      throw new StackContextError(`keyAdminArns must be IAM role or user ARNs, got "${arn}"`);
+    }
   }
 
   const retainData = text(node, 'retainData') !== 'false';
@@ -77,5 +113,6 @@ export const readStackContext = (
     ...(logLevel ? { logLevel } : {}),
     ...(alarmEmail ? { alarmEmail } : {}),
     ...(viewsTableName ? { viewsTableName } : {}),
+    ...(keyAdminArns.length > 0 ? { keyAdminArns } : {}),
   };
 };
