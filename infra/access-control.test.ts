@@ -224,6 +224,17 @@ describe('who may call what, on AWS: IAM (the default)', () => {
     expect(others.filter((s) => s.Sid === 'OnlyTheRuleAndRedriveSend')).toEqual([]);
   });
 
+  it('the retire-views tool may erase or delete a retired view table, never the live one', () => {
+    const policy = template.toJSON().Resources[logicalId(stack, stack.toolPolicies.retireViews)];
+    const statements = policy.Properties.PolicyDocument.Statement as Json[];
+    const live = render(arnOf(logicalId(stack, stack.customerViews)));
+    const deny = statements.find((s) => s.Effect === 'Deny') as Json;
+    expect(deny.Action).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:DeleteTable']);
+    expect(render(deny.Resource)).toBe(live);
+    const allow = statements.find((s) => s.Effect === 'Allow') as Json;
+    expect(render(allow.Resource)).toContain('table/customer-views-*');
+  });
+
   it('no identity policy but the publisher’s and the stream-failures tool’s may put events', () => {
     const putters = [
       ...(Object.entries(template.findResources('AWS::IAM::Policy')) as [string, Json][]),

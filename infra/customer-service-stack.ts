@@ -574,6 +574,21 @@ export class CustomerServiceStack extends Stack {
       threshold: 0,
     });
 
+    this.alarm(
+      'NotificationsRejected',
+      'Queue messages named events the event store does not hold: someone sent forged notifications',
+      {
+        metric: new cloudwatch.Metric({
+          namespace: defaults.METRICS_NAMESPACE,
+          metricName: METRIC.notificationsRejected,
+          dimensionsMap: { service: defaults.SERVICE_NAME },
+          statistic: cloudwatch.Stats.SUM,
+          period: Duration.minutes(5),
+        }),
+        threshold: 0,
+      },
+    );
+
     const keyRunbook = 'DataKeysDisabledOrDeleting';
     this.keyStateAlarm = new KeyStateAlarm(this, 'DataKeysState', {
       key: this.dataKeys,
@@ -613,6 +628,7 @@ export class CustomerServiceStack extends Stack {
       projectionQueue: this.projectionQueue,
       projectionDeadLetterQueue: this.projectionDeadLetterQueue,
       liveViews: this.liveViews,
+      customerViews: this.customerViews,
       dataKeys: this.dataKeys,
     });
 
@@ -651,6 +667,8 @@ export class CustomerServiceStack extends Stack {
       BlueGreenRebuildToolPolicyArn: this.toolPolicies.blueGreenRebuild.managedPolicyArn,
       DeadLettersToolPolicyArn: this.toolPolicies.deadLetters.managedPolicyArn,
       ViewsMaintenanceToolPolicyArn: this.toolPolicies.viewsMaintenance.managedPolicyArn,
+      EncryptLegacyToolPolicyArn: this.toolPolicies.encryptLegacy.managedPolicyArn,
+      RetireViewsToolPolicyArn: this.toolPolicies.retireViews.managedPolicyArn,
     };
     for (const tool of OPERATOR_TOOLS) {
       const name = `${tool.charAt(0).toUpperCase()}${tool.slice(1)}ToolRoleArn`;

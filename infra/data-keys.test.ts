@@ -122,6 +122,7 @@ describe('CustomerServiceStack: the data keys’ KMS key', () => {
       [role(stack.opsApi.role)]: ['kms:Decrypt'],
       [role(tools.blueGreenRebuild)]: ['kms:Decrypt'],
       [role(tools.viewsMaintenance)]: ['kms:Decrypt'],
+      [role(tools.encryptLegacy)]: ['kms:Decrypt', 'kms:GenerateDataKey'],
     });
   });
 
@@ -222,16 +223,22 @@ describe('CustomerServiceStack: the data keys’ KMS key', () => {
     expect(key.DeletionPolicy).toBe('Retain');
   });
 
-  it('grants KMS only on its key in the operator tools’ managed policies too', () => {
+  it('grants KMS only on its key in the operator tools’ managed policies too; only encrypt-legacy makes keys', () => {
+    const makesKeys = logicalId(stack, stack.toolPolicies.encryptLegacy);
     const statements = (
-      Object.values(template.findResources('AWS::IAM::ManagedPolicy')) as Json[]
-    ).flatMap(
-      (policy) =>
-        ((policy.Properties as Json).PolicyDocument as { Statement: Statement[] }).Statement,
+      Object.entries(template.findResources('AWS::IAM::ManagedPolicy')) as [string, Json][]
+    ).flatMap(([id, policy]) =>
+      ((policy.Properties as Json).PolicyDocument as { Statement: Statement[] }).Statement.map(
+        (statement) => ({ id, statement }),
+      ),
     );
-    for (const statement of statements.filter((s) => kmsActionsOf(s).length > 0)) {
+    for (const { id, statement } of statements.filter(
+      (s) => kmsActionsOf(s.statement).length > 0,
+    )) {
       expect(statement.Resource).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
-      expect(kmsActionsOf(statement)).toEqual(['kms:Decrypt']);
+      expect(kmsActionsOf(statement).sort()).toEqual(
+        id === makesKeys ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'],
+      );
     }
   });
 

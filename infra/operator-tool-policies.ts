@@ -21,6 +21,8 @@ export interface OperatorToolPoliciesProps {
   projectionDeadLetterQueue: sqs.Queue;
   /** The view table in use, which `audit:views` and `rebuild` read and catch up. */
   liveViews: dynamodb.ITable;
+  /** The stack's own view table: retired (by `retire-views`) once a green table is live. */
+  customerViews: dynamodb.ITable;
   /** The key wrapping the customers' data keys: audits and rebuilds fold decrypted events. */
   dataKeys: kms.Key;
 }
@@ -31,6 +33,8 @@ export const OPERATOR_TOOLS = [
   'blueGreenRebuild',
   'deadLetters',
   'viewsMaintenance',
+  'encryptLegacy',
+  'retireViews',
 ] as const;
 export type OperatorTool = (typeof OPERATOR_TOOLS)[number];
 
@@ -47,6 +51,8 @@ export class OperatorToolPolicies extends Construct {
   readonly blueGreenRebuild: iam.ManagedPolicy;
   readonly deadLetters: iam.ManagedPolicy;
   readonly viewsMaintenance: iam.ManagedPolicy;
+  readonly encryptLegacy: iam.ManagedPolicy;
+  readonly retireViews: iam.ManagedPolicy;
   readonly roles: Record<OperatorTool, iam.Role>;
 
   constructor(scope: Construct, id: string, props: OperatorToolPoliciesProps) {
@@ -169,12 +175,64 @@ export class OperatorToolPolicies extends Construct {
       ],
     });
 
+    this.encryptLegacy = new iam.ManagedPolicy(this, 'EncryptLegacy', {
+      description:
+        'npm run encrypt-legacy: encrypt streams written before encryption in place, replace their plaintext claims',
+      statements: [
+        // Scan for the streams; rewrite their events (UpdateItem), write their data keys and
+        // hashed claims, release the plaintext claims, in transactions checked per item.
+        new iam.PolicyStatement({
+          actions: [
+            'dynamodb:Scan',
+            'dynamodb:Query',
+            'dynamodb:GetItem',
+            'dynamodb:PutItem',
+            'dynamodb:UpdateItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:ConditionCheckItem',
+          ],
+          resources: [eventStore.tableArn],
+        }),
+        new iam.PolicyStatement({
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [props.dataKeys.keyArn],
+          conditions: DATA_KEY_CONDITIONS,
+        }),
+      ],
+    });
+
+    // After a blue/green switch the stack's own table, or an older green one, is retired.
+    const retirable = [props.customerViews.tableArn, green];
+    this.retireViews = new iam.ManagedPolicy(this, 'RetireViews', {
+      description:
+        'npm run retire-views: erase every item of a retired view table, or delete the table',
+      statements: [
+        new iam.PolicyStatement({
+          actions: [
+            'dynamodb:DescribeTable',
+            'dynamodb:Scan',
+            'dynamodb:BatchWriteItem',
+            'dynamodb:DeleteTable',
+          ],
+          resources: retirable,
+        }),
+        // Never the table the service reads: the tool refuses it too, this makes it sure.
+        new iam.PolicyStatement({
+          effect: iam.Effect.DENY,
+          actions: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteTable'],
+          resources: [props.liveViews.tableArn],
+        }),
+      ],
+    });
+
     const policies: Record<OperatorTool, iam.ManagedPolicy> = {
       streamFailures: this.streamFailures,
       replay: this.replay,
       blueGreenRebuild: this.blueGreenRebuild,
       deadLetters: this.deadLetters,
       viewsMaintenance: this.viewsMaintenance,
+      encryptLegacy: this.encryptLegacy,
+      retireViews: this.retireViews,
     };
     const roleId = (tool: OperatorTool) => `${tool.charAt(0).toUpperCase()}${tool.slice(1)}Role`;
     const roleFor = (tool: OperatorTool) => {
@@ -195,6 +253,12 @@ export class OperatorToolPolicies extends Construct {
     for (const tool of ['blueGreenRebuild', 'viewsMaintenance'] as const) {
       allowDataKeyUse(props.dataKeys, this.roles[tool], ['kms:Decrypt'], { identityPolicy: false });
     }
+    allowDataKeyUse(
+      props.dataKeys,
+      this.roles.encryptLegacy,
+      ['kms:GenerateDataKey', 'kms:Decrypt'],
+      { identityPolicy: false },
+    );
 
     // Both name resources that do not exist yet, so only a pattern can name them. cdk-nag
     // names a finding by the ARN as synthesised: a concrete region or account (an `env`
@@ -206,6 +270,10 @@ export class OperatorToolPolicies extends Construct {
     Validations.of(this.replay).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${arnPrefix('events')}:replay/*]`,
       reason: 'Replays are created by the tool itself; their names are only known when started.',
+    });
+    Validations.of(this.retireViews).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${arnPrefix('dynamodb')}:table/${GREEN_VIEWS_TABLE_PREFIX}*]`,
+      reason: 'Green view tables are created by the rebuild tool, under a fixed name prefix.',
     });
     Validations.of(this.blueGreenRebuild).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${arnPrefix('dynamodb')}:table/${GREEN_VIEWS_TABLE_PREFIX}*]`,
