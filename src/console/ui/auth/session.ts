@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose';
 import type { TokenEndpointResponse } from 'oauth4webapi';
-import { ROLES, type Role, rolesFromScopes } from '../../../app/access/roles.js';
+import { type Role, rolesFromScopes } from '../../../app/access/roles.js';
 
 /**
  * Who is signed in, held in this page's memory only: never in `localStorage`,
@@ -37,9 +37,7 @@ export const currentSession = (): Session | 'open' | undefined => current;
 
 /** Whether the signed-in user holds the role; in open mode, every role. */
 export const may = (role: Role): boolean =>
-  current === 'open' || (current !== undefined && current.roles.has(role));
-
-export const heldRoles = (): Role[] => ROLES.filter(may);
+  current === 'open' || current?.roles.has(role) === true;
 
 const text = (value: unknown): string | undefined =>
   typeof value === 'string' && value !== '' ? value : undefined;
