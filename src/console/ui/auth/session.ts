@@ -36,8 +36,7 @@ export const forgetSession = (): void => {
 export const currentSession = (): Session | 'open' | undefined => current;
 
 /** Whether the signed-in user holds the role; in open mode, every role. */
-export const may = (role: Role): boolean =>
-  current === 'open' || current?.roles.has(role) === true;
+export const may = (role: Role): boolean => current === 'open' || current?.roles.has(role) === true;
 
 const text = (value: unknown): string | undefined =>
   typeof value === 'string' && value !== '' ? value : undefined;
