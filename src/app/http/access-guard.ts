@@ -1,5 +1,11 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { type Caller, callerFromApiGateway, LOCAL_DEVELOPER, may } from '../access/caller.js';
+import {
+  type Caller,
+  callerFromApiGateway,
+  callerFromClaims,
+  LOCAL_DEVELOPER,
+  may,
+} from '../access/caller.js';
 import type { Role } from '../access/roles.js';
 import { type HttpEnv, HttpProtocolError } from './request.js';
 
@@ -25,6 +31,49 @@ export const apiGatewayAccess =
       (c.env as { event?: { requestContext?: unknown } } | undefined)?.event?.requestContext,
       options,
     );
+
+/**
+ * A verifier's verdict on an access token. It throws only when it cannot decide (the
+ * issuer's keys are unreachable), which is the service's fault, never the caller's.
+ */
+export type AccessTokenCheck =
+  | { valid: true; claims: Record<string, unknown> }
+  | { valid: false; reason: string };
+
+export type VerifyAccessToken = (token: string) => Promise<AccessTokenCheck>;
+
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+/**
+ * `npm start -- --auth=oidc`: the caller is whoever an `Authorization: Bearer` access token
+ * names, checked as API Gateway's JWT authoriser would (see `JoseTokenVerifier`). No token:
+ * nobody (401). A token that fails the check: 401 `INVALID_TOKEN` with RFC 6750's
+ * `WWW-Authenticate` error, the reason in words, the token never repeated nor logged.
+ */
+export const bearerTokenAccess =
+  (options: { verify: VerifyAccessToken; scopePrefix?: string }): Authenticate =>
+  async (c) => {
+    const header = c.req.header('authorization');
+    if (header === undefined || !/^Bearer(\s|$)/i.test(header)) return undefined;
+    const token = BEARER.exec(header)?.[1];
+    const check = token
+      ? await options.verify(token)
+      : ({ valid: false, reason: 'the Authorization header holds no bearer token' } as const);
+    if (!check.valid) {
+      throw new HttpProtocolError(
+        401,
+        'INVALID_TOKEN',
+        `The access token was refused: ${check.reason}`,
+        {
+          'www-authenticate': `Bearer error="invalid_token", error_description="${check.reason.replaceAll('"', "'")}"`,
+        },
+      );
+    }
+    return callerFromClaims(
+      check.claims,
+      options.scopePrefix === undefined ? {} : { scopePrefix: options.scopePrefix },
+    );
+  };
 
 /**
  * Runs before a route's handler, so a refusal reads and writes nothing: 401 when the caller
