@@ -183,7 +183,11 @@ export const CustomerPage = (props: { customerId: string }) => {
       h(
         'section',
         { class: 'panel', 'aria-labelledby': 'timeline-title' },
-        h('h2', { id: 'timeline-title' }, `Event timeline (${data?.events?.length ?? 0})`),
+        h(
+          'h2',
+          { id: 'timeline-title' },
+          data?.events ? `Event timeline (${data.events.length})` : 'Event timeline',
+        ),
         h('button', { type: 'button', class: 'refresh', onClick: () => void load() }, 'Refresh'),
         !may('customers:history')
           ? h(NeedsRole, { role: 'customers:history', what: 'The event history' })

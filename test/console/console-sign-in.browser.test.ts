@@ -1,0 +1,259 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { JoseTokenVerifier } from '../../src/adapters/jose/jose-token-verifier.js';
+import { ROLES } from '../../src/app/access/roles.js';
+import { bearerTokenAccess } from '../../src/app/http/access-guard.js';
+import { freePort } from '../../src/local/free-port.js';
+import { type RunningHttpServer, serveHttp } from '../../src/local/http-server.js';
+import { type LocalConsole, startLocalConsole } from '../../src/local/local-console.js';
+import { LOCAL_API_AUDIENCE, LOCAL_CLIENTS } from '../../src/local/oidc/local-identities.js';
+import { type LocalIssuer, startLocalIssuer } from '../../src/local/oidc/local-issuer.js';
+import { type LocalRuntime, startLocalRuntime } from '../../src/local/runtime.js';
+import { devToolToken } from '../access/local-issuer-client.js';
+import { localClientConfig } from '../support/dynamodb.js';
+import { configWithOwnTables, dropTables } from '../support/runtime-tables.js';
+import { launchWatchedBrowser, type WatchedBrowser } from './browser.js';
+
+/** With `CONSOLE_SCREENSHOTS=<folder>`, the signed-in pages are also saved there. */
+const SHOTS = process.env.CONSOLE_SCREENSHOTS;
+const WIDE = 1400;
+
+/**
+ * The console signing in for real: the local OpenID issuer (oidc-provider), the service
+ * checking bearer tokens as `npm start -- --auth=oidc` does, Chromium going through the
+ * issuer's sign-in page and back with an authorization code and PKCE.
+ */
+describe('operator console signed in, in Chromium', () => {
+  let issuer: LocalIssuer;
+  let runtime: LocalRuntime;
+  let operator: LocalConsole;
+  let server: RunningHttpServer;
+  let watched: WatchedBrowser;
+  const logLines: string[] = [];
+  const record = (level: string) => (message: string, extra?: Record<string, unknown>) =>
+    logLines.push(
+      JSON.stringify({ level, message, extra }, (_k, v) => (v instanceof Error ? v.message : v)),
+    );
+  const logger = {
+    debug: record('debug'),
+    info: record('info'),
+    warn: record('warn'),
+    error: record('error'),
+  };
+  const tag = randomUUID().slice(0, 8);
+  let customerId = '';
+  let config: ReturnType<typeof configWithOwnTables>;
+  /** Every token a page was seen sending, to look for in logs and URLs. */
+  const tokensSeen = new Set<string>();
+  /** Every URL the pages navigated to, the issuer's included. */
+  const navigations: string[] = [];
+
+  beforeAll(async () => {
+    // The issuer's redirect URIs name the service's port, so that port is chosen first.
+    const httpPort = await freePort();
+    issuer = await startLocalIssuer({ port: 0, httpPort });
+    config = {
+      ...configWithOwnTables(),
+      CONSOLE_OIDC_ISSUER: issuer.issuer,
+      CONSOLE_OIDC_CLIENT_ID: LOCAL_CLIENTS.console.clientId,
+    };
+    runtime = await startLocalRuntime({
+      config,
+      dynamodb: localClientConfig(inject('dynamoEndpoint')),
+      drainTimeoutMs: 0,
+      logger,
+    });
+    operator = await startLocalConsole(runtime);
+    const verifier = new JoseTokenVerifier({ issuer: issuer.issuer, audience: LOCAL_API_AUDIENCE });
+    server = await serveHttp(
+      runtime.service.httpApp(
+        { commands: true, queries: true },
+        { ...operator.extras, authenticate: bearerTokenAccess({ verify: verifier.verify }) },
+      ),
+      { port: httpPort },
+    );
+    watched = await launchWatchedBrowser(server.url);
+  });
+  afterAll(async () => {
+    await watched?.close();
+    await server?.close();
+    await operator?.close();
+    await runtime?.stop();
+    await issuer?.stop();
+    if (config) await dropTables(config);
+  });
+  afterEach(() => {
+    expect(watched.problems).toEqual([]);
+    expect(watched.escaped).toEqual([]);
+  });
+
+  const shoot = async (page: Page, name: string) => {
+    if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  };
+  /** The API as the development tool, with every role: to set up and to read the store. */
+  const api = async (method: string, path: string, body?: unknown) => {
+    const token = await devToolToken(issuer.issuer, ROLES);
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const storedEvents = async () =>
+    (await api('GET', `/customers/${customerId}/events`)).body.events as Array<{
+      eventType: string;
+      metadata: { actor?: { kind: string; id: string; clientId?: string } };
+    }>;
+
+  /** Opens `path` signed out: the console sends the browser to the issuer; sign in there. */
+  const signIn = async (context: BrowserContext, user: string, path: string) => {
+    const page = await watched.newPage(WIDE, context);
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) navigations.push(frame.url());
+    });
+    page.on('request', (request) => {
+      const token = /^Bearer (.+)$/.exec(request.headers().authorization ?? '')?.[1];
+      if (token) tokensSeen.add(token);
+    });
+    await page.goto(path);
+    await page.waitForURL(`${issuer.issuer}/interaction/**`);
+    await page.getByLabel('User').fill(user);
+    await page.getByLabel('Password (any)').fill('any password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${server.url}${path}`);
+    await page.locator('.who .user', { hasText: user }).waitFor();
+    return page;
+  };
+
+  it('sends a visitor to the issuer, and back to the page asked for, signed in as reader', async () => {
+    const registered = await api('POST', '/customers', {
+      email: `grace.${tag}@example.com`,
+      name: 'Grace Hopper',
+    });
+    expect(registered.status).toBe(201);
+    customerId = registered.body.customerId as string;
+    await runtime.waitUntilIdle();
+
+    const settings = await (await fetch(`${server.url}/console/auth.json`)).json();
+    expect(settings).toMatchObject({ issuer: issuer.issuer, clientId: 'console' });
+    const context = await watched.newContext();
+    const page = await signIn(context, 'reader', `/console/customers/${customerId}`);
+    // The reader sees the customer, not what the role does not allow.
+    await page.getByRole('heading', { name: 'Grace Hopper' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Forget…' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Suspend', exact: true }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Reactivate' }).count()).toBe(0);
+    await page.getByText('The event history needs the role customers:history.').waitFor();
+    await page.getByText('The audit needs the role ops:read.').waitFor();
+    expect(await page.getByRole('link', { name: 'Dead letters' }).count()).toBe(0);
+    // The token sits in memory only: not in storage, not in a cookie, not in the URL.
+    const kept = await page.evaluate(
+      '({ local: localStorage.length, session: sessionStorage.length, cookies: document.cookie })',
+    );
+    expect(kept).toEqual({ local: 0, session: 0, cookies: '' });
+    // Cookies know no port: the issuer's session cookies (127.0.0.1) are all there is.
+    const cookies = await context.cookies(server.url);
+    expect(cookies.map((c) => c.name).filter((name) => !name.startsWith('_session'))).toEqual([]);
+    expect(cookies.filter((c) => [...tokensSeen].some((t) => c.value.includes(t)))).toEqual([]);
+    expect(page.url()).toBe(`${server.url}/console/customers/${customerId}`);
+    await shoot(page, 'signed-in-reader');
+
+    // A forged erasure from the page, with the reader's own token: refused, nothing written.
+    const readerToken = [...tokensSeen].at(-1) ?? '';
+    expect(readerToken).not.toBe('');
+    const forged = await page.evaluate(
+      async ({ id, token }) => {
+        const response = await fetch(`/customers/${id}`, {
+          method: 'DELETE',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            'x-console-request': '1',
+          },
+        });
+        return { status: response.status, body: await response.json() };
+      },
+      { id: customerId, token: readerToken },
+    );
+    expect(forged.status).toBe(403);
+    expect(forged.body).toMatchObject({ error: { code: 'MISSING_ROLE' } });
+    expect((await storedEvents()).map((e) => e.eventType)).toEqual(['CustomerRegistered']);
+
+    // Moving between pages keeps the sign-in: no new trip to the issuer.
+    const tripsBefore = navigations.filter((url) => url.startsWith(issuer.issuer)).length;
+    await page.getByRole('link', { name: 'Customers', exact: true }).click();
+    await page.waitForURL(`${server.url}/console`);
+    await page.getByRole('link', { name: 'Grace Hopper' }).waitFor();
+    await page.getByText('The pipeline health needs the role ops:read.').waitFor();
+    await page.getByRole('link', { name: 'Grace Hopper' }).click();
+    await page.waitForURL(`${server.url}/console/customers/${customerId}`);
+    await page.getByRole('heading', { name: 'Grace Hopper' }).waitFor();
+    await page.goBack();
+    await page.waitForURL(`${server.url}/console`);
+    await page.locator('.who .user', { hasText: 'reader' }).waitFor();
+    expect(navigations.filter((url) => url.startsWith(issuer.issuer)).length).toBe(tripsBefore);
+    await context.close();
+  });
+
+  it('lets the operator forget the customer: the stream and the timeline name who asked', async () => {
+    const context = await watched.newContext();
+    const page = await signIn(context, 'operator', `/console/customers/${customerId}`);
+    await page.locator('.timeline .event').first().waitFor();
+    await page.getByRole('button', { name: 'Forget…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Forget this customer?' });
+    await dialog.getByLabel('I understand this cannot be undone').check();
+    await dialog.getByRole('button', { name: 'Forget customer' }).click();
+    await page.getByRole('heading', { name: 'Forgotten customer' }).waitFor();
+
+    const events = await storedEvents();
+    expect(events.map((e) => e.eventType)).toEqual(['CustomerRegistered', 'CustomerForgotten']);
+    expect(events[1]?.metadata.actor).toEqual({ kind: 'jwt', id: 'operator', clientId: 'console' });
+    // The registration was the development tool's; the erasure, the operator's.
+    expect(events[0]?.metadata.actor).toEqual({
+      kind: 'jwt',
+      id: 'dev-tool',
+      clientId: 'dev-tool',
+    });
+    await expect
+      .poll(() => page.locator('.timeline .event .actor').allTextContents())
+      .toEqual(['jwt: dev-tool (client dev-tool)', 'jwt: operator (client console)']);
+    expect(await page.locator('.summary .actor').textContent()).toBe(
+      'jwt: operator (client console)',
+    );
+    await shoot(page, 'signed-in-operator-forgotten');
+    await context.close();
+  });
+
+  it('signs out: the token is forgotten and the issuer is asked to end its session', async () => {
+    const context = await watched.newContext();
+    const page = await signIn(context, 'ops-reader', '/console/dlq');
+    await page.getByRole('heading', { name: /^Dead letters \(/ }).waitFor();
+    await page.getByText('A redrive needs the role ops:write.').waitFor();
+    expect(await page.getByRole('button', { name: 'Redrive all' }).count()).toBe(0);
+    // The issuer's own sign-out page is its business; only the request to it is checked here.
+    let endSession: URL | undefined;
+    await page.route(`${issuer.issuer}/session/end**`, (route) => {
+      endSession = new URL(route.request().url());
+      return route.fulfill({ status: 200, contentType: 'text/html', body: '<p>signed out</p>' });
+    });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(() => endSession?.searchParams.get('client_id')).toBe('console');
+    expect(endSession?.searchParams.get('post_logout_redirect_uri')).toBe(`${server.url}/console`);
+    await context.close();
+  });
+
+  it('logged no token, and sent none in a URL', () => {
+    expect(tokensSeen.size).toBeGreaterThanOrEqual(3);
+    for (const token of tokensSeen) {
+      expect(logLines.filter((line) => line.includes(token))).toEqual([]);
+      expect(navigations.filter((url) => url.includes(token))).toEqual([]);
+    }
+    expect(logLines.some((line) => line.includes('jwt:operator client:console'))).toBe(true);
+  });
+});
