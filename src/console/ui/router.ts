@@ -27,10 +27,12 @@ export const interceptLinks = (): void => {
     if (!link || (link.target && link.target !== '_self') || link.hasAttribute('download')) return;
     const url = new URL(link.href, window.location.href);
     if (!isConsolePage(url)) return;
+    const samePage =
+      url.pathname + url.search === window.location.pathname + window.location.search;
+    // A link within the page (the skip link) is the browser's to follow.
+    if (samePage && url.hash !== '') return;
     event.preventDefault();
-    if (url.pathname + url.search !== window.location.pathname + window.location.search) {
-      navigate(url.pathname + url.search);
-    }
+    if (!samePage) navigate(url.pathname + url.search);
   });
 };
 
