@@ -47,6 +47,10 @@ describe('operator console signed in, in Chromium', () => {
   let config: ReturnType<typeof configWithOwnTables>;
   /** Every token a page was seen sending, to look for in logs and URLs. */
   const tokensSeen = new Set<string>();
+  /** Tokens the service refuses from now on (401), as it would an expired one. */
+  const revoked = new Set<string>();
+  /** Each time a page was sent to the issuer's authorization endpoint. */
+  const issuerTrips: string[] = [];
   /** Every URL the pages navigated to, the issuer's included. */
   const navigations: string[] = [];
 
@@ -67,10 +71,15 @@ describe('operator console signed in, in Chromium', () => {
     });
     operator = await startLocalConsole(runtime);
     const verifier = new JoseTokenVerifier({ issuer: issuer.issuer, audience: LOCAL_API_AUDIENCE });
+    // As `--auth=oidc` checks tokens, plus tokens the test says are no longer good.
+    const verify = async (token: string) =>
+      revoked.has(token)
+        ? ({ valid: false, reason: 'the token was revoked' } as const)
+        : verifier.verify(token);
     server = await serveHttp(
       runtime.service.httpApp(
         { commands: true, queries: true },
-        { ...operator.extras, authenticate: bearerTokenAccess({ verify: verifier.verify }) },
+        { ...operator.extras, authenticate: bearerTokenAccess({ verify }) },
       ),
       { port: httpPort },
     );
@@ -118,6 +127,10 @@ describe('operator console signed in, in Chromium', () => {
       if (frame === page.mainFrame()) navigations.push(frame.url());
     });
     page.on('request', (request) => {
+      // `/auth` is where a sign-in starts (`/auth/<uid>` resumes one after the form).
+      if (request.isNavigationRequest() && request.url().startsWith(`${issuer.issuer}/auth?`)) {
+        issuerTrips.push(request.url());
+      }
       const token = /^Bearer (.+)$/.exec(request.headers().authorization ?? '')?.[1];
       if (token) tokensSeen.add(token);
     });
@@ -186,7 +199,7 @@ describe('operator console signed in, in Chromium', () => {
     expect((await storedEvents()).map((e) => e.eventType)).toEqual(['CustomerRegistered']);
 
     // Moving between pages keeps the sign-in: no new trip to the issuer.
-    const tripsBefore = navigations.filter((url) => url.startsWith(issuer.issuer)).length;
+    const tripsBefore = issuerTrips.length;
     await page.getByRole('link', { name: 'Customers', exact: true }).click();
     await page.waitForURL(`${server.url}/console`);
     await page.getByRole('link', { name: 'Grace Hopper' }).waitFor();
@@ -197,7 +210,7 @@ describe('operator console signed in, in Chromium', () => {
     await page.goBack();
     await page.waitForURL(`${server.url}/console`);
     await page.locator('.who .user', { hasText: 'reader' }).waitFor();
-    expect(navigations.filter((url) => url.startsWith(issuer.issuer)).length).toBe(tripsBefore);
+    expect(issuerTrips.length).toBe(tripsBefore);
     await context.close();
   });
 
@@ -230,6 +243,25 @@ describe('operator console signed in, in Chromium', () => {
     await context.close();
   });
 
+  it('signs in again when the service refuses the token (401), back on the same page', async () => {
+    const context = await watched.newContext();
+    const path = `/console/customers/${customerId}`;
+    const page = await signIn(context, 'historian', path);
+    await page.locator('.timeline .event').first().waitFor();
+    const first = [...tokensSeen].at(-1) ?? '';
+    revoked.add(first);
+    const trips = () => issuerTrips.length;
+    const tripsBefore = trips();
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    // The issuer's session is still alive: a redirect there and back, no sign-in form.
+    await expect.poll(trips).toBe(tripsBefore + 1);
+    await page.waitForURL(`${server.url}${path}`);
+    await page.locator('.timeline .event').first().waitFor();
+    await page.locator('.who .user', { hasText: 'historian' }).waitFor();
+    expect([...tokensSeen].at(-1)).not.toBe(first);
+    await context.close();
+  });
+
   it('signs out: the token is forgotten and the issuer is asked to end its session', async () => {
     const context = await watched.newContext();
     const page = await signIn(context, 'ops-reader', '/console/dlq');
@@ -252,7 +284,15 @@ describe('operator console signed in, in Chromium', () => {
     expect(tokensSeen.size).toBeGreaterThanOrEqual(3);
     for (const token of tokensSeen) {
       expect(logLines.filter((line) => line.includes(token))).toEqual([]);
-      expect(navigations.filter((url) => url.includes(token))).toEqual([]);
+      expect([...navigations, ...issuerTrips].filter((url) => url.includes(token))).toEqual([]);
+    }
+    // Each sign-in asked for every role's scope with PKCE (S256); none sent a secret.
+    for (const trip of issuerTrips) {
+      const asked = new URL(trip).searchParams;
+      expect(asked.get('code_challenge_method')).toBe('S256');
+      expect(asked.get('scope')?.split(' ').sort()).toEqual([...ROLES, 'openid'].sort());
+      expect(asked.get('redirect_uri')).toBe(`${server.url}/console/signed-in`);
+      expect(asked.has('client_secret')).toBe(false);
     }
     expect(logLines.some((line) => line.includes('jwt:operator client:console'))).toBe(true);
   });
