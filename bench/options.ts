@@ -1,4 +1,12 @@
-export const SECTIONS = ['command', 'load', 'projection', 'cold', 'service', 'encryption'] as const;
+export const SECTIONS = [
+  'command',
+  'load',
+  'projection',
+  'cold',
+  'service',
+  'encryption',
+  'access',
+] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -30,7 +38,7 @@ export interface BenchOptions {
   profileDir?: string;
 }
 
-const USAGE = `Usage: npm run bench -- [--quick] [--only=command,load,projection,cold,service,encryption] [--name=value ...]
+const USAGE = `Usage: npm run bench -- [--quick] [--only=command,load,projection,cold,service,encryption,access] [--name=value ...]
 
 Every setting is also an environment variable (flag --customers = BENCH_CUSTOMERS):
   --customers            customers in the command workload        (200; quick 20)

@@ -16,6 +16,7 @@ import { Progress } from './progress.js';
 import { runProjection } from './projection.js';
 import { runProjectorBatches } from './projector-batches.js';
 import { type BenchResults, checkTargets, renderMarkdown } from './report.js';
+import { renderRoleCheck, runRoleCheck } from './role-check.js';
 import { runWholeService } from './whole-service.js';
 
 const main = async () => {
@@ -63,6 +64,10 @@ const main = async () => {
   const encryption = options.sections.has('encryption')
     ? await withDynamoDB((db) => runEncryption(db, options, progress))
     : undefined;
+  // The command path with the role check on (bearer tokens, jose) vs off, in the same run.
+  const roleCheck = options.sections.has('access')
+    ? await withDynamoDB((db) => runRoleCheck(db, options, progress))
+    : undefined;
   if (options.sections.has('service')) {
     // One DynamoDB Local per round for every server of the round; the order rotates.
     results.wholeService = await runWholeService(withDynamoDB, options, progress);
@@ -75,9 +80,12 @@ const main = async () => {
     durationSeconds: Math.round((performance.now() - started) / 1000),
     targets: checkTargets(results),
     ...(encryption ? { encryption } : {}),
+    ...(roleCheck ? { roleCheck } : {}),
   };
   const markdown =
-    renderMarkdown(complete) + (encryption ? `\n${renderEncryption(encryption)}` : '');
+    renderMarkdown(complete) +
+    (encryption ? `\n${renderEncryption(encryption)}` : '') +
+    (roleCheck ? `\n${renderRoleCheck(roleCheck)}` : '');
   await mkdir(options.outDir, { recursive: true });
   const stamp = machine.date.replace(/[:.]/g, '-');
   const json = `${JSON.stringify(complete, null, 2)}\n`;

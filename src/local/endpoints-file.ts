@@ -14,6 +14,8 @@ export const LocalEndpoints = z.object({
   eventbridge: z.url(),
   /** The KMS stand-in that wraps the customers' data keys (absent without encryption). */
   kms: z.url().optional(),
+  /** The local OpenID issuer that signs the accepted tokens (`--auth=oidc` only). */
+  oidcIssuer: z.url().optional(),
   region: z.string().min(1),
   eventBus: z.string().min(1),
   tables: z.object({ events: z.string().min(1), views: z.string().min(1) }),

@@ -11,6 +11,8 @@ export const LOCAL_PORTS = {
   sqs: { variable: 'SQS_PORT', defaultPort: 9324 },
   eventbridge: { variable: 'EVENTBRIDGE_PORT', defaultPort: 9325 },
   kms: { variable: 'KMS_PORT', defaultPort: 9326 },
+  /** The local OpenID issuer of `--auth=oidc` (checked only in that mode). */
+  oidc: { variable: 'OIDC_PORT', defaultPort: 9400 },
 } as const;
 
 export type LocalComponent = keyof typeof LOCAL_PORTS;

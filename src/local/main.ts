@@ -3,7 +3,9 @@
  * configured), creates the tables, runs the same handlers as on AWS behind local stand-ins
  * (stream poller → publisher → EventBridge stand-in → SQS emulator → projector), serves the
  * HTTP API on 127.0.0.1:$PORT, and on Ctrl-C stops everything it started. With
- * `--no-pipeline` the pollers stay off: the command and query API alone.
+ * `--no-pipeline` the pollers stay off: the command and query API alone. With `--auth=oidc`
+ * (or `AUTH=oidc`) a local OpenID issuer runs on $OIDC_PORT and every route wants a bearer
+ * token from it holding the route's role; without, the local developer holds every role.
  */
 
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,9 +16,12 @@ import { readConfig } from '../config.js';
 import { consoleLogger } from './console-logger.js';
 import { externalDynamoDB } from './dynamodb-target.js';
 import { removeEndpointsFile, writeEndpointsFile } from './endpoints-file.js';
+import { freePort } from './free-port.js';
 import { serveHttp } from './http-server.js';
 import { startLocalConsole } from './local-console.js';
 import { assertLocalPortsFree, readLocalPorts } from './local-ports.js';
+import { type LocalAuth, readLocalAuthMode, startLocalAuth } from './oidc/local-auth.js';
+import { LOCAL_CLIENTS, LOCAL_USERS } from './oidc/local-identities.js';
 import { startLocalRuntime } from './runtime.js';
 
 /** Written when a run stopped with its queue drained; absent after a crash or a kill. */
@@ -38,6 +43,16 @@ const reconcile = (service: CustomerService) => {
       }
     })
     .catch((error: unknown) => service.logger.warn('read model reconciliation failed', { error }));
+};
+
+/** How to get a token and call the API with it, for the start-up banner. */
+const tokenHowTo = (auth: LocalAuth, scopePrefix: string): string[] => {
+  const { clientId, clientSecret } = LOCAL_CLIENTS.devTool;
+  return [
+    `  OpenID issuer (--auth=oidc): ${auth.issuer.issuer} (users: ${Object.keys(LOCAL_USERS).join(', ')}; any password)`,
+    'Get a token (client dev-tool, any of the six scopes), then call with it:',
+    `  TOKEN=$(curl -s -u ${clientId}:${clientSecret} -d grant_type=client_credentials -d 'scope=${scopePrefix}customers:read ${scopePrefix}customers:write' ${auth.issuer.tokenEndpoint} | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')`,
+  ];
 };
 
 const main = async () => {
@@ -68,11 +83,27 @@ const main = async () => {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
   try {
+    const authMode = readLocalAuthMode(process.argv, process.env);
     const ports = readLocalPorts(process.env);
+    // The console's redirect URIs name the HTTP port, so with sign-in it is chosen up front.
+    if (authMode === 'oidc' && ports.http === 0) ports.http = await freePort();
     // Fail before starting Java when a port is taken, naming the variable that moves it.
-    await assertLocalPortsFree(external ? { ...ports, dynamodb: 0 } : ports);
+    await assertLocalPortsFree({
+      ...ports,
+      ...(external ? { dynamodb: 0 } : {}),
+      ...(authMode === 'oidc' ? {} : { oidc: 0 }),
+    });
+    let auth: LocalAuth | undefined;
+    if (authMode === 'oidc') {
+      auth = await startLocalAuth({
+        port: ports.oidc,
+        httpPort: ports.http,
+        scopePrefix: config.AUTH_SCOPE_PREFIX,
+      });
+      cleanups.push(() => (auth as LocalAuth).stop());
+    }
     const runtime = await startLocalRuntime({
-      config,
+      config: auth ? { ...config, ...auth.consoleSettings } : config,
       dataDir,
       createTables,
       logger,
@@ -99,7 +130,10 @@ const main = async () => {
     const operator = await startLocalConsole(runtime);
     cleanups.push(() => operator.close());
     const server = await serveHttp(
-      runtime.service.httpApp({ commands: true, queries: true }, operator.extras),
+      runtime.service.httpApp(
+        { commands: true, queries: true },
+        { ...operator.extras, ...(auth ? { authenticate: auth.authenticate } : {}) },
+      ),
       { port: ports.http },
     );
     cleanups.push(() => server.close());
@@ -110,6 +144,7 @@ const main = async () => {
       sqs: runtime.sqs.endpoint,
       eventbridge: runtime.eventBridge.endpoint,
       ...(runtime.kms ? { kms: runtime.kms.endpoint } : {}),
+      ...(auth ? { oidcIssuer: auth.issuer.issuer } : {}),
       region: runtime.sqs.region,
       eventBus: config.EVENT_BUS_NAME,
       tables: { events: config.COMMAND_TABLE, views: config.QUERY_TABLE },
@@ -136,9 +171,14 @@ const main = async () => {
     console.log(`  dead-letter queue:          ${runtime.sqs.dlqUrl}`);
     console.log(`  stream failure queue:       ${runtime.streamFailureQueueUrl}`);
     console.log(`  endpoints file:             ${endpointsFile}`);
+    if (auth) {
+      for (const line of tokenHowTo(auth, config.AUTH_SCOPE_PREFIX)) console.log(line);
+    } else {
+      console.log('  access: open, every role (npm start -- --auth=oidc checks tokens)');
+    }
     console.log('Try:');
     console.log(
-      `  curl -s -X POST ${server.url}/customers -H 'content-type: application/json' -d '{"email":"ada@example.com","name":"Ada"}'`,
+      `  curl -s -X POST ${server.url}/customers -H 'content-type: application/json'${auth ? ' -H "authorization: Bearer $TOKEN"' : ''} -d '{"email":"ada@example.com","name":"Ada"}'`,
     );
     console.log('Press Ctrl-C to stop.');
 

@@ -90,7 +90,8 @@ export const signInAs = async (
     const page = await response.text();
     const action = /<form method="post" action="([^"]+)"/.exec(page)?.[1];
     if (response.status !== 200 || !action) {
-      throw new Error(`sign-in stopped at ${url} with ${response.status}: ${page.slice(0, 300)}`);
+      const problem = /role="alert">([^<]*)</.exec(page)?.[1] ?? page.slice(0, 300);
+      throw new Error(`sign-in stopped at ${url} with ${response.status}: ${problem}`);
     }
     url = new URL(action, url).href;
     body = new URLSearchParams({ login: user, password: options.password ?? 'any password' });

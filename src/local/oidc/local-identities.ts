@@ -1,8 +1,5 @@
 import { ROLES, type Role } from '../../app/access/roles.js';
 
-/** `npm start -- --auth=oidc`: the local issuer's port (`OIDC_PORT`) and what it issues. */
-export const DEFAULT_OIDC_PORT = 9400;
-
 /** The audience of every access token, the resource indicator the tokens are issued for. */
 export const LOCAL_API_AUDIENCE = 'urn:customer-service';
 
