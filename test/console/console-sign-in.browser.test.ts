@@ -8,8 +8,9 @@ import { bearerTokenAccess } from '../../src/app/http/access-guard.js';
 import { freePort } from '../../src/local/free-port.js';
 import { type RunningHttpServer, serveHttp } from '../../src/local/http-server.js';
 import { type LocalConsole, startLocalConsole } from '../../src/local/local-console.js';
-import { LOCAL_API_AUDIENCE, LOCAL_CLIENTS } from '../../src/local/oidc/local-identities.js';
-import { type LocalIssuer, startLocalIssuer } from '../../src/local/oidc/local-issuer.js';
+import { type LocalAuth, startLocalAuth } from '../../src/local/oidc/local-auth.js';
+import { LOCAL_API_AUDIENCE } from '../../src/local/oidc/local-identities.js';
+import type { LocalIssuer } from '../../src/local/oidc/local-issuer.js';
 import { type LocalRuntime, startLocalRuntime } from '../../src/local/runtime.js';
 import { devToolToken } from '../access/local-issuer-client.js';
 import { localClientConfig } from '../support/dynamodb.js';
@@ -26,6 +27,7 @@ const WIDE = 1400;
  * issuer's sign-in page and back with an authorization code and PKCE.
  */
 describe('operator console signed in, in Chromium', () => {
+  let auth: LocalAuth;
   let issuer: LocalIssuer;
   let runtime: LocalRuntime;
   let operator: LocalConsole;
@@ -57,12 +59,9 @@ describe('operator console signed in, in Chromium', () => {
   beforeAll(async () => {
     // The issuer's redirect URIs name the service's port, so that port is chosen first.
     const httpPort = await freePort();
-    issuer = await startLocalIssuer({ port: 0, httpPort });
-    config = {
-      ...configWithOwnTables(),
-      CONSOLE_OIDC_ISSUER: issuer.issuer,
-      CONSOLE_OIDC_CLIENT_ID: LOCAL_CLIENTS.console.clientId,
-    };
+    auth = await startLocalAuth({ port: 0, httpPort });
+    issuer = auth.issuer;
+    config = { ...configWithOwnTables(), ...auth.consoleSettings };
     runtime = await startLocalRuntime({
       config,
       dynamodb: localClientConfig(inject('dynamoEndpoint')),
@@ -70,8 +69,8 @@ describe('operator console signed in, in Chromium', () => {
       logger,
     });
     operator = await startLocalConsole(runtime);
+    // As `--auth=oidc` checks tokens (its verifier), and refuses those the test revoked.
     const verifier = new JoseTokenVerifier({ issuer: issuer.issuer, audience: LOCAL_API_AUDIENCE });
-    // As `--auth=oidc` checks tokens, plus tokens the test says are no longer good.
     const verify = async (token: string) =>
       revoked.has(token)
         ? ({ valid: false, reason: 'the token was revoked' } as const)
@@ -90,7 +89,7 @@ describe('operator console signed in, in Chromium', () => {
     await server?.close();
     await operator?.close();
     await runtime?.stop();
-    await issuer?.stop();
+    await auth?.stop();
     if (config) await dropTables(config);
   });
   afterEach(() => {
