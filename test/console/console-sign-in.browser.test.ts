@@ -315,6 +315,35 @@ describe('operator console signed in, in Chromium', () => {
     }
   });
 
+  it('says so when the issuer cannot be reached, and offers to try again', async () => {
+    const deadIssuer = `http://127.0.0.1:${await freePort()}`;
+    const lost = await serveHttp(
+      createHttpApp({
+        ...operator.extras,
+        consoleSignIn: consoleSignInFrom({
+          CONSOLE_OIDC_ISSUER: deadIssuer,
+          CONSOLE_OIDC_CLIENT_ID: 'console',
+          AUTH_SCOPE_PREFIX: '',
+        }),
+      }),
+      { port: 0 },
+    );
+    const context = await watched.newContext();
+    try {
+      const page = await watched.newPage(WIDE, context);
+      await page.goto(`${lost.url}/console`);
+      await page.getByRole('heading', { name: 'Sign-in failed' }).waitFor();
+      expect(await page.locator('.status .error').textContent()).toContain(
+        'The issuer cannot be reached',
+      );
+      await page.getByRole('button', { name: 'Sign in' }).waitFor();
+      expect(page.url()).toBe(`${lost.url}/console`);
+    } finally {
+      await context.close();
+      await lost.close();
+    }
+  });
+
   it('signs out: the token is forgotten and the issuer is asked to end its session', async () => {
     const context = await watched.newContext();
     const page = await signIn(context, 'ops-reader', '/console/dlq');

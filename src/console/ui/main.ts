@@ -105,8 +105,8 @@ const start = async (root: HTMLElement) => {
   }
   requireSignIn(settings);
   render(h(Notice, { title: 'Signing in…' }), root);
-  if (window.location.pathname !== CONSOLE_REDIRECT_PATH) await signIn(settings);
   try {
+    if (window.location.pathname !== CONSOLE_REDIRECT_PATH) await signIn(settings);
     navigate(await completeSignIn(settings), { replace: true });
   } catch (error) {
     render(

@@ -54,6 +54,18 @@ const consolePath = (path: string | undefined): string =>
     ? path
     : '/console';
 
+/** A sign-in that could not be made or came back without a session, for the page to show. */
+export class SignInError extends Error {
+  override readonly name = 'SignInError';
+}
+
+const describe = (error: unknown): string => {
+  if (error instanceof AuthorizationResponseError || error instanceof ResponseBodyError) {
+    return `${error.error}${error.error_description ? `: ${error.error_description}` : ''}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+};
+
 let leaving = false;
 
 /**
@@ -67,7 +79,12 @@ export const signIn = async (
   if (!leaving) {
     leaving = true;
     forgetSession();
-    const issuer = await issuerMetadata(settings);
+    const issuer = await issuerMetadata(settings).catch((error: unknown) => {
+      leaving = false;
+      throw new SignInError(`The issuer cannot be reached (${describe(error)})`, {
+        cause: error,
+      });
+    });
     const verifier = generateRandomCodeVerifier();
     const state = generateRandomState();
     const pending: Pending = { verifier, state, returnTo: consolePath(returnTo) };
@@ -85,18 +102,6 @@ export const signIn = async (
     window.location.assign(url.href);
   }
   return new Promise<never>(() => {});
-};
-
-/** A sign-in that came back without a session: the issuer's reason, for the page to show. */
-export class SignInError extends Error {
-  override readonly name = 'SignInError';
-}
-
-const describe = (error: unknown): string => {
-  if (error instanceof AuthorizationResponseError || error instanceof ResponseBodyError) {
-    return `${error.error}${error.error_description ? `: ${error.error_description}` : ''}`;
-  }
-  return error instanceof Error ? error.message : String(error);
 };
 
 /**
