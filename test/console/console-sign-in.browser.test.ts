@@ -19,6 +19,9 @@ import { localClientConfig } from '../support/dynamodb.js';
 import { configWithOwnTables, dropTables } from '../support/runtime-tables.js';
 import { launchWatchedBrowser, type WatchedBrowser } from './browser.js';
 
+/** Views and pages follow the store asynchronously; on a busy machine that takes seconds. */
+const POLL = { timeout: 10_000 };
+
 /** With `CONSOLE_SCREENSHOTS=<folder>`, the signed-in pages are also saved there. */
 const SHOTS = process.env.CONSOLE_SCREENSHOTS;
 const WIDE = 1400;
@@ -240,7 +243,7 @@ describe('operator console signed in, in Chromium', () => {
       clientId: 'dev-tool',
     });
     await expect
-      .poll(() => page.locator('.timeline .event .actor').allTextContents())
+      .poll(() => page.locator('.timeline .event .actor').allTextContents(), POLL)
       .toEqual(['jwt: dev-tool (client dev-tool)', 'jwt: operator (client console)']);
     expect(await page.locator('.summary .actor').textContent()).toBe(
       'jwt: operator (client console)',
@@ -260,7 +263,7 @@ describe('operator console signed in, in Chromium', () => {
     const tripsBefore = trips();
     await page.getByRole('button', { name: 'Refresh' }).click();
     // The issuer's session is still alive: a redirect there and back, no sign-in form.
-    await expect.poll(trips).toBe(tripsBefore + 1);
+    await expect.poll(trips, POLL).toBe(tripsBefore + 1);
     await page.waitForURL(`${server.url}${path}`);
     await page.locator('.timeline .event').first().waitFor();
     await page.locator('.who .user', { hasText: 'historian' }).waitFor();
@@ -303,7 +306,7 @@ describe('operator console signed in, in Chromium', () => {
       const tripsBefore = issuerTrips.length;
       await page.waitForTimeout(2500);
       await page.getByRole('button', { name: 'Refresh' }).click();
-      await expect.poll(() => issuerTrips.length).toBe(tripsBefore + 1);
+      await expect.poll(() => issuerTrips.length, POLL).toBe(tripsBefore + 1);
       await page.waitForURL(`${second.url}${path}`);
       await page.getByRole('heading', { name: 'Forgotten customer' }).waitFor();
       await page.locator('.who .user', { hasText: 'reader' }).waitFor();
@@ -357,7 +360,7 @@ describe('operator console signed in, in Chromium', () => {
       return route.fulfill({ status: 200, contentType: 'text/html', body: '<p>signed out</p>' });
     });
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await expect.poll(() => endSession?.searchParams.get('client_id')).toBe('console');
+    await expect.poll(() => endSession?.searchParams.get('client_id'), POLL).toBe('console');
     expect(endSession?.searchParams.get('post_logout_redirect_uri')).toBe(`${server.url}/console`);
     await context.close();
   });
