@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { customerViewsTable, eventStoreTable } from '../src/adapters/dynamodb/table-definitions.js';
+import { JoseTokenVerifier } from '../src/adapters/jose/jose-token-verifier.js';
 import type { Authenticate } from '../src/app/http/access-guard.js';
 import { CustomerService } from '../src/composition/customer-service.js';
 import { readConfig } from '../src/config.js';
 import { silentLogger } from '../src/core/ports.js';
 import { type RunningHttpServer, serveHttp } from '../src/local/http-server.js';
+import { devToolToken } from '../src/local/oidc/dev-tool-token.js';
 import { type LocalAuth, startLocalAuth } from '../src/local/oidc/local-auth.js';
-import { LOCAL_CLIENTS } from '../src/local/oidc/local-identities.js';
+import { LOCAL_API_AUDIENCE } from '../src/local/oidc/local-identities.js';
 import type { BenchDynamoDB } from './bench-dynamodb.js';
 import type { BenchOptions } from './options.js';
 import type { Progress } from './progress.js';
-import { percentile, round, sum } from './stats.js';
+import { median, percentile, round, sum } from './stats.js';
 import { timedCommands } from './timed-commands.js';
 
 /**
@@ -41,6 +43,8 @@ export interface RoleCheckResults {
   customers: number;
   updates: number;
   rows: RoleCheckRow[];
+  /** The token check alone, in process: microseconds per verification (median of batches). */
+  verifyMicroseconds: number;
 }
 
 interface ModeTarget {
@@ -49,20 +53,6 @@ interface ModeTarget {
   tables: { events: string; views: string };
   headers: Record<string, string>;
 }
-
-const devToolToken = async (auth: LocalAuth): Promise<string> => {
-  const { clientId, clientSecret } = LOCAL_CLIENTS.devTool;
-  const response = await fetch(auth.issuer.tokenEndpoint, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'customers:write' }),
-  });
-  if (!response.ok) throw new Error(`the local issuer answered ${response.status}`);
-  return ((await response.json()) as { access_token: string }).access_token;
-};
 
 const startMode = async (
   db: BenchDynamoDB,
@@ -190,18 +180,33 @@ export const runRoleCheck = async (
   // The issuer on a free port; the console's redirect URIs are not used here.
   const auth = await startLocalAuth({ port: 0, httpPort: 0 });
   const rows: RoleCheckRow[] = [];
+  let verifyMicroseconds = Number.NaN;
   try {
-    const token = await devToolToken(auth);
+    const token = await devToolToken(auth.issuer.issuer, ['customers:write']);
     for (const concurrency of options.concurrency) {
       const total = MODES.length * options.customers * (1 + options.updates);
       const phase = progress.phase(`role check off / on, ${concurrency} workers`, total);
       rows.push(await runConcurrency(db, concurrency, options, auth, token, () => phase.tick()));
       phase.done();
     }
+    verifyMicroseconds = await timeVerification(auth.issuer.issuer, token);
   } finally {
     await auth.stop();
   }
-  return { customers: options.customers, updates: options.updates, rows };
+  return { customers: options.customers, updates: options.updates, rows, verifyMicroseconds };
+};
+
+/** What the check costs without HTTP or DynamoDB around it: batches of verifications. */
+const timeVerification = async (issuer: string, token: string): Promise<number> => {
+  const verifier = new JoseTokenVerifier({ issuer, audience: LOCAL_API_AUDIENCE });
+  await verifier.verify(token);
+  const perBatch: number[] = [];
+  for (let batch = 0; batch < 10; batch++) {
+    const started = performance.now();
+    for (let i = 0; i < 200; i++) await verifier.verify(token);
+    perBatch.push(((performance.now() - started) * 1000) / 200);
+  }
+  return round(median(perBatch), 1);
 };
 
 export const renderRoleCheck = (results: RoleCheckResults): string => {
@@ -218,5 +223,9 @@ export const renderRoleCheck = (results: RoleCheckResults): string => {
       `| ${row.concurrency} | ${row.openPerSecond} | ${row.oidcPerSecond} | ${row.ratio} | ${row.p50Ms.open} / ${row.p50Ms.oidc} | ${row.p99Ms.open} / ${row.p99Ms.oidc} |`,
     );
   }
+  lines.push(
+    '',
+    `The token check alone (jose, RS256, keys cached), in process: ${results.verifyMicroseconds} µs per verification.`,
+  );
   return `${lines.join('\n')}\n`;
 };

@@ -1,26 +1,6 @@
 import * as oauth from 'oauth4webapi';
+import { discoverLocalIssuer, LOCAL_HTTP } from '../../src/local/oidc/dev-tool-token.js';
 import { LOCAL_CLIENTS } from '../../src/local/oidc/local-identities.js';
-
-const insecure = { [oauth.allowInsecureRequests]: true };
-
-const server = async (issuer: string): Promise<oauth.AuthorizationServer> => {
-  const url = new URL(issuer);
-  return oauth.processDiscoveryResponse(url, await oauth.discoveryRequest(url, insecure));
-};
-
-/** An access token of the development tool (client credentials) with exactly these scopes. */
-export const devToolToken = async (issuer: string, scopes: readonly string[]): Promise<string> => {
-  const as = await server(issuer);
-  const client: oauth.Client = { client_id: LOCAL_CLIENTS.devTool.clientId };
-  const response = await oauth.clientCredentialsGrantRequest(
-    as,
-    client,
-    oauth.ClientSecretBasic(LOCAL_CLIENTS.devTool.clientSecret),
-    { scope: scopes.join(' ') },
-    insecure,
-  );
-  return (await oauth.processClientCredentialsResponse(as, client, response)).access_token;
-};
 
 /** The cookies a browser would keep for the issuer, enough for one sign-in. */
 class CookieJar {
@@ -54,7 +34,7 @@ export const signInAs = async (
   user: string,
   options: { redirectUri: string; scopes: readonly string[]; password?: string },
 ): Promise<SignedIn> => {
-  const as = await server(issuer);
+  const as = await discoverLocalIssuer(issuer);
   const client: oauth.Client = { client_id: LOCAL_CLIENTS.console.clientId };
   const verifier = oauth.generateRandomCodeVerifier();
   const state = oauth.generateRandomState();
@@ -104,7 +84,7 @@ export const signInAs = async (
     callback,
     options.redirectUri,
     verifier,
-    insecure,
+    LOCAL_HTTP,
   );
   const tokens = await oauth.processAuthorizationCodeResponse(as, client, response);
   return { accessToken: tokens.access_token, idToken: tokens.id_token, scope: tokens.scope };

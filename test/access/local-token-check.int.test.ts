@@ -7,12 +7,13 @@ import { bearerTokenAccess } from '../../src/app/http/access-guard.js';
 import { freePort } from '../../src/local/free-port.js';
 import { type RunningHttpServer, serveHttp } from '../../src/local/http-server.js';
 import { type LocalConsole, startLocalConsole } from '../../src/local/local-console.js';
+import { devToolToken } from '../../src/local/oidc/dev-tool-token.js';
 import { type LocalAuth, startLocalAuth } from '../../src/local/oidc/local-auth.js';
 import { LOCAL_API_AUDIENCE, LOCAL_USERS } from '../../src/local/oidc/local-identities.js';
 import { type LocalRuntime, startLocalRuntime } from '../../src/local/runtime.js';
 import { localClientConfig } from '../support/dynamodb.js';
 import { configWithOwnTables, dropTables } from '../support/runtime-tables.js';
-import { devToolToken, signInAs } from './local-issuer-client.js';
+import { signInAs } from './local-issuer-client.js';
 import {
   catalogCases,
   ROUTE_CASES,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import Provider, { errors, type KoaContext } from 'oidc-provider';
@@ -52,7 +52,7 @@ export const startLocalIssuer = async (options: LocalIssuerOptions): Promise<Loc
   if (options.port !== 0) await assertPortFree(options.port);
 
   // Listen first: with port 0 the issuer's URL is known only once bound.
-  let handle: ((...args: Parameters<Parameters<typeof createServer>[1] & {}>) => void) | undefined;
+  let handle: RequestListener | undefined;
   const server = createServer((req, res) => {
     if (handle) handle(req, res);
     else res.writeHead(503).end();
