@@ -28,6 +28,7 @@ import { upcastCustomerEvent } from '../app/customer-events.js';
 import { CustomerQueryService } from '../app/customer-queries.js';
 import { customerViewProjection } from '../app/customer-view.js';
 import { createHttpApp, type HttpAppDependencies } from '../app/http/app.js';
+import { consoleSignInFrom } from '../app/http/console-sign-in.js';
 import type { HttpEnv } from '../app/http/request.js';
 import { createProjectorHandler } from '../app/projector.js';
 import type { RebuildOptions } from '../app/rebuild.js';
@@ -214,6 +215,7 @@ export class CustomerService {
     extras: Pick<HttpAppDependencies, 'operations' | 'console' | 'activity' | 'authenticate'> = {},
   ): Hono<HttpEnv> {
     return createHttpApp({
+      consoleSignIn: consoleSignInFrom(this.config),
       ...extras,
       ...(sides.commands ? { commands: this.commands } : {}),
       ...(sides.queries ? { queries: this.queries } : {}),

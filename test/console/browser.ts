@@ -21,7 +21,10 @@ export interface WatchedBrowser {
   escaped: string[];
   /** What the pages sent to the API (not the console's own files). */
   apiRequests: SentRequest[];
-  newPage(width: number): Promise<Page>;
+  /** A page in the shared context, or in `context` (from `newContext`). */
+  newPage(width: number, context?: BrowserContext): Promise<Page>;
+  /** A context of its own (no cookies shared: another user), watched the same way. */
+  newContext(): Promise<BrowserContext>;
   close(): Promise<void>;
 }
 
@@ -38,37 +41,44 @@ const isConsoleFile = (path: string) =>
  */
 export const launchWatchedBrowser = async (origin: string): Promise<WatchedBrowser> => {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
-  const context = await browser.newContext({ baseURL: origin, reducedMotion: 'reduce' });
   const problems: string[] = [];
   const escaped: string[] = [];
   const apiRequests: SentRequest[] = [];
-  await context.route('**/*', async (route) => {
-    const url = new URL(route.request().url());
-    if (url.hostname !== '127.0.0.1' && url.protocol !== 'data:') {
-      escaped.push(url.href);
-      return route.abort('blockedbyclient');
-    }
-    return route.continue();
-  });
-  context.on('request', (request) => {
-    const url = new URL(request.url());
-    if (url.hostname !== '127.0.0.1' || isConsoleFile(url.pathname)) return;
-    const body = request.postData();
-    apiRequests.push({
-      method: request.method(),
-      url: `${url.pathname}${url.search}`,
-      headers: request.headers(),
-      ...(body === null ? {} : { body }),
+  const app = new URL(origin).origin;
+  const newContext = async () => {
+    const context = await browser.newContext({ baseURL: origin, reducedMotion: 'reduce' });
+    await context.route('**/*', async (route) => {
+      const url = new URL(route.request().url());
+      if (url.hostname !== '127.0.0.1' && url.protocol !== 'data:') {
+        escaped.push(url.href);
+        return route.abort('blockedbyclient');
+      }
+      return route.continue();
     });
-  });
+    // Only what the pages sent to the service; a sign-in's calls to the issuer are not the API's.
+    context.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.origin !== app || isConsoleFile(url.pathname)) return;
+      const body = request.postData();
+      apiRequests.push({
+        method: request.method(),
+        url: `${url.pathname}${url.search}`,
+        headers: request.headers(),
+        ...(body === null ? {} : { body }),
+      });
+    });
+    return context;
+  };
+  const context = await newContext();
   return {
     browser,
     context,
     problems,
     escaped,
     apiRequests,
-    async newPage(width) {
-      const page = await context.newPage();
+    newContext,
+    async newPage(width, inContext = context) {
+      const page = await inContext.newPage();
       await page.setViewportSize({ width, height: 900 });
       page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
       page.on('console', (message) => {

@@ -14,6 +14,9 @@ import { type OpenApiDocument, openApiRequestValidator } from '../support/openap
 import { configWithOwnTables, dropTables } from '../support/runtime-tables.js';
 import { launchWatchedBrowser, type WatchedBrowser } from './browser.js';
 
+/** Views and pages follow the store asynchronously; on a busy machine that takes seconds. */
+const POLL = { timeout: 10_000 };
+
 /** With `CONSOLE_SCREENSHOTS=<folder>`, each page is also saved there (docs/console.md). */
 const SHOTS = process.env.CONSOLE_SCREENSHOTS;
 const WIDE = 1400;
@@ -105,7 +108,7 @@ describe('operator console in Chromium', () => {
     await page.getByLabel('Email starts with').fill(`grace.${tag}`);
     await page.getByLabel('Email starts with').press('Enter');
     // The first page lists every active customer; the search narrows it to one.
-    await expect.poll(() => page.locator('table.list tbody tr').count()).toBe(1);
+    await expect.poll(() => page.locator('table.list tbody tr').count(), POLL).toBe(1);
     const link = page.getByRole('link', { name: 'Grace Hopper' });
     await link.waitFor();
     await page.locator('.figures dd').first().waitFor();
@@ -132,7 +135,7 @@ describe('operator console in Chromium', () => {
     await page.keyboard.press('Enter');
     await page.getByText('Suspended: now at version 2').waitFor();
     await expect
-      .poll(() => timelineTypes(page))
+      .poll(() => timelineTypes(page), POLL)
       .toEqual(['CustomerRegistered', 'CustomerSuspended']);
     const suspended = await page.locator('.timeline .event').nth(1).textContent();
     expect(suspended).toContain('CHARGEBACK');
@@ -150,7 +153,7 @@ describe('operator console in Chromium', () => {
     await page.goto('/console');
     await page.getByLabel('Status').selectOption('SUSPENDED');
     await page.getByRole('link', { name: 'Grace Hopper' }).waitFor();
-    await expect.poll(() => page.locator('table.list tbody tr').count()).toBe(1);
+    await expect.poll(() => page.locator('table.list tbody tr').count(), POLL).toBe(1);
     await page.close();
   });
 
@@ -167,7 +170,7 @@ describe('operator console in Chromium', () => {
     await confirm.click();
     await page.getByRole('heading', { name: 'Forgotten customer' }).waitFor();
     await expect
-      .poll(() => timelineTypes(page))
+      .poll(() => timelineTypes(page), POLL)
       .toEqual(['CustomerRegistered', 'CustomerSuspended', 'CustomerForgotten']);
     const registered = await page.locator('.timeline .event').first().textContent();
     expect(registered).not.toContain(email);
@@ -257,13 +260,24 @@ describe('operator console in Chromium', () => {
       expect(await page.evaluate('document.documentElement.scrollWidth'), path).toBeLessThanOrEqual(
         NARROW,
       );
+      // A status badge is one word on one line, however narrow its cell.
+      const brokenBadges = await page.evaluate(`[...document.querySelectorAll('.badge')]
+        .filter((badge) => {
+          const text = document.createRange();
+          text.selectNodeContents(badge);
+          return text.getClientRects().length > 1;
+        })
+        .map((badge) => badge.textContent)`);
+      expect(brokenBadges, path).toEqual([]);
       if (path === '/console') {
         // The charts follow their column, not the width they were drawn at.
         await expect
-          .poll(() =>
-            page.evaluate(
-              'Math.max(...[...document.querySelectorAll("canvas")].map((c) => c.getBoundingClientRect().width))',
-            ),
+          .poll(
+            () =>
+              page.evaluate(
+                'Math.max(...[...document.querySelectorAll("canvas")].map((c) => c.getBoundingClientRect().width))',
+              ),
+            POLL,
           )
           .toBeLessThanOrEqual(NARROW);
         await shoot(page, 'customers-narrow');

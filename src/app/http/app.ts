@@ -14,6 +14,7 @@ import { createCommandRoutes } from './command-routes.js';
 import type { ConsoleAssets } from './console-assets.js';
 import { createConsoleRoutes } from './console-routes.js';
 import { browserWriteGuard, SAFE_METHODS } from './console-security.js';
+import type { ConsoleSignInSettings } from './console-sign-in.js';
 import { toErrorResponse } from './error-response.js';
 import { openApiDocument } from './openapi-document.js';
 import { createOperationsRoutes, type OperationsDependencies } from './operations-routes.js';
@@ -27,6 +28,8 @@ export interface HttpAppDependencies {
   operations?: OperationsDependencies;
   /** The console's bundle: with it the app serves `/console` and `/docs`. */
   console?: ConsoleAssets;
+  /** The issuer the console signs in with (`/console/auth.json`); none: it does not sign in. */
+  consoleSignIn?: ConsoleSignInSettings;
   /** Counts the commands answered, for the console's live chart. */
   activity?: ServiceActivity;
   logger?: Logger;
@@ -107,7 +110,7 @@ export const createHttpApp = (deps: HttpAppDependencies): Hono<HttpEnv> => {
   if (deps.commands) app.route('/', createCommandRoutes(deps.commands));
   if (deps.queries) app.route('/', createQueryRoutes(deps.queries));
   if (deps.operations) app.route('/', createOperationsRoutes(deps.operations));
-  if (deps.console) app.route('/', createConsoleRoutes(deps.console));
+  if (deps.console) app.route('/', createConsoleRoutes(deps.console, deps.consoleSignIn));
   app.get('/openapi.json', (c) => c.json(sharedDocument()));
 
   app.notFound((c) =>

@@ -1,6 +1,11 @@
 import { type Context, Hono } from 'hono';
 import type { ConsoleAssets } from './console-assets.js';
-import { consoleHeaders } from './console-security.js';
+import { consoleCsp, consoleHeaders } from './console-security.js';
+import {
+  CONSOLE_REDIRECT_PATH,
+  type ConsoleSignInSettings,
+  issuerConnectOrigins,
+} from './console-sign-in.js';
 import type { HttpEnv } from './request.js';
 
 /** The page shell: the bundle does the rest, and no inline script is needed. */
@@ -20,25 +25,43 @@ const shell = (title: string, script: string, style: string) => `<!doctype html>
 `;
 
 /**
- * What anyone may fetch, as API Gateway routes (no authoriser): the console's pages and
- * assets, the API reference and `/openapi.json`. Nothing here holds data; every data route
- * checks its role.
+ * What anyone may fetch, as API Gateway routes (no authoriser): the console's pages, assets
+ * and sign-in settings (`/console/auth.json`, under `/console/{proxy+}`), the API reference
+ * and `/openapi.json`. Nothing here holds data; every data route checks its role.
  */
 export const PUBLIC_PATHS = ['/console', '/console/{proxy+}', '/docs', '/openapi.json'];
 
 const CONSOLE_PAGE = shell('Customer console', 'console.js', 'console.css');
 const DOCS_PAGE = shell('API reference · Customer service', 'docs.js', 'docs.css');
 
-/** `/console` (customers, pipeline), `/console/customers/{id}`, `/console/dlq`, `/docs`, assets. */
-export const createConsoleRoutes = (assets: ConsoleAssets): Hono<HttpEnv> => {
+/**
+ * `/console` (customers, pipeline), `/console/customers/{id}`, `/console/dlq`, the sign-in's
+ * return page and settings, `/docs`, assets. With sign-in on, the console's pages may also
+ * `fetch` from the issuer (discovery, token endpoint), and from nowhere else.
+ */
+export const createConsoleRoutes = (
+  assets: ConsoleAssets,
+  signIn: ConsoleSignInSettings = { issuer: null },
+): Hono<HttpEnv> => {
   const app = new Hono<HttpEnv>();
-  const page = (html: string) => (c: Context<HttpEnv>) =>
-    c.html(html, 200, { ...consoleHeaders, 'cache-control': 'no-cache' });
+  const connectOrigins = signIn.issuer ? issuerConnectOrigins(signIn.issuer) : async () => [];
+  const consolePage = async (c: Context<HttpEnv>) =>
+    c.html(CONSOLE_PAGE, 200, {
+      ...consoleHeaders,
+      'content-security-policy': consoleCsp(await connectOrigins()),
+      'cache-control': 'no-cache',
+    });
 
-  app.get('/console', page(CONSOLE_PAGE));
-  app.get('/console/dlq', page(CONSOLE_PAGE));
-  app.get('/console/customers/:id', page(CONSOLE_PAGE));
-  app.get('/docs', page(DOCS_PAGE));
+  app.get('/console', consolePage);
+  app.get('/console/dlq', consolePage);
+  app.get('/console/customers/:id', consolePage);
+  app.get(CONSOLE_REDIRECT_PATH, consolePage);
+  app.get('/console/auth.json', (c) =>
+    c.json(signIn, 200, { ...consoleHeaders, 'cache-control': 'no-cache' }),
+  );
+  app.get('/docs', (c) =>
+    c.html(DOCS_PAGE, 200, { ...consoleHeaders, 'cache-control': 'no-cache' }),
+  );
   app.get('/console/assets/:name', async (c) => {
     const asset = await assets.get(c.req.param('name'));
     if (!asset) {

@@ -5,20 +5,23 @@ import { HttpProtocolError } from './request.js';
 export const CONSOLE_HEADER = 'x-console-request';
 
 /**
- * Console pages run only the bundle served from here: no inline script or style, no other
- * origin, no framing.
+ * Console pages run only the bundle served from here: no inline script or style, no framing,
+ * and no other origin but those given to `fetch` from (the sign-in issuer's).
  */
-export const CONSOLE_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const consoleCsp = (connectOrigins: readonly string[] = []): string =>
+  [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    ["connect-src 'self'", ...connectOrigins].join(' '),
+    "font-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+
+export const CONSOLE_CSP = consoleCsp();
 
 export const consoleHeaders: Record<string, string> = {
   'content-security-policy': CONSOLE_CSP,

@@ -1,3 +1,5 @@
+import { authorizationHeaders, tokenRefused } from './auth/bearer.js';
+
 /** Marks a request as the console's: the service refuses browser writes without it. */
 export const CONSOLE_HEADER = 'x-console-request';
 
@@ -19,6 +21,16 @@ export class ApiError extends Error {
   }
 }
 
+/** Every API call names its caller; a 401 on a signed-in call signs in again. */
+const call = async (path: string, init: RequestInit & { headers: Record<string, string> }) => {
+  const response = await fetch(path, {
+    ...init,
+    headers: { ...init.headers, ...(await authorizationHeaders()) },
+  });
+  if (response.status === 401) await tokenRefused();
+  return response;
+};
+
 const read = async <T>(response: Response): Promise<T> => {
   const text = await response.text();
   const body = text === '' ? {} : (JSON.parse(text) as unknown);
@@ -34,7 +46,7 @@ const read = async <T>(response: Response): Promise<T> => {
 };
 
 export const getJson = async <T>(path: string): Promise<T> =>
-  read<T>(await fetch(path, { headers: { accept: 'application/json' } }));
+  read<T>(await call(path, { headers: { accept: 'application/json' } }));
 
 /**
  * Every state change goes as JSON with the console header, never as a form post. A route
@@ -46,7 +58,7 @@ export const sendJson = async <T>(
   body: unknown | undefined,
 ) =>
   read<T>(
-    await fetch(path, {
+    await call(path, {
       method,
       headers: {
         accept: 'application/json',
@@ -94,6 +106,8 @@ export interface EventEnvelope {
     commandId?: string;
     causationId?: string;
     schemaVersion: number;
+    /** Who asked for the command; absent on events written before actors were recorded. */
+    actor?: { kind: string; id: string; clientId?: string };
   };
 }
 

@@ -22,3 +22,7 @@ export const formatValue = (value: unknown): string => {
 };
 
 export const customerPath = (id: string): string => `/console/customers/${encodeURIComponent(id)}`;
+
+/** Who asked for an event's command: `jwt: operator (client console)`; a dash when unknown. */
+export const formatActor = (actor: { kind: string; id: string; clientId?: string } | undefined) =>
+  actor ? `${actor.kind}: ${actor.id}${actor.clientId ? ` (client ${actor.clientId})` : ''}` : '–';

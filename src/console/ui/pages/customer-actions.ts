@@ -39,12 +39,19 @@ export interface ActionsProps {
   customerId: string;
   status: string | undefined;
   forgotten: boolean;
+  /** Suspend and reactivate (customers:write). */
+  canWrite: boolean;
+  /** Forget (customers:erase). */
+  canErase: boolean;
   /** Called with the version a command answered, so the page can wait for it. */
   onDone: (answer: CommandAnswer, what: string) => void;
   onError: (message: string) => void;
 }
 
-/** Suspend (with a reason code), reactivate and forget, through the public API. */
+/**
+ * Suspend (with a reason code), reactivate and forget, through the public API: each shown only
+ * to a user whose token holds its role.
+ */
 export const CustomerActions = (props: ActionsProps) => {
   const codes = useReasonCodes();
   const [reasonCode, setReasonCode] = useState('');
@@ -72,125 +79,143 @@ export const CustomerActions = (props: ActionsProps) => {
       'This customer was forgotten: there is nothing left to act on.',
     );
   }
+  if (!props.canWrite && !props.canErase) return null;
   const suspended = props.status === 'SUSPENDED';
   return h(
     'div',
     { class: 'actions' },
-    h(
-      'form',
-      {
-        class: 'suspend',
-        'aria-label': 'Suspend',
-        onSubmit: (event: Event) => {
-          event.preventDefault();
-          const body = {
-            reasonCode: reasonCode || codes[0],
-            ...(note.trim() ? { note: note.trim() } : {}),
-          };
-          void run('Suspended', () =>
-            sendJson<CommandAnswer>('POST', `/customers/${id}/suspend`, body),
-          );
-        },
-      },
-      h(
-        'label',
-        null,
-        'Reason code',
-        h(
-          'select',
+    props.canWrite
+      ? h(
+          'form',
           {
-            name: 'reasonCode',
-            required: true,
-            value: reasonCode || codes[0] || '',
-            onChange: (event: Event) =>
-              setReasonCode((event.currentTarget as HTMLSelectElement).value),
+            class: 'suspend',
+            'aria-label': 'Suspend',
+            onSubmit: (event: Event) => {
+              event.preventDefault();
+              const body = {
+                reasonCode: reasonCode || codes[0],
+                ...(note.trim() ? { note: note.trim() } : {}),
+              };
+              void run('Suspended', () =>
+                sendJson<CommandAnswer>('POST', `/customers/${id}/suspend`, body),
+              );
+            },
           },
-          codes.map((code) => h('option', { key: code, value: code }, code)),
-        ),
-      ),
-      h(
-        'label',
-        null,
-        'Note (optional)',
-        h('textarea', {
-          name: 'note',
-          rows: 2,
-          maxLength: 500,
-          value: note,
-          onInput: (event: Event) => setNote((event.currentTarget as HTMLTextAreaElement).value),
-        }),
-      ),
-      h('button', { type: 'submit', disabled: busy || suspended || codes.length === 0 }, 'Suspend'),
-    ),
+          h(
+            'label',
+            null,
+            'Reason code',
+            h(
+              'select',
+              {
+                name: 'reasonCode',
+                required: true,
+                value: reasonCode || codes[0] || '',
+                onChange: (event: Event) =>
+                  setReasonCode((event.currentTarget as HTMLSelectElement).value),
+              },
+              codes.map((code) => h('option', { key: code, value: code }, code)),
+            ),
+          ),
+          h(
+            'label',
+            null,
+            'Note (optional)',
+            h('textarea', {
+              name: 'note',
+              rows: 2,
+              maxLength: 500,
+              value: note,
+              onInput: (event: Event) =>
+                setNote((event.currentTarget as HTMLTextAreaElement).value),
+            }),
+          ),
+          h(
+            'button',
+            { type: 'submit', disabled: busy || suspended || codes.length === 0 },
+            'Suspend',
+          ),
+        )
+      : null,
     h(
       'div',
       { class: 'buttons' },
-      h(
-        'button',
-        {
-          type: 'button',
-          disabled: busy || !suspended,
-          onClick: () =>
-            void run('Reactivated', () =>
-              sendJson<CommandAnswer>('POST', `/customers/${id}/reactivate`, {}),
+      props.canWrite
+        ? h(
+            'button',
+            {
+              type: 'button',
+              disabled: busy || !suspended,
+              onClick: () =>
+                void run('Reactivated', () =>
+                  sendJson<CommandAnswer>('POST', `/customers/${id}/reactivate`, {}),
+                ),
+            },
+            'Reactivate',
+          )
+        : null,
+      props.canErase
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'danger',
+              disabled: busy,
+              onClick: () => {
+                setConfirmed(false);
+                dialog.current?.showModal();
+              },
+            },
+            'Forget…',
+          )
+        : null,
+    ),
+    props.canErase
+      ? h(
+          'dialog',
+          { ref: dialog, 'aria-labelledby': 'forget-title', class: 'confirm' },
+          h(
+            'form',
+            {
+              method: 'dialog',
+              onSubmit: (event: Event) => {
+                event.preventDefault();
+                dialog.current?.close();
+                void run('Forgotten', () =>
+                  sendJson<CommandAnswer>('DELETE', `/customers/${id}`, undefined),
+                );
+              },
+            },
+            h('h2', { id: 'forget-title' }, 'Forget this customer?'),
+            h(
+              'p',
+              null,
+              'Their data key is deleted: name, email and notes in every event become unreadable for good. The history keeps its shape, with the PII marked forgotten.',
             ),
-        },
-        'Reactivate',
-      ),
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'danger',
-          disabled: busy,
-          onClick: () => {
-            setConfirmed(false);
-            dialog.current?.showModal();
-          },
-        },
-        'Forget…',
-      ),
-    ),
-    h(
-      'dialog',
-      { ref: dialog, 'aria-labelledby': 'forget-title', class: 'confirm' },
-      h(
-        'form',
-        {
-          method: 'dialog',
-          onSubmit: (event: Event) => {
-            event.preventDefault();
-            dialog.current?.close();
-            void run('Forgotten', () =>
-              sendJson<CommandAnswer>('DELETE', `/customers/${id}`, undefined),
-            );
-          },
-        },
-        h('h2', { id: 'forget-title' }, 'Forget this customer?'),
-        h(
-          'p',
-          null,
-          'Their data key is deleted: name, email and notes in every event become unreadable for good. The history keeps its shape, with the PII marked forgotten.',
-        ),
-        h(
-          'label',
-          { class: 'check' },
-          h('input', {
-            type: 'checkbox',
-            name: 'confirm',
-            checked: confirmed,
-            onChange: (event: Event) =>
-              setConfirmed((event.currentTarget as HTMLInputElement).checked),
-          }),
-          'I understand this cannot be undone',
-        ),
-        h(
-          'div',
-          { class: 'buttons' },
-          h('button', { type: 'button', onClick: () => dialog.current?.close() }, 'Cancel'),
-          h('button', { type: 'submit', class: 'danger', disabled: !confirmed }, 'Forget customer'),
-        ),
-      ),
-    ),
+            h(
+              'label',
+              { class: 'check' },
+              h('input', {
+                type: 'checkbox',
+                name: 'confirm',
+                checked: confirmed,
+                onChange: (event: Event) =>
+                  setConfirmed((event.currentTarget as HTMLInputElement).checked),
+              }),
+              'I understand this cannot be undone',
+            ),
+            h(
+              'div',
+              { class: 'buttons' },
+              h('button', { type: 'button', onClick: () => dialog.current?.close() }, 'Cancel'),
+              h(
+                'button',
+                { type: 'submit', class: 'danger', disabled: !confirmed },
+                'Forget customer',
+              ),
+            ),
+          ),
+        )
+      : null,
   );
 };

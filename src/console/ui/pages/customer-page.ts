@@ -9,8 +9,9 @@ import {
   type EventEnvelope,
   getJson,
 } from '../api.js';
-import { formatTime } from '../format.js';
-import { Status } from '../layout.js';
+import { may } from '../auth/session.js';
+import { formatActor, formatTime } from '../format.js';
+import { NeedsRole, Status } from '../layout.js';
 import { CustomerActions } from './customer-actions.js';
 import { AuditPanel } from './customer-audit-panel.js';
 import { Timeline } from './customer-timeline.js';
@@ -22,9 +23,13 @@ interface Loaded {
   view: CustomerView | undefined;
   /** The read model answered 410: the customer was forgotten. */
   forgotten: boolean;
-  events: EventEnvelope[];
+  /** Undefined without customers:history. */
+  events: EventEnvelope[] | undefined;
+  /** Undefined without ops:read. */
   audit: CustomerAudit | undefined;
 }
+
+const NOT_READ = { view: undefined, forgotten: false };
 
 const loadView = async (id: string, minVersion?: number) => {
   const query = minVersion === undefined ? '' : `?minVersion=${minVersion}`;
@@ -49,12 +54,17 @@ export const CustomerPage = (props: { customerId: string }) => {
   const load = useCallback(
     async (minVersion?: number) => {
       try {
+        // Only what the user's roles allow is asked for.
         const [view, history] = await Promise.all([
-          loadView(id, minVersion),
-          getJson<{ events: EventEnvelope[] }>(`/customers/${id}/events`),
+          may('customers:read') ? loadView(id, minVersion) : NOT_READ,
+          may('customers:history')
+            ? getJson<{ events: EventEnvelope[] }>(`/customers/${id}/events`)
+            : undefined,
         ]);
-        const audit = await getJson<CustomerAudit>(`/ops/customers/${id}/audit`);
-        setData({ ...view, events: history.events, audit });
+        const audit = may('ops:read')
+          ? await getJson<CustomerAudit>(`/ops/customers/${id}/audit`)
+          : undefined;
+        setData({ ...view, events: history?.events, audit });
       } catch (failure) {
         setError(describeError(failure));
       }
@@ -73,6 +83,8 @@ export const CustomerPage = (props: { customerId: string }) => {
   };
 
   const view = data?.view;
+  // An erasure shows who asked for it (the history says, to those who may read it).
+  const forgetting = data?.events?.findLast((event) => event.eventType === 'CustomerForgotten');
   return h(
     'div',
     { class: 'customer' },
@@ -120,6 +132,14 @@ export const CustomerPage = (props: { customerId: string }) => {
             ),
           ),
         ),
+        forgetting
+          ? h(
+              'div',
+              { class: 'figure' },
+              h('dt', null, 'Forgotten by'),
+              h('dd', { class: 'actor' }, formatActor(forgetting.metadata.actor)),
+            )
+          : null,
         view?.suspensionReasonCode
           ? h(
               'div',
@@ -148,6 +168,8 @@ export const CustomerPage = (props: { customerId: string }) => {
         customerId: props.customerId,
         status: view?.status,
         forgotten: data?.forgotten ?? false,
+        canWrite: may('customers:write'),
+        canErase: may('customers:erase'),
         onDone,
         onError: (message) => {
           setInfo(undefined);
@@ -161,15 +183,25 @@ export const CustomerPage = (props: { customerId: string }) => {
       h(
         'section',
         { class: 'panel', 'aria-labelledby': 'timeline-title' },
-        h('h2', { id: 'timeline-title' }, `Event timeline (${data?.events.length ?? 0})`),
+        h(
+          'h2',
+          { id: 'timeline-title' },
+          data?.events ? `Event timeline (${data.events.length})` : 'Event timeline',
+        ),
         h('button', { type: 'button', class: 'refresh', onClick: () => void load() }, 'Refresh'),
-        data ? h(Timeline, { events: data.events }) : h('p', { class: 'muted' }, 'Loading…'),
+        !may('customers:history')
+          ? h(NeedsRole, { role: 'customers:history', what: 'The event history' })
+          : data?.events
+            ? h(Timeline, { events: data.events })
+            : h('p', { class: 'muted' }, 'Loading…'),
       ),
       h(
         'section',
         { class: 'panel', 'aria-labelledby': 'audit-title' },
         h('h2', { id: 'audit-title' }, 'View and fold'),
-        h(AuditPanel, { audit: data?.audit }),
+        may('ops:read')
+          ? h(AuditPanel, { audit: data?.audit })
+          : h(NeedsRole, { role: 'ops:read', what: 'The audit' }),
       ),
     ),
   );

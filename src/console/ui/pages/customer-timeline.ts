@@ -1,13 +1,16 @@
 import { h } from 'preact';
 import type { EventEnvelope } from '../api.js';
-import { formatTime, formatValue, isForgottenMarker } from '../format.js';
+import { formatActor, formatTime, formatValue, isForgottenMarker } from '../format.js';
 
 const PayloadValue = (props: { value: unknown }) =>
   isForgottenMarker(props.value)
     ? h('span', { class: 'forgotten' }, 'forgotten')
     : h('span', null, formatValue(props.value));
 
-/** The stream in version order: each event's type, time, schema version, payload and metadata. */
+/**
+ * The stream in version order: each event's type, time, schema version, payload and metadata,
+ * with who asked for it (events written before actors were recorded show a dash).
+ */
 export const Timeline = (props: { events: EventEnvelope[] }) =>
   h(
     'ol',
@@ -37,6 +40,8 @@ export const Timeline = (props: { events: EventEnvelope[] }) =>
           h(
             'dl',
             { class: 'metadata' },
+            h('dt', null, 'actor'),
+            h('dd', { class: 'actor' }, formatActor(event.metadata.actor)),
             h('dt', null, 'correlation id'),
             h('dd', null, event.metadata.correlationId),
             h('dt', null, 'command id'),

@@ -1,8 +1,9 @@
 import { h } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { type DeadLetter, describeError, getJson, type RedriveReport, sendJson } from '../api.js';
+import { may } from '../auth/session.js';
 import { customerPath, formatTime } from '../format.js';
-import { Status } from '../layout.js';
+import { NeedsRole, Status } from '../layout.js';
 
 const reportText = (report: RedriveReport): string => {
   const moved = `${report.moved.length} message${report.moved.length === 1 ? '' : 's'} sent back to the projection queue`;
@@ -10,7 +11,18 @@ const reportText = (report: RedriveReport): string => {
 };
 
 /** `/console/dlq`: the dead letters with their diagnosis; redrive one or all. */
-export const DeadLettersPage = () => {
+export const DeadLettersPage = () =>
+  may('ops:read')
+    ? h(DeadLetters, null)
+    : h(
+        'section',
+        { class: 'panel', 'aria-labelledby': 'dlq-title' },
+        h('h2', { id: 'dlq-title' }, 'Dead letters'),
+        h(NeedsRole, { role: 'ops:read', what: 'The dead-letter queue' }),
+      );
+
+const DeadLetters = () => {
+  const canRedrive = may('ops:write');
   const [letters, setLetters] = useState<DeadLetter[] | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const [info, setInfo] = useState<string | undefined>(undefined);
@@ -59,12 +71,15 @@ export const DeadLettersPage = () => {
       'div',
       { class: 'buttons' },
       h('button', { type: 'button', onClick: () => void load(), disabled: busy }, 'Refresh'),
-      h(
-        'button',
-        { type: 'button', onClick: () => void redrive(), disabled: busy || !letters?.length },
-        'Redrive all',
-      ),
+      canRedrive
+        ? h(
+            'button',
+            { type: 'button', onClick: () => void redrive(), disabled: busy || !letters?.length },
+            'Redrive all',
+          )
+        : null,
     ),
+    canRedrive ? null : h(NeedsRole, { role: 'ops:write', what: 'A redrive' }),
     h(
       'table',
       { class: 'list' },
@@ -75,7 +90,15 @@ export const DeadLettersPage = () => {
         h(
           'tr',
           null,
-          ['Message', 'Event', 'Customer', 'Receives', 'Sent', 'Diagnosis', ''].map((title) =>
+          [
+            'Message',
+            'Event',
+            'Customer',
+            'Receives',
+            'Sent',
+            'Diagnosis',
+            ...(canRedrive ? [''] : []),
+          ].map((title) =>
             h(
               'th',
               { scope: 'col', key: title },
@@ -91,7 +114,11 @@ export const DeadLettersPage = () => {
           ? h(
               'tr',
               null,
-              h('td', { colSpan: 7, class: 'muted' }, 'The dead-letter queue is empty.'),
+              h(
+                'td',
+                { colSpan: canRedrive ? 7 : 6, class: 'muted' },
+                'The dead-letter queue is empty.',
+              ),
             )
           : (letters ?? []).map((letter) =>
               h(
@@ -125,20 +152,22 @@ export const DeadLettersPage = () => {
                     h('pre', null, letter.bodyPreview),
                   ),
                 ),
-                h(
-                  'td',
-                  null,
-                  h(
-                    'button',
-                    {
-                      type: 'button',
-                      disabled: busy,
-                      'aria-label': `Redrive message ${letter.messageId}`,
-                      onClick: () => void redrive(letter.messageId),
-                    },
-                    'Redrive',
-                  ),
-                ),
+                canRedrive
+                  ? h(
+                      'td',
+                      null,
+                      h(
+                        'button',
+                        {
+                          type: 'button',
+                          disabled: busy,
+                          'aria-label': `Redrive message ${letter.messageId}`,
+                          onClick: () => void redrive(letter.messageId),
+                        },
+                        'Redrive',
+                      ),
+                    )
+                  : null,
               ),
             ),
       ),
