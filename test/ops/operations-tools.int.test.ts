@@ -109,6 +109,9 @@ describe('the reconciler on the local stack', () => {
     const [lost, fine] = [`lost-${randomUUID()}`, `fine-${randomUUID()}`];
     await register(lost);
     await register(fine);
+    // The projector reads a stream to its end, so version 1 must be projected before version
+    // 2 exists, or its notification alone would bring the view to 2.
+    await runtime.waitUntilIdle();
     lose.add(`${lost}@2`);
     await runtime.service.commands.execute(
       { type: 'UpdateEmail', data: { customerId: lost, newEmail: `new-${lost}@example.com` } },

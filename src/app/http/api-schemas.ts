@@ -53,6 +53,17 @@ export const EventEnvelopeBody = z
         commandId: z.string().optional(),
         causationId: z.string().optional(),
         schemaVersion: z.number().int(),
+        actor: z
+          .object({
+            kind: z.enum(['jwt', 'iam', 'local', 'invoke']),
+            id: z.string(),
+            clientId: z.string().optional(),
+          })
+          .optional()
+          .meta({
+            description:
+              'Who asked for the command: a token’s subject and client, an IAM caller’s ARN, the local developer, or a direct invocation’s request id. Absent on events written before actors were recorded.',
+          }),
       })
       .loose(),
   })
