@@ -6,7 +6,12 @@ import Provider, { errors, type KoaContext } from 'oidc-provider';
 import { ROLES, scopeFor } from '../../app/access/roles.js';
 import { assertPortFree } from '../free-port.js';
 import { isLocalUser, LOCAL_API_AUDIENCE, LOCAL_CLIENTS, LOCAL_USERS } from './local-identities.js';
-import { signInInteraction } from './sign-in-page.js';
+import {
+  logoutSource,
+  postLogoutSuccessSource,
+  renderError,
+  signInInteraction,
+} from './sign-in-page.js';
 
 export interface LocalIssuerOptions {
   /** The issuer's port on 127.0.0.1 (`OIDC_PORT`, 9400); 0 picks a free one. */
@@ -112,11 +117,13 @@ export const startLocalIssuer = async (options: LocalIssuerOptions): Promise<Loc
       await grant.save();
       return grant;
     },
+    renderError,
     interactions: {
       url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}`,
     },
     features: {
       devInteractions: { enabled: false },
+      rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
       clientCredentials: { enabled: true },
       resourceIndicators: {
         enabled: true,

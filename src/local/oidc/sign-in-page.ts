@@ -26,6 +26,47 @@ ${problem ? `<p class="problem" role="alert">${escapeHtml(problem)}</p>` : ''}
   .map(([name, roles]) => `<code>${name}</code> (${roles.join(', ')})`)
   .join('; ')}.</p></body></html>`;
 
+/**
+ * The issuer's other pages (sign-out, signed out, errors) in the sign-in page's style:
+ * oidc-provider's defaults load a web font from another origin, which nothing local should.
+ */
+const issuerPage = (title: string, body: string): string => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}: local issuer</title>
+<style>body{font:16px system-ui,sans-serif;max-width:26rem;margin:4rem auto;padding:0 1rem}
+button{display:block;width:100%;margin:.4rem 0;padding:.5rem;font:inherit}</style></head>
+<body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
+
+/** `features.rpInitiatedLogout.logoutSource`: confirm the sign-out (`form` is the provider's). */
+export const logoutSource = async (ctx: KoaContext, form: string): Promise<void> => {
+  ctx.type = 'html';
+  ctx.body = issuerPage(
+    'Sign out',
+    `<p>Sign out of the local issuer?</p>${form}
+<button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button>
+<button type="submit" form="op.logoutForm">No, stay signed in</button>`,
+  );
+};
+
+/** `features.rpInitiatedLogout.postLogoutSuccessSource`, when no redirect follows. */
+export const postLogoutSuccessSource = async (ctx: KoaContext): Promise<void> => {
+  ctx.type = 'html';
+  ctx.body = issuerPage('Signed out', '<p>You are signed out of the local issuer.</p>');
+};
+
+/** `renderError`: the OAuth error and its description, escaped. */
+export const renderError = async (ctx: KoaContext, out: Record<string, string>): Promise<void> => {
+  ctx.type = 'html';
+  ctx.body = issuerPage(
+    'Sign-in error',
+    Object.entries(out)
+      .map(
+        ([key, value]) =>
+          `<p><strong>${escapeHtml(key)}</strong>: ${escapeHtml(String(value))}</p>`,
+      )
+      .join(''),
+  );
+};
+
 const INTERACTION = /^\/interaction\/([\w-]+)(\/login)?$/;
 
 /**
