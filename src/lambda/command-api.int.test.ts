@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiGatewayEvent } from '../../test/support/api-gateway-events.js';
 import { createTestTables, type TestTables } from '../../test/support/dynamodb.js';
 import type { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
 
@@ -152,36 +153,11 @@ describe('command Lambda', () => {
 
   it('refuses an API Gateway event that passed no authoriser, writing nothing', async () => {
     const customerId = `c-${randomUUID()}`;
-    const answer = (await handler(
-      {
-        version: '2.0',
-        routeKey: 'POST /customers',
-        rawPath: '/customers',
-        rawQueryString: '',
-        headers: { 'content-type': 'application/json' },
-        requestContext: {
-          accountId: '123456789012',
-          apiId: 'api',
-          domainName: 'example.com',
-          domainPrefix: 'example',
-          http: {
-            method: 'POST',
-            path: '/customers',
-            protocol: 'HTTP/1.1',
-            sourceIp: '127.0.0.1',
-            userAgent: 'test',
-          },
-          requestId: 'r2',
-          routeKey: 'POST /customers',
-          stage: '$default',
-          time: '27/Nov/2026:10:00:00 +0000',
-          timeEpoch: 0,
-        },
-        body: JSON.stringify({ customerId, email: `${randomUUID()}@example.com`, name: 'Gw' }),
-        isBase64Encoded: false,
-      },
-      context,
-    )) as { statusCode: number; body: string };
+    const event = apiGatewayEvent('POST', '/customers', {
+      body: { customerId, email: `${randomUUID()}@example.com`, name: 'Gw' },
+      authorizer: undefined,
+    });
+    const answer = (await handler(event, context)) as { statusCode: number; body: string };
     expect(answer.statusCode).toBe(401);
     expect(JSON.parse(answer.body).error.code).toBe('UNAUTHENTICATED');
     expect(await store.readStream(customerId)).toEqual([]);

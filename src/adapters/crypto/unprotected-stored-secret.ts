@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { WrappedSecretStore } from '../../core/data-keys.js';
+import { loadOnce } from '../../core/load-once.js';
 
 export const UNPROTECTED_FINGERPRINT_SECRET = 'request-fingerprints-unprotected';
 
@@ -17,19 +18,10 @@ export interface UnprotectedStoredSecretOptions {
  * a failed load is not remembered.
  */
 export class UnprotectedStoredSecret {
-  private loading: Promise<Uint8Array> | undefined;
+  /** The secret, loaded once per process (a failed load is tried again). */
+  readonly secret: () => Promise<Uint8Array> = loadOnce(() => this.load());
 
   constructor(private readonly options: UnprotectedStoredSecretOptions) {}
-
-  secret(): Promise<Uint8Array> {
-    if (!this.loading) {
-      this.loading = this.load();
-      this.loading.catch(() => {
-        this.loading = undefined;
-      });
-    }
-    return this.loading;
-  }
 
   private async load(): Promise<Uint8Array> {
     const { store, name } = this.options;

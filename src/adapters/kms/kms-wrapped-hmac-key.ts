@@ -1,5 +1,6 @@
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { WrappedSecretStore } from '../../core/data-keys.js';
+import { loadOnce } from '../../core/load-once.js';
 import { decryptDataKey, generateDataKey } from './kms-data-key-calls.js';
 
 export const EMAIL_CLAIMS_SECRET = 'email-claims';
@@ -20,21 +21,12 @@ export interface KMSWrappedHmacKeyOptions {
  * remembered: the next call tries again.
  */
 export class KMSWrappedHmacKey {
-  private loading: Promise<Uint8Array> | undefined;
+  /** The secret, loaded once per process (a failed load is tried again). */
+  readonly secret: () => Promise<Uint8Array> = loadOnce(() => this.load());
   private readonly purpose: string;
 
   constructor(private readonly options: KMSWrappedHmacKeyOptions) {
     this.purpose = options.purpose ?? EMAIL_CLAIMS_SECRET;
-  }
-
-  secret(): Promise<Uint8Array> {
-    if (!this.loading) {
-      this.loading = this.load();
-      this.loading.catch(() => {
-        this.loading = undefined;
-      });
-    }
-    return this.loading;
   }
 
   private async load(): Promise<Uint8Array> {

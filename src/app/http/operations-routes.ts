@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { EventStore } from '../../core/event-store.js';
 import { CustomerId } from '../../domain/customer/index.js';
-import type { AuditViewSource } from '../audit.js';
+import { type AuditFinding, type AuditViewSource, auditFindings } from '../audit.js';
 import { auditCustomer } from '../operations/customer-audit.js';
 import type { DeadLetterOperations } from '../operations/dead-letter-operations.js';
 import type { PipelineHealthSource } from '../operations/pipeline-health.js';
@@ -51,15 +51,7 @@ const HealthBody = z
     }),
   })
   .meta({ id: 'PipelineHealth' });
-const Finding = z.enum([
-  'ok',
-  'missing',
-  'behind',
-  'ahead',
-  'different',
-  'unprojectable',
-  'orphan',
-]);
+const Finding = z.enum(auditFindings as [AuditFinding, ...AuditFinding[]]);
 const AuditBody = z
   .object({
     customerId: z.string(),
