@@ -563,30 +563,23 @@ export class CustomerServiceStack extends Stack {
       });
     }
 
-    this.alarm('ViewsHealed', 'The reconciler healed views: notifications were lost', {
-      metric: new cloudwatch.Metric({
+    /** One of the service's own metrics (EMF), summed over `period`. */
+    const serviceSum = (metricName: string, period: Duration) =>
+      new cloudwatch.Metric({
         namespace: defaults.METRICS_NAMESPACE,
-        metricName: METRIC.viewsHealed,
+        metricName,
         dimensionsMap: { service: defaults.SERVICE_NAME },
         statistic: cloudwatch.Stats.SUM,
-        period: Duration.minutes(15),
-      }),
+        period,
+      });
+    this.alarm('ViewsHealed', 'The reconciler healed views: notifications were lost', {
+      metric: serviceSum(METRIC.viewsHealed, Duration.minutes(15)),
       threshold: 0,
     });
-
     this.alarm(
       'NotificationsRejected',
       'Queue messages named events the event store does not hold: someone sent forged notifications',
-      {
-        metric: new cloudwatch.Metric({
-          namespace: defaults.METRICS_NAMESPACE,
-          metricName: METRIC.notificationsRejected,
-          dimensionsMap: { service: defaults.SERVICE_NAME },
-          statistic: cloudwatch.Stats.SUM,
-          period: Duration.minutes(5),
-        }),
-        threshold: 0,
-      },
+      { metric: serviceSum(METRIC.notificationsRejected, Duration.minutes(5)), threshold: 0 },
     );
 
     const keyRunbook = 'DataKeysDisabledOrDeleting';

@@ -59,6 +59,17 @@ export class OperatorToolPolicies extends Construct {
     super(scope, id);
     const { eventStore, bus } = props;
     const changeIndex = `${eventStore.tableArn}/index/${CHANGE_INDEX}`;
+    // A tool that works a queue off: receive, hold, delete, and see its depth.
+    const consume = (queue: sqs.IQueue) =>
+      new iam.PolicyStatement({
+        actions: [
+          'sqs:ReceiveMessage',
+          'sqs:ChangeMessageVisibility',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+        ],
+        resources: [queue.queueArn],
+      });
     const readEvents = new iam.PolicyStatement({
       actions: ['dynamodb:GetItem', 'dynamodb:Query'],
       resources: [eventStore.tableArn, changeIndex],
@@ -67,15 +78,7 @@ export class OperatorToolPolicies extends Construct {
     this.streamFailures = new iam.ManagedPolicy(this, 'StreamFailures', {
       description: 'npm run stream-failures: read the failure records, re-read and republish',
       statements: [
-        new iam.PolicyStatement({
-          actions: [
-            'sqs:ReceiveMessage',
-            'sqs:ChangeMessageVisibility',
-            'sqs:DeleteMessage',
-            'sqs:GetQueueAttributes',
-          ],
-          resources: [props.streamFailureQueue.queueArn],
-        }),
+        consume(props.streamFailureQueue),
         new iam.PolicyStatement({
           actions: ['dynamodb:GetShardIterator', 'dynamodb:GetRecords'],
           resources: [eventStore.tableStreamArn ?? eventStore.tableArn],
@@ -138,15 +141,7 @@ export class OperatorToolPolicies extends Construct {
     this.deadLetters = new iam.ManagedPolicy(this, 'DeadLetters', {
       description: 'npm run dlq: list, redrive or drop the projection dead letters',
       statements: [
-        new iam.PolicyStatement({
-          actions: [
-            'sqs:ReceiveMessage',
-            'sqs:ChangeMessageVisibility',
-            'sqs:DeleteMessage',
-            'sqs:GetQueueAttributes',
-          ],
-          resources: [props.projectionDeadLetterQueue.queueArn],
-        }),
+        consume(props.projectionDeadLetterQueue),
         new iam.PolicyStatement({
           actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'],
           resources: [props.projectionQueue.queueArn],
