@@ -18,13 +18,16 @@ export class InvalidRuleError extends EventBridgeStandInError {
   }
 }
 
-/** An event pattern EventBridge would refuse; `field` is the dotted path of the offence. */
+/**
+ * An event pattern EventBridge would refuse, with its message (`reason` is event-ruler's);
+ * `field` is the dotted path of the offence.
+ */
 export class InvalidEventPatternError extends EventBridgeStandInError {
   constructor(
     readonly field: string,
-    reason: string,
+    readonly reason: string,
   ) {
-    super(`Event pattern is not valid at ${field === '' ? '(root)' : field}: ${reason}`);
+    super(`Event pattern is not valid. Reason: ${reason}`);
     this.name = 'InvalidEventPatternError';
   }
 }

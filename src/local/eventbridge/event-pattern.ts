@@ -1,13 +1,14 @@
 import { InvalidEventPatternError } from './errors.js';
 import { type FieldMatcher, isObject, type JsonScalar, valueMatcher } from './pattern-operators.js';
+import { WILDCARD_COMPLEXITY_LIMIT, wildcardComplexity } from './wildcard-complexity.js';
 
 /**
- * EventBridge event-pattern matching, for the operators this service's rules use and the
- * core set around them: exact values (an array is an OR), `prefix`, `suffix`,
- * `equals-ignore-case`, `wildcard`, `anything-but` (a value, a list, or a string operator),
- * `exists`, `numeric` and `$or`. Fields are ANDed, nested objects match nested fields, and
- * an array in the event matches when any of its elements does. Patterns are checked once,
- * when compiled, with an error naming the offending field, as PutRule would refuse them.
+ * EventBridge event-pattern matching, following event-ruler, the engine EventBridge uses.
+ * A pattern compiles to branches (one per `$or` alternative), each a set of fields that must
+ * all match. A field is named by its dotted path, so `{"a.b": [1]}` and `{"a": {"b": [1]}}`
+ * are one field, and so are `{"a.b": 1}` and `{"a": {"b": 1}}` in an event. An array in the
+ * event matches when any element does, but the leaves a branch matches inside arrays of
+ * objects must come from the same element. Patterns are checked once, when compiled.
  */
 
 /** A pattern as EventBridge stores it: JSON objects whose leaves are arrays of matchers. */
@@ -18,116 +19,177 @@ export interface CompiledEventPattern {
   matches(event: unknown): boolean;
 }
 
-type Condition =
-  | { kind: 'field'; path: readonly string[]; matchers: FieldMatcher[] }
-  | { kind: 'or'; alternatives: Condition[][] };
+interface Field {
+  /** The dotted path EventBridge matches on. */
+  readonly name: string;
+  readonly matchers: readonly FieldMatcher[];
+}
 
-const fieldName = (path: readonly string[]): string => path.join('.');
+/** Fields by name; a name given twice in one branch keeps the last, as EventBridge does. */
+type Branch = ReadonlyMap<string, Field>;
 
-const compileObject = (pattern: unknown, path: readonly string[]): Condition[] => {
-  const field = fieldName(path);
-  if (!isObject(pattern)) throw new InvalidEventPatternError(field, 'must be a JSON object');
-  const keys = Object.keys(pattern);
-  if (keys.length === 0) throw new InvalidEventPatternError(field, 'must not be empty');
-  return keys.flatMap((key): Condition[] => {
-    const value = pattern[key];
-    if (key === '$or') {
-      if (!Array.isArray(value) || value.length < 2)
-        throw new InvalidEventPatternError(fieldName([...path, key]), 'takes two or more patterns');
-      const or: Condition = {
-        kind: 'or',
-        alternatives: value.map((alternative, at) =>
-          compileObject(alternative, [...path, `$or[${at}]`]).map((condition) =>
-            // Alternatives name their fields from where the `$or` stands, not from `$or[n]`.
-            rebase(condition, path, [...path, `$or[${at}]`]),
-          ),
-        ),
-      };
-      return [or];
-    }
-    const childPath = [...path, key];
-    if (Array.isArray(value)) {
-      if (value.length === 0)
-        throw new InvalidEventPatternError(fieldName(childPath), 'empty arrays are not allowed');
-      const matchers = value.map((matcher) => valueMatcher(matcher, fieldName(childPath)));
-      return [{ kind: 'field', path: childPath, matchers }];
-    }
-    // Fields of a nested object are ANDed with their siblings.
-    if (isObject(value)) return compileObject(value, childPath);
-    throw new InvalidEventPatternError(
-      fieldName(childPath),
-      'must be an array of match values or a nested pattern object',
-    );
-  });
+const RESERVED_IN_OR = new Set([
+  'exactly',
+  'equals-ignore-case',
+  'prefix',
+  'suffix',
+  'anything-but',
+  'exists',
+  'wildcard',
+  'numeric',
+  'cidr',
+  '=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  'regex',
+]);
+
+const TOO_COMPLEX =
+  'Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character';
+
+const refuse = (label: readonly string[], reason: string): never => {
+  throw new InvalidEventPatternError(label.join('.'), reason);
 };
 
-/** Moves a condition compiled under `from` to match the event under `to`. */
-const rebase = (
-  condition: Condition,
-  to: readonly string[],
-  from: readonly string[],
-): Condition => {
-  switch (condition.kind) {
-    case 'field':
-      return { ...condition, path: [...to, ...condition.path.slice(from.length)] };
-    case 'or':
-      return {
-        kind: 'or',
-        alternatives: condition.alternatives.map((conditions) =>
-          conditions.map((inner) => rebase(inner, to, from)),
-        ),
-      };
-    default: {
-      const unreachable: never = condition;
-      return unreachable;
-    }
-  }
-};
-
-/** Every leaf value at `path`, looking into arrays at any depth as EventBridge does. */
-const leafValues = (
-  node: unknown,
+/**
+ * Adds the fields of one pattern object to every branch so far. `path` is the event path,
+ * `label` the pattern path named in refusals (it keeps `$or[n]`, the event path does not).
+ */
+const compileObject = (
+  pattern: Record<string, unknown>,
+  branches: Branch[],
   path: readonly string[],
-  depth: number,
-  found: JsonScalar[],
-): JsonScalar[] => {
-  if (Array.isArray(node)) {
-    for (const item of node) leafValues(item, path, depth, found);
-    return found;
+  label: readonly string[],
+  insideOr: boolean,
+): Branch[] => {
+  const keys = Object.keys(pattern);
+  if (keys.length === 0) refuse(label, 'Empty objects are not allowed');
+  let current = branches;
+  for (const key of keys) {
+    const value = pattern[key];
+    const childLabel = [...label, key];
+    if (key === '$or') {
+      if (!Array.isArray(value))
+        return refuse(childLabel, 'It must be an Array followed with $or.');
+      const alternatives = value.flatMap((alternative, at) => {
+        if (!isObject(alternative))
+          refuse(childLabel, 'Only JSON object is allowed in array of $or relationship.');
+        return compileObject(
+          alternative as Record<string, unknown>,
+          current,
+          path,
+          [...label, `$or[${at}]`],
+          true,
+        );
+      });
+      if (value.length < 2)
+        refuse(childLabel, 'There must have at least 2 Objects in $or relationship.');
+      current = alternatives;
+      continue;
+    }
+    if (insideOr && RESERVED_IN_OR.has(key))
+      refuse(childLabel, `${key} is Ruler reserved fieldName which cannot be used inside $or.`);
+    const childPath = [...path, key];
+    if (isObject(value)) {
+      current = compileObject(value, current, childPath, childLabel, insideOr);
+    } else if (Array.isArray(value)) {
+      if (value.length === 0) refuse(childLabel, 'Empty arrays are not allowed');
+      const field: Field = {
+        name: childPath.join('.'),
+        matchers: value.map((matcher) => valueMatcher(matcher, childLabel.join('.'))),
+      };
+      current = current.map((branch) => new Map(branch).set(field.name, field));
+    } else {
+      refuse(childLabel, `"${key}" must be an object or an array`);
+    }
   }
-  const key = path[depth];
-  if (key === undefined) {
-    // Comparisons and `exists` work on leaves only; an object where a leaf is expected is no match.
-    if (!isObject(node)) found.push(node as JsonScalar);
-    return found;
-  }
-  if (isObject(node) && Object.hasOwn(node, key)) leafValues(node[key], path, depth + 1, found);
-  return found;
+  return current;
 };
 
-const holds = (condition: Condition, event: unknown): boolean => {
-  switch (condition.kind) {
-    case 'field': {
-      const values = leafValues(event, condition.path, 0, []);
-      return condition.matchers.some((matcher) => matcher(values));
-    }
-    case 'or':
-      return condition.alternatives.some((conditions) =>
-        conditions.every((inner) => holds(inner, event)),
-      );
-    default: {
-      const unreachable: never = condition;
-      return unreachable;
+const checkComplexity = (branches: readonly Branch[]): void => {
+  for (const branch of branches) {
+    for (const field of branch.values()) {
+      const wildcards = field.matchers.flatMap((matcher) => matcher.wildcards ?? []);
+      if (wildcards.length > 0 && wildcardComplexity(wildcards) > WILDCARD_COMPLEXITY_LIMIT)
+        throw new InvalidEventPatternError(field.name, TOO_COMPLEX);
     }
   }
+};
+
+/** A leaf of the event and, for each array it sits in, the element it came from. */
+interface Leaf {
+  readonly value: JsonScalar;
+  readonly elements: ReadonlyMap<number, number>;
+}
+
+/** Every leaf of the event by dotted name; objects are walked, arrays fanned out. */
+const flatten = (event: unknown): Map<string, Leaf[]> => {
+  const leaves = new Map<string, Leaf[]>();
+  let arrays = 0;
+  const walk = (node: unknown, name: string, elements: ReadonlyMap<number, number>): void => {
+    if (Array.isArray(node)) {
+      const array = arrays++;
+      node.forEach((item, at) => {
+        walk(item, name, new Map(elements).set(array, at));
+      });
+    } else if (isObject(node)) {
+      for (const [key, child] of Object.entries(node))
+        walk(child, name === '' ? key : `${name}.${key}`, elements);
+    } else if (name !== '') {
+      const found = leaves.get(name) ?? [];
+      found.push({ value: node as JsonScalar, elements });
+      leaves.set(name, found);
+    }
+  };
+  walk(event, '', new Map());
+  return leaves;
+};
+
+const consistent = (leaf: Leaf, chosen: ReadonlyMap<number, number>): boolean => {
+  for (const [array, at] of leaf.elements) {
+    const taken = chosen.get(array);
+    if (taken !== undefined && taken !== at) return false;
+  }
+  return true;
+};
+
+/** Whether each field can be met, its leaves drawn from one element of every shared array. */
+const branchHolds = (
+  fields: readonly Field[],
+  leaves: ReadonlyMap<string, Leaf[]>,
+  chosen: ReadonlyMap<number, number>,
+): boolean => {
+  const [field, ...rest] = fields;
+  if (field === undefined) return true;
+  const found = leaves.get(field.name) ?? [];
+  if (found.length === 0 && field.matchers.some((matcher) => matcher.absent)) {
+    if (branchHolds(rest, leaves, chosen)) return true;
+  }
+  for (const leaf of found) {
+    if (!consistent(leaf, chosen)) continue;
+    if (!field.matchers.some((matcher) => matcher.test?.(leaf.value))) continue;
+    const next = new Map(chosen);
+    for (const [array, at] of leaf.elements) next.set(array, at);
+    if (branchHolds(rest, leaves, next)) return true;
+  }
+  return false;
 };
 
 /** Checks a pattern as PutRule would and returns its matcher; throws `InvalidEventPatternError`. */
 export const compileEventPattern = (pattern: unknown): CompiledEventPattern => {
-  const conditions = compileObject(pattern, []);
+  if (!isObject(pattern)) throw new InvalidEventPatternError('', 'Filter is not an object');
+  const branches = compileObject(pattern, [new Map()], [], [], false).map((branch) => [
+    ...branch.values(),
+  ]);
+  checkComplexity(branches.map((fields) => new Map(fields.map((field) => [field.name, field]))));
   return {
     pattern: pattern as EventPattern,
-    matches: (event) => conditions.every((condition) => holds(condition, event)),
+    matches: (event) => {
+      const leaves = flatten(event);
+      return branches.some((fields) => branchHolds(fields, leaves, new Map()));
+    },
   };
 };
 
