@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { projectionRule } from '../../adapters/eventbridge/projection-rule.js';
 import { InvalidEventPatternError } from './errors.js';
 import { compileEventPattern, matchesEventPattern } from './event-pattern.js';
+import { MATCH_CASES, REFUSAL_CASES } from './event-pattern-cases.js';
 
 /** An event as EventBridge hands it to rules (and to an SQS target). */
 const event = {
@@ -223,5 +224,29 @@ describe('event patterns: refused as PutRule refuses them, naming the field', ()
     [{ $or: [{ source: ['a'] }, { source: 'b' }] }, '$or[1].source'],
   ])('%j at %j', (pattern, field) => {
     expect(refusal(pattern).field).toBe(field);
+  });
+});
+
+describe('event patterns: the documented cases', () => {
+  it.each(MATCH_CASES.map((testCase) => [testCase.name, testCase] as const))(
+    '%s',
+    (_name, { pattern, event: given, matches: expected }) => {
+      expect(matchesEventPattern(pattern, given)).toBe(expected);
+    },
+  );
+
+  it.each(REFUSAL_CASES.map((testCase) => [testCase.name, testCase] as const))(
+    'refuses: %s',
+    (_name, { pattern, reason }) => {
+      expect(() => compileEventPattern(pattern)).toThrow(
+        new InvalidEventPatternError('', reason).message,
+      );
+    },
+  );
+
+  it('accepts a wildcard of ordinary complexity', () => {
+    expect(() =>
+      compileEventPattern({ a: [{ wildcard: '*.png' }, { wildcard: 'dir/*/x/*.jpg' }] }),
+    ).not.toThrow();
   });
 });

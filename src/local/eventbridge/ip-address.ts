@@ -52,7 +52,13 @@ export const parseCidr = (text: string): ((address: string) => boolean) => {
   const bits = Number(bitsText);
   if (bits < 0) throw new Error('Malformed CIDR, mask bits must not be negative');
   const network = ipBytes(address);
-  if (network === undefined) throw new Error(`Invalid IP address: ${address}`);
+  if (network === undefined)
+    // Text shaped like an address is invalid; anything else is not an address at all.
+    throw new Error(
+      /^[\d.]+$|^[\da-f:.]*:[\da-f:.]*$/i.test(address)
+        ? `Invalid IP address: ${address}`
+        : `Nonstandard IP address: ${address}`,
+    );
   if (network.length === 4 && bits > 31) throw new Error('IPv4 mask bits must be < 32');
   if (network.length === 16 && bits > 127) throw new Error('IPv6 mask bits must be < 128');
   return (candidate) => {
