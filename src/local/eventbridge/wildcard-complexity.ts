@@ -55,7 +55,12 @@ export const wildcardComplexity = (globs: readonly string[]): number => {
         }
         return closure(tokens, moved);
       });
-      const live = next.reduce((sum, positions) => sum + positions.size, 0);
+      // A pattern matched to its end is no longer a prefix being tracked.
+      const live = next.reduce(
+        (sum, positions, at) =>
+          sum + positions.size - (positions.has((patterns[at] as Token[]).length) ? 1 : 0),
+        0,
+      );
       if (live > WILDCARD_COMPLEXITY_LIMIT) return live;
       worst = Math.max(worst, live);
       const nextKey = key(next);
