@@ -84,7 +84,7 @@ const endsTest = (
   return refuse(`${operator} match pattern must be a string`);
 };
 
-const numericText = (value: number, refuse: Refuse): number => {
+const comparableNumber = (value: number, refuse: Refuse): number => {
   if (!Number.isFinite(value)) refuse(`Cannot compare number : ${value}`);
   return value;
 };
@@ -100,7 +100,7 @@ const anythingButValues = (argument: unknown, refuse: Refuse): FieldMatcher => {
     refuse(
       'Inside anything but list, either all values are number or string, mixed type is not supported',
     );
-  for (const number of numbers) numericText(number, refuse);
+  for (const number of numbers) comparableNumber(number, refuse);
   // A string excludes only that string, a number only numbers equal to it.
   const excludedStrings = new Set(strings);
   const excludedNumbers = new Set(numbers);
@@ -191,7 +191,7 @@ const numericRange = (argument: unknown, refuse: Refuse): FieldMatcher => {
     return refuse(`Unrecognized numeric range operator: ${operator}`);
   if (typeof limit !== 'number') return refuse(`Value of ${operator} must be numeric`);
   const bounds: Bound[] = [
-    { operator: operator as Bound['operator'], limit: numericText(limit, refuse) },
+    { operator: operator as Bound['operator'], limit: comparableNumber(limit, refuse) },
   ];
   if (argument.length > 2) {
     if (operator !== '>' && operator !== '>=') refuse('Too many elements in numeric expression');
@@ -201,7 +201,7 @@ const numericRange = (argument: unknown, refuse: Refuse): FieldMatcher => {
       refuse(`Bad numeric range operator: ${String(upperOperator)}`);
     if (typeof upperLimit !== 'number') refuse(`Value of ${String(upperOperator)} must be numeric`);
     if (extra.length > 0) refuse('Too many terms in numeric range expression');
-    const top = numericText(upperLimit as number, refuse);
+    const top = comparableNumber(upperLimit as number, refuse);
     if (limit >= top) refuse('Bottom must be less than top');
     bounds.push({ operator: upperOperator as Bound['operator'], limit: top });
   }
@@ -274,7 +274,7 @@ export const valueMatcher = (matcher: unknown, field: string): FieldMatcher => {
   if (matcher === null || typeof matcher === 'boolean')
     return { test: (value) => value === matcher };
   if (typeof matcher === 'number') {
-    numericText(matcher, refuse);
+    comparableNumber(matcher, refuse);
     return { test: (value) => value === matcher };
   }
   if (!isObject(matcher)) return refuse('Match value must be String, number, true, false, or null');
