@@ -59,7 +59,6 @@ const sized = (entry: WireEntry): PutEventsRequestEntry => ({
   ...(typeof entry.DetailType === 'string' ? { DetailType: entry.DetailType } : {}),
   ...(typeof entry.Detail === 'string' ? { Detail: entry.Detail } : {}),
   ...(entry.Time === undefined ? {} : { Time: new Date(0) }),
-  ...(typeof entry.TraceHeader === 'string' ? { TraceHeader: entry.TraceHeader } : {}),
   Resources: strings(entry.Resources),
 });
 

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -24,6 +24,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SqsEmulator, startSqsEmulator } from '../sqs-emulator.js';
+import { UnreadableRuleFileError } from './rule-file.js';
 import { type EventBridgeStandIn, startEventBridgeStandIn } from './stand-in.js';
 
 const BUS = 'customer-events';
@@ -287,6 +288,15 @@ describe('EventBridge stand-in: rules and targets through the SDK', () => {
     await events.send(new PutEventsCommand({ Entries: [registration('{"n":3}')] }));
     const bodies = (await receiveAll(queue.url)).map((m) => JSON.parse(m.Body ?? '').detail);
     expect(bodies).toEqual([{ n: 3 }]);
+  });
+
+  it('refuses to start on a rules file it cannot read, rather than overwrite it', async () => {
+    const broken = join(dataDir, 'broken');
+    await mkdir(join(broken, 'eventbridge'), { recursive: true });
+    await writeFile(join(broken, 'eventbridge', 'rules.json'), '{"version": 1, "rules": [');
+    await expect(
+      startEventBridgeStandIn({ sqs: sqsClient, region: sqs.region, dataDir: broken }),
+    ).rejects.toBeInstanceOf(UnreadableRuleFileError);
   });
 
   it('an event for a queue that is gone lands in the dead-letter queue, without retries', async () => {
