@@ -259,6 +259,8 @@ describe('CustomerServiceStack', () => {
           Match.objectLike({
             Arn: attr(ids.queue, 'Arn'),
             DeadLetterConfig: { Arn: attr(ids.dlq, 'Arn') },
+            // The shared definition's policy, which the local stand-in honours too.
+            RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
           }),
         ],
       });

@@ -224,8 +224,8 @@ export class CustomerServiceStack extends Stack {
           // Events EventBridge could not deliver land beside those the projector gave up
           // on: same body shape, so one redrive serves both.
           deadLetterQueue: this.projectionDeadLetterQueue,
-          retryAttempts: 185,
-          maxEventAge: Duration.hours(24),
+          retryAttempts: projection.targetRetryPolicy.maximumRetryAttempts,
+          maxEventAge: Duration.seconds(projection.targetRetryPolicy.maximumEventAgeInSeconds),
         }),
       ],
     });

@@ -156,14 +156,14 @@ describe('EventBridge stand-in', () => {
       method: 'POST',
       headers: {
         'content-type': 'application/x-amz-json-1.1',
-        'x-amz-target': 'AWSEvents.PutRule',
+        'x-amz-target': 'AWSEvents.CreateApiDestination',
       },
       body: '{}',
     });
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({
       __type: 'UnknownOperationException',
-      message: expect.stringContaining('AWSEvents.PutRule'),
+      message: expect.stringContaining('AWSEvents.CreateApiDestination'),
     });
     expect(await drain()).toEqual([]);
   });

@@ -6,6 +6,7 @@ export type {
   EventBridgeRule,
   EventBridgeRuleTarget,
   RuleState,
+  TargetRetryPolicy,
 } from './eventbridge/catalog.js';
 export {
   EventBridgeStandInError,
@@ -13,6 +14,7 @@ export {
   InvalidRuleError,
 } from './eventbridge/errors.js';
 export type { EventPattern } from './eventbridge/event-pattern.js';
+export { UnreadableRuleFileError } from './eventbridge/rule-file.js';
 export {
   type EventBridgeStandIn,
   type EventBridgeStandInOptions,

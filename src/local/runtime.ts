@@ -164,16 +164,29 @@ export const startLocalRuntime = async (
       new CreateQueueCommand({ QueueName: 'customer-stream-failures' }),
     );
 
+    const { targetRetryPolicy, ...projection } = projectionRule({
+      source: config.EVENT_SOURCE_NAME,
+    });
     const eventBridge = await startEventBridgeStandIn({
       sqs: sqsClient,
       region,
       ...(options.ports?.eventBridge ? { port: options.ports.eventBridge } : {}),
+      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
       rules: [
         {
-          ...projectionRule({ source: config.EVENT_SOURCE_NAME }),
+          ...projection,
           eventBusName: config.EVENT_BUS_NAME,
-          // `Target0` is the id CDK gives the stack's queue target.
-          targets: [{ id: 'Target0', arn: sqs.queueArn, queueUrl: sqs.queueUrl }],
+          // `Target0` is the id CDK gives the stack's queue target; its retry policy and
+          // dead-letter queue are the stack's.
+          targets: [
+            {
+              id: 'Target0',
+              arn: sqs.queueArn,
+              queueUrl: sqs.queueUrl,
+              retryPolicy: targetRetryPolicy,
+              deadLetterArn: sqs.dlqArn,
+            },
+          ],
         },
       ],
     });
@@ -312,6 +325,8 @@ export const startLocalRuntime = async (
       async waitUntilIdle(timeoutMs = 20_000) {
         const deadline = Date.now() + timeoutMs;
         await streamPoller.waitUntilIdle(timeoutMs);
+        // Deliveries the bus is still retrying (the queue was down) are not on it yet.
+        await eventBridge.waitUntilDelivered(Math.max(deadline - Date.now(), 1));
         await sqsPoller.waitUntilIdle(Math.max(deadline - Date.now(), 1));
       },
       async stop() {

@@ -9,6 +9,11 @@ export interface ProjectionRule {
   name: string;
   description: string;
   eventPattern: { source: string[]; 'detail-type': string[] };
+  /**
+   * How long EventBridge keeps retrying the queue target before the event goes to the
+   * projection's dead-letter queue (the same queue the projector gives up into).
+   */
+  targetRetryPolicy: { maximumRetryAttempts: number; maximumEventAgeInSeconds: number };
 }
 
 export const PROJECTION_RULE_NAME = 'customer-events-to-projection';
@@ -29,4 +34,5 @@ export const projectionRule = (options: { source: string }): ProjectionRule => (
     ...serviceEventsPattern(options.source),
     'detail-type': [...customerEventTypes],
   },
+  targetRetryPolicy: { maximumRetryAttempts: 185, maximumEventAgeInSeconds: 24 * 60 * 60 },
 });

@@ -6,12 +6,36 @@ import {
   type EventPattern,
 } from './event-pattern.js';
 
+/** How long EventBridge keeps retrying a failed delivery to a target (AWS `RetryPolicy`). */
+export interface TargetRetryPolicy {
+  maximumRetryAttempts: number;
+  maximumEventAgeInSeconds: number;
+}
+
+/** EventBridge's default for a rule target: 185 attempts over 24 hours. */
+export const DEFAULT_RETRY_POLICY: TargetRetryPolicy = {
+  maximumRetryAttempts: 185,
+  maximumEventAgeInSeconds: 86_400,
+};
+
 /** An SQS queue a rule delivers to. */
 export interface EventBridgeRuleTarget {
   id: string;
   /** The queue's ARN, as ListTargetsByRule answers it; derived from the URL when absent. */
   arn?: string;
-  queueUrl: string;
+  /** Where to send; resolved from the ARN on the SQS emulator when absent. */
+  queueUrl?: string;
+  retryPolicy?: TargetRetryPolicy;
+  /** The ARN of the SQS queue that receives what could not be delivered. */
+  deadLetterArn?: string;
+}
+
+export interface StoredTarget {
+  id: string;
+  arn: string;
+  queueUrl?: string;
+  retryPolicy: TargetRetryPolicy;
+  deadLetterArn?: string;
 }
 
 export type RuleState = 'ENABLED' | 'DISABLED';
@@ -32,8 +56,19 @@ export interface StoredRule {
   arn: string;
   busName: string;
   pattern: CompiledEventPattern;
-  targets: Required<EventBridgeRuleTarget>[];
+  targets: StoredTarget[];
   state: RuleState;
+  description?: string;
+  /** Rules given in code come back from code at every start; the others are saved. */
+  fromCode: boolean;
+}
+
+/** A rule as PutRule writes it: no targets, which PutTargets adds. */
+export interface RuleDefinition {
+  name: string;
+  eventBusName: string;
+  eventPattern: EventPattern;
+  state?: RuleState;
   description?: string;
 }
 
@@ -46,7 +81,9 @@ export interface StoredBus {
 /** EventBridge's limits on names (rules, buses, target ids) and targets per rule. */
 const NAME = /^[.\-_A-Za-z0-9]{1,64}$/;
 const BUS_NAME = /^[/.\-_A-Za-z0-9]{1,256}$/;
-const MAX_TARGETS_PER_RULE = 5;
+/** `arn:aws:sqs:<region>:<account>:<queue>`: the only kind of target this stand-in delivers to. */
+export const SQS_ARN = /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
+export const MAX_TARGETS_PER_RULE = 5;
 
 const byName = <Item extends { name: string }>(a: Item, b: Item): number =>
   a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
@@ -79,7 +116,76 @@ export class RuleCatalog {
   }
 
   /** Checks the rule as PutRule and PutTargets would, then adds it (and its bus). */
-  addRule(rule: EventBridgeRule): StoredRule {
+  addRule(rule: EventBridgeRule, fromCode = true): StoredRule {
+    const checked = this.checkRule(rule);
+    const targets = this.checkTargets(rule.targets);
+    if (this.rules.get(rule.eventBusName)?.has(rule.name))
+      throw new InvalidRuleError(
+        'name',
+        `rule ${rule.name} already exists on event bus ${rule.eventBusName}`,
+      );
+    const bus = this.addBus(rule.eventBusName);
+    const stored: StoredRule = { ...checked, busName: bus.name, targets, fromCode };
+    this.rules.get(bus.name)?.set(stored.name, stored);
+    return stored;
+  }
+
+  /** PutRule: creates the rule, or replaces its pattern, state and description, keeping its targets. */
+  putRule(rule: RuleDefinition): StoredRule {
+    const checked = this.checkRule(rule);
+    const bus = this.bus(rule.eventBusName);
+    const existing = this.rules.get(bus.name)?.get(rule.name);
+    const stored: StoredRule = {
+      ...checked,
+      busName: bus.name,
+      targets: existing?.targets ?? [],
+      fromCode: false,
+    };
+    this.rules.get(bus.name)?.set(stored.name, stored);
+    return stored;
+  }
+
+  /** DeleteRule: a rule that still has targets stays, as on AWS. */
+  deleteRule(busName: string, name: string): void {
+    this.bus(busName);
+    const rule = this.rules.get(busName)?.get(name);
+    // Deleting a rule that does not exist succeeds on AWS.
+    if (!rule) return;
+    if (rule.targets.length > 0)
+      throw new InvalidRuleError('name', "Rule can't be deleted since it has targets.");
+    this.rules.get(busName)?.delete(name);
+  }
+
+  setState(busName: string, name: string, state: RuleState): void {
+    const rule = this.rule(busName, name);
+    rule.state = state;
+    rule.fromCode = false;
+  }
+
+  /** PutTargets: adds or replaces targets by id, keeping at most five. */
+  putTargets(busName: string, name: string, targets: EventBridgeRuleTarget[]): void {
+    const rule = this.rule(busName, name);
+    const added = this.checkTargets(targets);
+    const kept = rule.targets.filter((target) => !added.some((other) => other.id === target.id));
+    if (kept.length + added.length > MAX_TARGETS_PER_RULE)
+      throw new InvalidRuleError(
+        'targets',
+        `a rule has a list of 0 to ${MAX_TARGETS_PER_RULE} targets`,
+      );
+    rule.targets = [...kept, ...added];
+    rule.fromCode = false;
+  }
+
+  /** RemoveTargets: the ids that were not there are answered, as AWS lists failed entries. */
+  removeTargets(busName: string, name: string, ids: string[]): string[] {
+    const rule = this.rule(busName, name);
+    const missing = ids.filter((id) => !rule.targets.some((target) => target.id === id));
+    rule.targets = rule.targets.filter((target) => !ids.includes(target.id));
+    rule.fromCode = false;
+    return missing;
+  }
+
+  private checkRule(rule: RuleDefinition) {
     if (typeof rule.name !== 'string' || !NAME.test(rule.name))
       throw new InvalidRuleError('name', `"${String(rule.name)}" is not a valid rule name`);
     let pattern: CompiledEventPattern;
@@ -93,24 +199,13 @@ export class RuleCatalog {
     const state = rule.state ?? 'ENABLED';
     if (state !== 'ENABLED' && state !== 'DISABLED')
       throw new InvalidRuleError('state', `"${String(state)}" is not ENABLED or DISABLED`);
-    const targets = this.checkTargets(rule.targets);
-    if (this.rules.get(rule.eventBusName)?.has(rule.name))
-      throw new InvalidRuleError(
-        'name',
-        `rule ${rule.name} already exists on event bus ${rule.eventBusName}`,
-      );
-    const bus = this.addBus(rule.eventBusName);
-    const stored: StoredRule = {
+    return {
       name: rule.name,
-      arn: ruleArn(this.partition, bus.name, rule.name),
-      busName: bus.name,
+      arn: ruleArn(this.partition, rule.eventBusName, rule.name),
       pattern,
-      targets,
-      state,
+      state: state as RuleState,
       ...(rule.description === undefined ? {} : { description: rule.description }),
     };
-    this.rules.get(bus.name)?.set(stored.name, stored);
-    return stored;
   }
 
   hasBus(name: string): boolean {
@@ -142,14 +237,19 @@ export class RuleCatalog {
     return rule;
   }
 
-  /** The targets of every enabled rule on the bus whose pattern matches the event. */
-  targetsFor(busName: string, event: unknown): Required<EventBridgeRuleTarget>[] {
-    return [...(this.rules.get(busName)?.values() ?? [])]
-      .filter((rule) => rule.state === 'ENABLED' && rule.pattern.matches(event))
-      .flatMap((rule) => rule.targets);
+  /** Every rule, on every bus. */
+  allRules(): StoredRule[] {
+    return [...this.rules.values()].flatMap((rules) => [...rules.values()]);
   }
 
-  private checkTargets(targets: unknown): Required<EventBridgeRuleTarget>[] {
+  /** The targets of every enabled rule on the bus whose pattern matches the event. */
+  targetsFor(busName: string, event: unknown): { rule: StoredRule; target: StoredTarget }[] {
+    return [...(this.rules.get(busName)?.values() ?? [])]
+      .filter((rule) => rule.state === 'ENABLED' && rule.pattern.matches(event))
+      .flatMap((rule) => rule.targets.map((target) => ({ rule, target })));
+  }
+
+  private checkTargets(targets: unknown): StoredTarget[] {
     if (!Array.isArray(targets) || targets.length > MAX_TARGETS_PER_RULE)
       throw new InvalidRuleError(
         'targets',
@@ -162,12 +262,17 @@ export class RuleCatalog {
       if (ids.has(target.id))
         throw new InvalidRuleError(`targets[${at}].id`, `id ${target.id} is used twice`);
       ids.add(target.id);
-      if (typeof target.queueUrl !== 'string' || !URL.canParse(target.queueUrl))
+      const { queueUrl, arn } = target;
+      if (queueUrl !== undefined && (typeof queueUrl !== 'string' || !URL.canParse(queueUrl)))
         throw new InvalidRuleError(`targets[${at}].queueUrl`, 'must be an SQS queue URL');
+      if (queueUrl === undefined && (typeof arn !== 'string' || !SQS_ARN.test(arn)))
+        throw new InvalidRuleError(`targets[${at}].arn`, 'must be the ARN of an SQS queue');
       return {
         id: target.id,
-        queueUrl: target.queueUrl,
-        arn: target.arn ?? queueArnOf(this.partition, target.queueUrl),
+        arn: arn ?? queueArnOf(this.partition, queueUrl ?? ''),
+        ...(queueUrl === undefined ? {} : { queueUrl }),
+        retryPolicy: target.retryPolicy ?? DEFAULT_RETRY_POLICY,
+        ...(target.deadLetterArn === undefined ? {} : { deadLetterArn: target.deadLetterArn }),
       };
     });
   }

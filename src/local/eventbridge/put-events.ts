@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import {
   entrySize,
   MAX_ENTRIES_PER_REQUEST,
@@ -9,6 +8,7 @@ import {
 import { AwsJsonError } from '../aws-json/aws-json-server.js';
 import { busNameOf, type Partition } from './arns.js';
 import type { RuleCatalog } from './catalog.js';
+import type { TargetDelivery } from './target-delivery.js';
 
 /** An entry as it arrives on the wire: nothing about it is trusted yet. */
 interface WireEntry {
@@ -18,6 +18,7 @@ interface WireEntry {
   EventBusName?: unknown;
   Resources?: unknown;
   Time?: unknown;
+  TraceHeader?: unknown;
 }
 
 type EntryResult = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
@@ -38,13 +39,12 @@ export interface BusEvent {
 export interface PutEventsCounters {
   accepted: number;
   failed: number;
-  delivered: number;
 }
 
 export interface PutEventsDependencies {
   catalog: RuleCatalog;
   partition: Partition;
-  sqs: SQSClient;
+  delivery: TargetDelivery;
   counters: PutEventsCounters;
   /** An injected failure code for the next entry, if any is pending. */
   takeEntryFault(): string | undefined;
@@ -81,7 +81,7 @@ const invalidArgument = (parameter: string, reason: string): EntryResult => ({
 const toBusEvent = (
   entry: WireEntry,
   dependencies: PutEventsDependencies,
-): { busName: string; event: BusEvent } | EntryResult => {
+): { busName: string; event: BusEvent; body: string } | EntryResult => {
   if (typeof entry.Source !== 'string' || entry.Source === '')
     return invalidArgument('Source', 'Source is a required argument.');
   if (typeof entry.DetailType !== 'string' || entry.DetailType === '')
@@ -93,6 +93,9 @@ const toBusEvent = (
       ErrorCode: 'NotAuthorizedForSourceException',
       ErrorMessage: 'Not authorized for the source.',
     };
+  // Parsed only to validate and to match: targets receive the text as sent, so big integers,
+  // `1.0`, key order and repeated keys arrive as they left (JSON.parse accepts repeated keys,
+  // as EventBridge does; lossless parsers refuse them).
   let detail: unknown;
   try {
     detail = JSON.parse(entry.Detail);
@@ -121,7 +124,9 @@ const toBusEvent = (
     resources: strings(entry.Resources),
     detail: detail as Record<string, unknown>,
   };
-  return { busName, event };
+  const { detail: _parsed, ...envelope } = event;
+  const body = `${JSON.stringify(envelope).slice(0, -1)},"detail":${entry.Detail}}`;
+  return { busName, event, body };
 };
 
 const putEntry = async (
@@ -132,18 +137,17 @@ const putEntry = async (
   if (fault !== undefined) return { ErrorCode: fault, ErrorMessage: 'Injected failure.' };
   const built = toBusEvent(entry, dependencies);
   if (!('event' in built)) return built;
-  const { busName, event } = built;
-  const body = JSON.stringify(event);
-  try {
-    for (const target of dependencies.catalog.targetsFor(busName, event)) {
-      await dependencies.sqs.send(
-        new SendMessageCommand({ QueueUrl: target.queueUrl, MessageBody: body }),
-      );
-      dependencies.counters.delivered++;
-    }
-  } catch {
-    return { ErrorCode: 'InternalFailure', ErrorMessage: 'Delivery to a rule target failed.' };
-  }
+  const { busName, event, body } = built;
+  const acceptedAt = Date.now();
+  const traceHeader = typeof entry.TraceHeader === 'string' ? entry.TraceHeader : undefined;
+  for (const { rule, target } of dependencies.catalog.targetsFor(busName, event))
+    await dependencies.delivery.deliver({
+      rule,
+      target,
+      body,
+      acceptedAt,
+      ...(traceHeader === undefined ? {} : { traceHeader }),
+    });
   return { EventId: event.id };
 };
 

@@ -67,7 +67,7 @@ describe('EventBridge stand-in: routing by event pattern to SQS', () => {
         {
           name: 'everything-but-disabled',
           eventBusName: BUS,
-          eventPattern: { source: [{ prefix: '' }] },
+          eventPattern: { source: [{ prefix: 'customer' }] },
           targets: [audit],
           state: 'DISABLED',
         },

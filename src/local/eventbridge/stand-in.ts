@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import {
   AwsJsonError,
@@ -16,6 +17,16 @@ import {
 } from './catalog-operations.js';
 import { UnknownResourceError } from './errors.js';
 import { putEvents } from './put-events.js';
+import { RuleFile } from './rule-file.js';
+import {
+  deleteRule,
+  putRule,
+  putTargets,
+  removeTargets,
+  setRuleState,
+  testEventPattern,
+} from './rule-operations.js';
+import { TargetDelivery } from './target-delivery.js';
 
 export interface EventBridgeStandInOptions {
   /** A fixed port, or 0 (the default) for any free one. */
@@ -27,6 +38,10 @@ export interface EventBridgeStandInOptions {
   rules?: EventBridgeRule[];
   /** Client that delivers to the rule targets. */
   sqs: SQSClient;
+  /** Rules made through the API are kept in `<dataDir>/eventbridge/rules.json`; in memory when absent. */
+  dataDir?: string;
+  /** Backoff between delivery retries (1 s doubling to 60 s by default). */
+  retryDelay?: { baseMs: number; maxMs: number };
 }
 
 export interface EventBridgeStandInStats {
@@ -34,6 +49,12 @@ export interface EventBridgeStandInStats {
   accepted: number;
   failed: number;
   delivered: number;
+  /** Events sent to a target's dead-letter queue after its retry policy ran out. */
+  deadLettered: number;
+  /** Events given up on with no dead-letter queue to take them (or one that failed too). */
+  dropped: number;
+  /** Deliveries waiting for a retry. */
+  retrying: number;
 }
 
 export interface EventBridgeStandIn {
@@ -50,6 +71,8 @@ export interface EventBridgeStandIn {
   /** Listens again on the same port. */
   resume(): Promise<void>;
   stats(): EventBridgeStandInStats;
+  /** Resolves once no delivery waits for a retry; rejects after `timeoutMs`. */
+  waitUntilDelivered(timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -69,12 +92,14 @@ const answeringNotFound =
 /**
  * A local EventBridge: `PutEvents` routes each accepted event through the rules of its bus
  * (EventBridge pattern semantics) to their SQS targets, with the body an EventBridge SQS
- * target receives; `ListRules`, `DescribeRule`, `ListTargetsByRule`, `ListEventBuses` and
- * `DescribeEventBus` show what routes where. Rules are configured in code.
+ * target receives and `detail` as sent. Rules come from code and from the API (`PutRule`,
+ * `PutTargets`, `RemoveTargets`, `DeleteRule`, `EnableRule`, `DisableRule`), the latter
+ * saved under `dataDir`; `ListRules`, `DescribeRule`, `ListTargetsByRule`, `ListEventBuses`
+ * and `DescribeEventBus` show what routes where, and `TestEventPattern` checks a pattern.
  *
- * One deliberate difference: EventBridge accepts an event and then retries delivery on its
- * own; this stand-in delivers before answering and reports a failed delivery as a failed
- * entry, so the caller's retry keeps delivery at least once.
+ * A delivery is tried once before PutEvents answers, so a healthy queue has the event by
+ * then; a failed one is retried in the background by the target's retry policy, then goes
+ * to its dead-letter queue, as on AWS.
  */
 export const startEventBridgeStandIn = async (
   options: EventBridgeStandInOptions,
@@ -86,8 +111,40 @@ export const startEventBridgeStandIn = async (
   const catalog = new RuleCatalog(partition);
   for (const bus of options.eventBuses ?? []) catalog.addBus(bus);
   for (const rule of options.rules ?? []) catalog.addRule(rule);
+  const ruleFile = options.dataDir
+    ? new RuleFile(join(options.dataDir, 'eventbridge', 'rules.json'))
+    : undefined;
+  for (const saved of (await ruleFile?.read()) ?? []) {
+    // A rule given in code comes from code, whatever was saved under its name.
+    if (
+      catalog.hasBus(saved.eventBusName) &&
+      catalog.rulesOf(saved.eventBusName).some((r) => r.name === saved.name)
+    )
+      continue;
+    catalog.addRule(saved, false);
+  }
+  /** Runs a change of the catalog, then saves it before answering. */
+  const changing =
+    (operation: Operation): Operation =>
+    async (input) => {
+      const result = await answeringNotFound(operation)(input);
+      await ruleFile?.save(catalog);
+      return result;
+    };
 
-  const counters: EventBridgeStandInStats = { requests: 0, accepted: 0, failed: 0, delivered: 0 };
+  const counters = {
+    requests: 0,
+    accepted: 0,
+    failed: 0,
+    delivered: 0,
+    deadLettered: 0,
+    dropped: 0,
+  };
+  const delivery = new TargetDelivery({
+    sqs: options.sqs,
+    counters,
+    ...(options.retryDelay ? { retryDelay: options.retryDelay } : {}),
+  });
   let entryFaults = 0;
   let entryFaultCode = 'InternalFailure';
   let requestFaults = 0;
@@ -98,7 +155,7 @@ export const startEventBridgeStandIn = async (
       putEvents(input, {
         catalog,
         partition,
-        sqs: options.sqs,
+        delivery,
         counters,
         takeEntryFault: () => {
           if (entryFaults <= 0) return undefined;
@@ -111,6 +168,13 @@ export const startEventBridgeStandIn = async (
     ListTargetsByRule: answeringNotFound((input) => listTargetsByRule(catalog, input)),
     ListEventBuses: (input) => listEventBuses(catalog, input),
     DescribeEventBus: answeringNotFound((input) => describeEventBus(catalog, input)),
+    PutRule: changing((input) => putRule(catalog, input)),
+    DeleteRule: changing((input) => deleteRule(catalog, input)),
+    EnableRule: changing((input) => setRuleState(catalog, input, 'ENABLED')),
+    DisableRule: changing((input) => setRuleState(catalog, input, 'DISABLED')),
+    PutTargets: changing((input) => putTargets(catalog, input)),
+    RemoveTargets: changing((input) => removeTargets(catalog, input)),
+    TestEventPattern: (input) => testEventPattern(input),
   };
 
   const server: AwsJsonServer = await startAwsJsonServer({
@@ -148,7 +212,11 @@ export const startEventBridgeStandIn = async (
     },
     pause: server.pause,
     resume: server.resume,
-    stats: () => ({ ...counters }),
-    stop: server.stop,
+    stats: () => ({ ...counters, retrying: delivery.pendingCount() }),
+    waitUntilDelivered: (timeoutMs) => delivery.waitUntilSettled(timeoutMs),
+    stop: async () => {
+      delivery.stop();
+      await server.stop();
+    },
   };
 };
