@@ -95,7 +95,10 @@ export const startKmsStandIn = async (options: KmsStandInOptions = {}): Promise<
   const operations = Object.fromEntries(
     Object.entries(OPERATIONS).map(([name, operation]): [string, Operation] => [
       name,
-      (input) => operation(input, context),
+      async (input) => {
+        if (ring.deleteDueKeys(now())) await persist();
+        return operation(input, context);
+      },
     ]),
   );
   const server = await startAwsJsonServer({
