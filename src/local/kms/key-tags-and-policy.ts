@@ -47,9 +47,8 @@ export const parseTags = (value: unknown): Tag[] => {
 };
 
 /** A key policy must be a JSON object of at most 32 KiB; it is kept, not enforced. */
-export const parsePolicy = (value: unknown): string | undefined => {
-  const policy = value === undefined || value === null ? undefined : value;
-  if (policy === undefined) return undefined;
+export const parsePolicy = (policy: unknown): string | undefined => {
+  if (policy === undefined || policy === null) return undefined;
   if (typeof policy !== 'string')
     throw new KmsError('SerializationException', 'Policy must be a string.');
   if (policy.length < 1 || policy.length > 32_768)
