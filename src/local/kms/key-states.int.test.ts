@@ -367,6 +367,38 @@ describe('KMS stand-in key states with a data folder', () => {
     }
   });
 
+  it('deletes at start a key whose deletion date passed while stopped, and makes a new data key', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'kms-deleted-'));
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    try {
+      const first = await startKmsStandIn({ dataDir: folder, now: () => new Date(clock) });
+      const one = new KMSClient({ ...first.clientConfig, maxAttempts: 1 });
+      await one.send(
+        new ScheduleKeyDeletionCommand({ KeyId: first.keyId, PendingWindowInDays: 7 }),
+      );
+      one.destroy();
+      await first.stop();
+      clock += 7 * DAY_MS;
+      const second = await startKmsStandIn({ dataDir: folder, now: () => new Date(clock) });
+      const two = new KMSClient({ ...second.clientConfig, maxAttempts: 1 });
+      try {
+        expect(second.keyId).not.toBe(first.keyId);
+        expect((await errorOf(two.send(new DescribeKeyCommand({ KeyId: first.keyId })))).name).toBe(
+          'NotFoundException',
+        );
+        const saved = JSON.parse(await readFile(second.keyFile as string, 'utf8')) as {
+          keys: { keyId: string }[];
+        };
+        expect(saved.keys.map((key) => key.keyId)).toEqual([second.keyId]);
+      } finally {
+        two.destroy();
+        await second.stop();
+      }
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
   it('reads a key file written before key states existed as enabled keys', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'kms-old-file-'));
     try {
