@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { KMSClient } from '@aws-sdk/client-kms';
+import {
+  CancelKeyDeletionCommand,
+  DisableKeyCommand,
+  EnableKeyCommand,
+  KMSClient,
+  ScheduleKeyDeletionCommand,
+} from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestTables, type TestTables } from '../../../test/support/dynamodb.js';
 import { CustomerDataKeys } from '../../core/customer-data-keys.js';
@@ -155,5 +161,24 @@ describe('KMSDataKeyWrapper with the customer key store', () => {
       expect((error as Error).cause).toMatchObject({ name: type });
       expect((error as Error).message).toContain(type);
     }
+  });
+
+  it('reports a disabled key or one pending deletion as KeyUnavailableError, keeping the cause', async () => {
+    const customerId = randomUUID();
+    const key = await wrapper.generate(customerId);
+    const failures: unknown[] = [];
+    await client.send(new DisableKeyCommand({ KeyId: kms.keyId }));
+    failures.push(await wrapper.unwrap(customerId, key.wrapped).catch((e: unknown) => e));
+    await client.send(new ScheduleKeyDeletionCommand({ KeyId: kms.keyId, PendingWindowInDays: 7 }));
+    failures.push(await wrapper.generate(randomUUID()).catch((e: unknown) => e));
+    await client.send(new CancelKeyDeletionCommand({ KeyId: kms.keyId }));
+    await client.send(new EnableKeyCommand({ KeyId: kms.keyId }));
+    expect(failures.map((e) => [e instanceof KeyUnavailableError, (e as Error).cause])).toEqual([
+      [true, expect.objectContaining({ name: 'DisabledException' })],
+      [true, expect.objectContaining({ name: 'KMSInvalidStateException' })],
+    ]);
+    expect(Buffer.from(await wrapper.unwrap(customerId, key.wrapped))).toEqual(
+      Buffer.from(key.plaintext),
+    );
   });
 });

@@ -1,7 +1,13 @@
 import { KeyUnavailableError } from '../../core/data-keys.js';
 
-/** Throttling, KMS's own faults and lost connections: a later attempt may succeed. */
+/**
+ * Throttling, KMS's own faults and lost connections, and a wrapping key that is disabled or
+ * pending deletion (an operator can enable it or cancel the deletion): a later attempt may
+ * succeed, so the caller is told to retry rather than that its request was wrong.
+ */
 const UNAVAILABLE = new Set([
+  'DisabledException',
+  'KMSInvalidStateException',
   'ThrottlingException',
   'LimitExceededException',
   'KMSInternalException',

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { blobKeyId, openBlob, sealBlob } from './ciphertext-blob.js';
 import { parseEncryptionContext } from './encryption-context.js';
 import type { KeyRing, MasterKey } from './key-ring.js';
+import { answerDryRun, requireEnabled } from './key-state.js';
 import { KmsError, validationError } from './kms-errors.js';
 import type { Operation } from './operation-context.js';
 import {
@@ -22,7 +23,7 @@ const symmetricKey = (ring: KeyRing, reference: string, operation: string): Mast
       'InvalidKeyUsageException',
       `${ring.keyArn(key.keyId)} key usage is GENERATE_VERIFY_MAC which is not valid for ${operation}.`,
     );
-  return key;
+  return requireEnabled(ring, key);
 };
 
 const checkAlgorithm = (body: RequestBody) => {
@@ -49,7 +50,9 @@ const dataKeyLength = (body: RequestBody): number => {
 const generate = (body: RequestBody, ring: KeyRing, operation: string) => {
   const key = symmetricKey(ring, requiredString(body, 'KeyId'), operation);
   const context = parseEncryptionContext(body.EncryptionContext);
-  const plaintext = randomBytes(dataKeyLength(body));
+  const length = dataKeyLength(body);
+  answerDryRun(body);
+  const plaintext = randomBytes(length);
   return { key, plaintext, blob: sealBlob(key.keyId, key.material, plaintext, context) };
 };
 
@@ -72,6 +75,7 @@ export const encrypt: Operation = async (body, { ring }) => {
   const plaintext = requiredBlob(body, 'Plaintext', { min: 1, max: 4096 });
   const context = parseEncryptionContext(body.EncryptionContext);
   checkAlgorithm(body);
+  answerDryRun(body);
   return {
     CiphertextBlob: blob(sealBlob(key.keyId, key.material, plaintext, context)),
     KeyId: ring.keyArn(key.keyId),
@@ -100,9 +104,12 @@ export const decrypt: Operation = async (body, { ring }) => {
       'InvalidCiphertextException',
       'The ciphertext is invalid or was tampered with.',
     );
+  requireEnabled(ring, key);
+  const plaintext = openBlob(key.material, sealed, context);
+  answerDryRun(body);
   return {
     KeyId: ring.keyArn(key.keyId),
-    Plaintext: blob(openBlob(key.material, sealed, context)),
+    Plaintext: blob(plaintext),
     EncryptionAlgorithm: ALGORITHM,
   };
 };

@@ -1,11 +1,11 @@
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { KEY_SPECS, type KeyRingState } from './key-ring.js';
+import { KEY_SPECS, KEY_STATES, type KeyRingState } from './key-ring.js';
 
 /**
- * `<dataDir>/kms/keys.json`: the master keys and aliases, so ciphertext written before a
- * restart still decrypts after it. Readable by its owner only (0600, folder 0700): it holds
+ * `<dataDir>/kms/keys.json`: the master keys (with their states, rotation, tags and policy)
+ * and aliases, so ciphertext written before a restart still decrypts after it. Readable by its owner only (0600, folder 0700): it holds
  * key material in plaintext, which is acceptable for a developer's machine and nowhere else.
  */
 const keyFileSchema = z.object({
@@ -17,6 +17,15 @@ const keyFileSchema = z.object({
       description: z.string(),
       creationDate: z.iso.datetime(),
       material: z.base64(),
+      // Absent in files written before key states existed: those keys were all enabled.
+      keyState: z.enum(KEY_STATES).default('Enabled'),
+      deletionDate: z.iso.datetime().optional(),
+      pendingWindowInDays: z.int().min(7).max(30).optional(),
+      rotation: z
+        .object({ periodInDays: z.int().min(90).max(2560), since: z.iso.datetime() })
+        .optional(),
+      tags: z.array(z.object({ TagKey: z.string(), TagValue: z.string() })).default([]),
+      policy: z.string().optional(),
     }),
   ),
   aliases: z.array(
@@ -64,7 +73,7 @@ export const loadKeyFile = async (path: string): Promise<KeyRingState | undefine
 export const saveKeyFile = async (path: string, state: KeyRingState): Promise<void> => {
   const folder = dirname(path);
   await mkdir(folder, { recursive: true, mode: 0o700 });
-  const content: z.infer<typeof keyFileSchema> = {
+  const content: z.input<typeof keyFileSchema> = {
     version: 1,
     keys: state.keys.map((key) => ({ ...key, material: key.material.toString('base64') })),
     aliases: state.aliases,

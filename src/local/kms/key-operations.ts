@@ -7,15 +7,11 @@ import {
   type MasterKey,
   macAlgorithmOf,
 } from './key-ring.js';
+import { parsePolicy, parseTags } from './key-tags-and-policy.js';
 import { KmsError } from './kms-errors.js';
 import type { Operation } from './operation-context.js';
-import {
-  epochSeconds,
-  optionalInteger,
-  optionalString,
-  type RequestBody,
-  requiredString,
-} from './request-fields.js';
+import { page } from './paging.js';
+import { epochSeconds, optionalString, requiredString } from './request-fields.js';
 
 export const keyMetadata = (ring: KeyRing, key: MasterKey) => {
   const mac = macAlgorithmOf(key.keySpec);
@@ -24,10 +20,16 @@ export const keyMetadata = (ring: KeyRing, key: MasterKey) => {
     KeyId: key.keyId,
     Arn: ring.keyArn(key.keyId),
     CreationDate: epochSeconds(key.creationDate),
-    Enabled: true,
+    Enabled: key.keyState === 'Enabled',
     Description: key.description,
     KeyUsage: keyUsageOf(key.keySpec),
-    KeyState: 'Enabled',
+    KeyState: key.keyState,
+    ...(key.deletionDate === undefined
+      ? {}
+      : {
+          DeletionDate: epochSeconds(key.deletionDate),
+          PendingDeletionWindowInDays: key.pendingWindowInDays,
+        }),
     Origin: 'AWS_KMS',
     KeyManager: 'CUSTOMER',
     CustomerMasterKeySpec: key.keySpec,
@@ -36,25 +38,6 @@ export const keyMetadata = (ring: KeyRing, key: MasterKey) => {
     ...(mac === undefined
       ? { EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'] }
       : { MacAlgorithms: [mac] }),
-  };
-};
-
-/** KMS markers are opaque; here a marker is the base64 offset of the next item. */
-const page = <T>(items: T[], body: RequestBody, defaultLimit: number) => {
-  const limit = optionalInteger(body, 'Limit', { min: 1, max: 1000 }) ?? defaultLimit;
-  const marker = optionalString(body, 'Marker');
-  let start = 0;
-  if (marker !== undefined) {
-    start = Number(Buffer.from(marker, 'base64').toString('utf8'));
-    if (!Number.isInteger(start) || start < 0 || start > items.length)
-      throw new KmsError('InvalidMarkerException', 'The marker is not valid.');
-  }
-  const next = start + limit;
-  const truncated = next < items.length;
-  return {
-    items: items.slice(start, next),
-    truncated,
-    ...(truncated ? { NextMarker: Buffer.from(String(next)).toString('base64') } : {}),
   };
 };
 
@@ -118,7 +101,10 @@ export const createKey: Operation = async (body, { ring, persist, now }) => {
       'UnsupportedOperationException',
       'Only single-region keys with origin AWS_KMS are supported by this stand-in.',
     );
-  const key = ring.createKey(spec, optionalString(body, 'Description') ?? '', now());
+  const key = ring.createKey(spec, optionalString(body, 'Description') ?? '', now(), {
+    tags: parseTags(body.Tags),
+    policy: parsePolicy(body.Policy),
+  });
   await persist();
   return { KeyMetadata: keyMetadata(ring, key) };
 };

@@ -13,6 +13,15 @@ export type KeySpec = (typeof KEY_SPECS)[number];
 
 export type KeyUsage = 'ENCRYPT_DECRYPT' | 'GENERATE_VERIFY_MAC';
 
+/** The states of a key this stand-in can be in (no imports, no multi-Region replicas). */
+export const KEY_STATES = ['Enabled', 'Disabled', 'PendingDeletion'] as const;
+export type KeyState = (typeof KEY_STATES)[number];
+
+export interface Tag {
+  TagKey: string;
+  TagValue: string;
+}
+
 export interface MasterKey {
   keyId: string;
   keySpec: KeySpec;
@@ -21,6 +30,15 @@ export interface MasterKey {
   creationDate: string;
   /** Never leaves the stand-in, never logged. */
   material: Buffer;
+  keyState: KeyState;
+  /** ISO 8601; set while `PendingDeletion`. */
+  deletionDate?: string;
+  pendingWindowInDays?: number;
+  /** Set while automatic rotation is on: its period, and when it was turned on (ISO 8601). */
+  rotation?: { periodInDays: number; since: string };
+  tags: Tag[];
+  /** The key policy as given to `CreateKey`; absent means KMS's default policy. */
+  policy?: string;
 }
 
 export interface Alias {
@@ -127,16 +145,41 @@ export class KeyRing {
     return key;
   }
 
-  createKey(keySpec: KeySpec, description: string, now: Date): MasterKey {
+  createKey(
+    keySpec: KeySpec,
+    description: string,
+    now: Date,
+    extra: { tags?: Tag[]; policy?: string } = {},
+  ): MasterKey {
     const key: MasterKey = {
       keyId: randomUUID(),
       keySpec,
       description,
       creationDate: now.toISOString(),
       material: randomBytes(MATERIAL_BYTES[keySpec]),
+      keyState: 'Enabled',
+      tags: extra.tags ?? [],
+      ...(extra.policy === undefined ? {} : { policy: extra.policy }),
     };
     this.keysById.set(key.keyId, key);
     return key;
+  }
+
+  /**
+   * Deletes the keys whose waiting period is over, with their aliases, as KMS does when the
+   * deletion date passes; `true` when any was deleted (the ring then needs saving).
+   */
+  deleteDueKeys(now: Date): boolean {
+    let deleted = false;
+    for (const key of this.keysById.values()) {
+      if (key.keyState !== 'PendingDeletion' || key.deletionDate === undefined) continue;
+      if (Date.parse(key.deletionDate) > now.getTime()) continue;
+      this.keysById.delete(key.keyId);
+      for (const alias of this.aliasesByName.values())
+        if (alias.targetKeyId === key.keyId) this.aliasesByName.delete(alias.aliasName);
+      deleted = true;
+    }
+    return deleted;
   }
 
   createAlias(aliasName: string, targetKeyId: string, now: Date): Alias {

@@ -317,11 +317,11 @@ describe('KMS stand-in', () => {
         headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target },
         body,
       });
-    const unknown = await call('TrentService.ScheduleKeyDeletion', '{}');
+    const unknown = await call('TrentService.ReEncrypt', '{}');
     expect(unknown.status).toBe(400);
     expect(await unknown.json()).toEqual({
       __type: 'UnknownOperationException',
-      message: expect.stringContaining('ScheduleKeyDeletion'),
+      message: expect.stringContaining('ReEncrypt'),
     });
     const notJson = await call('TrentService.Encrypt', '{');
     expect(await notJson.json()).toEqual({

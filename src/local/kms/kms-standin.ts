@@ -79,11 +79,15 @@ export const startKmsStandIn = async (options: KmsStandInOptions = {}): Promise<
     saving = saving.catch(() => {}).then(() => saveKeyFile(keyFile, ring.state()));
     return saving;
   };
-  if (!ring.alias(aliasName)) {
+  // A key whose deletion date passed while stopped is gone, as it would be in KMS; a deleted
+  // data key is replaced by a new one (what it wrapped stays unreadable, as in KMS).
+  const deleted = ring.deleteDueKeys(now());
+  const missing = !ring.alias(aliasName);
+  if (missing) {
     const key = ring.createKey('SYMMETRIC_DEFAULT', 'Wraps the per-customer data keys', now());
     ring.createAlias(aliasName, key.keyId, now());
-    await persist();
   }
+  if (deleted || missing) await persist();
   const dataKey = ring.resolve(aliasName);
   const context: OperationContext = { ring, persist, now };
 
@@ -95,7 +99,10 @@ export const startKmsStandIn = async (options: KmsStandInOptions = {}): Promise<
   const operations = Object.fromEntries(
     Object.entries(OPERATIONS).map(([name, operation]): [string, Operation] => [
       name,
-      (input) => operation(input, context),
+      async (input) => {
+        if (ring.deleteDueKeys(now())) await persist();
+        return operation(input, context);
+      },
     ]),
   );
   const server = await startAwsJsonServer({

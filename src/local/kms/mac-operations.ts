@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { type KeyRing, type MasterKey, macAlgorithmOf } from './key-ring.js';
+import { answerDryRun, requireEnabled } from './key-state.js';
 import { KmsError } from './kms-errors.js';
 import type { Operation } from './operation-context.js';
 import { blob, type RequestBody, requiredBlob, requiredString } from './request-fields.js';
@@ -26,7 +27,7 @@ const macInput = (body: RequestBody, ring: KeyRing, operation: string) => {
       'InvalidKeyUsageException',
       `Algorithm ${algorithm} is incompatible with key spec ${key.keySpec}.`,
     );
-  return { key, message, algorithm };
+  return { key: requireEnabled(ring, key), message, algorithm };
 };
 
 const mac = (key: MasterKey, algorithm: string, message: Buffer): Buffer =>
@@ -36,6 +37,7 @@ const mac = (key: MasterKey, algorithm: string, message: Buffer): Buffer =>
 
 export const generateMac: Operation = async (body, { ring }) => {
   const { key, message, algorithm } = macInput(body, ring, 'GenerateMac');
+  answerDryRun(body);
   return {
     Mac: blob(mac(key, algorithm, message)),
     MacAlgorithm: algorithm,
@@ -50,5 +52,6 @@ export const verifyMac: Operation = async (body, { ring }) => {
   const expected = mac(key, algorithm, message);
   if (given.length !== expected.length || !timingSafeEqual(given, expected))
     throw new KmsError('KMSInvalidMacException', 'The MAC does not match the message.');
+  answerDryRun(body);
   return { KeyId: ring.keyArn(key.keyId), MacValid: true, MacAlgorithm: algorithm };
 };
