@@ -40,9 +40,10 @@ const CLEAN_STOP_MARKER = 'stopped-cleanly';
  */
 const catchUpViews = async (
   service: CustomerService,
-): Promise<{ streams: number; healed: number; failed: number }> => {
+): Promise<{ streams: number; healed: number; failed: number; firstRun: boolean }> => {
   let rebuilt = { processed: 0, updated: 0, failed: 0 };
-  if ((await service.lastReconciled()) === undefined) {
+  const firstRun = (await service.lastReconciled()) === undefined;
+  if (firstRun) {
     rebuilt = await rebuildViews({ ...service.rebuildSources, concurrency: 8 });
   }
   // Nothing of the last run is still in flight: no event is too young to reconcile.
@@ -51,6 +52,7 @@ const catchUpViews = async (
     streams: Math.max(rebuilt.processed, report.streams),
     healed: rebuilt.updated + report.healed,
     failed: rebuilt.failed + report.failed,
+    firstRun,
   };
 };
 
@@ -234,8 +236,13 @@ const main = async () => {
       `  curl -s -X POST ${server.url}/customers -H 'content-type: application/json'${auth ? ' -H "authorization: Bearer $TOKEN"' : ''} -d '{"email":"ada@example.com","name":"Ada"}'`,
     );
     if (caughtUp) {
+      const why = caughtUp.firstRun
+        ? '; every stream, a first catch-up on this data'
+        : marker && !lastStopWasClean
+          ? '; the last stop was not clean'
+          : '';
       console.log(
-        `  read model:                 ${caughtUp.healed} views were behind and caught up, ${caughtUp.failed} failed (${caughtUp.streams} streams checked${marker && !lastStopWasClean ? '; the last stop was not clean' : ''})`,
+        `  read model:                 ${caughtUp.healed} views were behind and caught up, ${caughtUp.failed} failed (streams checked: ${caughtUp.streams}${why})`,
       );
     }
     console.log('Press Ctrl-C to stop.');

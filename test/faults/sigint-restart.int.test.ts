@@ -12,7 +12,7 @@ import {
   waitForServiceExit,
 } from './service-process.js';
 
-const ROUNDS = 4;
+const ROUNDS = 3;
 const CUSTOMERS = 8;
 const STEPS = 4;
 /** Accepted commands before Ctrl-C: the rest of the round's commands are still coming. */
