@@ -11,8 +11,6 @@
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
-import { rebuildViews } from '../app/rebuild.js';
-import type { CustomerService } from '../composition/customer-service.js';
 import { readConfig } from '../config.js';
 import { consoleLogger } from './console-logger.js';
 import { externalDynamoDB } from './dynamodb-target.js';
@@ -30,31 +28,6 @@ import { startLocalRuntime } from './runtime.js';
  * absent after a crash, a kill, or a stop that could not do both.
  */
 const CLEAN_STOP_MARKER = 'stopped-cleanly';
-
-/**
- * Catches up, before serving, every view behind its stream: the local queue lives in
- * memory, so notifications of a run that was killed, or whose last messages failed, are
- * gone. The reconciler lists the streams changed since its last run from the change index
- * (cheap, whatever the marker says); with no run yet (a new or older data folder) every
- * stream is replayed once. Views only move forward, so catching up twice changes nothing.
- */
-const catchUpViews = async (
-  service: CustomerService,
-): Promise<{ streams: number; healed: number; failed: number; firstRun: boolean }> => {
-  let rebuilt = { processed: 0, updated: 0, failed: 0 };
-  const firstRun = (await service.lastReconciled()) === undefined;
-  if (firstRun) {
-    rebuilt = await rebuildViews({ ...service.rebuildSources, concurrency: 8 });
-  }
-  // Nothing of the last run is still in flight: no event is too young to reconcile.
-  const report = await service.reconcile({ settleMs: 0 });
-  return {
-    streams: Math.max(rebuilt.processed, report.streams),
-    healed: rebuilt.updated + report.healed,
-    failed: rebuilt.failed + report.failed,
-    firstRun,
-  };
-};
 
 /**
  * Counts the HTTP requests being handled, so a stop waits for the commands under way to
@@ -149,7 +122,9 @@ const main = async () => {
       ...(external ? { dynamodb: external.clientConfig } : {}),
       pipeline,
       ...(pipeline && reconcileIntervalMs > 0 ? { reconcileIntervalMs } : {}),
+      catchUpViews: true,
     });
+    const caughtUp = runtime.caughtUp;
     // The marker speaks of this process's own DynamoDB Local only.
     const marker = external ? undefined : join(dataDir, CLEAN_STOP_MARKER);
     const lastStopWasClean = marker !== undefined && existsSync(marker);
@@ -158,15 +133,6 @@ const main = async () => {
       const { tailRead, drained } = await runtime.stop();
       if (marker && tailRead && drained) writeFileSync(marker, `${new Date().toISOString()}\n`);
     });
-    const caughtUp = pipeline
-      ? await catchUpViews(runtime.service).catch((error: unknown) => {
-          logger.warn('catching the read model up failed; the reconciler timer retries', {
-            error,
-          });
-          return undefined;
-        })
-      : undefined;
-
     const operator = await startLocalConsole(runtime);
     cleanups.push(() => operator.close());
     const requests = trackRequests(

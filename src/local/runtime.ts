@@ -25,6 +25,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-endpoints.js';
 import { startReconcileTimer } from './reconcile-timer.js';
 import { type SqsEmulator, startSqsEmulator } from './sqs-emulator.js';
 import { createSqsPoller, type SqsHandler, type SqsPoller } from './sqs-poller.js';
+import { catchUpViews, type StartUpCatchUp } from './start-up-catch-up.js';
 import { shardLookup, withStreamFailureDestination } from './stream/stream-failure-destination.js';
 import { createStreamPoller, type StreamHandler, type StreamPoller } from './stream-poller.js';
 
@@ -76,6 +77,11 @@ export interface LocalRuntimeOptions {
    * as the stack's `retryAttempts` (10).
    */
   streamRetryAttempts?: number;
+  /**
+   * Before the pipeline starts, catch up every view behind its stream (`caughtUp`), as
+   * `npm start` does at every start; off by default, and with the pipeline off.
+   */
+  catchUpViews?: boolean;
   /** Runs the reconciler this often (the stack's schedule); off when absent or 0. */
   reconcileIntervalMs?: number;
   /** Handlers to run instead of the service's own (tests, experiments). */
@@ -104,6 +110,8 @@ export interface LocalRuntime {
   kmsKey: ServiceKmsKey | undefined;
   /** The stream's on-failure destination, a queue on the SQS emulator (`npm run stream-failures`). */
   streamFailureQueueUrl: string;
+  /** What the start-up catch-up found (`catchUpViews`); absent when off or when it failed. */
+  caughtUp: StartUpCatchUp | undefined;
   streamPoller: StreamPoller;
   sqsPoller: SqsPoller;
   /** Resolves when what was written before the call went through stream, bus, queue and projector. */
@@ -313,6 +321,13 @@ export const startLocalRuntime = async (
       ...(checkpointFile ? { checkpointFile } : {}),
     });
     const pipeline = options.pipeline ?? true;
+    const caughtUp =
+      pipeline && options.catchUpViews
+        ? await catchUpViews(service).catch((error: unknown) => {
+            logger.warn('catching the read model up failed; the reconciler retries', { error });
+            return undefined;
+          })
+        : undefined;
     if (pipeline) await streamPoller.start();
     cleanups.push(() => streamPoller.stop());
 
@@ -359,6 +374,7 @@ export const startLocalRuntime = async (
       kms,
       kmsKey,
       streamFailureQueueUrl,
+      caughtUp,
       streamPoller,
       sqsPoller,
       // The stand-in delivers to SQS before it answers, so once the stream is idle
