@@ -192,15 +192,6 @@ const main = async () => {
     console.log(`  dead-letter queue:          ${runtime.sqs.dlqUrl}`);
     console.log(`  stream failure queue:       ${runtime.streamFailureQueueUrl}`);
     console.log(`  endpoints file:             ${endpointsFile}`);
-    if (auth) {
-      for (const line of tokenHowTo(auth, config.AUTH_SCOPE_PREFIX)) console.log(line);
-    } else {
-      console.log('  access: open, every role (npm start -- --auth=oidc checks tokens)');
-    }
-    console.log('Try:');
-    console.log(
-      `  curl -s -X POST ${server.url}/customers -H 'content-type: application/json'${auth ? ' -H "authorization: Bearer $TOKEN"' : ''} -d '{"email":"ada@example.com","name":"Ada"}'`,
-    );
     if (caughtUp) {
       const why = caughtUp.firstRun
         ? '; every stream, a first catch-up on this data'
@@ -211,6 +202,15 @@ const main = async () => {
         `  read model:                 ${caughtUp.healed} views were behind and caught up, ${caughtUp.failed} failed (streams checked: ${caughtUp.streams}${why})`,
       );
     }
+    if (auth) {
+      for (const line of tokenHowTo(auth, config.AUTH_SCOPE_PREFIX)) console.log(line);
+    } else {
+      console.log('  access: open, every role (npm start -- --auth=oidc checks tokens)');
+    }
+    console.log('Try:');
+    console.log(
+      `  curl -s -X POST ${server.url}/customers -H 'content-type: application/json'${auth ? ' -H "authorization: Bearer $TOKEN"' : ''} -d '{"email":"ada@example.com","name":"Ada"}'`,
+    );
     console.log('Press Ctrl-C to stop.');
   } catch (error) {
     console.error(`Could not start: ${(error as Error).message}`);
