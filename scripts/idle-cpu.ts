@@ -17,9 +17,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   commandName,
-  groupMembers,
   startServiceProcess,
-  waitForGroupExit,
+  waitForServiceExit,
 } from '../test/faults/service-process.js';
 
 const secondsFromEnv = (name: string, fallback: number): number => {
@@ -85,9 +84,8 @@ const main = async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'idle-cpu-'));
   const service = await startServiceProcess({ dataDir, port: PORT });
   try {
-    const members = groupMembers(service.pid);
-    const java = members.find((pid) => pid !== service.pid && commandName(pid) === 'java');
-    if (java === undefined) throw new Error('DynamoDB Local (java) is not in the service group');
+    const java = service.dynamodbPid;
+    if (commandName(java) !== 'java') throw new Error('DynamoDB Local (java) is not running');
     console.log(`service listening on ${service.url} (node ${service.pid}, java ${java})`);
     await sleep(WARMUP_SECONDS * 1000);
 
@@ -135,7 +133,7 @@ const main = async () => {
       service.exited.then(() => true),
       sleep(20_000).then(() => false),
     ]);
-    const gone = clean && (await waitForGroupExit(service.pid, 10_000));
+    const gone = clean && (await waitForServiceExit(service, 10_000));
     if (!gone) {
       console.error('the service did not stop on SIGINT; killing its process group');
       await service.stop(1000);

@@ -25,9 +25,9 @@ import { endpointClientConfig } from '../src/local/local-endpoints.js';
 import { auditUntilClean, opsAuditTarget } from '../test/faults/audit.js';
 import {
   commandName,
-  groupMembers,
   rssKiB,
   type ServiceProcess,
+  serviceMembers,
   startServiceProcess,
 } from '../test/faults/service-process.js';
 
@@ -118,7 +118,7 @@ class Stats {
 
 const memoryOf = (service: ServiceProcess | undefined): string => {
   if (!service) return 'n/a (SOAK_URL given)';
-  return groupMembers(service.pid)
+  return serviceMembers(service)
     .map((pid) => `${commandName(pid)} ${((rssKiB(pid) ?? 0) / 1024).toFixed(0)} MiB`)
     .join(', ');
 };
@@ -423,7 +423,7 @@ const main = async (): Promise<number> => {
   } finally {
     if (service) {
       await service.stop();
-      if (groupMembers(service.pid).length > 0) console.error('the service group did not exit');
+      if (serviceMembers(service).length > 0) console.error('the service did not exit');
     }
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   }

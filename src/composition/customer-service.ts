@@ -245,6 +245,22 @@ export class CustomerService {
     );
   }
 
+  /** Where this read model's reconciler got to (an ISO instant); none before its first run. */
+  lastReconciled(): Promise<string | undefined> {
+    return this.reconcileCheckpoints.read(this.reconcilerName);
+  }
+
+  private get reconcilerName(): string {
+    return `reconciler#${this.config.QUERY_TABLE}`;
+  }
+
+  private get reconcileCheckpoints(): DynamoDBCheckpoints {
+    return new DynamoDBCheckpoints({
+      client: this.clients.dynamodb,
+      tableName: this.config.COMMAND_TABLE,
+    });
+  }
+
   /**
    * One reconciler run over the streams that changed since the last one, for this read
    * model (`QUERY_TABLE` names its checkpoint). Tests pass a clock or other windows.
@@ -259,14 +275,11 @@ export class CustomerService {
   ): Promise<ReconcileReport> {
     return reconcileViews({
       changes: this.streamChanges,
-      checkpoints: new DynamoDBCheckpoints({
-        client: this.clients.dynamodb,
-        tableName: this.config.COMMAND_TABLE,
-      }),
+      checkpoints: this.reconcileCheckpoints,
       events: this.eventStore,
       views: this.viewStore,
       projection: customerViewProjection,
-      name: `reconciler#${this.config.QUERY_TABLE}`,
+      name: this.reconcilerName,
       metrics: this.metrics,
       logger: this.logger,
       ...overrides,

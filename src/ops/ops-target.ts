@@ -42,7 +42,10 @@ const localEnv = (endpoints: LocalEndpoints): Env => ({
   AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge,
   // The stand-in's key wraps the data keys, so the tools read what the service wrote.
   ...(endpoints.kms
-    ? { AWS_ENDPOINT_URL_KMS: endpoints.kms, KMS_KEY_ID: DEFAULT_DATA_KEY_ALIAS }
+    ? {
+        AWS_ENDPOINT_URL_KMS: endpoints.kms,
+        KMS_KEY_ID: endpoints.kmsKey?.arn ?? DEFAULT_DATA_KEY_ALIAS,
+      }
     : {}),
   AWS_REGION: endpoints.region,
   COMMAND_TABLE: endpoints.tables.events,

@@ -15,10 +15,10 @@ import {
   sendStep,
 } from './scripted-customers.js';
 import {
-  groupMembers,
   type ServiceProcess,
+  serviceMembers,
   startServiceProcess,
-  waitForGroupExit,
+  waitForServiceExit,
 } from './service-process.js';
 
 const CUSTOMERS = 24;
@@ -46,9 +46,9 @@ describe('SIGKILL of the whole local runtime while commands flow', () => {
     // Also reached when a test fails or times out: nothing of ours may outlive the run.
     for (const service of started) {
       await service.kill();
-      await waitForGroupExit(service.pid, 10_000);
+      await waitForServiceExit(service, 10_000);
     }
-    for (const service of started) expect(groupMembers(service.pid)).toEqual([]);
+    for (const service of started) expect(serviceMembers(service)).toEqual([]);
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -85,7 +85,7 @@ describe('SIGKILL of the whole local runtime while commands flow', () => {
     );
     expect(killed).toBeDefined();
     await killed;
-    expect(await waitForGroupExit(first.pid, 10_000)).toBe(true);
+    expect(await waitForServiceExit(first, 10_000)).toBe(true);
     await first.exited;
 
     const acceptedBefore = attempts.filter((a) => isSuccess(a.outcome));
@@ -154,7 +154,7 @@ describe('SIGKILL of the whole local runtime while commands flow', () => {
     );
 
     // The read model catches up with the fold of every stream (the queue lost its
-    // notifications with the process; the start-up reconciliation and later events heal it).
+    // notifications with the process; the start-up catch-up and later events heal it).
     // Through the running stack's own composition: the events hold encrypted PII.
     const audited = opsAuditTarget({ DATA_DIR: dataDir });
     const report = await auditUntilClean(audited, 60_000).finally(() => audited.close());
@@ -168,6 +168,6 @@ describe('SIGKILL of the whole local runtime while commands flow', () => {
 
     // A clean stop also takes java with it.
     await second.stop();
-    expect(groupMembers(second.pid)).toEqual([]);
+    expect(serviceMembers(second)).toEqual([]);
   }, 180_000);
 });

@@ -7,10 +7,15 @@ import { LOCAL_PORTS } from '../../src/local/local-ports.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** `npm start`'s entry point run as a child in its own process group (DynamoDB Local's java included). */
+/**
+ * `npm start`'s entry point run as a child in its own process group, as a terminal runs it;
+ * DynamoDB Local's java runs in a group of its own, which the terminal's signals miss.
+ */
 export interface ServiceProcess {
   /** Pid of the node process, which is also the process group id. */
   pid: number;
+  /** Pid of the DynamoDB Local it started (`dynamodbPid` in endpoints.json). */
+  dynamodbPid: number;
   url: string;
   dynamodbEndpoint: string;
   sqsEndpoint: string;
@@ -23,13 +28,16 @@ export interface ServiceProcess {
   /** Resolves when the node process has exited (not its group). */
   exited: Promise<void>;
   /**
-   * SIGKILL to the whole group: node and java. With `storeGraceMs`, node dies first and
+   * SIGKILL to node's whole group and to java. With `storeGraceMs`, node dies first and
    * java that much later: DynamoDB Local acknowledges a TransactWriteItems before it is on
    * disk (a SIGKILL right after can drop the last acknowledged one), where DynamoDB is
    * durable once it answers; the grace keeps the store's promise as on AWS.
    */
   kill(options?: { storeGraceMs?: number }): Promise<void>;
-  /** SIGTERM (a clean stop), then SIGKILL to the group after `timeoutMs`; resolves when the group is gone. */
+  /**
+   * SIGTERM (a clean stop), then SIGKILL to the group and java after `timeoutMs`; resolves
+   * when all of them are gone.
+   */
   stop(timeoutMs?: number): Promise<void>;
 }
 
@@ -80,6 +88,27 @@ export const commandName = (pid: number): string => {
   } catch {
     return '?';
   }
+};
+
+/** Live processes of a started service: its group's, and DynamoDB Local's java. */
+export const serviceMembers = (service: Pick<ServiceProcess, 'pid' | 'dynamodbPid'>): number[] => {
+  const members = groupMembers(service.pid);
+  const java = readStat(String(service.dynamodbPid));
+  if (java && java.state !== 'Z' && !members.includes(java.pid)) members.push(java.pid);
+  return members;
+};
+
+/** Resolves `true` once none of the service's processes is left, `false` after `timeoutMs`. */
+export const waitForServiceExit = async (
+  service: Pick<ServiceProcess, 'pid' | 'dynamodbPid'>,
+  timeoutMs: number,
+): Promise<boolean> => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (serviceMembers(service).length === 0) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return serviceMembers(service).length === 0;
 };
 
 export const waitForGroupExit = async (pgid: number, timeoutMs: number): Promise<boolean> => {
@@ -168,8 +197,19 @@ export const startServiceProcess = async (options: {
     throw new Error(`the service wrote no usable endpoints file (${stack.status}):\n${output}`);
   }
   const { endpoints } = stack;
+  const dynamodbPid = endpoints.dynamodbPid;
+  if (dynamodbPid === undefined) {
+    throw new Error(`the service named no DynamoDB Local pid:\n${output}`);
+  }
+  const killJava = () => {
+    // Only while it is still the java this service started, not a reused pid.
+    if (readStat(String(dynamodbPid))?.state !== undefined && commandName(dynamodbPid) === 'java') {
+      killPid(dynamodbPid, 'SIGKILL');
+    }
+  };
   return {
     pid,
+    dynamodbPid,
     url: endpoints.http,
     dynamodbEndpoint: endpoints.dynamodb,
     sqsEndpoint: endpoints.sqs,
@@ -184,6 +224,7 @@ export const startServiceProcess = async (options: {
         await new Promise((r) => setTimeout(r, killOptions.storeGraceMs));
       }
       killGroup(pid, 'SIGKILL');
+      killJava();
     },
     async stop(timeoutMs = 15_000) {
       // To node alone, as Ctrl-C would: it stops java itself, which is the path under test.
@@ -192,9 +233,12 @@ export const startServiceProcess = async (options: {
         exited.then(() => true),
         new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs)),
       ]);
-      // A clean stop also stops java; whatever is left of the group goes now.
-      if (!clean || groupMembers(pid).length > 0) killGroup(pid, 'SIGKILL');
-      await waitForGroupExit(pid, 10_000);
+      // A clean stop also stops java; whatever is left goes now.
+      if (!clean || serviceMembers({ pid, dynamodbPid }).length > 0) {
+        killGroup(pid, 'SIGKILL');
+        killJava();
+      }
+      await waitForServiceExit({ pid, dynamodbPid }, 10_000);
     },
   };
 };

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpointsFilePath } from '../../src/local/endpoints-file.js';
@@ -65,6 +66,21 @@ describe('npm start as a local AWS', () => {
     expect(new URL(endpoints.queues.dlq).port).toBe(sqsPort);
     expect(endpoints.queues.projection).toMatch(/\/customer-projection$/);
     expect(endpoints.queues.dlq).toMatch(/\/customer-projection-dlq$/);
+    expect(endpoints.queues.streamFailures).toMatch(/\/customer-stream-failures$/);
+    expect(endpoints.dynamodbPid).toBe(service.dynamodbPid);
+  });
+
+  it("names the service's KMS key as the KMS stand-in knows it", async () => {
+    const { kms, kmsKey } = service.endpoints;
+    expect(kmsKey?.alias).toBe('alias/customer-service-data-keys');
+    expect(service.output()).toContain(`service KMS key:            ${kmsKey?.alias}`);
+    const client = new KMSClient({ endpoint: kms, ...anyone });
+    try {
+      const { KeyMetadata } = await client.send(new DescribeKeyCommand({ KeyId: kmsKey?.alias }));
+      expect(KeyMetadata?.Arn).toBe(kmsKey?.arn);
+    } finally {
+      client.destroy();
+    }
   });
 
   it('serves DynamoDB (one shared database) and SQS to any credentials and region', async () => {
@@ -74,9 +90,7 @@ describe('npm start as a local AWS', () => {
       const { TableNames } = await dynamodb.send(new ListTablesCommand({}));
       expect(TableNames).toEqual(expect.arrayContaining(['CustomerEvents', 'CustomerViews']));
       const { QueueUrls } = await sqs.send(new ListQueuesCommand({}));
-      expect(QueueUrls).toEqual(
-        expect.arrayContaining([service.endpoints.queues.projection, service.endpoints.queues.dlq]),
-      );
+      expect(QueueUrls).toEqual(expect.arrayContaining(Object.values(service.endpoints.queues)));
     } finally {
       dynamodb.destroy();
       sqs.destroy();
