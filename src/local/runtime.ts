@@ -414,8 +414,18 @@ export const startLocalRuntime = async (
             },
           ));
         await streamPoller.stop();
-        const drained =
+        // Deliveries the bus is still retrying hold notifications that are on no queue yet.
+        const delivered =
           settle &&
+          (await eventBridge.waitUntilDelivered(drainTimeoutMs).then(
+            () => true,
+            (error: unknown) => {
+              logger.warn('bus deliveries were still being retried when stopping', { error });
+              return false;
+            },
+          ));
+        const drained =
+          delivered &&
           (await sqsPoller
             .waitUntilIdle(drainTimeoutMs)
             // A message back on the queue after a failure is not drained, nor handled.
