@@ -45,7 +45,7 @@ const parsePattern = (text: string): unknown => {
   try {
     compileEventPattern(pattern);
   } catch (error) {
-    if (error instanceof InvalidEventPatternError) throw invalidPattern(error.message);
+    if (error instanceof InvalidEventPatternError) throw invalidPattern(error.reason);
     throw error;
   }
   return pattern;
@@ -57,7 +57,7 @@ const answering = <Result>(run: () => Result): Result => {
     return run();
   } catch (error) {
     if (error instanceof InvalidRuleError) {
-      if (error.field.startsWith('eventPattern')) throw invalidPattern(error.message);
+      if (error.cause instanceof InvalidEventPatternError) throw invalidPattern(error.cause.reason);
       throw new AwsJsonError('ValidationException', error.message, 400, { cause: error });
     }
     throw error;
