@@ -2,7 +2,7 @@ import { JoseTokenVerifier } from '../../adapters/jose/jose-token-verifier.js';
 import { type Authenticate, bearerTokenAccess } from '../../app/http/access-guard.js';
 import type { Config } from '../../config.js';
 import { LOCAL_API_AUDIENCE, LOCAL_CLIENTS } from './local-identities.js';
-import { type LocalIssuer, startLocalIssuer } from './local-issuer.js';
+import type { LocalIssuer } from './local-issuer.js';
 
 export type LocalAuthMode = 'open' | 'oidc';
 
@@ -44,6 +44,8 @@ export const startLocalAuth = async (options: {
   httpPort: number;
   scopePrefix?: string;
 }): Promise<LocalAuth> => {
+  // Loaded only when asked for: the open mode never loads oidc-provider (nor its warnings).
+  const { startLocalIssuer } = await import('./local-issuer.js');
   const issuer = await startLocalIssuer(options);
   const verifier = new JoseTokenVerifier({ issuer: issuer.issuer, audience: LOCAL_API_AUDIENCE });
   return {
