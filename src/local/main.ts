@@ -15,7 +15,7 @@ import { readConfig } from '../config.js';
 import { consoleLogger } from './console-logger.js';
 import { externalDynamoDB } from './dynamodb-target.js';
 import { removeEndpointsFile, writeEndpointsFile } from './endpoints-file.js';
-import { freePort } from './free-port.js';
+import { reservePort } from './free-port.js';
 import { serveHttp } from './http-server.js';
 import { startLocalConsole } from './local-console.js';
 import { assertLocalPortsFree, readLocalPorts } from './local-ports.js';
@@ -91,11 +91,14 @@ const main = async () => {
   try {
     const authMode = readLocalAuthMode(process.argv, process.env);
     const ports = readLocalPorts(process.env);
-    // The console's redirect URIs name the HTTP port, so with sign-in it is chosen up front.
-    if (authMode === 'oidc' && ports.http === 0) ports.http = await freePort();
+    // The console's redirect URIs name the HTTP port, so with sign-in it is chosen up front,
+    // and held until the server listens on it.
+    const reserved = authMode === 'oidc' && ports.http === 0 ? await reservePort() : undefined;
+    if (reserved) ports.http = reserved.port;
     // Fail before starting Java when a port is taken, naming the variable that moves it.
     await assertLocalPortsFree({
       ...ports,
+      ...(reserved ? { http: 0 } : {}),
       ...(external ? { dynamodb: 0 } : {}),
       ...(authMode === 'oidc' ? {} : { oidc: 0 }),
     });
@@ -141,6 +144,7 @@ const main = async () => {
         { ...operator.extras, ...(auth ? { authenticate: auth.authenticate } : {}) },
       ),
     );
+    await reserved?.release();
     const server = await serveHttp(requests, { port: ports.http });
     cleanups.push(async () => {
       await server.close();
