@@ -31,8 +31,11 @@ export const LocalEndpoints = z.object({
   queues: z.object({
     projection: z.url(),
     dlq: z.url(),
-    /** The stream's on-failure destination. */
-    streamFailures: z.url(),
+    /**
+     * The stream's on-failure destination; absent in files written before it existed, which
+     * must still read (and be told stale by their pid) rather than be refused as unreadable.
+     */
+    streamFailures: z.url().optional(),
   }),
   pid: z.number().int().positive(),
   startedAt: z.string(),
