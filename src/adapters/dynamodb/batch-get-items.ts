@@ -1,25 +1,8 @@
-import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
-import { StoreUnavailableError } from '../../core/errors.js';
-import { retry } from '../../core/retry.js';
-import { rethrowTransient } from './dynamodb-errors.js';
+import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { resendUnprocessed } from './resend-unprocessed.js';
 
 /** BatchGetItem takes at most 100 keys per call. */
 const MAX_KEYS_PER_CALL = 100;
-
-/**
- * DynamoDB left some keys unread (throttling, the 16 MB cap): they are asked for again,
- * and when they stay unread the store is as good as unavailable.
- */
-class UnprocessedKeysError extends StoreUnavailableError {
-  override readonly name = 'UnprocessedKeysError';
-  constructor(readonly left: number) {
-    super(`DynamoDB BatchGetItem left ${left} keys unprocessed`);
-  }
-}
 
 export interface BatchGetItemsOptions {
   client: DynamoDBDocumentClient;
@@ -41,37 +24,25 @@ export const batchGetItems = async (
   const { client, tableName, keyName } = options;
   const found = new Map<string, Record<string, unknown>>();
   const unique = [...new Set(options.ids)];
-  for (let start = 0; start < unique.length; start += MAX_KEYS_PER_CALL) {
-    let keys: Record<string, unknown>[] = unique
-      .slice(start, start + MAX_KEYS_PER_CALL)
-      .map((id) => ({ [keyName]: id }));
-    await retry(
-      async () => {
-        let answer: BatchGetCommandOutput;
-        try {
-          answer = await client.send(
-            new BatchGetCommand({
-              RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } },
-            }),
-          );
-        } catch (error) {
-          return rethrowTransient(error, 'BatchGetItem');
-        }
-        for (const item of answer.Responses?.[tableName] ?? []) {
-          found.set(String(item[keyName]), item);
-        }
-        keys = answer.UnprocessedKeys?.[tableName]?.Keys ?? [];
-        if (keys.length > 0) throw new UnprocessedKeysError(keys.length);
-      },
-      {
-        initialDelayMs: 20,
-        maxDelayMs: 1000,
-        jitter: 'full',
-        maxAttempts: 8,
-        retryable: (error) => error instanceof UnprocessedKeysError,
-        ...(options.sleep ? { sleep: options.sleep } : {}),
-      },
-    );
-  }
+  await resendUnprocessed<Record<string, unknown>>({
+    operation: 'BatchGetItem',
+    requests: unique.map((id) => ({ [keyName]: id })),
+    perCall: MAX_KEYS_PER_CALL,
+    send: async (keys) => {
+      const answer = await client.send(
+        new BatchGetCommand({
+          RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } },
+        }),
+      );
+      for (const item of answer.Responses?.[tableName] ?? []) {
+        found.set(String(item[keyName]), item);
+      }
+      return answer.UnprocessedKeys?.[tableName]?.Keys ?? [];
+    },
+    initialDelayMs: 20,
+    maxDelayMs: 1000,
+    maxAttempts: 8,
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+  });
   return found;
 };

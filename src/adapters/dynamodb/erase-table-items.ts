@@ -1,25 +1,11 @@
-import {
-  BatchWriteCommand,
-  type BatchWriteCommandOutput,
-  type DynamoDBDocumentClient,
-  ScanCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { StoreUnavailableError } from '../../core/errors.js';
-import { retry } from '../../core/retry.js';
+import { BatchWriteCommand, type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { rethrowTransient } from './dynamodb-errors.js';
+import { resendUnprocessed } from './resend-unprocessed.js';
 
 /** BatchWriteItem takes at most 25 requests per call. */
 const MAX_REQUESTS_PER_CALL = 25;
 
 type Key = Record<string, unknown>;
-
-/** Deletes DynamoDB left unprocessed (throttling) and still left after the retries. */
-class UnprocessedItemsError extends StoreUnavailableError {
-  override readonly name = 'UnprocessedItemsError';
-  constructor(readonly left: number) {
-    super(`DynamoDB BatchWriteItem left ${left} deletes unprocessed`);
-  }
-}
 
 export interface BatchDeleteItemsOptions {
   client: DynamoDBDocumentClient;
@@ -35,35 +21,25 @@ export interface BatchDeleteItemsOptions {
  */
 export const batchDeleteItems = async (options: BatchDeleteItemsOptions): Promise<void> => {
   const { client, tableName } = options;
-  for (let start = 0; start < options.keys.length; start += MAX_REQUESTS_PER_CALL) {
-    let requests = options.keys
-      .slice(start, start + MAX_REQUESTS_PER_CALL)
-      .map((Key) => ({ DeleteRequest: { Key } }));
-    await retry(
-      async () => {
-        let answer: BatchWriteCommandOutput;
-        try {
-          answer = await client.send(
-            new BatchWriteCommand({ RequestItems: { [tableName]: requests } }),
-          );
-        } catch (error) {
-          return rethrowTransient(error, 'BatchWriteItem');
-        }
-        requests = (answer.UnprocessedItems?.[tableName] ?? []).flatMap((request) =>
-          request.DeleteRequest?.Key ? [{ DeleteRequest: { Key: request.DeleteRequest.Key } }] : [],
-        );
-        if (requests.length > 0) throw new UnprocessedItemsError(requests.length);
-      },
-      {
-        initialDelayMs: 50,
-        maxDelayMs: 2000,
-        jitter: 'full',
-        maxAttempts: 10,
-        retryable: (error) => error instanceof UnprocessedItemsError,
-        ...(options.sleep ? { sleep: options.sleep } : {}),
-      },
-    );
-  }
+  await resendUnprocessed<Key>({
+    operation: 'BatchWriteItem',
+    requests: options.keys,
+    perCall: MAX_REQUESTS_PER_CALL,
+    send: async (keys) => {
+      const answer = await client.send(
+        new BatchWriteCommand({
+          RequestItems: { [tableName]: keys.map((Key) => ({ DeleteRequest: { Key } })) },
+        }),
+      );
+      return (answer.UnprocessedItems?.[tableName] ?? []).flatMap((request) =>
+        request.DeleteRequest?.Key ? [request.DeleteRequest.Key] : [],
+      );
+    },
+    initialDelayMs: 50,
+    maxDelayMs: 2000,
+    maxAttempts: 10,
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+  });
 };
 
 export interface EraseTableItemsOptions {
