@@ -70,6 +70,19 @@ export class OperatorToolPolicies extends Construct {
         ],
         resources: [queue.queueArn],
       });
+    // Rebuilds and audits fold every stream: Scan for the streams, Query their events,
+    // GetItem their wrapped data keys, and unwrap those under the data-key conditions.
+    const foldEveryStream = () => [
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:GetItem'],
+        resources: [eventStore.tableArn],
+      }),
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [props.dataKeys.keyArn],
+        conditions: DATA_KEY_CONDITIONS,
+      }),
+    ];
     const readEvents = new iam.PolicyStatement({
       actions: ['dynamodb:GetItem', 'dynamodb:Query'],
       resources: [eventStore.tableArn, changeIndex],
@@ -116,16 +129,7 @@ export class OperatorToolPolicies extends Construct {
     this.blueGreenRebuild = new iam.ManagedPolicy(this, 'BlueGreenRebuild', {
       description: 'npm run rebuild -- --into <table>: build a fresh view table from the events',
       statements: [
-        // Scan for the streams, Query their events, GetItem their wrapped data keys.
-        new iam.PolicyStatement({
-          actions: ['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:GetItem'],
-          resources: [eventStore.tableArn],
-        }),
-        new iam.PolicyStatement({
-          actions: ['kms:Decrypt'],
-          resources: [props.dataKeys.keyArn],
-          conditions: DATA_KEY_CONDITIONS,
-        }),
+        ...foldEveryStream(),
         new iam.PolicyStatement({
           actions: [
             'dynamodb:CreateTable',
@@ -153,15 +157,7 @@ export class OperatorToolPolicies extends Construct {
       description:
         'npm run audit:views and npm run rebuild: fold every stream against its view, catch views up',
       statements: [
-        new iam.PolicyStatement({
-          actions: ['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:GetItem'],
-          resources: [eventStore.tableArn],
-        }),
-        new iam.PolicyStatement({
-          actions: ['kms:Decrypt'],
-          resources: [props.dataKeys.keyArn],
-          conditions: DATA_KEY_CONDITIONS,
-        }),
+        ...foldEveryStream(),
         // View writes are conditional puts on the version read, as the projector's.
         new iam.PolicyStatement({
           actions: ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:PutItem'],
