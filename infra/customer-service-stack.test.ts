@@ -15,6 +15,7 @@ import {
 } from '../src/adapters/eventbridge/projection-rule.js';
 import { scopeFor } from '../src/app/access/roles.js';
 import { publicRoutes, serviceRoutes } from '../src/app/http/route-catalog.js';
+import { callBudget } from '../src/composition/call-budget.js';
 import { readConfig } from '../src/config.js';
 import { customerEventTypes } from '../src/domain/customer/events.js';
 import { CustomerServiceStack, type CustomerServiceStackProps } from './customer-service-stack.js';
@@ -215,6 +216,22 @@ describe('CustomerServiceStack', () => {
         COMMAND_TABLE: table(ids.eventStore),
         QUERY_TABLE: table(ids.views),
       });
+    });
+  });
+
+  describe("each function's AWS call budget", () => {
+    it('is derived from its own timeout, and one call that hangs ends well before the function does', () => {
+      const functions = Object.values(template.findResources('AWS::Lambda::Function'))
+        .map((resource) => resource.Properties as Json)
+        .filter((p) => ((p.Environment as Json | undefined)?.Variables as Json)?.SERVICE_NAME);
+      expect(functions.length).toBeGreaterThanOrEqual(6);
+      for (const fn of functions) {
+        const timeoutMs = (fn.Timeout as number) * 1000;
+        const variables = (fn.Environment as Json).Variables as Json;
+        expect(variables.FUNCTION_TIMEOUT_MS).toBe(String(timeoutMs));
+        const budget = callBudget(readConfig({ FUNCTION_TIMEOUT_MS: String(timeoutMs) }));
+        expect(budget.worstCaseMs).toBeLessThanOrEqual(timeoutMs * 0.6);
+      }
     });
   });
 

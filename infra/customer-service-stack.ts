@@ -252,7 +252,12 @@ export class CustomerServiceStack extends Stack {
       new ServiceFunction(this, id, {
         handler,
         description,
-        environment: { ...base, ...environment } as Record<string, string>,
+        // Each function's AWS call budget is derived from its own timeout (src/composition/call-budget.ts).
+        environment: {
+          ...base,
+          ...environment,
+          FUNCTION_TIMEOUT_MS: String(settings.timeout.toMilliseconds()),
+        } as Record<string, string>,
         code,
         logRetention,
         ...settings,

@@ -25,6 +25,21 @@ const Env = z.object({
   AGGREGATE_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(1000),
   /** How long a cached customer state may be decided on (it holds personal data in plaintext). */
   AGGREGATE_CACHE_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
+  /**
+   * The function's own timeout, which the stack sets for each function. Every AWS call's
+   * budget (see `AWS_REQUEST_TIMEOUT_MS`) is derived from it, so that a dependency that hangs
+   * is answered (503) before the function times out. 10 s, the API functions' timeout.
+   */
+  FUNCTION_TIMEOUT_MS: z.coerce.number().int().min(1000).max(900_000).default(10_000),
+  /** Attempts of one AWS call, the first included: the SDK retries the rest within the budget. */
+  AWS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  /**
+   * How long one attempt of an AWS call may wait for its answer, connecting included. Unset:
+   * 60% of `FUNCTION_TIMEOUT_MS`, less the backoffs, shared by the attempts, at most 5 s.
+   */
+  AWS_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).optional(),
+  /** How long opening a connection may take; unset: 1 s, or the request timeout if shorter. */
+  AWS_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).optional(),
   /** Upper bound of a `?minVersion=` read-your-writes wait. */
   MIN_VERSION_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(3000),
   /** CloudWatch namespace of the service's own metrics (EMF); the stack's dashboard reads it. */

@@ -1,11 +1,10 @@
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { CloudWatchPipelineHealth } from '../adapters/cloudwatch/cloudwatch-pipeline-health.js';
 import { SqsDeadLetterQueue } from '../adapters/sqs/dead-letter-queue.js';
 import { SqsQueueDepth } from '../adapters/sqs/sqs-queue-depth.js';
 import type { OperationsDependencies } from '../app/http/operations-routes.js';
 import { DeadLetterOperations } from '../app/operations/dead-letter-operations.js';
 import { ConfigError } from '../config.js';
+import type { AwsClients } from './aws-clients.js';
 import type { CustomerService } from './customer-service.js';
 
 /**
@@ -15,7 +14,10 @@ import type { CustomerService } from './customer-service.js';
  * read, conditional view puts, the queues, CloudWatch), which neither the command nor the
  * query function holds.
  */
-export const awsOperations = (service: CustomerService): OperationsDependencies => {
+export const awsOperations = (
+  service: CustomerService,
+  aws: AwsClients,
+): OperationsDependencies => {
   const { config } = service;
   const projectionQueueUrl = config.PROJECTION_QUEUE_URL;
   const deadLetterQueueUrl = config.PROJECTION_DLQ_URL;
@@ -25,13 +27,12 @@ export const awsOperations = (service: CustomerService): OperationsDependencies 
       'Invalid configuration: the operations routes need PROJECTION_QUEUE_URL, PROJECTION_DLQ_URL and PUBLISHER_FUNCTION_NAME',
     );
   }
-  // The client's endpoint (the region's, or AWS_ENDPOINT_URL_SQS) is where the queues are;
-  // an emulator's queue URLs name a host that need not resolve.
-  const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+  // The client's endpoint (the region's, or AWS_ENDPOINT_URL_SQS) is where the queues are.
+  const sqs = aws.sqs();
   const { events, views } = service.auditSources;
   return {
     health: new CloudWatchPipelineHealth({
-      client: new CloudWatchClient({}),
+      client: aws.cloudWatch(),
       projectionQueue: new SqsQueueDepth({ client: sqs, queueUrl: projectionQueueUrl }),
       deadLetterQueue: new SqsQueueDepth({ client: sqs, queueUrl: deadLetterQueueUrl }),
       publisherFunctionName: publisher,

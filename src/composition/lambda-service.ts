@@ -1,18 +1,18 @@
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { KMSClient } from '@aws-sdk/client-kms';
 import type { Context } from 'aws-lambda';
-import { createDocumentClient } from '../adapters/dynamodb/document-client.js';
 import { PowertoolsLoggerAdapter } from '../adapters/powertools/powertools-logger.js';
 import { PowertoolsMetricsAdapter } from '../adapters/powertools/powertools-metrics.js';
 import { PowertoolsTracerAdapter } from '../adapters/powertools/powertools-tracer.js';
 import { apiGatewayAccess } from '../app/http/access-guard.js';
 import { readConfig } from '../config.js';
+import { awsClients } from './aws-clients.js';
+import { callBudget } from './call-budget.js';
 import { CustomerService } from './customer-service.js';
 
 /**
  * The service as a Lambda container holds it: configuration read once from the function's
  * environment, clients from the SDK's own chain (the function's role and region), created
- * at the cold start and reused by every warm invocation.
+ * at the cold start and reused by every warm invocation, each held to a call budget below the
+ * function's timeout.
  */
 export const lambdaService = (options: { eventBridge?: boolean } = {}) => {
   const config = readConfig();
@@ -25,15 +25,16 @@ export const lambdaService = (options: { eventBridge?: boolean } = {}) => {
     namespace: config.METRICS_NAMESPACE,
     serviceName: config.SERVICE_NAME,
   });
+  const aws = awsClients(callBudget(config));
   const service = new CustomerService({
     config,
     logger,
     metrics,
     clients: {
-      dynamodb: tracer.capture(createDocumentClient()),
-      ...(options.eventBridge ? { eventBridge: tracer.capture(new EventBridgeClient({})) } : {}),
+      dynamodb: tracer.capture(aws.documents()),
+      ...(options.eventBridge ? { eventBridge: tracer.capture(aws.eventBridge()) } : {}),
       // The functions that read or write personal data get the KMS key's id from the stack.
-      ...(config.KMS_KEY_ID ? { kms: tracer.capture(new KMSClient({})) } : {}),
+      ...(config.KMS_KEY_ID ? { kms: tracer.capture(aws.kms()) } : {}),
     },
   });
   /**
@@ -52,5 +53,5 @@ export const lambdaService = (options: { eventBridge?: boolean } = {}) => {
     };
   /** Every HTTP route checks its role against the caller API Gateway's authoriser named. */
   const authenticate = apiGatewayAccess({ scopePrefix: config.AUTH_SCOPE_PREFIX });
-  return { service, logger, metrics, tracer, instrument, authenticate };
+  return { service, aws, logger, metrics, tracer, instrument, authenticate };
 };

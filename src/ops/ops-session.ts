@@ -1,8 +1,8 @@
-import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
-import { createDocumentClient } from '../adapters/dynamodb/document-client.js';
+import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { SQSClient, SQSClientConfig } from '@aws-sdk/client-sqs';
+import { type AwsClients, awsClients } from '../composition/aws-clients.js';
+import { callBudget } from '../composition/call-budget.js';
 import { CustomerService } from '../composition/customer-service.js';
 import { readConfig } from '../config.js';
 import { silentLogger } from '../core/ports.js';
@@ -22,6 +22,8 @@ export interface OpsSession {
   target: OpsTarget;
   env: Env;
   service: CustomerService;
+  /** Builds any further client the tool needs, held to the same call budget. */
+  aws: AwsClients;
   sqs(): SQSClient;
   /** The event store table's stream (stream-failure replay). */
   streams(): DynamoDBStreamsClient;
@@ -44,16 +46,15 @@ export const openOpsSession = (
   const target = resolveOpsTarget(env, options.cwd);
   (options.json ? io.err : io.out)(target.description);
   const settings = target.env;
-  const dynamodb = createDocumentClient(endpointClientConfig(settings, 'DYNAMODB', 'us-east-1'));
   const config = readConfig(settings);
+  const aws = awsClients(callBudget(config));
+  const dynamodb = aws.documents(endpointClientConfig(settings, 'DYNAMODB', 'us-east-1'));
   // With a KMS key the tools decrypt what they read, as the service does.
   const kms = config.KMS_KEY_ID
-    ? new KMSClient(endpointClientConfig(settings, 'KMS', 'us-east-1'))
+    ? aws.kms(endpointClientConfig(settings, 'KMS', 'us-east-1'))
     : undefined;
   // Makes no call until a tool publishes or replays.
-  const eventBridge = new EventBridgeClient(
-    endpointClientConfig(settings, 'EVENTBRIDGE', 'us-east-1'),
-  );
+  const eventBridge = aws.eventBridge(endpointClientConfig(settings, 'EVENTBRIDGE', 'us-east-1'));
   const service = new CustomerService({
     config,
     clients: { dynamodb, eventBridge, ...(kms ? { kms } : {}) },
@@ -65,15 +66,14 @@ export const openOpsSession = (
     target,
     env: settings,
     service,
+    aws,
     sqs: () => {
-      sqs ??= new SQSClient(sqsClientConfig(settings));
+      sqs ??= aws.sqs(sqsClientConfig(settings));
       return sqs;
     },
     streams: () => {
       // DynamoDB Local serves its streams on the same endpoint.
-      streams ??= new DynamoDBStreamsClient(
-        endpointClientConfig(settings, 'DYNAMODB', 'us-east-1'),
-      );
+      streams ??= aws.streams(endpointClientConfig(settings, 'DYNAMODB', 'us-east-1'));
       return streams;
     },
     eventBridge,

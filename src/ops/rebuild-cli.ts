@@ -14,7 +14,6 @@
  * again carries on from there. Then switch QUERY_TABLE (docs/operations.md).
  */
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createTableIfMissing } from '../adapters/dynamodb/create-tables.js';
 import { customerViewsTable } from '../adapters/dynamodb/table-definitions.js';
 import { type RebuildReport, rebuildViews } from '../app/rebuild.js';
@@ -113,7 +112,7 @@ const rebuildInto = async (
       `--into names the live read model (${table}); a blue/green rebuild goes into a fresh table. Run without --into to catch the live one up.`,
     );
   }
-  const client = new DynamoDBClient(endpointClientConfig(session.env, 'DYNAMODB', 'us-east-1'));
+  const client = session.aws.dynamodb(endpointClientConfig(session.env, 'DYNAMODB', 'us-east-1'));
   try {
     if (await createTableIfMissing(client, table, customerViewsTable)) io.out(`created ${table}`);
   } finally {

@@ -12,11 +12,10 @@ import { parseArgs } from 'node:util';
 import {
   DeleteTableCommand,
   DescribeTableCommand,
-  DynamoDBClient,
+  type DynamoDBClient,
   type TableDescription,
   waitUntilTableNotExists,
 } from '@aws-sdk/client-dynamodb';
-import { createDocumentClient } from '../adapters/dynamodb/document-client.js';
 import { eraseTableItems } from '../adapters/dynamodb/erase-table-items.js';
 import { customerViewsTable } from '../adapters/dynamodb/table-definitions.js';
 import type { Env } from '../local/local-endpoints.js';
@@ -87,8 +86,8 @@ export const runRetireViewsCli = async (
       throw new Error(`${table} is the event store (COMMAND_TABLE), not a views table`);
 
     const clientConfig = endpointClientConfig(session.env, 'DYNAMODB', 'us-east-1');
-    const client = new DynamoDBClient(clientConfig);
-    const documents = createDocumentClient(clientConfig);
+    const client = session.aws.dynamodb(clientConfig);
+    const documents = session.aws.documents(clientConfig);
     try {
       const description = await describeTable(client, table);
       if (!description) throw new Error(`there is no table ${table} (already deleted?)`);

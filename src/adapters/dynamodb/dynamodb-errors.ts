@@ -6,11 +6,17 @@ const TRANSIENT = new Set([
   'RequestLimitExceeded',
   'InternalServerError',
   'ServiceUnavailable',
+  // An attempt past the client's request or connection timeout (the SDK's name), and
+  // the service's own name for a request it gave up on.
   'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',
   'EPIPE',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
 ]);
 
 const nameOf = (error: unknown): string | undefined => {
@@ -26,7 +32,10 @@ export const isTransientDynamoDBError = (error: unknown): boolean => {
   return name !== undefined && TRANSIENT.has(name);
 };
 
-/** Throttling and faults that outlived the SDK's retries become a core error (HTTP 503). */
+/**
+ * Throttling, faults and timeouts that outlived the SDK's retries (within the call budget)
+ * become a core error (HTTP 503).
+ */
 export const rethrowTransient = (error: unknown, operation: string): never => {
   if (isTransientDynamoDBError(error)) {
     throw new StoreUnavailableError(`DynamoDB ${operation} failed: ${nameOf(error)}`, {

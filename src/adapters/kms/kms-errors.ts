@@ -13,8 +13,10 @@ const UNAVAILABLE = new Set([
   'KMSInternalException',
   'DependencyTimeoutException',
   'KeyUnavailableException',
+  // An attempt past the client's request or connection timeout (the SDK's name).
   'TimeoutError',
   'RequestTimeout',
+  'RequestTimeoutException',
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',

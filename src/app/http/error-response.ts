@@ -16,6 +16,28 @@ export interface ErrorResponse {
   body: { error: { code: string; message: string; details?: unknown; correlationId?: string } };
 }
 
+/** How long a caller is asked to wait after a dependency did not answer in time. */
+const DEPENDENCY_TIMEOUT_RETRY_AFTER_SECONDS = 1;
+const TIMEOUT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
+
+/**
+ * A call to a dependency that ran out of its time (the AWS SDK's `TimeoutError` after its
+ * retries), here or as the cause of another failure. The adapters map their own; this
+ * catches one that reached the edge unmapped, so that it still answers 503, not 500.
+ */
+export const isDependencyTimeout = (error: unknown): boolean => {
+  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 5; depth++) {
+    const { name, $metadata, cause } = e as {
+      name?: unknown;
+      $metadata?: unknown;
+      cause?: unknown;
+    };
+    if (typeof name === 'string' && TIMEOUT_NAMES.has(name) && $metadata !== undefined) return true;
+    e = cause;
+  }
+  return false;
+};
+
 /**
  * The one mapping from a failure to an answer, shared by the HTTP app and the Lambda
  * direct invocations. A fault that is not a `ServiceError` is a 500 that names the
@@ -46,6 +68,16 @@ export const toErrorResponse = (
           message: error.message,
           ...(error.details ? { details: error.details } : {}),
         },
+      },
+    };
+  }
+  if (isDependencyTimeout(error)) {
+    logger?.warn('dependency timed out', { correlationId, error });
+    return {
+      status: 503,
+      headers: { 'retry-after': String(DEPENDENCY_TIMEOUT_RETRY_AFTER_SECONDS) },
+      body: {
+        error: { code: 'DEPENDENCY_TIMEOUT', message: 'A dependency did not answer in time' },
       },
     };
   }
