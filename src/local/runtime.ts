@@ -13,7 +13,7 @@ import { projectionRule } from '../adapters/eventbridge/projection-rule.js';
 import { probeProjector, probePublisher } from '../app/operations/activity-probes.js';
 import { ServiceActivity } from '../app/operations/service-activity.js';
 import { awsClients } from '../composition/aws-clients.js';
-import { callBudget } from '../composition/call-budget.js';
+import { callBudget, oneAttemptBudget } from '../composition/call-budget.js';
 import { CustomerService } from '../composition/customer-service.js';
 import { type Config, readConfig } from '../config.js';
 import { type Logger, silentLogger } from '../core/ports.js';
@@ -209,8 +209,13 @@ export const startLocalRuntime = async (
     const streamsClient = aws.streams(dynamodb);
     cleanups.push(async () => streamsClient.destroy());
     if (options.createTables ?? true) {
-      await createTableIfMissing(dynamoClient, config.COMMAND_TABLE, eventStoreTable);
-      await createTableIfMissing(dynamoClient, config.QUERY_TABLE, customerViewsTable);
+      const admin = awsClients(oneAttemptBudget(60_000)).dynamodb(dynamodb);
+      try {
+        await createTableIfMissing(admin, config.COMMAND_TABLE, eventStoreTable);
+        await createTableIfMissing(admin, config.QUERY_TABLE, customerViewsTable);
+      } finally {
+        admin.destroy();
+      }
     }
 
     const sqs = await startSqsEmulator({
