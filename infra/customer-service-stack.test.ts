@@ -617,6 +617,7 @@ describe('CustomerServiceStack', () => {
         'dynamodb:Query',
       ]);
       expect(actionsOf(onResource(statements, ids.views)).sort()).toEqual([
+        'dynamodb:BatchGetItem',
         'dynamodb:GetItem',
         'dynamodb:PutItem',
       ]);
