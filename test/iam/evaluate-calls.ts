@@ -159,3 +159,18 @@ export const evaluateCalls = async (
   }
   return verdicts;
 };
+
+/** The denied verdicts, one line per caller, action, resource and reason, for a readable failure. */
+export const denials = (verdicts: readonly Verdict[]): string[] => [
+  ...new Set(
+    verdicts
+      .filter((verdict) => verdict.result !== 'Allowed')
+      .map(({ caller, action, resource, result, reasons }) => {
+        const by = reasons.map((reason) => {
+          const { policyType, denialType } = reason as { policyType?: string; denialType?: string };
+          return `${denialType ?? ''} ${policyType ?? ''}`.trim();
+        });
+        return `${caller}: ${action} on ${resource}: ${result} (${by.join(', ')})`;
+      }),
+  ),
+];
