@@ -19,11 +19,25 @@ export interface PolicyDocument {
 
 const arnPrefix = (service: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}`;
 
+/** The property that names a resource when the stack gives it a name. */
+const NAME_PROPERTY: Record<string, string> = {
+  'AWS::DynamoDB::Table': 'TableName',
+  'AWS::SQS::Queue': 'QueueName',
+  'AWS::Events::EventBus': 'Name',
+  'AWS::Events::Rule': 'Name',
+  'AWS::Events::Archive': 'ArchiveName',
+  'AWS::IAM::Role': 'RoleName',
+  'AWS::Lambda::Function': 'FunctionName',
+};
+
 /** What `Ref` and `Fn::GetAtt` give for the resource types the stack's policies name. */
-const referenceOf = (template: CfnTemplate, id: string, attribute?: string): string => {
-  const resource = template.Resources[id];
-  if (!resource) throw new Error(`The template has no resource ${id}`);
+const referenceOf = (template: CfnTemplate, logicalId: string, attribute?: string): string => {
+  const resource = template.Resources[logicalId];
+  if (!resource) throw new Error(`The template has no resource ${logicalId}`);
   const { Type: type } = resource;
+  // Its name: the one the stack gives, else the logical id (CloudFormation would add a suffix).
+  const named = resource.Properties?.[NAME_PROPERTY[type] ?? ''];
+  const id = named === undefined ? logicalId : String(resolve(template, named));
   const arns: Record<string, () => string> = {
     'AWS::DynamoDB::Table': () => `${arnPrefix('dynamodb')}:table/${id}`,
     'AWS::SQS::Queue': () => `${arnPrefix('sqs')}:${id}`,
@@ -49,10 +63,11 @@ const referenceOf = (template: CfnTemplate, id: string, attribute?: string): str
   }
   if (attribute === 'Arn' && arn) return arn();
   if (type === 'AWS::DynamoDB::Table' && attribute === 'StreamArn') {
-    return `${referenceOf(template, id, 'Arn')}/stream/1970-01-01T00:00:00.000`;
+    return `${referenceOf(template, logicalId, 'Arn')}/stream/1970-01-01T00:00:00.000`;
   }
   if (type === 'AWS::SQS::Queue' && attribute === 'QueueName') return id;
-  if (type === 'AWS::SQS::Queue' && attribute === 'QueueUrl') return referenceOf(template, id);
+  if (type === 'AWS::SQS::Queue' && attribute === 'QueueUrl')
+    return referenceOf(template, logicalId);
   if (type === 'AWS::Events::EventBus' && attribute === 'Name') return id;
   throw new Error(`Fn::GetAtt ${id}.${attribute} (${type}) is not resolved here`);
 };

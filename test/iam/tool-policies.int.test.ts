@@ -14,6 +14,7 @@ import { GREEN_VIEWS_TABLE_PREFIX, OPERATOR_TOOLS } from '../../infra/operator-t
 import { CustomerService } from '../../src/composition/customer-service.js';
 import { readConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/core/ports.js';
+import type { AwsJsonServer } from '../../src/local/aws-json/aws-json-server.js';
 import { LOCAL_REGION } from '../../src/local/local-endpoints.js';
 import {
   shardLookup,
@@ -29,6 +30,7 @@ import { runRetireViewsCli } from '../../src/ops/retire-views-cli.js';
 import { runStreamFailuresCli } from '../../src/ops/stream-failures-cli.js';
 import { AwsCallRecorder } from '../support/aws-call-recorder.js';
 import { legacyEventItem } from '../support/legacy-events.js';
+import { startArchiveEndpoint } from './archive-endpoint.js';
 import { type Deployment, denials, evaluateCalls, type Verdict } from './evaluate-calls.js';
 import { type LocalAws, startLocalAws } from './local-aws.js';
 import type { CfnTemplate } from './stack-policies.js';
@@ -43,6 +45,8 @@ let stack: CustomerServiceStack;
 let template: CfnTemplate;
 let placed: Deployment;
 let dataDir: string;
+let archives: AwsJsonServer;
+const ARCHIVE = 'customer-events-archive';
 const green = `${GREEN_VIEWS_TABLE_PREFIX}iam-${randomUUID().slice(0, 8)}`;
 const exits = new Map<string, { exit: number; errors: string[] }>();
 const verdicts = new Map<Tool, Verdict[]>();
@@ -100,8 +104,30 @@ const TOOL_RUNS: Record<Tool, { name: string; run: () => Promise<number> }[]> = 
       run: () => runStreamFailuresCli(['replay'], toolEnvironment(), quietIo),
     },
   ],
-  // From the archive: not on the local stack, which has none (see docs/security.md).
-  replay: [],
+  // From the archive, on an endpoint that answers for one (the local stack has none).
+  replay: [
+    {
+      name: 'replay (archive)',
+      run: () => {
+        const { AWS_ENDPOINT_URL_EVENTBRIDGE: _, ...environment }: Record<string, string> =
+          toolEnvironment();
+        return runReplayCli(
+          [
+            '--from',
+            new Date(Date.now() - 3_600_000).toISOString(),
+            '--to',
+            new Date(Date.now() + 60_000).toISOString(),
+          ],
+          {
+            ...environment,
+            AWS_ENDPOINT_URL: archives.endpoint,
+            EVENT_ARCHIVE_NAME: ARCHIVE,
+          },
+          quietIo,
+        );
+      },
+    },
+  ],
   blueGreenRebuild: [
     {
       name: 'rebuild --into',
@@ -143,10 +169,11 @@ const TOOL_RUNS: Record<Tool, { name: string; run: () => Promise<number> }[]> = 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'iam-tools-'));
   local = await startLocalAws();
+  archives = await startArchiveEndpoint();
   recorder.attachTo(DynamoDBClient, KMSClient);
   recorder.ignore(...local.standInClients);
   ({ stack, template } = synthesize());
-  placed = deployment(template, local.byOutput);
+  placed = deployment(template, { ...local.byOutput, EventArchiveName: ARCHIVE });
 
   // Customers, encrypted as the service writes them, and one stream of before encryption.
   const kms = new KMSClient(local.kms.clientConfig);
@@ -248,6 +275,7 @@ afterAll(async () => {
   await local?.tables.client
     .send(new DeleteTableCommand({ TableName: green }))
     .catch(() => undefined);
+  await archives?.stop();
   await local?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
