@@ -291,6 +291,27 @@ describe("every AWS call each operator tool makes is allowed by its role's manag
     }
   });
 
+  it('covers what each tool does: replays, redrives, decrypts, rewrites, erases', () => {
+    const actionsOf = (tool: Tool) => [...new Set((verdicts.get(tool) ?? []).map((v) => v.action))];
+    const expected: Record<Tool, string[]> = {
+      streamFailures: ['sqs:ReceiveMessage', 'dynamodb:GetRecords', 'events:PutEvents'],
+      replay: [
+        'events:DescribeEventBus',
+        'events:DescribeArchive',
+        'events:DescribeRule',
+        'events:StartReplay',
+      ],
+      blueGreenRebuild: ['dynamodb:CreateTable', 'dynamodb:PutItem', 'kms:Decrypt'],
+      deadLetters: ['sqs:ReceiveMessage', 'sqs:SendMessage', 'sqs:DeleteMessage', 'kms:Decrypt'],
+      viewsMaintenance: ['dynamodb:Scan', 'dynamodb:PutItem', 'kms:Decrypt'],
+      encryptLegacy: ['kms:GenerateDataKey', 'dynamodb:UpdateItem'],
+      retireViews: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteTable'],
+    };
+    for (const tool of OPERATOR_TOOLS) {
+      expect(actionsOf(tool), tool).toEqual(expect.arrayContaining(expected[tool]));
+    }
+  });
+
   it('denies none of them', () => {
     expect(denials([...verdicts.values()].flat())).toEqual([]);
   });
