@@ -634,6 +634,7 @@ describe('CustomerServiceStack', () => {
         'dynamodb:Query',
       ]);
       expect(actionsOf(onResource(statements, ids.views)).sort()).toEqual([
+        'dynamodb:BatchGetItem',
         'dynamodb:GetItem',
         'dynamodb:PutItem',
       ]);
@@ -767,6 +768,9 @@ describe('CustomerServiceStack', () => {
           JSON.stringify(attr(ids.dlq, 'Arn')),
         ],
         [['sqs:GetQueueAttributes', 'sqs:SendMessage'], JSON.stringify(attr(ids.queue, 'Arn'))],
+        // `list --diagnose` reads a letter's stream as the projector would.
+        [['dynamodb:GetItem', 'dynamodb:Query'], JSON.stringify(attr(ids.eventStore, 'Arn'))],
+        [['kms:Decrypt'], JSON.stringify(attr(logicalId(stack, stack.dataKeys), 'Arn'))],
       ]);
       const maintenance = policy(tools.viewsMaintenance);
       expect(actionsBy(maintenance)).toEqual([

@@ -360,8 +360,12 @@ export class CustomerServiceStack extends Stack {
       ['dynamodb:GetItem', 'dynamodb:Query'],
     );
     this.allow(this.projector, [this.eventStore.tableArn], eventStoreReadActions);
-    // View writes are conditional puts on the version read.
-    this.allow(this.projector, [this.liveViews.tableArn], ['dynamodb:GetItem', 'dynamodb:PutItem']);
+    // A batch's views in one BatchGetItem; view writes are conditional puts on the version read.
+    this.allow(
+      this.projector,
+      [this.liveViews.tableArn],
+      ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'],
+    );
     this.allow(this.publisher, [this.bus.eventBusArn], ['events:PutEvents']);
     // The reconciler lists changes through the change index, reads streams, writes views as
     // the projector does, and keeps its checkpoint: it may put only CHECKPOINT# items.

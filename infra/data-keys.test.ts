@@ -122,6 +122,7 @@ describe('CustomerServiceStack: the data keys’ KMS key', () => {
       [role(stack.opsApi.role)]: ['kms:Decrypt'],
       [role(tools.blueGreenRebuild)]: ['kms:Decrypt'],
       [role(tools.viewsMaintenance)]: ['kms:Decrypt'],
+      [role(tools.deadLetters)]: ['kms:Decrypt'],
       [role(tools.encryptLegacy)]: ['kms:Decrypt', 'kms:GenerateDataKey'],
     });
   });

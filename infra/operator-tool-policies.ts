@@ -150,6 +150,17 @@ export class OperatorToolPolicies extends Construct {
           actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'],
           resources: [props.projectionQueue.queueArn],
         }),
+        // `list --diagnose` reads each letter's stream as the projector would: its events
+        // and its wrapped data key, unwrapped under the data-key conditions.
+        new iam.PolicyStatement({
+          actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+          resources: [eventStore.tableArn],
+        }),
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [props.dataKeys.keyArn],
+          conditions: DATA_KEY_CONDITIONS,
+        }),
       ],
     });
 
@@ -241,7 +252,8 @@ export class OperatorToolPolicies extends Construct {
       iam.Role
     >;
     // The key names who may use it; the managed policies already hold the identity side.
-    for (const tool of ['blueGreenRebuild', 'viewsMaintenance'] as const) {
+    // The dead-letters role decrypts only for `dlq list --diagnose`.
+    for (const tool of ['blueGreenRebuild', 'viewsMaintenance', 'deadLetters'] as const) {
       allowDataKeyUse(props.dataKeys, this.roles[tool], ['kms:Decrypt'], { identityPolicy: false });
     }
     allowDataKeyUse(

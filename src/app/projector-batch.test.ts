@@ -153,21 +153,25 @@ describe('projector batches', () => {
     expect(await views.get(ok2)).toEqual(await expectedView(events, ok2));
   });
 
-  it('falls back to a read per view when the batch read fails, and still projects', async () => {
+  it('fails every message of the batch when the batch read fails, reading no view on its own', async () => {
     const { events, views, ids, streams } = await setUp([[], []]);
     const port = counted(events, views);
+    const denied = Object.assign(new Error('not authorized to perform: dynamodb:BatchGetItem'), {
+      name: 'AccessDeniedException',
+    });
     const failingBatch = {
       ...port.views,
       getMany: async () => {
-        throw new Error('throttled');
+        throw denied;
       },
     };
     const projector = createProjectorHandler({ events: port.events, views: failingBatch });
-    const response = await projector(
-      sqsEvent(streams.map((s) => sqsRecord(messageBody(s[0] as EventEnvelope)))),
+    const records = streams.map((s) => sqsRecord(messageBody(s[0] as EventEnvelope)));
+    const response = await projector(sqsEvent(records));
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
+      records.map((r) => r.messageId).sort(),
     );
-    expect(response.batchItemFailures).toEqual([]);
-    expect(port.calls.get).toBe(2);
-    for (const id of ids) expect(await views.get(id)).toEqual(await expectedView(events, id));
+    expect(port.calls).toMatchObject({ get: 0, put: 0, readStream: 0 });
+    for (const id of ids) expect(await views.get(id)).toBeUndefined();
   });
 });

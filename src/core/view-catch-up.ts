@@ -60,7 +60,7 @@ export class ViewCatchUp<View extends VersionedView> {
   /**
    * Several views at once, as a projector's batch needs them: their views in one read
    * (`getMany`, where the store has it), then each view caught up on its own, so one
-   * aggregate's failure is that aggregate's alone.
+   * aggregate's failure is that aggregate's alone. A failed batch read fails them all.
    */
   async catchUpMany(
     targets: ReadonlyMap<string, CatchUpTarget>,
@@ -68,8 +68,13 @@ export class ViewCatchUp<View extends VersionedView> {
     const ids = [...targets.keys()];
     let prefetched: Map<string, View> | undefined;
     if (this.options.views.getMany && ids.length > 1) {
-      // A failed batch read costs the batch nothing: each view is then read on its own.
-      prefetched = await this.options.views.getMany(ids).catch(() => undefined);
+      try {
+        prefetched = await this.options.views.getMany(ids);
+      } catch (error) {
+        // A failed batch read (a denied BatchGetItem, a throttle past its retries) fails every
+        // view of the batch: reading each view on its own instead would hide it.
+        return new Map(ids.map((id) => [id, { status: 'rejected', reason: error }]));
+      }
     }
     const settled = await Promise.allSettled(
       ids.map((id) =>
