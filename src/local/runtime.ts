@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { createTableIfMissing } from '../adapters/dynamodb/create-tables.js';
 import { createDocumentClient } from '../adapters/dynamodb/document-client.js';
+import { hashedClaimsOnlyMarker } from '../adapters/dynamodb/hashed-claims-marker.js';
 import { customerViewsTable, eventStoreTable } from '../adapters/dynamodb/table-definitions.js';
 import { projectionRule } from '../adapters/eventbridge/projection-rule.js';
 import { probeProjector, probePublisher } from '../app/operations/activity-probes.js';
@@ -202,7 +203,10 @@ export const startLocalRuntime = async (
     const streamsClient = new DynamoDBStreamsClient(dynamodb);
     cleanups.push(async () => streamsClient.destroy());
     if (options.createTables ?? true) {
-      await createTableIfMissing(dynamoClient, config.COMMAND_TABLE, eventStoreTable);
+      // A table created here never held plaintext email claims: no claim checks for one.
+      await createTableIfMissing(dynamoClient, config.COMMAND_TABLE, eventStoreTable, {
+        initialItems: [hashedClaimsOnlyMarker('created-empty')],
+      });
       await createTableIfMissing(dynamoClient, config.QUERY_TABLE, customerViewsTable);
     }
 

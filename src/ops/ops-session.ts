@@ -2,6 +2,7 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../adapters/dynamodb/document-client.js';
 import { CustomerService } from '../composition/customer-service.js';
 import { readConfig } from '../config.js';
@@ -22,6 +23,8 @@ export interface OpsSession {
   target: OpsTarget;
   env: Env;
   service: CustomerService;
+  /** The document client the service is composed on (a tool's own item writes). */
+  dynamodb: DynamoDBDocumentClient;
   sqs(): SQSClient;
   /** The event store table's stream (stream-failure replay). */
   streams(): DynamoDBStreamsClient;
@@ -65,6 +68,7 @@ export const openOpsSession = (
     target,
     env: settings,
     service,
+    dynamodb,
     sqs: () => {
       sqs ??= new SQSClient(sqsClientConfig(settings));
       return sqs;
