@@ -63,6 +63,8 @@ export interface ReplayOptions {
   queueBatchSize?: number;
   /** Settings the service is built with (on top of the defaults and the options above). */
   settings?: Partial<Config>;
+  /** Table definitions to price instead of the service's (a proposed index layout). */
+  definitions?: { events?: TableDefinition; views?: TableDefinition };
 }
 
 export interface ReplayResult {
@@ -116,8 +118,8 @@ const readUnitsOf = (read: RecordedRead): number => {
  */
 export const replayWorkload = async (options: ReplayOptions): Promise<ReplayResult> => {
   const tables: Record<string, TableDefinition> = {
-    [EVENT_TABLE]: eventStoreTable,
-    [VIEW_TABLE]: customerViewsTable,
+    [EVENT_TABLE]: options.definitions?.events ?? eventStoreTable,
+    [VIEW_TABLE]: options.definitions?.views ?? customerViewsTable,
   };
   const tallies = Object.fromEntries(COMMAND_KINDS.map((k) => [k, emptyTally()])) as Record<
     CommandKind,
