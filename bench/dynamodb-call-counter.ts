@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { writeUnits } from './item-size.js';
+import { writeUnits } from '../src/capacity/item-size.js';
 
 /** Calls and consumed capacity of one scope (a command type, a load size, ...). */
 export interface CallTally {

@@ -9,6 +9,7 @@ import { runAggregateLoading } from './aggregate-loading.js';
 import { type BenchDynamoDB, startBenchDynamoDB } from './bench-dynamodb.js';
 import { runColdStart } from './cold-start.js';
 import { runCommandPath } from './command-path.js';
+import { renderCost, runCost } from './cost.js';
 import { renderEncryption, runEncryption } from './encryption.js';
 import { describeMachine } from './machine.js';
 import { parseOptions } from './options.js';
@@ -72,6 +73,10 @@ const main = async () => {
   const roleCheck = options.sections.has('access')
     ? await withDynamoDB((db) => runRoleCheck(db, options, progress))
     : undefined;
+  // Cost per million commands, plaintext claims checked vs hashed only, in the same run.
+  const cost = options.sections.has('cost')
+    ? await withDynamoDB((db) => runCost(db, options, progress))
+    : undefined;
   if (options.sections.has('service')) {
     // One DynamoDB Local per round for every server of the round; the order rotates.
     results.wholeService = await runWholeService(withDynamoDB, options, progress);
@@ -84,11 +89,13 @@ const main = async () => {
     targets: checkTargets(results),
     ...(encryption ? { encryption } : {}),
     ...(roleCheck ? { roleCheck } : {}),
+    ...(cost ? { cost } : {}),
   };
   const markdown =
     renderMarkdown(complete) +
     (encryption ? `\n${renderEncryption(encryption)}` : '') +
-    (roleCheck ? `\n${renderRoleCheck(roleCheck)}` : '');
+    (roleCheck ? `\n${renderRoleCheck(roleCheck)}` : '') +
+    (cost ? `\n${renderCost(cost)}` : '');
   await mkdir(options.outDir, { recursive: true });
   const stamp = machine.date.replace(/[:.]/g, '-');
   const json = `${JSON.stringify(complete, null, 2)}\n`;

@@ -83,10 +83,12 @@ const Env = z.object({
   DATA_KEY_CACHE_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
   /**
    * `check`: email claims written before hashing (`UNIQUE#email#<address>`) are checked and
-   * released with the hashed ones. `off` once `npm run encrypt-legacy` has replaced them all:
-   * a claim then writes two items fewer.
+   * released with the hashed ones. `off`: a claim is its hashed form only (two items fewer).
+   * `auto` (default): off when the event store carries the marker that it holds no plaintext
+   * claims (created empty, or `npm run encrypt-legacy` finished), else check; read once per
+   * process. See docs/privacy.md.
    */
-  LEGACY_EMAIL_CLAIMS: z.enum(['check', 'off']).default('check'),
+  LEGACY_EMAIL_CLAIMS: z.enum(['auto', 'check', 'off']).default('auto'),
 });
 export type Config = z.infer<typeof Env>;
 

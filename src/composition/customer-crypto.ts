@@ -10,6 +10,7 @@ import {
 } from '../adapters/crypto/unprotected-stored-secret.js';
 import { DynamoDBCustomerKeyStore } from '../adapters/dynamodb/dynamodb-customer-key-store.js';
 import { DynamoDBWrappedSecretStore } from '../adapters/dynamodb/dynamodb-wrapped-secret-store.js';
+import { hasHashedClaimsOnlyMarker } from '../adapters/dynamodb/hashed-claims-marker.js';
 import { KMSDataKeyWrapper } from '../adapters/kms/kms-data-key-wrapper.js';
 import { KMSWrappedHmacKey } from '../adapters/kms/kms-wrapped-hmac-key.js';
 import type { Config } from '../config.js';
@@ -75,7 +76,12 @@ export const buildCustomerCrypto = (options: CustomerCryptoOptions): CustomerCry
     fingerprints: new HmacRequestFingerprints({ secret: () => secret.secret() }),
     keys,
     codec: new CustomerPiiCodec({ keys }),
-    claims: new HashedEmailClaims(hasher, { legacyClaims: config.LEGACY_EMAIL_CLAIMS === 'check' }),
+    claims: new HashedEmailClaims(hasher, {
+      legacyClaims:
+        config.LEGACY_EMAIL_CLAIMS === 'auto'
+          ? async () => !(await hasHashedClaimsOnlyMarker(dynamodb, tableName))
+          : config.LEGACY_EMAIL_CLAIMS === 'check',
+    }),
     hasher,
     cache,
     erasureEventTypes: [CustomerForgotten.shape.type.value],

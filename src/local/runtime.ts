@@ -8,6 +8,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { createTableIfMissing } from '../adapters/dynamodb/create-tables.js';
+import { hashedClaimsOnlyMarker } from '../adapters/dynamodb/hashed-claims-marker.js';
 import { customerViewsTable, eventStoreTable } from '../adapters/dynamodb/table-definitions.js';
 import { projectionRule } from '../adapters/eventbridge/projection-rule.js';
 import { probeProjector, probePublisher } from '../app/operations/activity-probes.js';
@@ -211,7 +212,10 @@ export const startLocalRuntime = async (
     if (options.createTables ?? true) {
       const admin = awsClients(oneAttemptBudget(60_000)).dynamodb(dynamodb);
       try {
-        await createTableIfMissing(admin, config.COMMAND_TABLE, eventStoreTable);
+        // A table created here never held plaintext email claims: no claim checks for one.
+        await createTableIfMissing(admin, config.COMMAND_TABLE, eventStoreTable, {
+          initialItems: [hashedClaimsOnlyMarker('created-empty')],
+        });
         await createTableIfMissing(admin, config.QUERY_TABLE, customerViewsTable);
       } finally {
         admin.destroy();

@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { encryptLegacyStreams } from '../adapters/crypto/legacy-encryption.js';
+import { writeHashedClaimsOnlyMarker } from '../adapters/dynamodb/hashed-claims-marker.js';
 import { customerEventUpcaster } from '../app/customer-events.js';
 import type { EventEnvelope } from '../core/event.js';
 import { customerDecider } from '../domain/customer/index.js';
@@ -66,6 +67,15 @@ export const runEncryptLegacyCli = async (
       },
     });
     bar?.stop();
+    if (report.failed === 0) {
+      // No plaintext claim is left: from their next start, functions stop checking for one.
+      await writeHashedClaimsOnlyMarker(
+        session.dynamodb,
+        service.config.COMMAND_TABLE,
+        'encrypt-legacy',
+      );
+      io.out('marked the event store as holding hashed email claims only');
+    }
     io.out(
       `${report.streams} streams: ${report.encrypted} encrypted (${report.eventsRewritten} events), ${report.alreadyEncrypted} already encrypted, ${report.forgotten} forgotten, ${report.failed} failed`,
     );

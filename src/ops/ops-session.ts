@@ -1,6 +1,7 @@
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SQSClient, SQSClientConfig } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type AwsClients, awsClients } from '../composition/aws-clients.js';
 import { callBudget } from '../composition/call-budget.js';
 import { CustomerService } from '../composition/customer-service.js';
@@ -24,6 +25,8 @@ export interface OpsSession {
   service: CustomerService;
   /** Builds any further client the tool needs, held to the same call budget. */
   aws: AwsClients;
+  /** The document client the service is composed on (a tool's own item writes). */
+  dynamodb: DynamoDBDocumentClient;
   sqs(): SQSClient;
   /** The event store table's stream (stream-failure replay). */
   streams(): DynamoDBStreamsClient;
@@ -67,6 +70,7 @@ export const openOpsSession = (
     env: settings,
     service,
     aws,
+    dynamodb,
     sqs: () => {
       sqs ??= aws.sqs(sqsClientConfig(settings));
       return sqs;

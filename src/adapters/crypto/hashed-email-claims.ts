@@ -1,6 +1,7 @@
 import type { EmailClaimHasher } from '../../core/data-keys.js';
 import type { ClaimCodec, StoredClaims } from '../../core/event-codec.js';
 import type { UniqueClaim } from '../../core/event-store.js';
+import { loadOnce } from '../../core/load-once.js';
 import { EMAIL_SCOPE, normaliseEmail } from '../../domain/customer/index.js';
 
 /** The scope of email claims keyed by HMAC-SHA-256 of the normalised email. */
@@ -10,10 +11,11 @@ const keyOf = (claim: UniqueClaim) => `${claim.scope}#${claim.value}`;
 
 export interface HashedEmailClaimsOptions {
   /**
-   * Check and release the plaintext claims of before too (default true). Off once
-   * `npm run encrypt-legacy` has replaced them all: a claim then costs no extra items.
+   * Check and release the plaintext claims of before too (default true). Off for a store that
+   * never held any, or once `npm run encrypt-legacy` has replaced them all: a claim then costs
+   * no extra items. A function is asked once, at the first claim (a failure is asked again).
    */
-  legacyClaims?: boolean;
+  legacyClaims?: boolean | (() => Promise<boolean>);
 }
 
 /**
@@ -23,16 +25,21 @@ export interface HashedEmailClaimsOptions {
  * forms. Other scopes pass through unchanged.
  */
 export class HashedEmailClaims implements ClaimCodec {
-  private readonly legacyClaims: boolean;
+  private readonly legacyClaims: () => Promise<boolean>;
 
   constructor(
     private readonly hasher: EmailClaimHasher,
     options: HashedEmailClaimsOptions = {},
   ) {
-    this.legacyClaims = options.legacyClaims ?? true;
+    const setting = options.legacyClaims ?? true;
+    this.legacyClaims = typeof setting === 'boolean' ? async () => setting : loadOnce(setting);
   }
 
   async encode(claims: UniqueClaim[], releases: UniqueClaim[]): Promise<StoredClaims> {
+    const emailScope = (claim: UniqueClaim) => claim.scope === EMAIL_SCOPE;
+    // Asked only when an email is claimed or released: other commands never pay for it.
+    const checkLegacy =
+      (claims.some(emailScope) || releases.some(emailScope)) && (await this.legacyClaims());
     const plain = new Map<string, UniqueClaim>();
     const hashed = async (claim: UniqueClaim): Promise<UniqueClaim> => {
       const stored = { scope: HASHED_EMAIL_SCOPE, value: await this.hasher.hash(claim.value) };
@@ -56,7 +63,7 @@ export class HashedEmailClaims implements ClaimCodec {
         continue;
       }
       result.claims.push(await hashed(claim));
-      if (this.legacyClaims) result.checks.push(legacy(claim));
+      if (checkLegacy) result.checks.push(legacy(claim));
     }
     for (const release of releases) {
       if (release.scope !== EMAIL_SCOPE) {
@@ -64,7 +71,7 @@ export class HashedEmailClaims implements ClaimCodec {
         continue;
       }
       result.releases.push(await hashed(release));
-      if (this.legacyClaims) result.releases.push(legacy(release));
+      if (checkLegacy) result.releases.push(legacy(release));
     }
     return result;
   }

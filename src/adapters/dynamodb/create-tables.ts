@@ -3,11 +3,13 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
+  PutItemCommand,
   ResourceInUseException,
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type { TableDefinition } from './table-definitions.js';
 
 const attributeDefinitions = (definition: TableDefinition): AttributeDefinition[] => {
@@ -70,12 +72,15 @@ const addMissingIndexes = async (
 
 /**
  * Creates the table from its shared definition unless it exists (then adds any index the
- * definition has and the table lacks). Returns true if created.
+ * definition has and the table lacks). Returns true if created. `initialItems` are written
+ * into a table this call created, never into one that existed (a marker that says what a
+ * new table has never held, say).
  */
 export const createTableIfMissing = async (
   client: DynamoDBClient,
   tableName: string,
   definition: TableDefinition,
+  options: { initialItems?: Record<string, unknown>[] } = {},
 ): Promise<boolean> => {
   const existing = await indexNamesOf(client, tableName);
   if (existing !== undefined) {
@@ -111,6 +116,9 @@ export const createTableIfMissing = async (
         TimeToLiveSpecification: { AttributeName: definition.timeToLiveAttribute, Enabled: true },
       }),
     );
+  }
+  for (const item of options.initialItems ?? []) {
+    await client.send(new PutItemCommand({ TableName: tableName, Item: marshall(item) }));
   }
   return true;
 };

@@ -1,0 +1,347 @@
+import { type PriceName, priceOf, type QuotaName, quotaIn } from './aws-tables.js';
+import { COMMAND_KINDS, type CommandKind, type ReplayResult, type Tally } from './replay.js';
+
+/**
+ * What the replay cannot count, stated: how long each function runs and with how much memory,
+ * and what it logs. Durations are typical of a warm function on DynamoDB in the same Region
+ * (a few single-digit-millisecond calls each); memory is the stack's.
+ */
+export interface FunctionAssumptions {
+  commandMs: number;
+  publisherBatchMs: number;
+  projectorBatchMs: number;
+  commandMemoryMb: number;
+  publisherMemoryMb: number;
+  projectorMemoryMb: number;
+  /** Log and EMF bytes per invocation, Lambda's own START/END/REPORT lines included. */
+  logBytesPerInvocation: number;
+}
+
+export const DEFAULT_ASSUMPTIONS: FunctionAssumptions = {
+  commandMs: 40,
+  publisherBatchMs: 120,
+  projectorBatchMs: 150,
+  commandMemoryMb: 512,
+  publisherMemoryMb: 256,
+  projectorMemoryMb: 512,
+  logBytesPerInvocation: 1000,
+};
+
+/** The stack's own settings that bound throughput (today's defaults in the stack). */
+export interface StackSettings {
+  /** The HTTP API's default-stage throttle (requests/s). */
+  apiRateLimit: number;
+  /** The projector's event source `maxConcurrency`. */
+  projectorMaxConcurrency: number;
+  queueBatchSize: number;
+  streamBatchSize: number;
+}
+
+export const TODAYS_STACK: StackSettings = {
+  apiRateLimit: 100,
+  projectorMaxConcurrency: 5,
+  queueBatchSize: 10,
+  streamBatchSize: 100,
+};
+
+export interface PlanOptions {
+  rate: number;
+  region: string;
+  assumptions?: FunctionAssumptions;
+  stack?: StackSettings;
+  /**
+   * KMS calls per command to price instead of the counted ones: the branch-key hierarchy
+   * makes at most 0.01 (a branch key unwrapped per function instance and rotation).
+   */
+  kmsCallsPerCommand?: number;
+}
+
+export interface HotKey {
+  target: string;
+  partitionKey: string;
+  /** Share of all the target's writes that land on this key. */
+  share: number;
+  writesPerCommand: number;
+  writesPerSecond: number;
+  /** Over half the partition limit at this rate. */
+  hot: boolean;
+}
+
+export interface UnitsPerCommand {
+  kind: CommandKind | 'mix';
+  commands: number;
+  readUnits: Record<string, number>;
+  writeUnits: Record<string, number>;
+  dynamodbCalls: Record<string, number>;
+  kmsCalls: number;
+  busEntries: number;
+}
+
+export interface ServiceRate {
+  name: string;
+  perCommand: number;
+  perSecond: number;
+  quota: number | null;
+  unit: string;
+  /** The command rate at which this quota is reached. */
+  bindsAt: number | null;
+  adjustable: boolean;
+  source: string;
+}
+
+export interface CostLine {
+  item: string;
+  perCommand: number;
+  unit: string;
+  usdPerMillionCommands: number;
+}
+
+export interface Limit {
+  name: string;
+  bindsAt: number;
+  /** `aws`: a quota AWS raises on request; `aws-fixed`: one it never raises; `ours`: ours. */
+  owner: 'aws' | 'aws-fixed' | 'ours';
+  raisedBy: string;
+}
+
+export interface CapacityPlan {
+  rate: number;
+  region: string;
+  sample: number;
+  hotKeys: HotKey[];
+  units: UnitsPerCommand[];
+  services: ServiceRate[];
+  cost: { lines: CostLine[]; totalUsdPerMillion: number };
+  limits: Limit[];
+  firstLimit: Limit | undefined;
+  /** Adjustable AWS quotas the rate needs raised. */
+  increasesNeeded: Limit[];
+  assumptions: FunctionAssumptions;
+  stack: StackSettings;
+}
+
+const PARTITION_WRITES = 1000;
+const sum = (values: Iterable<number>) => [...values].reduce((n, v) => n + v, 0);
+
+const combine = (tallies: Tally[]): Tally => {
+  const out: Tally = {
+    commands: 0,
+    rejected: 0,
+    projectionFailures: 0,
+    dynamodbCalls: {},
+    readUnits: {},
+    writeUnits: {},
+    kmsCalls: {},
+    putEventsCalls: 0,
+    busEntries: 0,
+    queueMessages: 0,
+    invocations: { command: 0, publisher: 0, projector: 0 },
+  };
+  const add = (into: Record<string, number>, from: Record<string, number>) => {
+    for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+  };
+  for (const t of tallies) {
+    out.commands += t.commands;
+    out.rejected += t.rejected;
+    out.projectionFailures += t.projectionFailures;
+    add(out.dynamodbCalls, t.dynamodbCalls);
+    add(out.readUnits, t.readUnits);
+    add(out.writeUnits, t.writeUnits);
+    add(out.kmsCalls, t.kmsCalls);
+    out.putEventsCalls += t.putEventsCalls;
+    out.busEntries += t.busEntries;
+    out.queueMessages += t.queueMessages;
+    out.invocations.command += t.invocations.command;
+    out.invocations.publisher += t.invocations.publisher;
+    out.invocations.projector += t.invocations.projector;
+  }
+  return out;
+};
+
+const perCommand = (record: Record<string, number>, commands: number) =>
+  Object.fromEntries(Object.entries(record).map(([k, v]) => [k, commands ? v / commands : 0]));
+
+const unitsOf = (kind: UnitsPerCommand['kind'], tally: Tally): UnitsPerCommand => ({
+  kind,
+  commands: tally.commands,
+  readUnits: perCommand(tally.readUnits, tally.commands),
+  writeUnits: perCommand(tally.writeUnits, tally.commands),
+  dynamodbCalls: perCommand(tally.dynamodbCalls, tally.commands),
+  kmsCalls: tally.commands ? sum(Object.values(tally.kmsCalls)) / tally.commands : 0,
+  busEntries: tally.commands ? tally.busEntries / tally.commands : 0,
+});
+
+/** The hottest partition-key value of every table and index, by share of the sample's writes. */
+const hotKeysOf = (replay: ReplayResult, commands: number, rate: number): HotKey[] =>
+  [...replay.keyWrites].map(([target, keys]) => {
+    let partitionKey = '';
+    let most = 0;
+    for (const [key, count] of keys) {
+      if (count > most) {
+        most = count;
+        partitionKey = key;
+      }
+    }
+    const writesPerCommand = most / commands;
+    const writesPerSecond = writesPerCommand * rate;
+    return {
+      target,
+      partitionKey,
+      share: most / (replay.targetWrites.get(target) ?? 1),
+      writesPerCommand,
+      writesPerSecond,
+      hot: writesPerSecond > PARTITION_WRITES / 2,
+    };
+  });
+
+/**
+ * The plan for a rate: per-command figures from the replay (a sample, so one replay serves
+ * every rate), times the rate, against AWS's quota table and the stack's own settings;
+ * cost from the same counts times the price table.
+ */
+export const planCapacity = (replay: ReplayResult, options: PlanOptions): CapacityPlan => {
+  const { rate, region } = options;
+  const assumptions = options.assumptions ?? DEFAULT_ASSUMPTIONS;
+  const stack = options.stack ?? TODAYS_STACK;
+  const kinds = COMMAND_KINDS.filter((k) => replay.tallies[k].commands > 0);
+  const mix = combine(kinds.map((k) => replay.tallies[k]));
+  const n = Math.max(mix.commands, 1);
+  const per = (value: number) => value / n;
+
+  const kmsPerCommand = options.kmsCallsPerCommand ?? per(sum(Object.values(mix.kmsCalls)));
+  const putEventsPerCommand = per(mix.putEventsCalls);
+  const entriesPerCommand = per(mix.busEntries);
+  const messagesPerCommand = per(mix.queueMessages);
+  const invocations = {
+    command: per(mix.invocations.command),
+    publisher: per(mix.invocations.publisher),
+    projector: per(mix.invocations.projector),
+  };
+  const busySeconds =
+    (invocations.command * assumptions.commandMs +
+      invocations.publisher * assumptions.publisherBatchMs +
+      invocations.projector * assumptions.projectorBatchMs) /
+    1000;
+
+  const service = (
+    name: string,
+    quotaKey: QuotaName,
+    perCommandValue: number,
+    perSecondOverride?: number,
+  ): ServiceRate => {
+    const quota = quotaIn(quotaKey, region);
+    const perSecond = perSecondOverride ?? perCommandValue * rate;
+    return {
+      name,
+      perCommand: perCommandValue,
+      perSecond,
+      quota: quota.value,
+      unit: quota.unit,
+      bindsAt: quota.value === null || perCommandValue === 0 ? null : quota.value / perCommandValue,
+      adjustable: quota.adjustable,
+      source: quota.source,
+    };
+  };
+  const tableWrites = [...Object.entries(mix.writeUnits)].map(([target, units]) =>
+    service(`DynamoDB ${target} writes (WRU)`, 'dynamodb.tableWrites', per(units)),
+  );
+  const tableReads = [...Object.entries(mix.readUnits)].map(([table, units]) =>
+    service(`DynamoDB ${table} reads (RRU)`, 'dynamodb.tableReads', per(units)),
+  );
+  const services: ServiceRate[] = [
+    ...tableWrites,
+    ...tableReads,
+    service('KMS requests', 'kms.symmetricRequests', kmsPerCommand),
+    service('EventBridge PutEvents requests', 'eventbridge.putEvents', putEventsPerCommand),
+    service('EventBridge invocations (to SQS)', 'eventbridge.invocations', entriesPerCommand),
+    service('Lambda concurrency', 'lambda.concurrency', busySeconds),
+    service('API Gateway requests', 'apigateway.httpApiRequests', 1),
+  ];
+
+  const hotKeys = hotKeysOf(replay, n, rate);
+  const limits: Limit[] = [];
+  for (const key of hotKeys) {
+    if (key.writesPerCommand === 0) continue;
+    limits.push({
+      name: `hottest key of ${key.target} (${key.partitionKey.slice(0, 40)}): ${PARTITION_WRITES} writes/s per partition`,
+      bindsAt: PARTITION_WRITES / key.writesPerCommand,
+      owner: 'aws-fixed',
+      raisedBy: 'design: spread the key (write sharding, a finer bucket)',
+    });
+  }
+  for (const s of services) {
+    if (s.bindsAt === null) continue;
+    limits.push({
+      name: `${s.name}: ${s.quota} ${s.unit}`,
+      bindsAt: s.bindsAt,
+      owner: s.adjustable ? 'aws' : 'aws-fixed',
+      raisedBy: s.adjustable ? 'a quota increase (Service Quotas)' : 'design',
+    });
+  }
+  limits.push({
+    name: `the stack's API throttle: ${stack.apiRateLimit} requests/s`,
+    bindsAt: stack.apiRateLimit,
+    owner: 'ours',
+    raisedBy: 'the stack setting',
+  });
+  const projectorMessagesPerSecond =
+    (stack.projectorMaxConcurrency * stack.queueBatchSize * 1000) / assumptions.projectorBatchMs;
+  if (messagesPerCommand > 0) {
+    limits.push({
+      name: `the projector's maxConcurrency ${stack.projectorMaxConcurrency}: ${Math.round(projectorMessagesPerSecond)} messages/s`,
+      bindsAt: projectorMessagesPerSecond / messagesPerCommand,
+      owner: 'ours',
+      raisedBy: 'the stack setting',
+    });
+  }
+  limits.sort((a, b) => a.bindsAt - b.bindsAt);
+
+  const writeUnits = per(sum(Object.values(mix.writeUnits)));
+  const readUnits = per(sum(Object.values(mix.readUnits)));
+  const gbSeconds =
+    (invocations.command * assumptions.commandMs * assumptions.commandMemoryMb +
+      invocations.publisher * assumptions.publisherBatchMs * assumptions.publisherMemoryMb +
+      invocations.projector * assumptions.projectorBatchMs * assumptions.projectorMemoryMb) /
+    1000 /
+    1024;
+  const allInvocations = invocations.command + invocations.publisher + invocations.projector;
+  // EventBridge's SendMessage per message, and Lambda's receive and delete per batch.
+  const sqsRequests = messagesPerCommand * (1 + 2 / stack.queueBatchSize);
+  const line = (item: string, key: PriceName, quantity: number, unit: string): CostLine => ({
+    item,
+    perCommand: quantity,
+    unit,
+    usdPerMillionCommands: priceOf(key, quantity * 1_000_000),
+  });
+  const lines = [
+    line('DynamoDB writes', 'dynamodb.writeRequestUnit', writeUnits, 'WRU'),
+    line('DynamoDB reads', 'dynamodb.readRequestUnit', readUnits, 'RRU'),
+    line('DynamoDB stream reads (Lambda)', 'dynamodb.streamRead', invocations.publisher, 'calls'),
+    line('KMS', 'kms.request', kmsPerCommand, 'requests'),
+    line('EventBridge', 'eventbridge.customEvent', entriesPerCommand, 'events'),
+    line('SQS', 'sqs.request', sqsRequests, 'requests'),
+    line('Lambda requests', 'lambda.request', allInvocations, 'invocations'),
+    line('Lambda duration', 'lambda.gbSecondArm', gbSeconds, 'GB-s'),
+    line('API Gateway', 'apigateway.httpRequest', 1, 'requests'),
+    line(
+      'CloudWatch Logs',
+      'cloudwatch.logsIngestedGb',
+      (allInvocations * assumptions.logBytesPerInvocation) / 1e9,
+      'GB',
+    ),
+  ];
+  return {
+    rate,
+    region,
+    sample: mix.commands,
+    hotKeys,
+    units: [...kinds.map((k) => unitsOf(k, replay.tallies[k])), unitsOf('mix', mix)],
+    services,
+    cost: { lines, totalUsdPerMillion: sum(lines.map((l) => l.usdPerMillionCommands)) },
+    limits,
+    firstLimit: limits[0],
+    increasesNeeded: limits.filter((l) => l.owner === 'aws' && l.bindsAt <= rate),
+    assumptions,
+    stack,
+  };
+};
