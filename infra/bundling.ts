@@ -22,6 +22,7 @@ export const HANDLER_ENTRIES = {
   reconciler: 'src/lambda/reconciler.ts',
   opsApi: 'src/lambda/ops-api.ts',
   preTokenGeneration: 'src/lambda/pre-token-generation.ts',
+  claimsMarker: 'src/lambda/claims-marker.ts',
 } as const;
 export type HandlerName = keyof typeof HANDLER_ENTRIES;
 

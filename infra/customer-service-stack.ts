@@ -36,6 +36,7 @@ import {
 import { type Config, readConfig } from '../src/config.js';
 import { METRIC } from '../src/core/metrics.js';
 import { AlarmTopic } from './alarm-topic.js';
+import { ClaimsMarker } from './claims-marker.js';
 import { CognitoSignIn } from './cognito-sign-in.js';
 import { allowDataKeyUse, type DataKeyAction, keyAdministration } from './data-key-policy.js';
 import { KeyStateAlarm } from './key-state-alarm.js';
@@ -323,6 +324,14 @@ export class CustomerServiceStack extends Stack {
       },
       { timeout: Duration.seconds(10), memorySize: 512 },
     );
+
+    // A fresh stack's event store holds no plaintext email claims: marked so, nothing checks them.
+    new ClaimsMarker(this, 'ClaimsMarker', {
+      eventStore: this.eventStore,
+      environment: base as Record<string, string>,
+      code,
+      logRetention,
+    });
 
     // ---- Least privilege -----------------------------------------------------------------
     // Explicit actions instead of grantReadWriteData: no Scan, no batch writes, and no
