@@ -6,6 +6,7 @@ export const SECTIONS = [
   'service',
   'encryption',
   'access',
+  'reconciler',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 
@@ -31,6 +32,8 @@ export interface BenchOptions {
   projectorConcurrency: number[];
   /** Cold start: fresh processes per handler. */
   importRuns: number;
+  /** Reconciler: changed streams per measured run. */
+  reconcilerStreams: number[];
   outDir: string;
   /** Whole-service section: a fresh DynamoDB Local for every target and round. */
   serviceFreshDynamoDB: boolean;
@@ -38,7 +41,7 @@ export interface BenchOptions {
   profileDir?: string;
 }
 
-const USAGE = `Usage: npm run bench -- [--quick] [--only=command,load,projection,cold,service,encryption,access] [--name=value ...]
+const USAGE = `Usage: npm run bench -- [--quick] [--only=command,load,projection,cold,service,encryption,access,reconciler] [--name=value ...]
 
 Every setting is also an environment variable (flag --customers = BENCH_CUSTOMERS):
   --customers            customers in the command workload        (200; quick 20)
@@ -58,6 +61,7 @@ Every setting is also an environment variable (flag --customers = BENCH_CUSTOMER
   --lag-seconds          length of the lag run                    (20; quick 3)
   --projector-concurrency projector workers to measure, comma sep. (1,4; quick 1)
   --import-runs          fresh processes per handler import       (7; quick 3)
+  --reconciler-streams   changed streams per reconciler run       (100000,400000; quick 2000,8000)
   --out-dir              where the JSON goes                      (bench-results)
   --service-fresh-dynamodb  whole-service section: a fresh DynamoDB Local per target and
                          round instead of one per round shared by its targets
@@ -108,6 +112,7 @@ export const parseOptions = (
     'lag-seconds',
     'projector-concurrency',
     'import-runs',
+    'reconciler-streams',
     'out-dir',
     'profile-dir',
     'service-fresh-dynamodb',
@@ -154,6 +159,10 @@ export const parseOptions = (
       pick('projector-concurrency', '1,4', '1'),
     ),
     importRuns: positiveInt('import-runs', pick('import-runs', '7', '3')),
+    reconcilerStreams: intList(
+      'reconciler-streams',
+      pick('reconciler-streams', '100000,400000', '2000,8000'),
+    ),
     outDir: pick('out-dir', 'bench-results'),
     serviceFreshDynamoDB: ['true', '1'].includes(get('service-fresh-dynamodb') ?? ''),
     ...(get('profile-dir') ? { profileDir: get('profile-dir') } : {}),

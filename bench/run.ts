@@ -15,6 +15,7 @@ import { parseOptions } from './options.js';
 import { Progress } from './progress.js';
 import { runProjection } from './projection.js';
 import { runProjectorBatches } from './projector-batches.js';
+import { renderReconcilerScale, runReconcilerScale } from './reconciler-scale.js';
 import { type BenchResults, checkTargets, renderMarkdown } from './report.js';
 import { renderRoleCheck, runRoleCheck } from './role-check.js';
 import { runWholeService } from './whole-service.js';
@@ -72,6 +73,10 @@ const main = async () => {
   const roleCheck = options.sections.has('access')
     ? await withDynamoDB((db) => runRoleCheck(db, options, progress))
     : undefined;
+  // The reconciler's own cost with many changed streams (ports in memory, no DynamoDB).
+  const reconciler = options.sections.has('reconciler')
+    ? await runReconcilerScale(options.reconcilerStreams, progress)
+    : undefined;
   if (options.sections.has('service')) {
     // One DynamoDB Local per round for every server of the round; the order rotates.
     results.wholeService = await runWholeService(withDynamoDB, options, progress);
@@ -84,11 +89,13 @@ const main = async () => {
     targets: checkTargets(results),
     ...(encryption ? { encryption } : {}),
     ...(roleCheck ? { roleCheck } : {}),
+    ...(reconciler ? { reconciler } : {}),
   };
   const markdown =
     renderMarkdown(complete) +
     (encryption ? `\n${renderEncryption(encryption)}` : '') +
-    (roleCheck ? `\n${renderRoleCheck(roleCheck)}` : '');
+    (roleCheck ? `\n${renderRoleCheck(roleCheck)}` : '') +
+    (reconciler ? `\n${renderReconcilerScale(reconciler)}` : '');
   await mkdir(options.outDir, { recursive: true });
   const stamp = machine.date.replace(/[:.]/g, '-');
   const json = `${JSON.stringify(complete, null, 2)}\n`;

@@ -695,7 +695,7 @@ describe('CustomerServiceStack', () => {
         },
         {
           Effect: 'Allow',
-          Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+          Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
           Resource: attr(ids.views, 'Arn'),
         },
       ]);

@@ -389,10 +389,11 @@ export class CustomerServiceStack extends Stack {
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CHECKPOINT#*'] } },
       }),
     );
+    // It reads the views of a slice in batches of up to 100 (BatchGetItem).
     this.allow(
       this.reconciler,
       [this.liveViews.tableArn],
-      ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
     );
     // The operations API reads (an audit folds one stream against its view) and writes only a
     // view put back to the fold of its stream (a repair, a put conditional on the item read);
