@@ -7,6 +7,7 @@ export const SECTIONS = [
   'encryption',
   'access',
   'cost',
+  'reconciler',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 
@@ -32,6 +33,8 @@ export interface BenchOptions {
   projectorConcurrency: number[];
   /** Cold start: fresh processes per handler. */
   importRuns: number;
+  /** Reconciler: changed streams per measured run. */
+  reconcilerStreams: number[];
   outDir: string;
   /** Whole-service section: a fresh DynamoDB Local for every target and round. */
   serviceFreshDynamoDB: boolean;
@@ -39,7 +42,7 @@ export interface BenchOptions {
   profileDir?: string;
 }
 
-const USAGE = `Usage: npm run bench -- [--quick] [--only=command,load,projection,cold,service,encryption,access,cost] [--name=value ...]
+const USAGE = `Usage: npm run bench -- [--quick] [--only=command,load,projection,cold,service,encryption,access,cost,reconciler] [--name=value ...]
 
 Every setting is also an environment variable (flag --customers = BENCH_CUSTOMERS):
   --customers            customers in the command workload        (200; quick 20)
@@ -59,6 +62,7 @@ Every setting is also an environment variable (flag --customers = BENCH_CUSTOMER
   --lag-seconds          length of the lag run                    (20; quick 3)
   --projector-concurrency projector workers to measure, comma sep. (1,4; quick 1)
   --import-runs          fresh processes per handler import       (7; quick 3)
+  --reconciler-streams   changed streams per reconciler run       (100000,400000; quick 2000,8000)
   --out-dir              where the JSON goes                      (bench-results)
   --service-fresh-dynamodb  whole-service section: a fresh DynamoDB Local per target and
                          round instead of one per round shared by its targets
@@ -109,6 +113,7 @@ export const parseOptions = (
     'lag-seconds',
     'projector-concurrency',
     'import-runs',
+    'reconciler-streams',
     'out-dir',
     'profile-dir',
     'service-fresh-dynamodb',
@@ -155,6 +160,10 @@ export const parseOptions = (
       pick('projector-concurrency', '1,4', '1'),
     ),
     importRuns: positiveInt('import-runs', pick('import-runs', '7', '3')),
+    reconcilerStreams: intList(
+      'reconciler-streams',
+      pick('reconciler-streams', '100000,400000', '2000,8000'),
+    ),
     outDir: pick('out-dir', 'bench-results'),
     serviceFreshDynamoDB: ['true', '1'].includes(get('service-fresh-dynamodb') ?? ''),
     ...(get('profile-dir') ? { profileDir: get('profile-dir') } : {}),

@@ -16,6 +16,7 @@ import { parseOptions } from './options.js';
 import { Progress } from './progress.js';
 import { runProjection } from './projection.js';
 import { runProjectorBatches } from './projector-batches.js';
+import { renderReconcilerScale, runReconcilerScale } from './reconciler-scale.js';
 import { type BenchResults, checkTargets, renderMarkdown } from './report.js';
 import { renderRoleCheck, runRoleCheck } from './role-check.js';
 import { runWholeService } from './whole-service.js';
@@ -77,6 +78,10 @@ const main = async () => {
   const cost = options.sections.has('cost')
     ? await withDynamoDB((db) => runCost(db, options, progress))
     : undefined;
+  // The reconciler's own cost with many changed streams (ports in memory, no DynamoDB).
+  const reconciler = options.sections.has('reconciler')
+    ? await runReconcilerScale(options.reconcilerStreams, progress)
+    : undefined;
   if (options.sections.has('service')) {
     // One DynamoDB Local per round for every server of the round; the order rotates.
     results.wholeService = await runWholeService(withDynamoDB, options, progress);
@@ -90,12 +95,14 @@ const main = async () => {
     ...(encryption ? { encryption } : {}),
     ...(roleCheck ? { roleCheck } : {}),
     ...(cost ? { cost } : {}),
+    ...(reconciler ? { reconciler } : {}),
   };
   const markdown =
     renderMarkdown(complete) +
     (encryption ? `\n${renderEncryption(encryption)}` : '') +
     (roleCheck ? `\n${renderRoleCheck(roleCheck)}` : '') +
-    (cost ? `\n${renderCost(cost)}` : '');
+    (cost ? `\n${renderCost(cost)}` : '') +
+    (reconciler ? `\n${renderReconcilerScale(reconciler)}` : '');
   await mkdir(options.outDir, { recursive: true });
   const stamp = machine.date.replace(/[:.]/g, '-');
   const json = `${JSON.stringify(complete, null, 2)}\n`;

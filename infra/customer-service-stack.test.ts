@@ -225,6 +225,22 @@ describe('CustomerServiceStack', () => {
         QUERY_TABLE: table(ids.views),
       });
     });
+
+    it('the reconciler runs one at a time; the change index shard count is a setting, 32 by default', () => {
+      const fn = (f: ServiceFunction) =>
+        (template.toJSON().Resources[logicalId(stack, f.function)] as Json).Properties as Json;
+      expect(fn(stack.reconciler).ReservedConcurrentExecutions).toBe(1);
+      // Written by the command function, read by the reconciler.
+      for (const f of [stack.commandApi, stack.reconciler]) {
+        expect((fn(f).Environment as Json).Variables).toMatchObject({ CHANGE_INDEX_SHARDS: '32' });
+      }
+      const context = (changeIndexShards: string) =>
+        readStackContext(new App({ context: { changeIndexShards } }).node);
+      expect(context('64')).toMatchObject({ changeIndexShards: 64 });
+      for (const bad of ['0', '2.5', 'many']) {
+        expect(() => context(bad)).toThrow(StackContextError);
+      }
+    });
   });
 
   describe("each function's AWS call budget", () => {
@@ -705,7 +721,7 @@ describe('CustomerServiceStack', () => {
         },
         {
           Effect: 'Allow',
-          Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+          Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
           Resource: attr(ids.views, 'Arn'),
         },
       ]);

@@ -22,6 +22,8 @@ export interface ServiceFunctionProps {
   environment: Record<string, string>;
   timeout: Duration;
   memorySize: number;
+  /** Concurrent executions kept for this function, and its ceiling. */
+  reservedConcurrentExecutions?: number;
   code: FunctionCode;
   logRetention: logs.RetentionDays;
 }
@@ -53,6 +55,9 @@ export class ServiceFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize,
       timeout: props.timeout,
+      ...(props.reservedConcurrentExecutions === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,

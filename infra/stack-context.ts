@@ -15,6 +15,8 @@ import { GREEN_VIEWS_TABLE_PREFIX } from './operator-tool-policies.js';
  * - `logLevel`: DEBUG, INFO, WARN, ERROR or SILENT.
  * - `alarmEmail`: an address subscribed to the alarm topic (it confirms the subscription).
  * - `viewsTable`: after a blue/green rebuild, the green view table the functions switch to.
+ * - `changeIndexShards`: shards per hour of the change index (default 32, sized for 10,000
+ *   events/s at ≤ 500 writes/s per key). Raise it freely; see docs/operations.md to lower it.
  */
 export class StackContextError extends Error {
   override readonly name = 'StackContextError';
@@ -32,7 +34,13 @@ export const readStackContext = (
   node: Node,
 ): Pick<
   CustomerServiceStackProps,
-  'authorization' | 'retainData' | 'logLevel' | 'alarmEmail' | 'viewsTableName' | 'keyAdminArns'
+  | 'authorization'
+  | 'retainData'
+  | 'logLevel'
+  | 'alarmEmail'
+  | 'viewsTableName'
+  | 'keyAdminArns'
+  | 'changeIndexShards'
 > => {
   const auth = text(node, 'auth') ?? 'iam';
   let authorization: CustomerServiceStackProps['authorization'];
@@ -107,6 +115,17 @@ export const readStackContext = (
     );
   }
 
+  const shards = text(node, 'changeIndexShards');
+  const changeIndexShards = shards === undefined ? undefined : Number(shards);
+  if (
+    changeIndexShards !== undefined &&
+    !(Number.isInteger(changeIndexShards) && changeIndexShards >= 1 && changeIndexShards <= 1024)
+  ) {
+    throw new StackContextError(
+      `changeIndexShards must be a whole number from 1 to 1024, got "${shards}"`,
+    );
+  }
+
   return {
     authorization,
     retainData,
@@ -114,5 +133,6 @@ export const readStackContext = (
     ...(alarmEmail ? { alarmEmail } : {}),
     ...(viewsTableName ? { viewsTableName } : {}),
     ...(keyAdminArns.length > 0 ? { keyAdminArns } : {}),
+    ...(changeIndexShards === undefined ? {} : { changeIndexShards }),
   };
 };

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { DEFAULT_CHANGE_INDEX_SHARDS } from './adapters/dynamodb/event-store-keys.js';
 
 /**
  * Every setting the functions and the local runtime read, in one place. Names follow the
@@ -40,6 +41,18 @@ const Env = z.object({
   AWS_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).optional(),
   /** How long opening a connection may take; unset: 1 s, or the request timeout if shorter. */
   AWS_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).optional(),
+  /**
+   * Shards per hour of the event store's change index: each event writes one of them, and
+   * one key takes at most 500 writes/s (32: 10,000 events/s at ~313 per key). Readers also
+   * query today's 16, so events written under either count are found; raise it freely,
+   * lower it only as docs/operations.md says.
+   */
+  CHANGE_INDEX_SHARDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1024)
+    .default(DEFAULT_CHANGE_INDEX_SHARDS),
   /** Upper bound of a `?minVersion=` read-your-writes wait. */
   MIN_VERSION_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(3000),
   /** CloudWatch namespace of the service's own metrics (EMF); the stack's dashboard reads it. */

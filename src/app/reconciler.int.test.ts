@@ -72,7 +72,9 @@ describe('the reconciler', () => {
 
     const report = await runAt(2);
 
-    expect(report).toMatchObject({ streams: 3, healed: 2, failed: 0 });
+    expect(report).toMatchObject({ healed: 2, failed: 0, complete: true });
+    // Once per slice: a slice boundary between two events of a stream counts it twice.
+    expect(report.streams).toBeGreaterThanOrEqual(3);
     expect(await viewOf(missing)).toMatchObject({ version: 1, email: `${missing}@example.com` });
     expect(await viewOf(behind)).toMatchObject({
       version: 2,

@@ -147,6 +147,7 @@ export class CustomerService {
         // One newest-first query from the snapshot down loads any stream.
         loadWindow: config.SNAPSHOT_EVERY + 1,
         commandRecordTtlSeconds: config.COMMAND_RECORD_TTL_DAYS * 86_400,
+        changeIndexShards: config.CHANGE_INDEX_SHARDS,
       });
     });
   }
@@ -241,6 +242,7 @@ export class CustomerService {
         new DynamoDBStreamChanges({
           client: this.clients.dynamodb,
           tableName: this.config.COMMAND_TABLE,
+          shards: this.config.CHANGE_INDEX_SHARDS,
         }),
     );
   }
@@ -269,7 +271,13 @@ export class CustomerService {
     overrides: Partial<
       Pick<
         ReconcilerOptions,
-        'clock' | 'settleMs' | 'overlapMs' | 'initialLookbackMs' | 'concurrency'
+        | 'clock'
+        | 'settleMs'
+        | 'overlapMs'
+        | 'initialLookbackMs'
+        | 'concurrency'
+        | 'sliceMs'
+        | 'remainingMs'
       >
     > = {},
   ): Promise<ReconcileReport> {

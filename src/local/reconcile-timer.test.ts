@@ -6,6 +6,9 @@ import { startReconcileTimer } from './reconcile-timer.js';
 const report: ReconcileReport = {
   from: '',
   to: '',
+  reached: '',
+  complete: true,
+  slices: 1,
   streams: 0,
   healed: 0,
   failed: 0,

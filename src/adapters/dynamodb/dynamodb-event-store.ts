@@ -59,6 +59,8 @@ export interface DynamoDBEventStoreOptions {
   loadWindow?: number;
   /** How long an idempotency record is kept (DynamoDB TTL). */
   commandRecordTtlSeconds?: number;
+  /** Shards per hour of the change index (`CHANGE_INDEX_SHARDS`). */
+  changeIndexShards?: number;
 }
 
 type Item = Record<string, unknown>;
@@ -73,12 +75,16 @@ const toEnvelope = (item: Item): EventEnvelope => ({
   metadata: item.metadata as EventEnvelope['metadata'],
 });
 
-export const toEventItem = (prefix: string, event: EventEnvelope): Item => ({
+export const toEventItem = (
+  prefix: string,
+  event: EventEnvelope,
+  changeIndexShards?: number,
+): Item => ({
   PK: streamKey(prefix, event.aggregateId),
   SK: eventSortKey(event.version),
   itemType: ITEM_TYPE.event,
   // The change index key: part of the same put, so the command path makes no extra call.
-  [CHANGE_BUCKET_ATTRIBUTE]: changeBucket(event.timestamp, event.aggregateId),
+  [CHANGE_BUCKET_ATTRIBUTE]: changeBucket(event.timestamp, event.aggregateId, changeIndexShards),
   ...event,
 });
 
@@ -89,6 +95,7 @@ export class DynamoDBEventStore implements EventStore, StreamCatalog, CommandRec
   private readonly prefix: string;
   private readonly loadWindow: number;
   private readonly ttlSeconds: number;
+  private readonly changeIndexShards: number | undefined;
 
   constructor(options: DynamoDBEventStoreOptions) {
     this.client = options.client;
@@ -96,6 +103,7 @@ export class DynamoDBEventStore implements EventStore, StreamCatalog, CommandRec
     this.prefix = options.streamPrefix ?? 'CUSTOMER';
     this.loadWindow = Math.max(options.loadWindow ?? 51, 2);
     this.ttlSeconds = options.commandRecordTtlSeconds ?? 7 * 24 * 3600;
+    this.changeIndexShards = options.changeIndexShards;
   }
 
   async load(
@@ -184,7 +192,7 @@ export class DynamoDBEventStore implements EventStore, StreamCatalog, CommandRec
         await this.client.send(
           new PutCommand({
             TableName: this.tableName,
-            Item: toEventItem(this.prefix, single),
+            Item: toEventItem(this.prefix, single, this.changeIndexShards),
             ConditionExpression: 'attribute_not_exists(PK)',
           }),
         );
@@ -364,7 +372,7 @@ export class DynamoDBEventStore implements EventStore, StreamCatalog, CommandRec
         write: {
           Put: {
             TableName: this.tableName,
-            Item: toEventItem(this.prefix, event),
+            Item: toEventItem(this.prefix, event, this.changeIndexShards),
             ConditionExpression: 'attribute_not_exists(PK)',
           },
         },

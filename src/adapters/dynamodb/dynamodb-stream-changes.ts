@@ -6,12 +6,22 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Checkpoints, StreamChange, StreamChanges } from '../../core/stream-changes.js';
 import { rethrowTransient } from './dynamodb-errors.js';
-import { CHANGE_INDEX, changeBucketsBetween } from './event-store-keys.js';
+import {
+  CHANGE_INDEX,
+  changeBucketsBetween,
+  changeShardsToRead,
+  DEFAULT_CHANGE_INDEX_SHARDS,
+} from './event-store-keys.js';
 
 export interface DynamoDBStreamChangesOptions {
   client: DynamoDBDocumentClient;
   tableName: string;
-  /** Buckets queried at once (one hour has `CHANGE_INDEX_SHARDS`). */
+  /**
+   * The shard count writers use (`CHANGE_INDEX_SHARDS`); at least today's 16 are read, so
+   * events written under either count are found.
+   */
+  shards?: number;
+  /** Buckets queried at once. */
   concurrency?: number;
 }
 
@@ -29,51 +39,65 @@ const toChange = (item: Record<string, unknown>): StreamChange | undefined => {
 
 /**
  * The change index of the event store table (`byChange`): one Query per hour-and-shard
- * bucket in the range, each reading only the keys of the events in it.
+ * bucket in the range, each reading only the keys of the events in it. Yields a page of
+ * each bucket in flight at a time, so what it holds is bounded by pages, not by the range.
  */
 export class DynamoDBStreamChanges implements StreamChanges {
   private readonly concurrency: number;
+  private readonly shards: number;
 
   constructor(private readonly options: DynamoDBStreamChangesOptions) {
     this.concurrency = Math.max(options.concurrency ?? 16, 1);
+    this.shards = changeShardsToRead(options.shards ?? DEFAULT_CHANGE_INDEX_SHARDS);
   }
 
   async *changesBetween(from: string, to: string): AsyncIterable<StreamChange[]> {
-    const buckets = changeBucketsBetween(from, to);
+    const buckets = changeBucketsBetween(from, to, this.shards);
     for (let i = 0; i < buckets.length; i += this.concurrency) {
-      const pages = await Promise.all(
-        buckets.slice(i, i + this.concurrency).map((bucket) => this.bucket(bucket, from, to)),
-      );
-      const changes = pages.flat();
-      if (changes.length > 0) yield changes;
+      // Each bucket of the group with the key its next page starts at (none: first page).
+      let open = buckets
+        .slice(i, i + this.concurrency)
+        .map((bucket) => ({ bucket, startKey: undefined as Key | undefined }));
+      while (open.length > 0) {
+        const pages = await Promise.all(
+          open.map(({ bucket, startKey }) => this.page(bucket, from, to, startKey)),
+        );
+        const changes = pages.flatMap((page) => page.changes);
+        if (changes.length > 0) yield changes;
+        open = open.flatMap(({ bucket }, index) => {
+          const startKey = pages[index]?.next;
+          return startKey ? [{ bucket, startKey }] : [];
+        });
+      }
     }
   }
 
-  private async bucket(bucket: string, from: string, to: string): Promise<StreamChange[]> {
-    const changes: StreamChange[] = [];
-    let startKey: Key | undefined;
-    do {
-      try {
-        const page = await this.options.client.send(
-          new QueryCommand({
-            TableName: this.options.tableName,
-            IndexName: CHANGE_INDEX,
-            KeyConditionExpression: 'changeBucket = :bucket AND #ts BETWEEN :from AND :to',
-            ExpressionAttributeNames: { '#ts': 'timestamp' },
-            ExpressionAttributeValues: { ':bucket': bucket, ':from': from, ':to': to },
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          const change = toChange(item);
-          if (change) changes.push(change);
-        }
-        startKey = page.LastEvaluatedKey;
-      } catch (error) {
-        rethrowTransient(error, 'Query');
+  private async page(
+    bucket: string,
+    from: string,
+    to: string,
+    startKey: Key | undefined,
+  ): Promise<{ changes: StreamChange[]; next: Key | undefined }> {
+    try {
+      const page = await this.options.client.send(
+        new QueryCommand({
+          TableName: this.options.tableName,
+          IndexName: CHANGE_INDEX,
+          KeyConditionExpression: 'changeBucket = :bucket AND #ts BETWEEN :from AND :to',
+          ExpressionAttributeNames: { '#ts': 'timestamp' },
+          ExpressionAttributeValues: { ':bucket': bucket, ':from': from, ':to': to },
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      const changes: StreamChange[] = [];
+      for (const item of page.Items ?? []) {
+        const change = toChange(item);
+        if (change) changes.push(change);
       }
-    } while (startKey);
-    return changes;
+      return { changes, next: page.LastEvaluatedKey };
+    } catch (error) {
+      return rethrowTransient(error, 'Query');
+    }
   }
 }
 

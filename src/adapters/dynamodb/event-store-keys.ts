@@ -36,31 +36,50 @@ export const MAX_VERSION = 10 ** VERSION_DIGITS - 1;
  */
 export const CHANGE_INDEX = 'byChange';
 export const CHANGE_BUCKET_ATTRIBUTE = 'changeBucket';
-/** Spreads one hour's writes over this many index partitions (hot-partition headroom). */
-export const CHANGE_INDEX_SHARDS = 16;
+/** The count every event was written under before the count became a setting. */
+export const LEGACY_CHANGE_INDEX_SHARDS = 16;
+/**
+ * Shards per hour by default (`CHANGE_INDEX_SHARDS`). Each event writes the index once, and
+ * a key may take 500 writes/s (half a partition's 1,000): 10,000 events/s needs 20, and 32
+ * leave room for an uneven hash and bursts (~313 writes/s per key at 10,000 events/s).
+ */
+export const DEFAULT_CHANGE_INDEX_SHARDS = 32;
 
 /** FNV-1a: stable across processes and languages, and cheap. */
-const shardOf = (aggregateId: string): number => {
+const shardOf = (streamId: string, shards: number): number => {
   let hash = 0x811c9dc5;
-  for (let i = 0; i < aggregateId.length; i++) {
-    hash ^= aggregateId.charCodeAt(i);
+  for (let i = 0; i < streamId.length; i++) {
+    hash ^= streamId.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
-  return hash % CHANGE_INDEX_SHARDS;
+  return hash % shards;
 };
 
-/** `2026-12-01T07#5`: the UTC hour of an ISO timestamp and the stream's shard. */
-export const changeBucket = (timestamp: string, aggregateId: string): string =>
-  `${timestamp.slice(0, 13)}#${shardOf(aggregateId)}`;
+/** `2026-12-01T07#5`: the UTC hour of an ISO timestamp and the stream's shard of `shards`. */
+export const changeBucket = (
+  timestamp: string,
+  streamId: string,
+  shards = DEFAULT_CHANGE_INDEX_SHARDS,
+): string => `${timestamp.slice(0, 13)}#${shardOf(streamId, shards)}`;
 
-/** Every bucket that can hold an event accepted in [from, to] (ISO timestamps). */
-export const changeBucketsBetween = (from: string, to: string): string[] => {
+/**
+ * The shards a reader queries when writers use `setting`: a bucket key is the hour and a
+ * shard number below the count it was written under, so reading up to the larger of the
+ * setting and today's 16 finds events written under either. The count may grow at any
+ * time; lowering it hides the buckets above it from readers until their hours leave every
+ * window (docs/operations.md).
+ */
+export const changeShardsToRead = (setting: number): number =>
+  Math.max(setting, LEGACY_CHANGE_INDEX_SHARDS);
+
+/** Every bucket among `shards` per hour that can hold an event accepted in [from, to]. */
+export const changeBucketsBetween = (from: string, to: string, shards: number): string[] => {
   const buckets: string[] = [];
   const hour = new Date(`${from.slice(0, 13)}:00:00.000Z`);
   const last = new Date(`${to.slice(0, 13)}:00:00.000Z`).getTime();
   for (; hour.getTime() <= last; hour.setUTCHours(hour.getUTCHours() + 1)) {
     const prefix = hour.toISOString().slice(0, 13);
-    for (let shard = 0; shard < CHANGE_INDEX_SHARDS; shard++) buckets.push(`${prefix}#${shard}`);
+    for (let shard = 0; shard < shards; shard++) buckets.push(`${prefix}#${shard}`);
   }
   return buckets;
 };
