@@ -21,6 +21,7 @@ export const HANDLER_ENTRIES = {
   projector: 'src/lambda/projector.ts',
   reconciler: 'src/lambda/reconciler.ts',
   opsApi: 'src/lambda/ops-api.ts',
+  branchKeyRotator: 'src/lambda/branch-key-rotator.ts',
   preTokenGeneration: 'src/lambda/pre-token-generation.ts',
 } as const;
 export type HandlerName = keyof typeof HANDLER_ENTRIES;
