@@ -86,6 +86,19 @@ describe('BranchKeys', () => {
     expect(protector.unwrapped - unwrappedBefore).toBe(2);
   });
 
+  it('one KMS call for a version, whether first read as the active one or to unwrap a key', async () => {
+    const { protector, process } = setup();
+    const { version } = await process().activeMaterials();
+    const readerFirst = process();
+    const before = protector.unwrapped;
+    await readerFirst.versionMaterials(version);
+    await readerFirst.activeMaterials();
+    const activeFirst = process();
+    await activeFirst.activeMaterials();
+    await activeFirst.versionMaterials(version);
+    expect(protector.unwrapped - before).toBe(2);
+  });
+
   it('rotation: a new version becomes active, older ones stay readable; other processes switch within the TTL', async () => {
     const { store, process, advance } = setup();
     const other = process();

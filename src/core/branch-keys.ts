@@ -128,13 +128,19 @@ export class BranchKeys {
 
   private async loadActive(): Promise<BranchKeyMaterials> {
     const stored = await this.options.store.getActive(this.branchKeyId);
-    if (stored) return this.unwrap(stored);
+    if (stored) return this.cachedOrUnwrap(stored);
     const created = await this.create(undefined);
     if (created) return created;
     // Another process stored the first version meanwhile: use theirs.
     const winner = await this.options.store.getActive(this.branchKeyId);
     if (!winner) throw new Error(`Branch key ${this.branchKeyId} has no active version`);
-    return this.unwrap(winner);
+    return this.cachedOrUnwrap(winner);
+  }
+
+  /** A version this process already unwrapped (to read keys under it) costs no KMS call. */
+  private cachedOrUnwrap(stored: StoredBranchKeyVersion): Promise<BranchKeyMaterials> {
+    const cached = this.versions.get(stored.version);
+    return cached && this.fresh(cached) ? cached.value : this.unwrap(stored);
   }
 
   private async loadVersion(version: string): Promise<BranchKeyMaterials> {
