@@ -6,6 +6,7 @@ import { readConfig } from '../src/config.js';
 import { silentLogger } from '../src/core/ports.js';
 import { type KmsStandIn, startKmsStandIn } from '../src/local/kms/kms-standin.js';
 import type { BenchDynamoDB } from './bench-dynamodb.js';
+import { type ColdKmsCalls, measureColdKmsCalls, renderColdKmsCalls } from './cold-kms-calls.js';
 import type { BenchOptions } from './options.js';
 import type { Progress } from './progress.js';
 import { percentile, round, sum } from './stats.js';
@@ -46,6 +47,8 @@ export interface EncryptionResults {
   customers: number;
   updates: number;
   rows: EncryptionRow[];
+  /** KMS calls per command with cold caches, data keys wrapped directly by KMS vs by a branch key. */
+  coldKms: ColdKmsCalls;
 }
 
 type Kms = { standIn: KmsStandIn; client: KMSClient };
@@ -168,6 +171,7 @@ export const runEncryption = async (
   const standIn = await startKmsStandIn();
   const client = new KMSClient(standIn.clientConfig);
   const rows: EncryptionRow[] = [];
+  let coldKms: ColdKmsCalls;
   try {
     for (const concurrency of options.concurrency) {
       const total = MODES.length * options.customers * (1 + options.updates);
@@ -180,11 +184,16 @@ export const runEncryption = async (
       );
       phase.done();
     }
+    const commands = Math.max(options.customers, 20);
+    const phase = progress.phase('KMS calls with cold caches, direct vs branch key', 1);
+    coldKms = await measureColdKmsCalls(db, { standIn, client }, commands);
+    phase.tick();
+    phase.done();
   } finally {
     client.destroy();
     await standIn.stop();
   }
-  return { customers: options.customers, updates: options.updates, rows };
+  return { customers: options.customers, updates: options.updates, rows, coldKms };
 };
 
 export const renderEncryption = (results: EncryptionResults): string => {
@@ -203,5 +212,5 @@ export const renderEncryption = (results: EncryptionResults): string => {
       `| ${row.concurrency} | ${row.plaintextPerSecond} | ${row.encryptedPerSecond} | ${row.ratio} | ${row.hashedOnlyPerSecond} | ${row.hashedOnlyRatio} | ${ms(row.p50Ms)} | ${ms(row.p99Ms)} | ${row.kmsCallsPer1000WarmCommands} | ${row.kmsCallsPerNewCustomer} |`,
     );
   }
-  return `${lines.join('\n')}\n`;
+  return `${lines.join('\n')}\n\n${renderColdKmsCalls(results.coldKms)}`;
 };

@@ -21,6 +21,7 @@ export const HANDLER_ENTRIES = {
   projector: 'src/lambda/projector.ts',
   reconciler: 'src/lambda/reconciler.ts',
   opsApi: 'src/lambda/ops-api.ts',
+  branchKeyRotator: 'src/lambda/branch-key-rotator.ts',
   preTokenGeneration: 'src/lambda/pre-token-generation.ts',
   claimsMarker: 'src/lambda/claims-marker.ts',
 } as const;

@@ -163,7 +163,7 @@ describe('CustomerServiceStack', () => {
   });
 
   describe('functions', () => {
-    it('seven functions: Node 22 on arm64, traced, source maps on, JSON logs to a retained log group', () => {
+    it('eight functions: Node 22 on arm64, traced, source maps on, JSON logs to a retained log group', () => {
       // Beside CDK's provider framework function, which runs the claims marker's custom resource.
       const functions = (
         Object.values(template.findResources('AWS::Lambda::Function')) as Json[]
@@ -173,7 +173,7 @@ describe('CustomerServiceStack', () => {
             'AWS CDK resource provider framework',
           ),
       );
-      expect(functions).toHaveLength(7);
+      expect(functions).toHaveLength(8);
       for (const fn of functions) {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs22.x',
@@ -195,7 +195,7 @@ describe('CustomerServiceStack', () => {
       }
       expect(readConfig({}).METRICS_NAMESPACE).toBe('CustomerService');
       const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup')) as Json[];
-      expect(logGroups).toHaveLength(9);
+      expect(logGroups).toHaveLength(10);
       for (const group of logGroups) {
         expect((group.Properties as Json).RetentionInDays).toBe(30);
       }
@@ -619,7 +619,10 @@ describe('CustomerServiceStack', () => {
         'sqs:ReceiveMessage',
         'sqs:SendMessage',
       ]);
-      expect(actionsOf(statements).filter((a) => /^kms:/.test(a))).toEqual(['kms:Decrypt']);
+      expect(actionsOf(statements).filter((a) => /^kms:/.test(a))).toEqual([
+        'kms:Decrypt',
+        'kms:Decrypt',
+      ]);
       expect(
         actionsOf(statements).filter((a) => !/^(dynamodb|logs|xray|kms|sqs):/.test(a)),
       ).toEqual(['cloudwatch:GetMetricData']);
@@ -772,14 +775,20 @@ describe('CustomerServiceStack', () => {
         ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
         JSON.stringify(attr(ids.eventStore, 'Arn')),
       ]);
-      // Decrypts data keys under a customer's context only, as the projector does.
+      // Decrypts data keys (wrapped by KMS directly, or by the branch key) only, as the
+      // projector does.
       expect(rebuild[1]).toMatchObject({
         Action: 'kms:Decrypt',
         Resource: attr(logicalId(stack, stack.dataKeys), 'Arn'),
         Condition: { Null: { 'kms:EncryptionContextKeys': 'false' } },
       });
+      expect(rebuild[2]).toMatchObject({
+        Action: 'kms:Decrypt',
+        Resource: attr(logicalId(stack, stack.dataKeys), 'Arn'),
+        Condition: { StringEquals: { 'kms:EncryptionContext:branchKeyId': 'subject-data-keys' } },
+      });
       // Writes only to green tables, never to the live read model or the event store.
-      expect(JSON.stringify(rebuild[2]?.Resource)).toContain(':table/customer-views-*');
+      expect(JSON.stringify(rebuild[3]?.Resource)).toContain(':table/customer-views-*');
       expect(onResource(rebuild, ids.views)).toEqual([]);
       expect(actionsBy(policy(tools.deadLetters))).toEqual([
         [
@@ -802,6 +811,7 @@ describe('CustomerServiceStack', () => {
           ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
           JSON.stringify(attr(ids.eventStore, 'Arn')),
         ],
+        [['kms:Decrypt'], JSON.stringify(attr(logicalId(stack, stack.dataKeys), 'Arn'))],
         [['kms:Decrypt'], JSON.stringify(attr(logicalId(stack, stack.dataKeys), 'Arn'))],
         [
           ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan'],

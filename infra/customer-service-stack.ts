@@ -40,6 +40,7 @@ import {
 import { type Config, readConfig } from '../src/config.js';
 import { METRIC } from '../src/core/metrics.js';
 import { AlarmTopic } from './alarm-topic.js';
+import { BranchKeyRotation } from './branch-key-rotation.js';
 import { ClaimsMarker } from './claims-marker.js';
 import { CognitoSignIn } from './cognito-sign-in.js';
 import { allowDataKeyUse, type DataKeyAction, keyAdministration } from './data-key-policy.js';
@@ -90,6 +91,8 @@ export interface CustomerServiceStackProps extends StackProps {
   viewsTableName?: string;
   /** How often the reconciler runs. Default 15 minutes. */
   reconcileEvery?: Duration;
+  /** How often the data keys' branch key gets a new active version (default 30 days). */
+  rotateBranchKeyEvery?: Duration;
   /**
    * Shards per hour of the event store's change index (`-c changeIndexShards=…`), written by
    * the command function and read by the reconciler. Default 32: ~313 writes/s per key at
@@ -146,6 +149,7 @@ export class CustomerServiceStack extends Stack {
   readonly projector: ServiceFunction;
   readonly reconciler: ServiceFunction;
   readonly opsApi: ServiceFunction;
+  readonly branchKeyRotator: ServiceFunction;
   readonly alarmTopic: AlarmTopic;
   readonly dashboard: OperationsDashboard;
   readonly toolPolicies: OperatorToolPolicies;
@@ -436,6 +440,19 @@ export class CustomerServiceStack extends Stack {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'cloudwatch:GetMetricData supports no resource-level permissions.',
     });
+    this.branchKeyRotator = fn(
+      'BranchKeyRotator',
+      'branchKeyRotator',
+      "Makes a new version of the data keys' branch key active, on a schedule",
+      { COMMAND_TABLE: this.eventStore.tableName, KMS_KEY_ID: this.dataKeys.keyArn },
+      { timeout: Duration.seconds(30), memorySize: 256 },
+    );
+    new BranchKeyRotation(this, 'BranchKeyRotation', {
+      rotator: this.branchKeyRotator,
+      eventStore: this.eventStore,
+      dataKeys: this.dataKeys,
+      every: props.rotateBranchKeyEvery,
+    });
     new events.Rule(this, 'ReconcileSchedule', {
       description: 'Runs the reconciler over the streams changed since its last run',
       schedule: events.Schedule.rate(props.reconcileEvery ?? Duration.minutes(15)),
@@ -698,6 +715,8 @@ export class CustomerServiceStack extends Stack {
       ViewsMaintenanceToolPolicyArn: this.toolPolicies.viewsMaintenance.managedPolicyArn,
       EncryptLegacyToolPolicyArn: this.toolPolicies.encryptLegacy.managedPolicyArn,
       RetireViewsToolPolicyArn: this.toolPolicies.retireViews.managedPolicyArn,
+      RotateBranchKeyToolPolicyArn: this.toolPolicies.rotateBranchKey.managedPolicyArn,
+      BranchKeyRotatorFunctionName: this.branchKeyRotator.function.functionName,
     };
     for (const tool of OPERATOR_TOOLS) {
       const name = `${tool.charAt(0).toUpperCase()}${tool.slice(1)}ToolRoleArn`;

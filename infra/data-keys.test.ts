@@ -4,6 +4,11 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CustomerServiceStack } from './customer-service-stack.js';
+import {
+  BRANCH_KEY_CONDITIONS,
+  DATA_KEY_CONDITIONS,
+  SECRET_CONDITIONS,
+} from './data-key-policy.js';
 import type { ServiceFunction } from './service-function.js';
 
 const cdkJson = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')) as {
@@ -23,6 +28,27 @@ const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [valu
 /** Synthesis validates the template and takes a while on a busy machine. */
 const SYNTH_TIMEOUT = 300_000;
 const USE_ACTIONS = /^kms:(Encrypt|Decrypt|ReEncrypt|GenerateDataKey|CreateGrant|\*)/;
+
+/**
+ * Which encryption context a statement allows: keys wrapped directly by KMS and secrets
+ * (`direct`), making a secret (`secret`), a version of the data keys' branch key (`branch`).
+ */
+const CONTEXTS = {
+  direct: DATA_KEY_CONDITIONS,
+  secret: SECRET_CONDITIONS,
+  branch: BRANCH_KEY_CONDITIONS,
+} as const;
+const contextOf = (statement: Statement): keyof typeof CONTEXTS => {
+  const found = (Object.keys(CONTEXTS) as (keyof typeof CONTEXTS)[]).find(
+    (name) => JSON.stringify(statement.Condition) === JSON.stringify(CONTEXTS[name]),
+  );
+  if (!found)
+    throw new Error(`A KMS statement under no known context: ${JSON.stringify(statement)}`);
+  return found;
+};
+/** `kms:Decrypt@branch`: each action of a statement with its context. */
+const usesOf = (statement: Statement) =>
+  asList(statement.Action).map((action) => `${action}@${contextOf(statement)}`);
 
 const logicalId = (stack: Stack, construct: { node: { defaultChild?: unknown } }) =>
   stack.getLogicalId(construct.node.defaultChild as CfnResource);
@@ -97,34 +123,65 @@ describe('CustomerServiceStack: the data keys’ KMS key', () => {
     }
   });
 
-  it('only the functions’ and tools’ roles that need it may use the key, under the encryption-context conditions', () => {
+  it('only the functions’ and tools’ roles that need it may use the key, each under the encryption context of its calls', () => {
     const byRole = new Map<string, string[]>();
     for (const statement of keyPolicy().filter((s) => s.Sid !== 'KeyAdministration')) {
-      expect(statement).toMatchObject({
-        Effect: 'Allow',
-        Resource: '*',
-        Condition: {
-          'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['customerId', 'purpose'] },
-          Null: { 'kms:EncryptionContextKeys': 'false' },
-        },
-      });
+      expect(statement).toMatchObject({ Effect: 'Allow', Resource: '*' });
       for (const principal of principalsOf(statement)) {
-        byRole.set(principal, [...(byRole.get(principal) ?? []), ...asList(statement.Action)]);
+        byRole.set(principal, [...(byRole.get(principal) ?? []), ...usesOf(statement)]);
       }
     }
     const role = (construct: { node: { defaultChild?: unknown } }) =>
       JSON.stringify({ 'Fn::GetAtt': [logicalId(stack, construct), 'Arn'] });
     const tools = stack.toolPolicies.roles;
+    // Reading: direct-KMS data keys of before and secrets, and branch key versions.
+    const reads = ['kms:Decrypt@branch', 'kms:Decrypt@direct'];
+    // Writing too: a secret, or the first branch key version when none exists yet. No data
+    // key is made by KMS any more.
+    const writes = [...reads, 'kms:GenerateDataKey@branch', 'kms:GenerateDataKey@secret'].sort();
     expect(Object.fromEntries([...byRole].map(([k, v]) => [k, v.sort()]))).toEqual({
-      [role(stack.commandApi.role)]: ['kms:Decrypt', 'kms:GenerateDataKey'],
-      [role(stack.projector.role)]: ['kms:Decrypt'],
-      [role(stack.reconciler.role)]: ['kms:Decrypt'],
-      [role(stack.opsApi.role)]: ['kms:Decrypt'],
-      [role(tools.blueGreenRebuild)]: ['kms:Decrypt'],
-      [role(tools.viewsMaintenance)]: ['kms:Decrypt'],
-      [role(tools.deadLetters)]: ['kms:Decrypt'],
-      [role(tools.encryptLegacy)]: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      [role(stack.commandApi.role)]: writes,
+      [role(stack.projector.role)]: reads,
+      [role(stack.reconciler.role)]: reads,
+      [role(stack.opsApi.role)]: reads,
+      [role(stack.branchKeyRotator.role)]: ['kms:GenerateDataKey@branch'],
+      [role(tools.blueGreenRebuild)]: reads,
+      [role(tools.viewsMaintenance)]: reads,
+      [role(tools.deadLetters)]: reads,
+      [role(tools.encryptLegacy)]: writes,
+      [role(tools.rotateBranchKey)]: ['kms:GenerateDataKey@branch'],
     });
+  });
+
+  it('binds branch key use to the service’s branch key id, and to no other context key', () => {
+    expect(BRANCH_KEY_CONDITIONS).toEqual({
+      'ForAllValues:StringEquals': {
+        'kms:EncryptionContextKeys': ['branchKeyId', 'branchKeyVersion'],
+      },
+      Null: { 'kms:EncryptionContextKeys': 'false' },
+      StringEquals: { 'kms:EncryptionContext:branchKeyId': 'subject-data-keys' },
+    });
+  });
+
+  it('rotates the branch key on a schedule, with a function that may touch only branch key items', () => {
+    const fnId = logicalId(stack, stack.branchKeyRotator.function);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(30 days)',
+      Targets: Match.arrayWith([Match.objectLike({ Arn: { 'Fn::GetAtt': [fnId, 'Arn'] } })]),
+    });
+    const roleId = logicalId(stack, stack.branchKeyRotator.role);
+    const statements = allStatements(template)
+      .filter(({ roles }) => roles.includes(roleId))
+      .map(({ statement }) => statement)
+      .filter((statement) => asList(statement.Action).some((a) => a.startsWith('dynamodb:')));
+    expect(statements).toEqual([
+      expect.objectContaining({
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        Condition: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['BRANCH_KEY#*'] },
+        },
+      }),
+    ]);
   });
 
   it(
@@ -224,23 +281,30 @@ describe('CustomerServiceStack: the data keys’ KMS key', () => {
     expect(key.DeletionPolicy).toBe('Retain');
   });
 
-  it('grants KMS only on its key in the operator tools’ managed policies too; only encrypt-legacy makes keys', () => {
-    const makesKeys = logicalId(stack, stack.toolPolicies.encryptLegacy);
-    const statements = (
-      Object.entries(template.findResources('AWS::IAM::ManagedPolicy')) as [string, Json][]
-    ).flatMap(([id, policy]) =>
-      ((policy.Properties as Json).PolicyDocument as { Statement: Statement[] }).Statement.map(
-        (statement) => ({ id, statement }),
-      ),
-    );
-    for (const { id, statement } of statements.filter(
-      (s) => kmsActionsOf(s.statement).length > 0,
-    )) {
-      expect(statement.Resource).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
-      expect(kmsActionsOf(statement).sort()).toEqual(
-        id === makesKeys ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'],
-      );
+  it('grants KMS only on its key in the operator tools’ managed policies too; only encrypt-legacy and the rotation make keys', () => {
+    const makes = {
+      [logicalId(stack, stack.toolPolicies.encryptLegacy)]: [
+        'kms:Decrypt@branch',
+        'kms:Decrypt@direct',
+        'kms:GenerateDataKey@branch',
+        'kms:GenerateDataKey@secret',
+      ],
+      [logicalId(stack, stack.toolPolicies.rotateBranchKey)]: ['kms:GenerateDataKey@branch'],
+    };
+    const byPolicy = new Map<string, string[]>();
+    for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::ManagedPolicy'))) {
+      const { Statement } = ((policy as Json).Properties as Json).PolicyDocument as {
+        Statement: Statement[];
+      };
+      for (const statement of Statement.filter((s) => kmsActionsOf(s).length > 0)) {
+        expect(statement.Resource).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+        byPolicy.set(id, [...(byPolicy.get(id) ?? []), ...usesOf(statement)]);
+      }
     }
+    for (const [id, uses] of byPolicy) {
+      expect(uses.sort()).toEqual(makes[id] ?? ['kms:Decrypt@branch', 'kms:Decrypt@direct']);
+    }
+    expect(byPolicy.size).toBe(4);
   });
 
   it('grants KMS only on its key: no statement names another resource or "*"', () => {
@@ -250,23 +314,26 @@ describe('CustomerServiceStack: the data keys’ KMS key', () => {
     expect(kmsStatements.length).toBeGreaterThan(0);
     for (const { statement } of kmsStatements) {
       expect(statement.Resource).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
-      for (const action of kmsActionsOf(statement)) {
-        expect(['kms:GenerateDataKey', 'kms:Decrypt']).toContain(action);
+      // Only under a known encryption context; KMS makes no data key of a customer now.
+      for (const use of usesOf(statement)) {
+        expect([
+          'kms:Decrypt@direct',
+          'kms:Decrypt@branch',
+          'kms:GenerateDataKey@secret',
+          'kms:GenerateDataKey@branch',
+        ]).toContain(use);
       }
-      // Only under an encryption context naming a customer (data keys) or a purpose (HMAC).
-      expect(statement.Condition).toEqual({
-        'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['customerId', 'purpose'] },
-        Null: { 'kms:EncryptionContextKeys': 'false' },
-      });
     }
   });
 
   it('gives each function only the KMS actions it needs', () => {
-    const actions = (fn: ServiceFunction) =>
-      kmsGrantsOf(template, stack, fn).flatMap(kmsActionsOf).sort();
+    const actions = (fn: ServiceFunction) => [
+      ...new Set(kmsGrantsOf(template, stack, fn).flatMap(kmsActionsOf).sort()),
+    ];
     expect(actions(stack.commandApi)).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
     expect(actions(stack.projector)).toEqual(['kms:Decrypt']);
     expect(actions(stack.reconciler)).toEqual(['kms:Decrypt']);
+    expect(actions(stack.branchKeyRotator)).toEqual(['kms:GenerateDataKey']);
     // The read model is plaintext by design, and the publisher forwards ciphertext.
     expect(actions(stack.queryApi)).toEqual([]);
     expect(actions(stack.publisher)).toEqual([]);
@@ -279,7 +346,12 @@ describe('CustomerServiceStack: the data keys’ KMS key', () => {
       const env = ((resource.Properties as Json).Environment as { Variables: Json }).Variables;
       return env.KMS_KEY_ID;
     };
-    for (const fn of [stack.commandApi, stack.projector, stack.reconciler]) {
+    for (const fn of [
+      stack.commandApi,
+      stack.projector,
+      stack.reconciler,
+      stack.branchKeyRotator,
+    ]) {
       expect(keyIdOf(fn)).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
     }
     expect(keyIdOf(stack.queryApi)).toBeUndefined();

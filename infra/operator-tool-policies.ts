@@ -6,7 +6,13 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CHANGE_INDEX } from '../src/adapters/dynamodb/event-store-keys.js';
-import { allowDataKeyUse, DATA_KEY_CONDITIONS } from './data-key-policy.js';
+import { BRANCH_KEY_PK_PREFIX } from '../src/adapters/dynamodb/wrapped-key-items.js';
+import {
+  allowDataKeyUse,
+  BRANCH_KEY_ROTATION,
+  dataKeyStatements,
+  dataKeyUses,
+} from './data-key-policy.js';
 
 /** Green view tables of a blue/green rebuild are named with this prefix, so a policy can name them. */
 export const GREEN_VIEWS_TABLE_PREFIX = 'customer-views-';
@@ -35,6 +41,7 @@ export const OPERATOR_TOOLS = [
   'viewsMaintenance',
   'encryptLegacy',
   'retireViews',
+  'rotateBranchKey',
 ] as const;
 export type OperatorTool = (typeof OPERATOR_TOOLS)[number];
 
@@ -53,6 +60,7 @@ export class OperatorToolPolicies extends Construct {
   readonly viewsMaintenance: iam.ManagedPolicy;
   readonly encryptLegacy: iam.ManagedPolicy;
   readonly retireViews: iam.ManagedPolicy;
+  readonly rotateBranchKey: iam.ManagedPolicy;
   readonly roles: Record<OperatorTool, iam.Role>;
 
   constructor(scope: Construct, id: string, props: OperatorToolPoliciesProps) {
@@ -71,17 +79,14 @@ export class OperatorToolPolicies extends Construct {
         resources: [queue.queueArn],
       });
     // Rebuilds and audits fold every stream: Scan for the streams, Query their events,
-    // GetItem their wrapped data keys, and unwrap those under the data-key conditions.
+    // GetItem their wrapped data keys and the branch key versions, and unwrap those under
+    // the data-key and branch-key conditions.
     const foldEveryStream = () => [
       new iam.PolicyStatement({
         actions: ['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:GetItem'],
         resources: [eventStore.tableArn],
       }),
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt'],
-        resources: [props.dataKeys.keyArn],
-        conditions: DATA_KEY_CONDITIONS,
-      }),
+      ...dataKeyStatements(props.dataKeys, dataKeyUses(['kms:Decrypt'])),
     ];
     const readEvents = new iam.PolicyStatement({
       actions: ['dynamodb:GetItem', 'dynamodb:Query'],
@@ -150,17 +155,13 @@ export class OperatorToolPolicies extends Construct {
           actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'],
           resources: [props.projectionQueue.queueArn],
         }),
-        // `list --diagnose` reads each letter's stream as the projector would: its events
-        // and its wrapped data key, unwrapped under the data-key conditions.
+        // `list --diagnose` reads each letter's stream as the projector would: its events,
+        // its wrapped data key and the branch key versions, unwrapped under their conditions.
         new iam.PolicyStatement({
           actions: ['dynamodb:GetItem', 'dynamodb:Query'],
           resources: [eventStore.tableArn],
         }),
-        new iam.PolicyStatement({
-          actions: ['kms:Decrypt'],
-          resources: [props.dataKeys.keyArn],
-          conditions: DATA_KEY_CONDITIONS,
-        }),
+        ...dataKeyStatements(props.dataKeys, dataKeyUses(['kms:Decrypt'])),
       ],
     });
 
@@ -195,11 +196,25 @@ export class OperatorToolPolicies extends Construct {
           ],
           resources: [eventStore.tableArn],
         }),
+        ...dataKeyStatements(props.dataKeys, dataKeyUses(['kms:GenerateDataKey', 'kms:Decrypt'])),
+      ],
+    });
+
+    // Reads the active version and writes the next one (a transaction of two puts), only on
+    // branch key items, and has KMS make the new version's material: it decrypts nothing.
+    const branchKeyItems = {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${BRANCH_KEY_PK_PREFIX}*`] },
+    };
+    this.rotateBranchKey = new iam.ManagedPolicy(this, 'RotateBranchKey', {
+      description:
+        "npm run rotate-branch-key: make a new version of the data keys' branch key active",
+      statements: [
         new iam.PolicyStatement({
-          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-          resources: [props.dataKeys.keyArn],
-          conditions: DATA_KEY_CONDITIONS,
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+          resources: [eventStore.tableArn],
+          conditions: branchKeyItems,
         }),
+        ...dataKeyStatements(props.dataKeys, BRANCH_KEY_ROTATION),
       ],
     });
 
@@ -235,6 +250,7 @@ export class OperatorToolPolicies extends Construct {
       viewsMaintenance: this.viewsMaintenance,
       encryptLegacy: this.encryptLegacy,
       retireViews: this.retireViews,
+      rotateBranchKey: this.rotateBranchKey,
     };
     const roleId = (tool: OperatorTool) => `${tool.charAt(0).toUpperCase()}${tool.slice(1)}Role`;
     const roleFor = (tool: OperatorTool) => {
@@ -262,6 +278,9 @@ export class OperatorToolPolicies extends Construct {
       ['kms:GenerateDataKey', 'kms:Decrypt'],
       { identityPolicy: false },
     );
+    allowDataKeyUse(props.dataKeys, this.roles.rotateBranchKey, BRANCH_KEY_ROTATION, {
+      identityPolicy: false,
+    });
 
     // Both name resources that do not exist yet, so only a pattern can name them. cdk-nag
     // names a finding by the ARN as synthesised: a concrete region or account (an `env`

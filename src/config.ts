@@ -95,6 +95,11 @@ const Env = z.object({
    */
   DATA_KEY_CACHE_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
   /**
+   * How long a process keeps a branch key version's unwrapped material, and which version is
+   * active: one KMS call per version per this time, and a rotation is picked up within it.
+   */
+  BRANCH_KEY_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
+  /**
    * `check`: email claims written before hashing (`UNIQUE#email#<address>`) are checked and
    * released with the hashed ones. `off`: a claim is its hashed form only (two items fewer).
    * `auto` (default): off when the event store carries the marker that it holds no plaintext

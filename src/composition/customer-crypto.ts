@@ -1,19 +1,27 @@
+import { randomUUID } from 'node:crypto';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CustomerPiiCodec } from '../adapters/crypto/customer-pii-codec.js';
 import { HashedEmailClaims } from '../adapters/crypto/hashed-email-claims.js';
+import { HierarchicalDataKeyWrapper } from '../adapters/crypto/hierarchical-data-key-wrapper.js';
 import { HmacEmailClaimHasher } from '../adapters/crypto/hmac-email-claim-hasher.js';
 import { HmacRequestFingerprints } from '../adapters/crypto/hmac-request-fingerprints.js';
 import {
   UNPROTECTED_FINGERPRINT_SECRET,
   UnprotectedStoredSecret,
 } from '../adapters/crypto/unprotected-stored-secret.js';
+import { DynamoDBBranchKeyStore } from '../adapters/dynamodb/dynamodb-branch-key-store.js';
 import { DynamoDBCustomerKeyStore } from '../adapters/dynamodb/dynamodb-customer-key-store.js';
 import { DynamoDBWrappedSecretStore } from '../adapters/dynamodb/dynamodb-wrapped-secret-store.js';
 import { hasHashedClaimsOnlyMarker } from '../adapters/dynamodb/hashed-claims-marker.js';
+import {
+  DATA_KEYS_BRANCH_KEY_ID,
+  KMSBranchKeyProtector,
+} from '../adapters/kms/kms-branch-key-protector.js';
 import { KMSDataKeyWrapper } from '../adapters/kms/kms-data-key-wrapper.js';
 import { KMSWrappedHmacKey } from '../adapters/kms/kms-wrapped-hmac-key.js';
 import type { Config } from '../config.js';
+import { BranchKeys } from '../core/branch-keys.js';
 import { CustomerDataKeys } from '../core/customer-data-keys.js';
 import { DataKeyCache } from '../core/data-key-cache.js';
 import { CustomerForgotten } from '../domain/customer/index.js';
@@ -21,6 +29,8 @@ import { CustomerForgotten } from '../domain/customer/index.js';
 /** What crypto-shredding runs on: per-customer data keys, the event codec, hashed claims. */
 export interface CustomerCrypto {
   keys: CustomerDataKeys;
+  /** The branch key that wraps the data keys: its materials cached here, its rotation. */
+  branchKeys: BranchKeys;
   codec: CustomerPiiCodec;
   claims: HashedEmailClaims;
   /** HMAC-SHA-256 of a normalised email, keyed by a KMS-wrapped secret. */
@@ -40,6 +50,7 @@ export interface CustomerCryptoOptions {
     | 'KMS_KEY_ID'
     | 'DATA_KEY_CACHE_SIZE'
     | 'DATA_KEY_CACHE_MAX_AGE_SECONDS'
+    | 'BRANCH_KEY_CACHE_TTL_SECONDS'
     | 'LEGACY_EMAIL_CLAIMS'
   >;
   kms: KMSClient;
@@ -47,10 +58,30 @@ export interface CustomerCryptoOptions {
 }
 
 /**
- * Data keys wrapped by the KMS key `KMS_KEY_ID` (context `{customerId}`) and stored in the
- * event store table; the email claims' HMAC secret wrapped by the same key, and the request
- * fingerprints' key derived from it (HKDF, its own label). All are cached in memory, so a
- * warm command makes no KMS call.
+ * The branch key that wraps subjects' data keys: its versions protected by the KMS key
+ * `KMS_KEY_ID` and stored in the event store table, their materials cached for
+ * `BRANCH_KEY_CACHE_TTL_SECONDS`.
+ */
+export const buildBranchKeys = (options: CustomerCryptoOptions): BranchKeys => {
+  const { config, kms, dynamodb } = options;
+  const keyId = config.KMS_KEY_ID;
+  if (!keyId) throw new TypeError('Encryption needs KMS_KEY_ID');
+  return new BranchKeys({
+    store: new DynamoDBBranchKeyStore({ client: dynamodb, tableName: config.COMMAND_TABLE }),
+    protector: new KMSBranchKeyProtector({ client: kms, keyId }),
+    branchKeyId: DATA_KEYS_BRANCH_KEY_ID,
+    ttlMs: config.BRANCH_KEY_CACHE_TTL_SECONDS * 1000,
+    newVersion: randomUUID,
+  });
+};
+
+/**
+ * Data keys made locally and wrapped by a branch key (context: the customer id, the branch
+ * key id and version), stored in the event store table; keys wrapped directly by the KMS key
+ * `KMS_KEY_ID` (context `{customerId}`), as stored before, still unwrap. The email claims'
+ * HMAC secret is wrapped by the KMS key, and the request fingerprints' key derived from it
+ * (HKDF, its own label). All are cached in memory, so a warm command makes no KMS call, nor
+ * does a cold customer once the branch key's materials are.
  */
 export const buildCustomerCrypto = (options: CustomerCryptoOptions): CustomerCrypto => {
   const { config, kms, dynamodb } = options;
@@ -61,8 +92,12 @@ export const buildCustomerCrypto = (options: CustomerCryptoOptions): CustomerCry
     maxEntries: config.DATA_KEY_CACHE_SIZE,
     maxAgeMs: config.DATA_KEY_CACHE_MAX_AGE_SECONDS * 1000,
   });
+  const branchKeys = buildBranchKeys(options);
   const keys = new CustomerDataKeys({
-    wrapper: new KMSDataKeyWrapper({ client: kms, keyId }),
+    wrapper: new HierarchicalDataKeyWrapper({
+      branchKeys,
+      direct: new KMSDataKeyWrapper({ client: kms, keyId }),
+    }),
     store: new DynamoDBCustomerKeyStore({ client: dynamodb, tableName }),
     cache,
   });
@@ -75,6 +110,7 @@ export const buildCustomerCrypto = (options: CustomerCryptoOptions): CustomerCry
   return {
     fingerprints: new HmacRequestFingerprints({ secret: () => secret.secret() }),
     keys,
+    branchKeys,
     codec: new CustomerPiiCodec({ keys }),
     claims: new HashedEmailClaims(hasher, {
       legacyClaims:

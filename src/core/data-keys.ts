@@ -1,9 +1,10 @@
 import { NotFoundError, ServiceError } from './errors.js';
 
 /**
- * Ports for crypto-shredding: each customer's PII is encrypted with a data key of their
- * own, stored only wrapped (encrypted by a KMS key); deleting the wrapped key makes the
- * ciphertext unreadable everywhere it was copied (events, archives, queues, backups).
+ * Ports for crypto-shredding: each subject's PII is encrypted with a data key of their own,
+ * stored only wrapped (by a branch key that KMS protects, see `branch-keys.ts`; keys of
+ * before by KMS directly); deleting the wrapped key makes the ciphertext unreadable
+ * everywhere it was copied (events, archives, queues, backups).
  */
 
 /** A fresh data key: the plaintext to encrypt with now, and the wrapped form to store. */
@@ -12,7 +13,7 @@ export interface DataKey {
   wrapped: Uint8Array;
 }
 
-/** Wraps and unwraps data keys, bound to the customer they belong to (KMS in production). */
+/** Wraps and unwraps data keys, bound to the subject they belong to (a branch key in production). */
 export interface DataKeyWrapper {
   generate(customerId: string): Promise<DataKey>;
   /** The plaintext of a key `generate` made for this same customer; another's is refused. */

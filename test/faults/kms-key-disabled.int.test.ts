@@ -91,16 +91,20 @@ describe('the service while its KMS key is disabled or pending deletion', () => 
   });
 
   it('answers 503 with Retry-After and writes nothing while disabled, and recovers once enabled', async () => {
-    const service = startProcess();
-    // The first command loads the process's HMAC secret; later ones use its cached copy.
-    expect((await register(service)).status).toBe(201);
+    const warm = startProcess();
+    // The first command loads the process's HMAC secret and branch key; later ones use their
+    // cached copies, for up to BRANCH_KEY_CACHE_TTL_SECONDS, so they need no KMS call.
+    expect((await register(warm)).status).toBe(201);
 
     await admin.send(new DisableKeyCommand({ KeyId: kms.keyId }));
+    const service = startProcess();
     try {
+      expect((await register(warm)).status).toBe(201);
       for (let i = 0; i < 3; i++) await expectRefusedWithNothingWritten(service);
     } finally {
       await admin.send(new EnableKeyCommand({ KeyId: kms.keyId }));
     }
+    // The process that was refused, without a restart.
     const before = await storedItems();
     const recovered = await register(service);
     expect(recovered.status).toBe(201);
@@ -135,9 +139,10 @@ describe('the service while its KMS key is disabled or pending deletion', () => 
   });
 
   it('answers 503 while the key is pending deletion, still after cancelling (Disabled), until enabled', async () => {
-    const service = startProcess();
-    expect((await register(service)).status).toBe(201);
+    expect((await register(startProcess())).status).toBe(201);
 
+    // A process with nothing cached: one that holds the branch key would serve on until its TTL.
+    const service = startProcess();
     await admin.send(new ScheduleKeyDeletionCommand({ KeyId: kms.keyId, PendingWindowInDays: 7 }));
     try {
       await expectRefusedWithNothingWritten(service);

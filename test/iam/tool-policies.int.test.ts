@@ -27,6 +27,7 @@ import { runEncryptLegacyCli } from '../../src/ops/encrypt-legacy-cli.js';
 import { runRebuildCli } from '../../src/ops/rebuild-cli.js';
 import { runReplayCli } from '../../src/ops/replay-cli.js';
 import { runRetireViewsCli } from '../../src/ops/retire-views-cli.js';
+import { runRotateBranchKeyCli } from '../../src/ops/rotate-branch-key-cli.js';
 import { runStreamFailuresCli } from '../../src/ops/stream-failures-cli.js';
 import { AwsCallRecorder } from '../support/aws-call-recorder.js';
 import { legacyEventItem } from '../support/legacy-events.js';
@@ -163,6 +164,9 @@ const TOOL_RUNS: Record<Tool, { name: string; run: () => Promise<number> }[]> = 
       run: () =>
         runRetireViewsCli(['--table', green, '--delete-table'], toolEnvironment(), quietIo),
     },
+  ],
+  rotateBranchKey: [
+    { name: 'rotate-branch-key', run: () => runRotateBranchKeyCli([], toolEnvironment(), quietIo) },
   ],
 };
 
@@ -306,6 +310,7 @@ describe("every AWS call each operator tool makes is allowed by its role's manag
       viewsMaintenance: ['dynamodb:Scan', 'dynamodb:PutItem', 'kms:Decrypt'],
       encryptLegacy: ['kms:GenerateDataKey', 'dynamodb:UpdateItem'],
       retireViews: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteTable'],
+      rotateBranchKey: ['kms:GenerateDataKey', 'dynamodb:PutItem'],
     };
     for (const tool of OPERATOR_TOOLS) {
       expect(actionsOf(tool), tool).toEqual(expect.arrayContaining(expected[tool]));

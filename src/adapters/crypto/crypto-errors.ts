@@ -24,3 +24,6 @@ export class InvalidPiiFieldError extends FieldCryptoError {
     super(message);
   }
 }
+
+/** A wrapped data key that does not unwrap: another subject's, another branch key, changed bytes. */
+export class WrappedKeyDecryptionError extends FieldCryptoError {}

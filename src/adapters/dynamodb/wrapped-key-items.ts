@@ -6,16 +6,26 @@ import { isConditionalCheckFailed, rethrowTransient } from './dynamodb-errors.js
 /**
  * Wrapped keys live in the event store table beside the events (see `event-store-keys.ts`):
  *
- * | item                | PK                 | SK       | itemType         |
- * |---------------------|--------------------|----------|------------------|
- * | customer data key   | `KEY#<customerId>` | `KEY`    | `DATA_KEY`       |
- * | process-wide secret | `SECRET#<name>`    | `SECRET` | `WRAPPED_SECRET` |
+ * | item                       | PK                     | SK                  | itemType             |
+ * |----------------------------|------------------------|---------------------|----------------------|
+ * | subject data key           | `KEY#<subjectId>`      | `KEY`               | `DATA_KEY`           |
+ * | process-wide secret        | `SECRET#<name>`        | `SECRET`            | `WRAPPED_SECRET`     |
+ * | branch key version         | `BRANCH_KEY#<id>`      | `VERSION#<version>` | `BRANCH_KEY_VERSION` |
+ * | branch key's active version| `BRANCH_KEY#<id>`      | `ACTIVE`            | `BRANCH_KEY_ACTIVE`  |
  *
  * Only `itemType = 'EVENT'` items are published from the stream, and the scans for
  * aggregates filter on it too, so these items stay out of the pipeline. They hold only
- * KMS ciphertext (`wrappedKey`, binary).
+ * ciphertext (`wrappedKey`, binary): a data key wrapped by KMS (the original layout) or by a
+ * branch key version; a branch key version or secret wrapped by KMS. The active item holds
+ * its version's id and a copy of its wrapped material, so finding and unwrapping the active
+ * version is one read.
  */
-export const WRAPPED_KEY_ITEM_TYPE = { dataKey: 'DATA_KEY', secret: 'WRAPPED_SECRET' } as const;
+export const WRAPPED_KEY_ITEM_TYPE = {
+  dataKey: 'DATA_KEY',
+  secret: 'WRAPPED_SECRET',
+  branchKeyVersion: 'BRANCH_KEY_VERSION',
+  branchKeyActive: 'BRANCH_KEY_ACTIVE',
+} as const;
 
 export interface ItemKey {
   PK: string;
@@ -27,6 +37,16 @@ export const dataKeyItemKey = (customerId: string): ItemKey => ({
   SK: 'KEY',
 });
 export const secretItemKey = (name: string): ItemKey => ({ PK: `SECRET#${name}`, SK: 'SECRET' });
+/** The prefix of every branch key item's PK: what a rotation role's `LeadingKeys` names. */
+export const BRANCH_KEY_PK_PREFIX = 'BRANCH_KEY#';
+export const branchKeyVersionItemKey = (branchKeyId: string, version: string): ItemKey => ({
+  PK: `${BRANCH_KEY_PK_PREFIX}${branchKeyId}`,
+  SK: `VERSION#${version}`,
+});
+export const branchKeyActiveItemKey = (branchKeyId: string): ItemKey => ({
+  PK: `${BRANCH_KEY_PK_PREFIX}${branchKeyId}`,
+  SK: 'ACTIVE',
+});
 
 export const requireNonEmpty = (field: string, value: unknown): void => {
   if (typeof value !== 'string' || value.trim() === '')
