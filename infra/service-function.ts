@@ -24,6 +24,8 @@ export interface ServiceFunctionProps {
   memorySize: number;
   code: FunctionCode;
   logRetention: logs.RetentionDays;
+  /** Executions kept for this function alone, which is also its ceiling. */
+  reservedConcurrency?: number;
 }
 
 /**
@@ -59,6 +61,9 @@ export class ServiceFunction extends Construct {
       // X-Ray: the handlers' SDK clients are captured by the Powertools tracer.
       tracing: lambda.Tracing.ACTIVE,
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      ...(props.reservedConcurrency === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrency }),
     };
     this.function =
       props.code === 'bundle'
