@@ -33,12 +33,15 @@ export interface ServiceFunctionProps {
  * that log group, so every permission the function has is granted visibly by the stack.
  */
 export class ServiceFunction extends Construct {
+  /** The handler it runs (`HANDLER_ENTRIES`). */
+  readonly handler: HandlerName;
   readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     super(scope, id);
+    this.handler = props.handler;
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
