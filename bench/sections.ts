@@ -91,13 +91,22 @@ export interface RunningDynamoDB {
   current?: BenchDynamoDB;
 }
 
-/** Runs the chosen sections in the registry's order; each gets fresh DynamoDB Locals. */
+/**
+ * Runs the chosen sections in the registry's order. Each measurement gets a fresh DynamoDB
+ * Local; a smoke run, which measures nothing, shares one (Java's start is most of its time).
+ */
 export const runSections = async (
   options: BenchOptions,
   progress: Progress,
   running: RunningDynamoDB = {},
 ): Promise<SectionResults> => {
+  let shared: BenchDynamoDB | undefined;
   const withDynamoDB = async <T>(work: (db: BenchDynamoDB) => Promise<T>): Promise<T> => {
+    if (options.smoke) {
+      shared ??= await startBenchDynamoDB();
+      running.current = shared;
+      return work(shared);
+    }
     const db = await startBenchDynamoDB();
     running.current = db;
     try {
@@ -108,9 +117,14 @@ export const runSections = async (
     }
   };
   let results: SectionResults = {};
-  for (const [name, section] of Object.entries(BENCH_SECTIONS)) {
-    if (!options.sections.has(name as Section)) continue;
-    results = { ...results, ...(await section.run({ options, progress, withDynamoDB })) };
+  try {
+    for (const [name, section] of Object.entries(BENCH_SECTIONS)) {
+      if (!options.sections.has(name as Section)) continue;
+      results = { ...results, ...(await section.run({ options, progress, withDynamoDB })) };
+    }
+  } finally {
+    running.current = undefined;
+    await shared?.stop();
   }
   return results;
 };
