@@ -14,6 +14,8 @@ import {
 } from '../infra/bundling.js';
 import type { BenchOptions } from './options.js';
 import type { Progress } from './progress.js';
+import { shortError } from './short-error.js';
+import { stackEnvironments } from './stack-environments.js';
 import { median, round } from './stats.js';
 
 export interface ColdStartRow {
@@ -93,7 +95,11 @@ const importOnce = (file: string, env: NodeJS.ProcessEnv) =>
     });
     child.once('error', reject);
     child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`import of ${file} failed (${code}): ${err.trim()}`));
+      if (code !== 0) {
+        return reject(
+          new Error(`import of ${basename(file)} failed (${code}): ${shortError(err)}`),
+        );
+      }
       try {
         resolve(JSON.parse(out) as { importMs: number; sinceOriginMs: number });
       } catch (error) {
@@ -116,6 +122,8 @@ export const runColdStart = async (
     names.length * (2 + options.importRuns),
   );
   const sink = await startSink();
+  // What each function's environment holds in the stack, so each bundle imports as deployed.
+  const environments = stackEnvironments(sink.endpoint);
   const rows: ColdStartRow[] = [];
   try {
     for (const name of names) {
@@ -123,19 +131,18 @@ export const runColdStart = async (
       phase.tick();
       const selfContained = await bundle(name, join(root, `${name}-self-contained`), []);
       phase.tick();
+      const environment = environments[name];
+      if (!environment) throw new Error(`the stack has no function running ${name}`);
       const env: NodeJS.ProcessEnv = {
+        ...environment,
         PATH: process.env.PATH,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        // What the Lambda runtime adds; every AWS call would reach the sink.
         AWS_REGION: 'us-east-1',
         AWS_ACCESS_KEY_ID: 'bench',
         AWS_SECRET_ACCESS_KEY: 'bench',
         AWS_ENDPOINT_URL: sink.endpoint,
         AWS_LAMBDA_FUNCTION_NAME: name,
-        COMMAND_TABLE: 'BenchEvents',
-        QUERY_TABLE: 'BenchViews',
-        EVENT_BUS_NAME: 'bench-bus',
-        EVENT_SOURCE_NAME: 'bench.service',
-        LOG_LEVEL: 'ERROR',
       };
       const before = sink.connections();
       const samples: { importMs: number; sinceOriginMs: number }[] = [];

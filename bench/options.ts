@@ -13,6 +13,8 @@ export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
   quick: boolean;
+  /** Every section once on tiny inputs: proves each runs, measures nothing (`npm test`). */
+  smoke: boolean;
   sections: Set<Section>;
   /** Command path: customers, `UpdateEmail` commands per customer, worker counts, rounds. */
   customers: number;
@@ -42,7 +44,10 @@ export interface BenchOptions {
   profileDir?: string;
 }
 
-const USAGE = `Usage: npm run bench -- [--quick] [--only=command,load,projection,cold,service,encryption,access,cost,reconciler] [--name=value ...]
+const USAGE = `Usage: npm run bench -- [--quick | --smoke] [--only=command,load,projection,cold,service,encryption,access,cost,reconciler] [--name=value ...]
+
+--smoke runs every section, the whole-service one too, once on tiny inputs (a check that
+each still runs; its figures mean nothing).
 
 Every setting is also an environment variable (flag --customers = BENCH_CUSTOMERS):
   --customers            customers in the command workload        (200; quick 20)
@@ -68,6 +73,22 @@ Every setting is also an environment variable (flag --customers = BENCH_CUSTOMER
                          round instead of one per round shared by its targets
   --profile-dir          whole-service section: a CPU profile per server there
                          (summarise with bench/profile-summary.ts)`;
+
+/** `--smoke` sizes, where they are smaller than `--quick`'s. */
+const SMOKE: Record<string, string> = {
+  customers: '2',
+  updates: '1',
+  concurrency: '1',
+  targets: 'raw,service,http',
+  'service-targets': 'raw,no-pipeline',
+  'load-sizes': '10',
+  'load-repeats': '1',
+  rate: '20',
+  'lag-seconds': '1',
+  'projector-concurrency': '1',
+  'import-runs': '1',
+  'reconciler-streams': '200',
+};
 
 const toEnvName = (flag: string) => `BENCH_${flag.replace(/-/g, '_').toUpperCase()}`;
 
@@ -99,6 +120,7 @@ export const parseOptions = (
   }
   const known = new Set([
     'quick',
+    'smoke',
     'only',
     'customers',
     'updates',
@@ -122,13 +144,16 @@ export const parseOptions = (
     if (!known.has(name)) throw new Error(`Unknown flag --${name}\n${USAGE}`);
   }
   const get = (name: string) => flags.get(name) ?? env[toEnvName(name)];
-  const quick = ['true', '1'].includes(get('quick') ?? '');
-  const pick = (name: string, full: string, short = full) => get(name) ?? (quick ? short : full);
+  const smoke = ['true', '1'].includes(get('smoke') ?? '');
+  const quick = smoke || ['true', '1'].includes(get('quick') ?? '');
+  const pick = (name: string, full: string, short = full) =>
+    get(name) ?? (smoke ? (SMOKE[name] ?? short) : quick ? short : full);
 
   const only = get('only');
   const sections = new Set<Section>();
-  // The whole-service section starts servers of its own and takes minutes: only on request.
-  const defaults = SECTIONS.filter((s) => s !== 'service').join(',');
+  // The whole-service section starts servers of its own and takes minutes: only on request
+  // (and in the smoke run, which runs every section).
+  const defaults = SECTIONS.filter((s) => smoke || s !== 'service').join(',');
   for (const part of (only ?? defaults).split(',')) {
     const section = part.trim() as Section;
     if (!SECTIONS.includes(section)) {
@@ -139,6 +164,7 @@ export const parseOptions = (
 
   return {
     quick,
+    smoke,
     sections,
     customers: positiveInt('customers', pick('customers', '200', '20')),
     updates: positiveInt('updates', pick('updates', '4')),

@@ -1,10 +1,14 @@
 import type { AggregateLoadingResult } from './aggregate-loading.js';
 import type { ColdStartResult } from './cold-start.js';
 import type { CommandPathResult, CommandPathRow, TargetName } from './command-path.js';
+import type { CostResults } from './cost.js';
+import type { EncryptionResults } from './encryption.js';
 import type { MachineInfo } from './machine.js';
 import type { BenchOptions } from './options.js';
 import type { ProjectionResult } from './projection.js';
 import { type ProjectorBatchResult, renderProjectorBatches } from './projector-batches.js';
+import type { ReconcilerScaleResults } from './reconciler-scale.js';
+import type { RoleCheckResults } from './role-check.js';
 import { round } from './stats.js';
 import { renderWholeService, type ServiceResult } from './whole-service.js';
 
@@ -19,6 +23,10 @@ export interface BenchResults {
   coldStart?: ColdStartResult;
   wholeService?: ServiceResult;
   projectorBatches?: ProjectorBatchResult;
+  encryption?: EncryptionResults;
+  roleCheck?: RoleCheckResults;
+  cost?: CostResults;
+  reconciler?: ReconcilerScaleResults;
   targets: TargetCheck[];
 }
 

@@ -5,104 +5,37 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { runAggregateLoading } from './aggregate-loading.js';
-import { type BenchDynamoDB, startBenchDynamoDB } from './bench-dynamodb.js';
-import { runColdStart } from './cold-start.js';
-import { runCommandPath } from './command-path.js';
-import { renderCost, runCost } from './cost.js';
-import { renderEncryption, runEncryption } from './encryption.js';
 import { describeMachine } from './machine.js';
 import { parseOptions } from './options.js';
 import { Progress } from './progress.js';
-import { runProjection } from './projection.js';
-import { runProjectorBatches } from './projector-batches.js';
-import { renderReconcilerScale, runReconcilerScale } from './reconciler-scale.js';
-import { type BenchResults, checkTargets, renderMarkdown } from './report.js';
-import { renderRoleCheck, runRoleCheck } from './role-check.js';
-import { runWholeService } from './whole-service.js';
+import { type BenchResults, checkTargets } from './report.js';
+import { type RunningDynamoDB, renderReport, runSections } from './sections.js';
 
 const main = async () => {
   const options = parseOptions(process.argv.slice(2), process.env);
   const machine = describeMachine();
   const progress = new Progress();
   const started = performance.now();
-  const results: Omit<BenchResults, 'targets' | 'loadAverageAtEnd' | 'durationSeconds'> = {
-    machine,
-    options: { ...options, sections: [...options.sections] },
-  };
 
   // Each section gets a fresh DynamoDB Local; the one running is stopped on Ctrl-C too,
   // so no Java process is left behind.
-  let running: BenchDynamoDB | undefined;
-  const withDynamoDB = async <T>(work: (db: BenchDynamoDB) => Promise<T>): Promise<T> => {
-    const db = await startBenchDynamoDB();
-    running = db;
-    try {
-      return await work(db);
-    } finally {
-      running = undefined;
-      await db.stop();
-    }
-  };
+  const running: RunningDynamoDB = {};
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      void (running?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+      void (running.current?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
     });
   }
-
-  if (options.sections.has('command')) {
-    results.commandPath = await runCommandPath(withDynamoDB, options, progress);
-  }
-  if (options.sections.has('load')) {
-    results.aggregateLoading = await withDynamoDB((db) =>
-      runAggregateLoading(db, options, progress),
-    );
-  }
-  if (options.sections.has('projection')) {
-    results.projection = await runProjection(withDynamoDB, options, progress);
-    // The projector's store reads and events/s, before and after notifications, in one run.
-    results.projectorBatches = await withDynamoDB((db) =>
-      runProjectorBatches(db, { customers: Math.min(options.customers, 100) }),
-    );
-  }
-  if (options.sections.has('cold')) results.coldStart = await runColdStart(options, progress);
-  // Encryption on vs off, in the same run (docs/benchmarks.md, docs/privacy.md).
-  const encryption = options.sections.has('encryption')
-    ? await withDynamoDB((db) => runEncryption(db, options, progress))
-    : undefined;
-  // The command path with the role check on (bearer tokens, jose) vs off, in the same run.
-  const roleCheck = options.sections.has('access')
-    ? await withDynamoDB((db) => runRoleCheck(db, options, progress))
-    : undefined;
-  // Cost per million commands, plaintext claims checked vs hashed only, in the same run.
-  const cost = options.sections.has('cost')
-    ? await withDynamoDB((db) => runCost(db, options, progress))
-    : undefined;
-  // The reconciler's own cost with many changed streams (ports in memory, no DynamoDB).
-  const reconciler = options.sections.has('reconciler')
-    ? await runReconcilerScale(options.reconcilerStreams, progress)
-    : undefined;
-  if (options.sections.has('service')) {
-    // One DynamoDB Local per round for every server of the round; the order rotates.
-    results.wholeService = await runWholeService(withDynamoDB, options, progress);
-  }
+  const results = await runSections(options, progress, running);
 
   const complete: BenchResults = {
+    machine,
+    options: { ...options, sections: [...options.sections] },
     ...results,
     loadAverageAtEnd: Math.round((loadavg()[0] ?? 0) * 100) / 100,
     durationSeconds: Math.round((performance.now() - started) / 1000),
     targets: checkTargets(results),
-    ...(encryption ? { encryption } : {}),
-    ...(roleCheck ? { roleCheck } : {}),
-    ...(cost ? { cost } : {}),
-    ...(reconciler ? { reconciler } : {}),
   };
-  const markdown =
-    renderMarkdown(complete) +
-    (encryption ? `\n${renderEncryption(encryption)}` : '') +
-    (roleCheck ? `\n${renderRoleCheck(roleCheck)}` : '') +
-    (cost ? `\n${renderCost(cost)}` : '') +
-    (reconciler ? `\n${renderReconcilerScale(reconciler)}` : '');
+  const markdown = renderReport(complete);
   await mkdir(options.outDir, { recursive: true });
   const stamp = machine.date.replace(/[:.]/g, '-');
   const json = `${JSON.stringify(complete, null, 2)}\n`;

@@ -22,6 +22,7 @@ import { CustomerServiceStack, type CustomerServiceStackProps } from './customer
 import { OPERATOR_TOOLS } from './operator-tool-policies.js';
 import type { ServiceFunction } from './service-function.js';
 import { readStackContext, StackContextError } from './stack-context.js';
+import { defaultStackSizing } from './stack-sizing.js';
 
 /** The same feature flags `cdk synth` uses, so the template under test is the deployed one. */
 const cdkJson = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')) as {
@@ -371,7 +372,7 @@ describe('CustomerServiceStack', () => {
         FunctionName: { Ref: logicalId(stack, stack.projector.function) },
         BatchSize: 10,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
-        ScalingConfig: { MaximumConcurrency: 5 },
+        ScalingConfig: { MaximumConcurrency: defaultStackSizing().projectorMaxConcurrency },
       });
     });
   });
@@ -532,6 +533,7 @@ describe('CustomerServiceStack', () => {
       expect(readStackContext(context({}))).toEqual({
         authorization: { type: 'iam' },
         retainData: true,
+        sizing: defaultStackSizing(),
       });
     });
   });

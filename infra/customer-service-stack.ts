@@ -51,6 +51,7 @@ import { roleIdentifier } from './route-access.js';
 import { onlyPublishersPutServiceEvents, onlyRuleAndRedriveSend } from './send-policies.js';
 import { type FunctionCode, ServiceFunction } from './service-function.js';
 import { type RouteAuthorization, ServiceHttpApi } from './service-http-api.js';
+import { defaultStackSizing, type StackSizing } from './stack-sizing.js';
 import { tableFromDefinition } from './table-from-definition.js';
 
 /**
@@ -79,8 +80,8 @@ export interface CustomerServiceStackProps extends StackProps {
   retainData?: boolean;
   logLevel?: Config['LOG_LEVEL'];
   logRetention?: logs.RetentionDays;
-  /** Default-stage throttling of the HTTP API. */
-  throttle?: { rateLimit: number; burstLimit: number };
+  /** Throttles, concurrency, stream parallelization, warm throughput (`stack-sizing.ts`). */
+  sizing?: StackSizing;
   archiveRetention?: Duration;
   /** Subscribed to the alarm topic by email (`-c alarmEmail=…`). */
   alarmEmail?: string;
@@ -124,6 +125,9 @@ const cdkEventPattern = ({
   ...fields,
   ...(detailType ? { detailType } : {}),
 });
+
+const reserved = (count: number | undefined) =>
+  count === undefined ? {} : { reservedConcurrency: count };
 
 /** Only these variable names exist; `Config` keeps them in step with `src/config.ts`. */
 type Environment = Partial<Record<keyof Config | `POWERTOOLS_${string}`, string>>;
@@ -169,9 +173,13 @@ export class CustomerServiceStack extends Stack {
     const code = props.functionCode ?? 'bundle';
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const eventSource = defaults.EVENT_SOURCE_NAME;
+    const sizing = props.sizing ?? defaultStackSizing();
 
     // ---- Storage -------------------------------------------------------------------------
-    this.eventStore = tableFromDefinition(this, 'EventStore', eventStoreTable, { retain });
+    this.eventStore = tableFromDefinition(this, 'EventStore', eventStoreTable, {
+      retain,
+      ...(sizing.warmThroughput ? { warmThroughput: sizing.warmThroughput.eventStore } : {}),
+    });
     this.dataKeys = new kms.Key(this, 'DataKeys', {
       description:
         'Wraps the per-customer data keys of personal data; deleting a wrapped key forgets its customer',
@@ -186,6 +194,7 @@ export class CustomerServiceStack extends Stack {
     });
     this.customerViews = tableFromDefinition(this, 'CustomerViews', customerViewsTable, {
       retain,
+      ...(sizing.warmThroughput ? { warmThroughput: sizing.warmThroughput.views } : {}),
     });
     this.liveViews = props.viewsTableName
       ? dynamodb.Table.fromTableName(this, 'GreenViews', props.viewsTableName)
@@ -263,7 +272,7 @@ export class CustomerServiceStack extends Stack {
       handler: ConstructorParameters<typeof ServiceFunction>[2]['handler'],
       description: string,
       environment: Environment,
-      settings: { timeout: Duration; memorySize: number; reservedConcurrentExecutions?: number },
+      settings: { timeout: Duration; memorySize: number; reservedConcurrency?: number },
     ) =>
       new ServiceFunction(this, id, {
         handler,
@@ -288,13 +297,21 @@ export class CustomerServiceStack extends Stack {
         KMS_KEY_ID: this.dataKeys.keyArn,
         CHANGE_INDEX_SHARDS: changeIndexShards,
       },
-      { timeout: Duration.seconds(10), memorySize: 512 },
+      {
+        timeout: Duration.seconds(10),
+        memorySize: 512,
+        // Reads can never take the executions commands need.
+        ...reserved(sizing.reservedConcurrency.commands),
+      },
     );
     this.queryApi = fn(
       'QueryApi',
       'queryApi',
       'Customer queries over HTTP, from the read model',
-      { QUERY_TABLE: this.liveViews.tableName },
+      {
+        QUERY_TABLE: this.liveViews.tableName,
+        MIN_VERSION_WAIT_MS: String(sizing.minVersionWaitMs),
+      },
       { timeout: Duration.seconds(10), memorySize: 512 },
     );
     this.publisher = fn(
@@ -302,7 +319,11 @@ export class CustomerServiceStack extends Stack {
       'publisher',
       'Event store stream to EventBridge',
       { EVENT_BUS_NAME: this.bus.eventBusName, EVENT_SOURCE_NAME: eventSource },
-      { timeout: Duration.seconds(60), memorySize: 256 },
+      {
+        timeout: Duration.seconds(60),
+        memorySize: 256,
+        ...reserved(sizing.reservedConcurrency.publisher),
+      },
     );
     this.projector = fn(
       'Projector',
@@ -315,7 +336,11 @@ export class CustomerServiceStack extends Stack {
         EVENT_SOURCE_NAME: eventSource,
         PROJECTION_MAX_RECEIVE_COUNT: String(PROJECTION_MAX_RECEIVE_COUNT),
       },
-      { timeout: PROJECTOR_TIMEOUT, memorySize: 512 },
+      {
+        timeout: PROJECTOR_TIMEOUT,
+        memorySize: 512,
+        ...reserved(sizing.reservedConcurrency.projector),
+      },
     );
     this.reconciler = fn(
       'Reconciler',
@@ -328,7 +353,7 @@ export class CustomerServiceStack extends Stack {
         CHANGE_INDEX_SHARDS: changeIndexShards,
       },
       // One run at a time: a run that overlaps the next would race it for the checkpoint.
-      { timeout: Duration.minutes(5), memorySize: 512, reservedConcurrentExecutions: 1 },
+      { timeout: Duration.minutes(5), memorySize: 512, reservedConcurrency: 1 },
     );
 
     this.opsApi = fn(
@@ -470,7 +495,8 @@ export class CustomerServiceStack extends Stack {
         retryAttempts: 10,
         maxRecordAge: Duration.hours(6),
         reportBatchItemFailures: true,
-        parallelizationFactor: 1,
+        // Batches of one shard in flight at once; Lambda keeps each key's records in order.
+        parallelizationFactor: sizing.streamParallelization,
         onFailure: new SqsDlq(this.streamFailureQueue),
         // Snapshots, idempotency records and email claims share the table; only new
         // events are published.
@@ -496,7 +522,7 @@ export class CustomerServiceStack extends Stack {
         maxBatchingWindow: PROJECTOR_BATCH_WINDOW,
         reportBatchItemFailures: true,
         // Bounds the write rate on the read model; the queue absorbs bursts.
-        maxConcurrency: 5,
+        maxConcurrency: sizing.projectorMaxConcurrency,
       }),
     );
 
@@ -508,7 +534,7 @@ export class CustomerServiceStack extends Stack {
         queries: this.queryApi.function,
         operations: this.opsApi.function,
       },
-      throttle: props.throttle ?? { rateLimit: 100, burstLimit: 200 },
+      throttle: { default: sizing.defaultRouteThrottle, byOperation: sizing.routeThrottles },
       logRetention,
     });
     this.httpApi = this.serviceApi.api;

@@ -22,10 +22,10 @@ export interface ServiceFunctionProps {
   environment: Record<string, string>;
   timeout: Duration;
   memorySize: number;
-  /** Concurrent executions kept for this function, and its ceiling. */
-  reservedConcurrentExecutions?: number;
   code: FunctionCode;
   logRetention: logs.RetentionDays;
+  /** Executions kept for this function alone, which is also its ceiling. */
+  reservedConcurrency?: number;
 }
 
 /**
@@ -33,12 +33,15 @@ export interface ServiceFunctionProps {
  * that log group, so every permission the function has is granted visibly by the stack.
  */
 export class ServiceFunction extends Construct {
+  /** The handler it runs (`HANDLER_ENTRIES`). */
+  readonly handler: HandlerName;
   readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     super(scope, id);
+    this.handler = props.handler;
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -55,15 +58,15 @@ export class ServiceFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize,
       timeout: props.timeout,
-      ...(props.reservedConcurrentExecutions === undefined
-        ? {}
-        : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       // X-Ray: the handlers' SDK clients are captured by the Powertools tracer.
       tracing: lambda.Tracing.ACTIVE,
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      ...(props.reservedConcurrency === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrency }),
     };
     this.function =
       props.code === 'bundle'

@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { ROLE_DESCRIPTIONS, type Role, scopeFor } from '../src/app/access/roles.js';
 import { publicRoutes, type RouteSide, serviceRoutes } from '../src/app/http/route-catalog.js';
 import { roleGrants, roleIdentifier } from './route-access.js';
+import { operationIdOf, type Throttle } from './stack-sizing.js';
 
 /** How the data routes are authorised: SigV4 (IAM), or a JWT with the route's scope. */
 export type RouteAuthorization =
@@ -18,7 +19,8 @@ export type RouteAuthorization =
 
 export interface ServiceHttpApiProps {
   functions: Record<RouteSide, lambda.IFunction>;
-  throttle: { rateLimit: number; burstLimit: number };
+  /** `default` for routes without their own; `byOperation` by the catalog's operation id. */
+  throttle: { default: Throttle; byOperation: Record<string, Throttle> };
   logRetention: logs.RetentionDays;
 }
 
@@ -40,6 +42,7 @@ export class ServiceHttpApi extends Construct {
   /** With IAM authorisation: one policy per role, to attach to the principals that hold it. */
   readonly rolePolicies = new Map<Role, iam.ManagedPolicy>();
   private readonly integrations: Record<RouteSide, HttpLambdaIntegration>;
+  private readonly routeThrottles: Record<string, Throttle>;
 
   constructor(scope: Construct, id: string, props: ServiceHttpApiProps) {
     super(scope, id);
@@ -55,7 +58,7 @@ export class ServiceHttpApi extends Construct {
     this.stage = this.api.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
-      throttle: props.throttle,
+      throttle: props.throttle.default,
       accessLogSettings: {
         destination: new apigw.LogGroupLogDestination(accessLogs),
         // No query string: search requests carry email addresses there. The caller is the
@@ -78,6 +81,7 @@ export class ServiceHttpApi extends Construct {
         ),
       },
     });
+    this.routeThrottles = props.throttle.byOperation;
     this.integrations = {
       commands: new HttpLambdaIntegration('CommandIntegration', props.functions.commands),
       queries: new HttpLambdaIntegration('QueryIntegration', props.functions.queries),
@@ -93,8 +97,15 @@ export class ServiceHttpApi extends Construct {
   /** Adds every route of the catalog, and with IAM the per-role policies. Call once. */
   addRoutes(authorization: RouteAuthorization): void {
     const iamAuthorizer = new HttpIamAuthorizer();
+    // CloudFormation's own spelling: route settings are passed through as written.
+    const routeSettings: Record<
+      string,
+      { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }
+    > = {};
     for (const route of serviceRoutes()) {
-      this.api.addRoutes({
+      const throttle = this.routeThrottles[operationIdOf(route)];
+      if (!throttle) throw new Error(`no throttle for route ${operationIdOf(route)}`);
+      const added = this.api.addRoutes({
         path: route.path,
         methods: [method(route.method)],
         integration: this.integrations[route.side],
@@ -106,7 +117,14 @@ export class ServiceHttpApi extends Construct {
               authorizationScopes: [scopeFor(route.role, authorization.scopePrefix)],
             }),
       });
+      routeSettings[`${method(route.method)} ${route.path}`] = {
+        ThrottlingRateLimit: throttle.rateLimit,
+        ThrottlingBurstLimit: throttle.burstLimit,
+      };
+      // A stage's route settings name routes that must exist when the stage is written.
+      for (const served of added) this.stage.node.addDependency(served);
     }
+    (this.stage.node.defaultChild as apigw.CfnStage).routeSettings = routeSettings;
     const none = new apigw.HttpNoneAuthorizer();
     for (const route of publicRoutes()) {
       const added = this.api.addRoutes({

@@ -1,6 +1,7 @@
 import type { Node } from 'constructs';
 import type { CustomerServiceStackProps } from './customer-service-stack.js';
 import { GREEN_VIEWS_TABLE_PREFIX } from './operator-tool-policies.js';
+import { readStackSizing } from './stack-sizing.js';
 
 /**
  * Deploy-time choices, read from CDK context (`cdk.json` or `-c key=value`):
@@ -17,6 +18,16 @@ import { GREEN_VIEWS_TABLE_PREFIX } from './operator-tool-policies.js';
  * - `viewsTable`: after a blue/green rebuild, the green view table the functions switch to.
  * - `changeIndexShards`: shards per hour of the change index (default 32, sized for 10,000
  *   events/s at ≤ 500 writes/s per key). Raise it freely; see docs/operations.md to lower it.
+ *
+ * Sizing (`stack-sizing.ts`; defaults sized for 10,000 commands/s, docs/deploy.md):
+ * - `routeThrottle`: `operationId=rate/burst,…` per route of the catalog (for example
+ *   `changeCustomerEmail=12000/6000`); `defaultRouteThrottle`: `rate/burst` for the public pages.
+ * - `projectorMaxConcurrency`: 2 to 1000 (default 160); the projector's reservation follows it.
+ * - `reservedConcurrency`: `none`, or `commands=n,publisher=n,projector=n` (each also `none`).
+ * - `streamParallelization`: publisher batches per stream shard at once, 1 to 10 (default 4).
+ * - `warmThroughput`: `none`, or `eventStore=r/w,eventStoreIndexes=r/w,views=r/w,viewsIndexes=r/w`
+ *   (read/write units per second at creation).
+ * - `minVersionWaitMs`: the query function's longest read-your-writes wait (default 250).
  */
 export class StackContextError extends Error {
   override readonly name = 'StackContextError';
@@ -41,6 +52,7 @@ export const readStackContext = (
   | 'viewsTableName'
   | 'keyAdminArns'
   | 'changeIndexShards'
+  | 'sizing'
 > => {
   const auth = text(node, 'auth') ?? 'iam';
   let authorization: CustomerServiceStackProps['authorization'];
@@ -129,6 +141,7 @@ export const readStackContext = (
   return {
     authorization,
     retainData,
+    sizing: readStackSizing(node),
     ...(logLevel ? { logLevel } : {}),
     ...(alarmEmail ? { alarmEmail } : {}),
     ...(viewsTableName ? { viewsTableName } : {}),

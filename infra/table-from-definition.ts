@@ -11,6 +11,8 @@ const attribute = (key: KeyDefinition): dynamodb.Attribute => ({
 export interface TableFromDefinitionProps {
   /** Keep the table (and refuse deletion) when the stack goes away. */
   retain: boolean;
+  /** Warm throughput of the table and of each of its indexes. */
+  warmThroughput?: { table: dynamodb.WarmThroughput; indexes: dynamodb.WarmThroughput };
 }
 
 /**
@@ -34,6 +36,7 @@ export const tableFromDefinition = (
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     deletionProtection: props.retain,
     removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    ...(props.warmThroughput ? { warmThroughput: props.warmThroughput.table } : {}),
   });
   for (const index of definition.globalSecondaryIndexes) {
     table.addGlobalSecondaryIndex({
@@ -44,6 +47,7 @@ export const tableFromDefinition = (
         index.projection === 'KEYS_ONLY'
           ? dynamodb.ProjectionType.KEYS_ONLY
           : dynamodb.ProjectionType.ALL,
+      ...(props.warmThroughput ? { warmThroughput: props.warmThroughput.indexes } : {}),
     });
   }
   return table;

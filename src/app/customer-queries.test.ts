@@ -111,6 +111,39 @@ describe('CustomerQueryService.getCustomer', () => {
     expect(time.pauses.reduce((a, b) => a + b, 0)).toBe(200);
   });
 
+  it('holds at most maxConcurrentWaits waits; one more reads once and answers "not yet" at once', async () => {
+    const reader = new InMemoryCustomerViewReader();
+    reader.put(view(1, { version: 1 }));
+    // Sleeps that last until the test ends them: the first two requests hold their waits.
+    const sleeping: Array<() => void> = [];
+    const queries = new CustomerQueryService({
+      reader,
+      sleep: () => new Promise<void>((resolve) => sleeping.push(resolve)),
+      minVersionWaitMs: 3000,
+      maxConcurrentWaits: 2,
+    });
+    const first = queries.getCustomer('cust-01', { minVersion: 2 });
+    const second = queries.getCustomer('cust-01', { minVersion: 2 });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(sleeping).toHaveLength(2);
+    const third = await queries.getCustomer('cust-01', { minVersion: 2 }).catch((e: unknown) => e);
+    expect(third).toBeInstanceOf(ViewNotCaughtUpError);
+    expect(third).toMatchObject({ currentVersion: 1, retryAfterSeconds: 1 });
+    expect(sleeping).toHaveLength(2);
+    // The held waits see the view catch up; a wait is free again afterwards.
+    reader.put(view(1, { version: 2 }));
+    for (const wake of sleeping.splice(0)) wake();
+    expect((await first).version).toBe(2);
+    expect((await second).version).toBe(2);
+    reader.put(view(1, { version: 2 }));
+    const fourth = queries.getCustomer('cust-01', { minVersion: 3 });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(sleeping).toHaveLength(1);
+    reader.put(view(1, { version: 3 }));
+    sleeping.splice(0)[0]?.();
+    expect((await fourth).version).toBe(3);
+  });
+
   it.each([0, -1, 1.5, Number.NaN])('refuses minVersion %s', async (minVersion) => {
     const { queries } = setup();
     await expect(queries.getCustomer('cust-01', { minVersion })).rejects.toMatchObject({

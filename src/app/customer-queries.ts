@@ -26,6 +26,11 @@ export interface CustomerQueryServiceOptions {
   /** First pause between polls of a `minVersion` wait; it doubles up to `maxPollDelayMs`. */
   initialPollDelayMs?: number;
   maxPollDelayMs?: number;
+  /**
+   * `minVersion` waits one process holds at once (default 50). A request beyond them reads
+   * once and answers at once: a long-lived server cannot fill up with waiters.
+   */
+  maxConcurrentWaits?: number;
 }
 
 export interface GetCustomerOptions {
@@ -87,6 +92,8 @@ export class CustomerQueryService {
   private readonly maxWaitMs: number;
   private readonly initialDelayMs: number;
   private readonly maxDelayMs: number;
+  private readonly maxWaits: number;
+  private waiting = 0;
 
   constructor(options: CustomerQueryServiceOptions) {
     this.reader = options.reader;
@@ -95,6 +102,7 @@ export class CustomerQueryService {
     this.maxWaitMs = options.minVersionWaitMs ?? 3000;
     this.initialDelayMs = options.initialPollDelayMs ?? 25;
     this.maxDelayMs = options.maxPollDelayMs ?? 100;
+    this.maxWaits = Math.max(0, options.maxConcurrentWaits ?? 50);
   }
 
   async getCustomer(customerId: string, options: GetCustomerOptions = {}): Promise<CustomerView> {
@@ -127,9 +135,24 @@ export class CustomerQueryService {
 
   /**
    * Polls with doubling pauses until the view reaches `minVersion` or the bound passes. A view
-   * that does not exist yet counts as version 0: a registration's view may simply lag.
+   * that does not exist yet counts as version 0: a registration's view may simply lag. The
+   * "not yet" answer tells the client when to ask again, so the wait happens there.
    */
   private async waitForVersion(
+    customerId: string,
+    minVersion: number,
+    waitMs: number | undefined,
+  ): Promise<CustomerView> {
+    if (this.waiting >= this.maxWaits) return this.pollVersion(customerId, minVersion, 0);
+    this.waiting++;
+    try {
+      return await this.pollVersion(customerId, minVersion, waitMs);
+    } finally {
+      this.waiting--;
+    }
+  }
+
+  private async pollVersion(
     customerId: string,
     minVersion: number,
     waitMs: number | undefined,

@@ -8,11 +8,13 @@ export interface VersionLagDetail extends ErrorDetail {
 
 /**
  * A read-your-writes wait (`minVersion`) ran out before the view reached the version. A
- * conflict, not a fault: the write happened, the projection is behind, a retry may succeed.
+ * conflict, not a fault: the write happened, the projection is behind, a retry may succeed,
+ * and `Retry-After` says when (the projection's lag is about a second).
  */
 export class ViewNotCaughtUpError extends ServiceError {
   readonly kind = 'conflict';
   readonly code = 'VIEW_NOT_CAUGHT_UP';
+  override readonly retryAfterSeconds = 1;
   declare readonly details: VersionLagDetail[];
 
   constructor(

@@ -333,3 +333,94 @@ describe('publisher metrics and correlation ids', () => {
     expect(fake.accepted).toEqual([{ detailType: 'CustomerRegistered', detail: events[0] }]);
   });
 });
+
+describe('concurrent PutEvents calls', () => {
+  /** A client whose calls stay open until released; it counts the calls in flight. */
+  const heldClient = () => {
+    const open: Array<() => void> = [];
+    const accepted: Array<{ aggregateId: string; version: number }> = [];
+    let inFlight = 0;
+    let most = 0;
+    const client = {
+      async send(command: PutEventsCommand): Promise<PutEventsCommandOutput> {
+        const entries = command.input.Entries ?? [];
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await new Promise<void>((resolve) => open.push(resolve));
+        inFlight--;
+        for (const entry of entries) {
+          const detail = JSON.parse(entry.Detail ?? '{}') as {
+            aggregateId: string;
+            version: number;
+          };
+          accepted.push({ aggregateId: detail.aggregateId, version: detail.version });
+        }
+        return {
+          $metadata: {},
+          FailedEntryCount: 0,
+          Entries: entries.map(() => ({ EventId: 'x' })),
+        };
+      },
+    };
+    /** Releases the open calls, newest first, until none is left. */
+    const drainAll = async () => {
+      for (;;) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        const next = open.pop();
+        if (!next) return;
+        next();
+      }
+    };
+    return { client, accepted, most: () => most, open, drainAll };
+  };
+
+  it('a stream batch of 100 events of different customers is 10 calls in flight at once', async () => {
+    const held = heldClient();
+    const publish = createStreamPublisher({ client: held.client, busName: 'bus', source: 's' });
+    const records = Array.from({ length: 100 }, (_, i) => eventRecord(envelope(`c${i}`, 1)));
+    const done = publish(streamEvent(records));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(held.open).toHaveLength(10);
+    await held.drainAll();
+    expect(await done).toEqual({ batchItemFailures: [] });
+    expect(held.most()).toBe(10);
+    expect(held.accepted).toHaveLength(100);
+  });
+
+  it("each customer's events reach the bus in version order, whatever order the calls finish in", async () => {
+    const held = heldClient();
+    const publish = createStreamPublisher({
+      client: held.client,
+      busName: 'bus',
+      source: 's',
+      concurrency: 4,
+    });
+    // Two customers among many others, their events spread over calls 1 to 6 of 6.
+    const hot: Record<number, [string, number]> = {
+      0: ['hot0', 1],
+      12: ['hot1', 1],
+      25: ['hot0', 2],
+      37: ['hot1', 2],
+      50: ['hot0', 3],
+      59: ['hot1', 3],
+    };
+    const envelopes = Array.from({ length: 60 }, (_, i) => {
+      const [customer, version] = hot[i] ?? [`c${i}`, 1];
+      return envelope(customer, version);
+    });
+    const done = publish(streamEvent(envelopes.map(eventRecord)));
+    await held.drainAll();
+    expect(await done).toEqual({ batchItemFailures: [] });
+    for (const customer of ['hot0', 'hot1']) {
+      const versions = held.accepted
+        .filter((a) => a.aggregateId === customer)
+        .map((a) => a.version);
+      expect(versions).toEqual(
+        envelopes.filter((e) => e.aggregateId === customer).map((e) => e.version),
+      );
+      expect(versions).toEqual([1, 2, 3]);
+    }
+    // Calls with no customer in common overlapped.
+    expect(held.most()).toBeGreaterThan(1);
+  });
+});

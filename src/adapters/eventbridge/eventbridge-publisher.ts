@@ -13,6 +13,7 @@ import { Backoff } from '../../core/retry.js';
 import { isEventSchemaError } from '../../core/upcasting.js';
 import { ITEM_TYPE } from '../dynamodb/event-store-keys.js';
 import { entrySize, MAX_REQUEST_BYTES, planBatches } from './put-events-batches.js';
+import { sendInSubjectOrder } from './subject-ordered-sends.js';
 
 export {
   entrySize,
@@ -39,6 +40,11 @@ export interface StreamPublisherOptions {
   baseDelayMs?: number;
   sleep?: (ms: number) => Promise<void>;
   /**
+   * PutEvents calls in flight at once for one batch of events; each stream's events still
+   * go out in order. Default 10: a stream batch of 100 events is 10 calls.
+   */
+  concurrency?: number;
+  /**
    * Lifts a stored event to its type's latest shape before it goes on the bus, so
    * consumers only ever see the latest shape and `detail.metadata.schemaVersion`.
    */
@@ -47,6 +53,8 @@ export interface StreamPublisherOptions {
 
 interface Pending {
   sequenceNumber: string;
+  /** The event's stream: its events are published in order. */
+  subject: string;
   entry: PutEventsRequestEntry;
   /** Of the event's request, for the log lines about it. */
   correlationId: string | undefined;
@@ -141,7 +149,21 @@ export const toEntry = (
   };
 };
 
-/** Sends entries in batches, retrying what failed; answers what is still unpublished, in order. */
+/**
+ * Sends entries in batches, concurrently but in order per stream, retrying what failed;
+ * answers what is still unpublished, in order.
+ */
+const createSender = (options: StreamPublisherOptions) => {
+  const publish = createBatchSender(options);
+  const concurrency = options.concurrency ?? 10;
+  return async (items: Pending[]): Promise<Pending[]> => {
+    const batches = planBatches(items, (p) => entrySize(p.entry));
+    const unsent = await sendInSubjectOrder(batches, (p) => p.subject, publish, concurrency);
+    return unsent.flat();
+  };
+};
+
+/** Sends one batch, retrying what failed; answers what is still unpublished, in order. */
 const createBatchSender = (options: StreamPublisherOptions) => {
   const logger = options.logger ?? silentLogger;
   const metrics = options.metrics ?? noMetrics;
@@ -207,7 +229,7 @@ export const createEnvelopePublisher = (
   options: StreamPublisherOptions,
 ): ((envelopes: EventEnvelope[]) => Promise<EventEnvelope[]>) => {
   const logger = options.logger ?? silentLogger;
-  const publish = createBatchSender(options);
+  const send = createSender(options);
   return async (envelopes) => {
     const byId = new Map<string, EventEnvelope>();
     const items: Pending[] = envelopes.map((envelope) => {
@@ -215,16 +237,15 @@ export const createEnvelopePublisher = (
       byId.set(envelope.eventId, envelope);
       return {
         sequenceNumber: envelope.eventId,
+        subject: envelope.aggregateId,
         entry: toEntry(onBus, options),
         correlationId: envelope.metadata?.correlationId,
       };
     });
     const unpublished: EventEnvelope[] = [];
-    for (const batch of planBatches(items, (p) => entrySize(p.entry))) {
-      for (const left of await publish(batch)) {
-        const envelope = byId.get(left.sequenceNumber);
-        if (envelope) unpublished.push(envelope);
-      }
+    for (const left of await send(items)) {
+      const envelope = byId.get(left.sequenceNumber);
+      if (envelope) unpublished.push(envelope);
     }
     return unpublished;
   };
@@ -240,7 +261,7 @@ export const createStreamPublisher = (
   options: StreamPublisherOptions,
 ): ((event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>) => {
   const logger = options.logger ?? silentLogger;
-  const publish = createBatchSender(options);
+  const send = createSender(options);
 
   return async (event) => {
     const items: Pending[] = [];
@@ -251,7 +272,12 @@ export const createStreamPublisher = (
       try {
         const envelope = forTheBus(toEnvelope(record, sequenceNumber), options.upcast, logger);
         const entry = toEntry(envelope, options);
-        items.push({ sequenceNumber, entry, correlationId: envelope.metadata?.correlationId });
+        items.push({
+          sequenceNumber,
+          subject: envelope.aggregateId,
+          entry,
+          correlationId: envelope.metadata?.correlationId,
+        });
       } catch (error) {
         // Publish what came before it; the stream retries from this record on.
         logger.error('unreadable event item', { sequenceNumber, error });
@@ -259,17 +285,17 @@ export const createStreamPublisher = (
         break;
       }
     }
-    for (const batch of planBatches(items, (p) => entrySize(p.entry))) {
-      const unpublished = await publish(batch);
-      const first = unpublished[0];
-      if (first) {
-        logger.error('events not published after retries', {
-          firstSequenceNumber: first.sequenceNumber,
-          correlationIds: correlationIdsOf(unpublished),
-          unpublished: unpublished.length,
-        });
-        return { batchItemFailures: [{ itemIdentifier: first.sequenceNumber }] };
-      }
+    // Lambda resumes the shard from the earliest record named, so what later batches
+    // published goes out again (at least once), and each stream stays in order.
+    const unpublished = await send(items);
+    const first = unpublished[0];
+    if (first) {
+      logger.error('events not published after retries', {
+        firstSequenceNumber: first.sequenceNumber,
+        correlationIds: correlationIdsOf(unpublished),
+        unpublished: unpublished.length,
+      });
+      return { batchItemFailures: [{ itemIdentifier: first.sequenceNumber }] };
     }
     return { batchItemFailures: unreadable === undefined ? [] : [{ itemIdentifier: unreadable }] };
   };

@@ -51,6 +51,10 @@ export const toErrorResponse = (
   if (isServiceError(error)) {
     const status = STATUS_BY_KIND[error.kind];
     const headers: Record<string, string> = {};
+    // A "not yet" (a view behind its minVersion) says when to ask again, like a 503.
+    if (error.retryAfterSeconds !== undefined) {
+      headers['retry-after'] = String(error.retryAfterSeconds);
+    }
     if (error.kind === 'unavailable') {
       headers['retry-after'] = String(error.retryAfterSeconds ?? 1);
       logger?.warn('dependency unavailable', {

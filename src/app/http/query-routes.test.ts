@@ -11,7 +11,11 @@ const setup = (minVersionWaitMs = 3000) => {
   const app = createHttpApp({ queries });
   const get = async (path: string) => {
     const response = await app.request(path);
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    return {
+      status: response.status,
+      retryAfter: response.headers.get('retry-after'),
+      body: (await response.json()) as Record<string, unknown>,
+    };
   };
   return { reader, get };
 };
@@ -28,7 +32,11 @@ describe('GET /customers/:id', () => {
   it('answers the view', async () => {
     const { reader, get } = setup();
     reader.put(view(1));
-    expect(await get('/customers/cust-01')).toEqual({ status: 200, body: view(1) });
+    expect(await get('/customers/cust-01')).toEqual({
+      status: 200,
+      retryAfter: null,
+      body: view(1),
+    });
   });
 
   it('answers 404 for an unknown customer', async () => {
@@ -50,8 +58,10 @@ describe('GET /customers/:id', () => {
   it('answers 409 with the current version when the wait runs out', async () => {
     const { reader, get } = setup(150);
     reader.put(view(1, { version: 3 }));
-    const { status, body } = await get('/customers/cust-01?minVersion=4');
+    const { status, body, retryAfter } = await get('/customers/cust-01?minVersion=4');
     expect(status).toBe(409);
+    // The client waits, not the function.
+    expect(retryAfter).toBe('1');
     expect(body).toMatchObject({
       error: {
         code: 'VIEW_NOT_CAUGHT_UP',

@@ -115,7 +115,12 @@ export const getCustomerRoute = createRoute({
   responses: {
     200: jsonContent(CustomerViewBody, 'The customer'),
     404: errorContent('No such customer'),
-    409: errorContent('The view did not reach `minVersion` in time'),
+    409: errorContent(
+      'The view did not reach `minVersion` in time; ask again after `Retry-After` seconds',
+      {
+        'Retry-After': z.string().regex(/^\d+$/).meta({ description: 'Seconds to wait' }),
+      },
+    ),
     410: errorContent('The customer was forgotten'),
     ...invalidInput,
     ...storeErrors,

@@ -1,0 +1,243 @@
+import { readFileSync } from 'node:fs';
+import { App, type CfnResource } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { customerViewsTable, eventStoreTable } from '../src/adapters/dynamodb/table-definitions.js';
+import { serviceRoutes } from '../src/app/http/route-catalog.js';
+import { CustomerServiceStack } from './customer-service-stack.js';
+import type { ServiceFunction } from './service-function.js';
+import { readStackContext } from './stack-context.js';
+import {
+  ACCOUNT_CONCURRENCY,
+  defaultStackSizing,
+  operationIdOf,
+  readStackSizing,
+  reservedTotal,
+  SIZING_GOAL,
+  StackSizingError,
+  UNRESERVED_NEEDED,
+} from './stack-sizing.js';
+
+const cdkJson = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')) as {
+  context: Record<string, unknown>;
+};
+
+type Json = Record<string, unknown>;
+
+const synth = (context: Record<string, string> = {}) => {
+  const app = new App({ context: { ...cdkJson.context, ...context } });
+  const stack = new CustomerServiceStack(app, 'Sized', {
+    functionCode: 'stub',
+    ...readStackContext(app.node),
+  });
+  return { stack, template: Template.fromStack(stack) };
+};
+
+const propsOf = (template: Template, stack: CustomerServiceStack, construct: CfnResource) =>
+  (template.toJSON().Resources[stack.getLogicalId(construct)] as { Properties: Json }).Properties;
+const functionProps = (t: Template, stack: CustomerServiceStack, fn: ServiceFunction) =>
+  propsOf(t, stack, fn.function.node.defaultChild as CfnResource);
+const tableProps = (
+  t: Template,
+  stack: CustomerServiceStack,
+  table: { node: { defaultChild?: unknown } },
+) => propsOf(t, stack, table.node.defaultChild as CfnResource);
+const mappingOf = (t: Template, stack: CustomerServiceStack, fn: ServiceFunction) =>
+  Object.values(t.findResources('AWS::Lambda::EventSourceMapping')).find(
+    (m) =>
+      JSON.stringify((m as { Properties: Json }).Properties.FunctionName) ===
+      JSON.stringify({ Ref: stack.getLogicalId(fn.function.node.defaultChild as CfnResource) }),
+  ) as { Properties: Json };
+const stageOf = (t: Template) =>
+  Object.values(t.findResources('AWS::ApiGatewayV2::Stage'))[0] as {
+    Properties: Json;
+    DependsOn?: string[];
+  };
+const contextOf = (context: Record<string, string>) =>
+  new App({ context: { ...cdkJson.context, ...context } }).node;
+
+describe('the stack, sized for the goal by default', () => {
+  let stack: CustomerServiceStack;
+  let template: Template;
+  const sizing = defaultStackSizing();
+  beforeAll(() => {
+    ({ stack, template } = synth());
+  }, 300_000);
+
+  it('every service route has its own throttle; the command routes carry their share of the goal', () => {
+    const stage = stageOf(template);
+    const settings = stage.Properties.RouteSettings as Record<string, Json>;
+    const routes = serviceRoutes();
+    expect(Object.keys(settings).sort()).toEqual(
+      routes.map((r) => `${r.method.toUpperCase()} ${r.path}`).sort(),
+    );
+    for (const route of routes) {
+      const setting = settings[`${route.method.toUpperCase()} ${route.path}`];
+      const throttle = sizing.routeThrottles[operationIdOf(route)];
+      expect(setting).toEqual({
+        ThrottlingRateLimit: throttle?.rateLimit,
+        ThrottlingBurstLimit: throttle?.burstLimit,
+      });
+    }
+    for (const [operation, share] of Object.entries(SIZING_GOAL.mix)) {
+      const route = routes.find((r) => r.route.operationId === operation);
+      const rate = settings[`${route?.method.toUpperCase()} ${route?.path}`]?.ThrottlingRateLimit;
+      expect(rate).toBeGreaterThan(SIZING_GOAL.commandsPerSecond * share);
+    }
+    expect(stage.Properties.DefaultRouteSettings).toMatchObject({
+      ThrottlingRateLimit: 100,
+      ThrottlingBurstLimit: 200,
+    });
+    // Route settings name routes; the stage must be written after them.
+    const routeIds = Object.entries(template.findResources('AWS::ApiGatewayV2::Route'))
+      .filter(([, r]) => ((r as { Properties: Json }).Properties.RouteKey as string) in settings)
+      .map(([id]) => id);
+    expect(routeIds).toHaveLength(routes.length);
+    expect(stage.DependsOn ?? []).toEqual(expect.arrayContaining(routeIds));
+  });
+
+  it('commands, publisher and projector hold reserved concurrency; reads and operations share the rest', () => {
+    const reservedOf = (fn: ServiceFunction) =>
+      functionProps(template, stack, fn).ReservedConcurrentExecutions;
+    expect(reservedOf(stack.commandApi)).toBe(1000);
+    expect(reservedOf(stack.publisher)).toBe(500);
+    expect(reservedOf(stack.projector)).toBe(160);
+    expect(reservedOf(stack.queryApi)).toBeUndefined();
+    expect(reservedOf(stack.opsApi)).toBeUndefined();
+    expect(reservedTotal(sizing) + UNRESERVED_NEEDED).toBeLessThanOrEqual(ACCOUNT_CONCURRENCY);
+  });
+
+  it('the projector may run as many as it has reserved; the stream runs 4 batches per shard', () => {
+    expect(mappingOf(template, stack, stack.projector).Properties.ScalingConfig).toEqual({
+      MaximumConcurrency: 160,
+    });
+    expect(mappingOf(template, stack, stack.publisher).Properties.ParallelizationFactor).toBe(4);
+  });
+
+  it('both tables and every index of each are warmed for the goal', () => {
+    for (const [table, definition, figures] of [
+      [stack.eventStore, eventStoreTable, sizing.warmThroughput?.eventStore],
+      [stack.customerViews, customerViewsTable, sizing.warmThroughput?.views],
+    ] as const) {
+      const props = tableProps(template, stack, table);
+      expect(props.WarmThroughput).toEqual({
+        ReadUnitsPerSecond: figures?.table.readUnitsPerSecond,
+        WriteUnitsPerSecond: figures?.table.writeUnitsPerSecond,
+      });
+      const indexes = props.GlobalSecondaryIndexes as Array<{ IndexName: string } & Json>;
+      expect(indexes.map((i) => i.IndexName).sort()).toEqual(
+        definition.globalSecondaryIndexes.map((i) => i.indexName).sort(),
+      );
+      for (const index of indexes) {
+        expect(index.WarmThroughput).toEqual({
+          ReadUnitsPerSecond: figures?.indexes.readUnitsPerSecond,
+          WriteUnitsPerSecond: figures?.indexes.writeUnitsPerSecond,
+        });
+      }
+    }
+    // Writes: the mix's units per command at the goal, more than a new table's 4,000.
+    expect(sizing.warmThroughput?.eventStore.table.writeUnitsPerSecond).toBeGreaterThan(
+      SIZING_GOAL.commandsPerSecond * 4,
+    );
+  });
+
+  it('the query function waits at most 250 ms for a view to catch up', () => {
+    const env = (functionProps(template, stack, stack.queryApi).Environment as Json)
+      .Variables as Json;
+    expect(env.MIN_VERSION_WAIT_MS).toBe('250');
+  });
+});
+
+describe('sizing from context', () => {
+  it('every setting can be changed, and turned off where that means something', () => {
+    const { stack, template } = synth({
+      routeThrottle: 'changeCustomerEmail=500/100, getCustomer=50/60',
+      defaultRouteThrottle: '10/20',
+      projectorMaxConcurrency: '20',
+      reservedConcurrency: 'commands=none,publisher=30',
+      streamParallelization: '2',
+      warmThroughput: 'none',
+      minVersionWaitMs: '0',
+    });
+    const stage = stageOf(template);
+    const settings = stage.Properties.RouteSettings as Record<string, Json>;
+    expect(settings['PUT /customers/{id}/email']).toEqual({
+      ThrottlingRateLimit: 500,
+      ThrottlingBurstLimit: 100,
+    });
+    expect(settings['GET /customers/{id}']).toEqual({
+      ThrottlingRateLimit: 50,
+      ThrottlingBurstLimit: 60,
+    });
+    expect(settings['POST /customers']).toEqual({
+      ThrottlingRateLimit: 2250,
+      ThrottlingBurstLimit: 1125,
+    });
+    expect(stage.Properties.DefaultRouteSettings).toMatchObject({
+      ThrottlingRateLimit: 10,
+      ThrottlingBurstLimit: 20,
+    });
+    const reservedOf = (fn: ServiceFunction) =>
+      functionProps(template, stack, fn).ReservedConcurrentExecutions;
+    expect(reservedOf(stack.commandApi)).toBeUndefined();
+    expect(reservedOf(stack.publisher)).toBe(30);
+    // The projector's reservation follows its maximum concurrency.
+    expect(reservedOf(stack.projector)).toBe(20);
+    expect(mappingOf(template, stack, stack.projector).Properties.ScalingConfig).toEqual({
+      MaximumConcurrency: 20,
+    });
+    expect(mappingOf(template, stack, stack.publisher).Properties.ParallelizationFactor).toBe(2);
+    for (const table of [stack.eventStore, stack.customerViews]) {
+      const props = tableProps(template, stack, table);
+      expect(props).not.toHaveProperty('WarmThroughput');
+      for (const index of props.GlobalSecondaryIndexes as Json[]) {
+        expect(index).not.toHaveProperty('WarmThroughput');
+      }
+    }
+    const env = (functionProps(template, stack, stack.queryApi).Environment as Json)
+      .Variables as Json;
+    expect(env.MIN_VERSION_WAIT_MS).toBe('0');
+  }, 300_000);
+
+  it('reservedConcurrency=none reserves nothing; warm throughput per table and index', () => {
+    const sizing = readStackSizing(
+      contextOf({
+        reservedConcurrency: 'none',
+        warmThroughput: 'views=20000/8000,eventStoreIndexes=12000/9000',
+      }),
+    );
+    expect(sizing.reservedConcurrency).toEqual({});
+    expect(sizing.warmThroughput?.views.table).toEqual({
+      readUnitsPerSecond: 20000,
+      writeUnitsPerSecond: 8000,
+    });
+    expect(sizing.warmThroughput?.eventStore.indexes).toEqual({
+      readUnitsPerSecond: 12000,
+      writeUnitsPerSecond: 9000,
+    });
+    expect(sizing.warmThroughput?.eventStore.table).toEqual(
+      defaultStackSizing().warmThroughput?.eventStore.table,
+    );
+  });
+
+  it('refuses what the stack cannot deploy, naming the setting', () => {
+    const bad: Array<[Record<string, string>, RegExp]> = [
+      [{ routeThrottle: 'noSuchRoute=10/10' }, /routeThrottle/],
+      [{ routeThrottle: 'getCustomer=10' }, /routeThrottle getCustomer/],
+      [{ defaultRouteThrottle: '0/10' }, /defaultRouteThrottle/],
+      [{ projectorMaxConcurrency: '1' }, /projectorMaxConcurrency/],
+      [{ projectorMaxConcurrency: '1001' }, /projectorMaxConcurrency/],
+      [{ reservedConcurrency: 'projector=10' }, /at least projectorMaxConcurrency/],
+      [{ reservedConcurrency: 'queries=10' }, /reservedConcurrency/],
+      [{ streamParallelization: '11' }, /streamParallelization/],
+      [{ warmThroughput: 'views=1000' }, /warmThroughput views/],
+      [{ minVersionWaitMs: '-1' }, /minVersionWaitMs/],
+    ];
+    for (const [context, message] of bad) {
+      expect(() => readStackSizing(contextOf(context)), JSON.stringify(context)).toThrow(
+        StackSizingError,
+      );
+      expect(() => readStackSizing(contextOf(context))).toThrow(message);
+    }
+  });
+});
