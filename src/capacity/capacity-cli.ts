@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { runAsScript } from '../local/run-as-script.js';
 import { type CliIo, consoleIo, EXIT_FAILED, EXIT_OK } from '../ops/cli-io.js';
-import { planCapacity, TODAYS_STACK } from './capacity-plan.js';
+import { deployedStack, planCapacity } from './capacity-plan.js';
 import { renderPlan } from './capacity-report.js';
 import { COMMAND_KINDS, type Mix, replayWorkload } from './replay.js';
 
@@ -87,10 +87,12 @@ export const parseCapacityArgs = (argv: string[]) => {
       throw new UsageError(`--${name} must be ${allowed.join(' or ')}, not "${value}"`);
     return value;
   };
+  const mix = parseMix(text('mix') ?? 'email=80,register=15,suspend=5');
+  const stack = deployedStack(mix);
   return {
     rate: positive('rate', text('rate'), 10_000, false),
     customers: positive('customers', text('customers'), 10_000_000),
-    mix: parseMix(text('mix') ?? 'email=80,register=15,suspend=5'),
+    mix,
     region,
     json: values.json === true,
     sample: positive('sample', text('sample'), 2000),
@@ -98,11 +100,11 @@ export const parseCapacityArgs = (argv: string[]) => {
     legacyClaims: choice('legacy-claims', ['check', 'off'], 'check') === 'check',
     idempotencyKeys: choice('idempotency-keys', ['on', 'off'], 'on') === 'on',
     branchKeys: values['branch-keys'] === true,
-    apiRate: positive('api-rate', text('api-rate'), TODAYS_STACK.apiRateLimit),
+    apiRate: positive('api-rate', text('api-rate'), stack.apiRateLimit),
     projectorConcurrency: positive(
       'projector-concurrency',
       text('projector-concurrency'),
-      TODAYS_STACK.projectorMaxConcurrency,
+      stack.projectorMaxConcurrency,
     ),
   };
 };
@@ -118,7 +120,7 @@ export const runCapacityCli = async (argv: string[], io: CliIo = consoleIo): Pro
     return EXIT_USAGE;
   }
   const stack = {
-    ...TODAYS_STACK,
+    ...deployedStack(args.mix),
     apiRateLimit: args.apiRate,
     projectorMaxConcurrency: args.projectorConcurrency,
   };

@@ -1,5 +1,12 @@
+import { defaultStackSizing } from '../../infra/stack-sizing.js';
 import { type PriceName, priceOf, type QuotaName, quotaIn } from './aws-tables.js';
-import { COMMAND_KINDS, type CommandKind, type ReplayResult, type Tally } from './replay.js';
+import {
+  COMMAND_KINDS,
+  type CommandKind,
+  type Mix,
+  type ReplayResult,
+  type Tally,
+} from './replay.js';
 
 /**
  * What the replay cannot count, stated: how long each function runs and with how much memory,
@@ -37,11 +44,32 @@ export interface StackSettings {
   streamBatchSize: number;
 }
 
-export const TODAYS_STACK: StackSettings = {
-  apiRateLimit: 100,
-  projectorMaxConcurrency: 5,
-  queueBatchSize: 10,
-  streamBatchSize: 100,
+/** The catalog's operation id of each command kind: its route's throttle. */
+const OPERATION_OF: Record<CommandKind, string> = {
+  register: 'registerCustomer',
+  email: 'changeCustomerEmail',
+  suspend: 'suspendCustomer',
+};
+
+/**
+ * The stack as it deploys by default (`infra/stack-sizing.ts`, the same figures the stack
+ * reads): each command route's throttle, as the rate of the whole mix it lets through, is the
+ * lowest of throttle ÷ share over the kinds in the mix.
+ */
+export const deployedStack = (mix: Mix): StackSettings => {
+  const sizing = defaultStackSizing();
+  const total = Object.values(mix).reduce((a, b) => a + b, 0);
+  const allowed = COMMAND_KINDS.filter((kind) => mix[kind] > 0).map((kind) => {
+    const throttle = sizing.routeThrottles[OPERATION_OF[kind]];
+    if (!throttle) throw new Error(`no route throttle for ${OPERATION_OF[kind]}`);
+    return throttle.rateLimit / (mix[kind] / total);
+  });
+  return {
+    apiRateLimit: Math.floor(Math.min(...allowed)),
+    projectorMaxConcurrency: sizing.projectorMaxConcurrency,
+    queueBatchSize: 10,
+    streamBatchSize: 100,
+  };
 };
 
 export interface PlanOptions {
@@ -202,7 +230,7 @@ const hotKeysOf = (replay: ReplayResult, commands: number, rate: number): HotKey
 export const planCapacity = (replay: ReplayResult, options: PlanOptions): CapacityPlan => {
   const { rate, region } = options;
   const assumptions = options.assumptions ?? DEFAULT_ASSUMPTIONS;
-  const stack = options.stack ?? TODAYS_STACK;
+  const stack = options.stack ?? deployedStack(replay.options.mix);
   const kinds = COMMAND_KINDS.filter((k) => replay.tallies[k].commands > 0);
   const mix = combine(kinds.map((k) => replay.tallies[k]));
   const n = Math.max(mix.commands, 1);
