@@ -1,3 +1,5 @@
+import { shardOf } from '../../core/stable-hash.js';
+
 /**
  * Single-table layout of the event store:
  *
@@ -39,19 +41,9 @@ export const CHANGE_BUCKET_ATTRIBUTE = 'changeBucket';
 /** Spreads one hour's writes over this many index partitions (hot-partition headroom). */
 export const CHANGE_INDEX_SHARDS = 16;
 
-/** FNV-1a: stable across processes and languages, and cheap. */
-const shardOf = (aggregateId: string): number => {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < aggregateId.length; i++) {
-    hash ^= aggregateId.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash % CHANGE_INDEX_SHARDS;
-};
-
 /** `2026-12-01T07#5`: the UTC hour of an ISO timestamp and the stream's shard. */
 export const changeBucket = (timestamp: string, aggregateId: string): string =>
-  `${timestamp.slice(0, 13)}#${shardOf(aggregateId)}`;
+  `${timestamp.slice(0, 13)}#${shardOf(aggregateId, CHANGE_INDEX_SHARDS)}`;
 
 /** Every bucket that can hold an event accepted in [from, to] (ISO timestamps). */
 export const changeBucketsBetween = (from: string, to: string): string[] => {
