@@ -110,7 +110,7 @@ export class DynamoDBCustomerViewReader implements CustomerViewReader {
     }
   }
 
-  listByStatus(status: CustomerStatus, page: PageRequest): Promise<CustomerViewPage> {
+  async listByStatus(status: CustomerStatus, page: PageRequest): Promise<CustomerViewPage> {
     const after = page.cursor === undefined ? undefined : decodeStatusCursor(page.cursor, status);
     const sortKey = (item: Item) => String(item.statusSortKey);
     const cursorOf = (item: Item) => statusCursor(status, sortKey(item));
@@ -143,7 +143,7 @@ export class DynamoDBCustomerViewReader implements CustomerViewReader {
     });
   }
 
-  searchByEmailPrefix(prefix: string, page: PageRequest): Promise<CustomerViewPage> {
+  async searchByEmailPrefix(prefix: string, page: PageRequest): Promise<CustomerViewPage> {
     const after = page.cursor === undefined ? undefined : decodeEmailCursor(page.cursor, prefix);
     const firstCharacter = prefix.charAt(0);
     return this.withLayout(async (layout) => {
@@ -165,7 +165,7 @@ export class DynamoDBCustomerViewReader implements CustomerViewReader {
     });
   }
 
-  findByEmail(email: string, page: PageRequest): Promise<CustomerViewPage> {
+  async findByEmail(email: string, page: PageRequest): Promise<CustomerViewPage> {
     const after =
       page.cursor === undefined ? undefined : decodeExactEmailCursor(page.cursor, email);
     return this.withLayout(async (layout) => {
@@ -189,7 +189,7 @@ export class DynamoDBCustomerViewReader implements CustomerViewReader {
     });
   }
 
-  listByEmailDomain(domain: string, page: PageRequest): Promise<CustomerViewPage> {
+  async listByEmailDomain(domain: string, page: PageRequest): Promise<CustomerViewPage> {
     const after = page.cursor === undefined ? undefined : decodeDomainCursor(page.cursor, domain);
     return this.withLayout(async (layout) => {
       if (layout === 1) {
