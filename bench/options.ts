@@ -6,6 +6,7 @@ export const SECTIONS = [
   'service',
   'encryption',
   'access',
+  'views',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 

@@ -17,6 +17,7 @@ import { runProjection } from './projection.js';
 import { runProjectorBatches } from './projector-batches.js';
 import { type BenchResults, checkTargets, renderMarkdown } from './report.js';
 import { renderRoleCheck, runRoleCheck } from './role-check.js';
+import { renderViewQueries, runViewQueries } from './view-queries.js';
 import { runWholeService } from './whole-service.js';
 
 const main = async () => {
@@ -72,6 +73,10 @@ const main = async () => {
   const roleCheck = options.sections.has('access')
     ? await withDynamoDB((db) => runRoleCheck(db, options, progress))
     : undefined;
+  // The read model's lists, write-sharded vs the first deployment's single keys, in one run.
+  const viewQueries = options.sections.has('views')
+    ? await withDynamoDB((db) => runViewQueries(db, options, progress))
+    : undefined;
   if (options.sections.has('service')) {
     // One DynamoDB Local per round for every server of the round; the order rotates.
     results.wholeService = await runWholeService(withDynamoDB, options, progress);
@@ -84,11 +89,13 @@ const main = async () => {
     targets: checkTargets(results),
     ...(encryption ? { encryption } : {}),
     ...(roleCheck ? { roleCheck } : {}),
+    ...(viewQueries ? { viewQueries } : {}),
   };
   const markdown =
     renderMarkdown(complete) +
     (encryption ? `\n${renderEncryption(encryption)}` : '') +
-    (roleCheck ? `\n${renderRoleCheck(roleCheck)}` : '');
+    (roleCheck ? `\n${renderRoleCheck(roleCheck)}` : '') +
+    (viewQueries ? `\n${renderViewQueries(viewQueries)}` : '');
   await mkdir(options.outDir, { recursive: true });
   const stamp = machine.date.replace(/[:.]/g, '-');
   const json = `${JSON.stringify(complete, null, 2)}\n`;

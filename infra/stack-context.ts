@@ -15,6 +15,8 @@ import { GREEN_VIEWS_TABLE_PREFIX } from './operator-tool-policies.js';
  * - `logLevel`: DEBUG, INFO, WARN, ERROR or SILENT.
  * - `alarmEmail`: an address subscribed to the alarm topic (it confirms the subscription).
  * - `viewsTable`: after a blue/green rebuild, the green view table the functions switch to.
+ * - `viewsLayout`: `1` keeps the stack's own views table on the first deployment's indexes
+ *   (a stack deployed before layout 2 must say so); default `2` (docs/deploy.md).
  */
 export class StackContextError extends Error {
   override readonly name = 'StackContextError';
@@ -32,7 +34,13 @@ export const readStackContext = (
   node: Node,
 ): Pick<
   CustomerServiceStackProps,
-  'authorization' | 'retainData' | 'logLevel' | 'alarmEmail' | 'viewsTableName' | 'keyAdminArns'
+  | 'authorization'
+  | 'retainData'
+  | 'logLevel'
+  | 'alarmEmail'
+  | 'viewsTableName'
+  | 'keyAdminArns'
+  | 'viewsLayout'
 > => {
   const auth = text(node, 'auth') ?? 'iam';
   let authorization: CustomerServiceStackProps['authorization'];
@@ -107,9 +115,15 @@ export const readStackContext = (
     );
   }
 
+  const layout = text(node, 'viewsLayout');
+  if (layout !== undefined && layout !== '1' && layout !== '2') {
+    throw new StackContextError(`viewsLayout must be 1 or 2, got "${layout}"`);
+  }
+
   return {
     authorization,
     retainData,
+    ...(layout === '1' ? { viewsLayout: 1 as const } : {}),
     ...(logLevel ? { logLevel } : {}),
     ...(alarmEmail ? { alarmEmail } : {}),
     ...(viewsTableName ? { viewsTableName } : {}),
