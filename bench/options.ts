@@ -39,7 +39,7 @@ export interface BenchOptions {
   profileDir?: string;
 }
 
-const USAGE = `Usage: npm run bench -- [--quick] [--only=command,load,projection,cold,service,encryption,access] [--name=value ...]
+const USAGE = `Usage: npm run bench -- [--quick] [--only=command,load,projection,cold,service,encryption,access,views] [--name=value ...]
 
 Every setting is also an environment variable (flag --customers = BENCH_CUSTOMERS):
   --customers            customers in the command workload        (200; quick 20)
