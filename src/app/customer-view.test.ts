@@ -3,7 +3,6 @@ import type { EventEnvelope } from '../core/event.js';
 import { applyEnvelopes } from '../core/projection.js';
 import { UnknownEventTypeError, UnknownEventVersionError } from '../core/upcasting.js';
 import {
-  type CustomerView,
   CustomerViewProjectionError,
   customerViewProjection,
   evolveCustomerView,
