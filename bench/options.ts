@@ -8,6 +8,7 @@ export const SECTIONS = [
   'access',
   'cost',
   'reconciler',
+  'views',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 
@@ -44,7 +45,7 @@ export interface BenchOptions {
   profileDir?: string;
 }
 
-const USAGE = `Usage: npm run bench -- [--quick | --smoke] [--only=command,load,projection,cold,service,encryption,access,cost,reconciler] [--name=value ...]
+const USAGE = `Usage: npm run bench -- [--quick | --smoke] [--only=command,load,projection,cold,service,encryption,access,cost,reconciler,views] [--name=value ...]
 
 --smoke runs every section, the whole-service one too, once on tiny inputs (a check that
 each still runs; its figures mean nothing).

@@ -10,6 +10,7 @@ import { type ProjectorBatchResult, renderProjectorBatches } from './projector-b
 import type { ReconcilerScaleResults } from './reconciler-scale.js';
 import type { RoleCheckResults } from './role-check.js';
 import { round } from './stats.js';
+import type { ViewQueryResults } from './view-queries.js';
 import { renderWholeService, type ServiceResult } from './whole-service.js';
 
 export interface BenchResults {
@@ -27,6 +28,7 @@ export interface BenchResults {
   roleCheck?: RoleCheckResults;
   cost?: CostResults;
   reconciler?: ReconcilerScaleResults;
+  viewQueries?: ViewQueryResults;
   targets: TargetCheck[];
 }
 

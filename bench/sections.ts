@@ -11,6 +11,7 @@ import { runProjectorBatches } from './projector-batches.js';
 import { renderReconcilerScale, runReconcilerScale } from './reconciler-scale.js';
 import { type BenchResults, renderMarkdown } from './report.js';
 import { renderRoleCheck, runRoleCheck } from './role-check.js';
+import { renderViewQueries, runViewQueries } from './view-queries.js';
 import { runWholeService } from './whole-service.js';
 
 /** What the sections add to a run's results. */
@@ -93,6 +94,13 @@ export const BENCH_SECTIONS: Record<Section, BenchSection> = {
     }),
     rows: (r) => r.reconciler?.rows.length ?? 0,
   },
+  // The read model's lists, write-sharded vs the first deployment's single keys, in one run.
+  views: {
+    run: async ({ withDynamoDB, options, progress }) => ({
+      viewQueries: await withDynamoDB((db) => runViewQueries(db, options, progress)),
+    }),
+    rows: (r) => r.viewQueries?.rows.length ?? 0,
+  },
   // One DynamoDB Local per round for every server of the round; the order rotates.
   service: {
     run: async ({ withDynamoDB, options, progress }) => ({
@@ -151,4 +159,5 @@ export const renderReport = (results: BenchResults): string =>
   (results.encryption ? `\n${renderEncryption(results.encryption)}` : '') +
   (results.roleCheck ? `\n${renderRoleCheck(results.roleCheck)}` : '') +
   (results.cost ? `\n${renderCost(results.cost)}` : '') +
-  (results.reconciler ? `\n${renderReconcilerScale(results.reconciler)}` : '');
+  (results.reconciler ? `\n${renderReconcilerScale(results.reconciler)}` : '') +
+  (results.viewQueries ? `\n${renderViewQueries(results.viewQueries)}` : '');

@@ -4,9 +4,9 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  CUSTOMERS_BY_EMAIL_INDEX,
-  CUSTOMERS_BY_STATUS_INDEX,
+  CUSTOMER_VIEW_INDEXES,
   customerViewsTable,
+  customerViewsTableLayout1,
   eventStoreTable,
 } from '../src/adapters/dynamodb/table-definitions.js';
 import {
@@ -583,7 +583,7 @@ describe('CustomerServiceStack', () => {
       );
     });
 
-    it('query: reads the read model and its two indexes, and can write nothing', () => {
+    it('query: reads the read model and its indexes of either layout, and can write nothing', () => {
       const statements = statementsOf(template, stack, stack.queryApi);
       const data = dataStatements(statements);
       expect(data).toEqual([
@@ -592,7 +592,7 @@ describe('CustomerServiceStack', () => {
           Action: ['dynamodb:GetItem', 'dynamodb:Query'],
           Resource: [
             attr(ids.views, 'Arn'),
-            ...[CUSTOMERS_BY_EMAIL_INDEX, CUSTOMERS_BY_STATUS_INDEX].map((index) => ({
+            ...[...CUSTOMER_VIEW_INDEXES].sort().map((index) => ({
               'Fn::Join': ['', [attr(ids.views, 'Arn'), `/index/${index}`]],
             })),
           ],
@@ -1066,6 +1066,32 @@ describe('CustomerServiceStack', () => {
       expect(() =>
         readStackContext(new App({ context: { viewsTable: 'CustomerViews' } }).node),
       ).toThrow(StackContextError);
+    },
+    SYNTH_TIMEOUT,
+  );
+
+  it(
+    '-c viewsLayout=1 keeps the views table of a stack deployed before on its first indexes',
+    () => {
+      const app = new App({ context: { ...cdkJson.context, viewsLayout: '1' } });
+      const before = new CustomerServiceStack(app, 'Before', {
+        functionCode: 'stub',
+        ...readStackContext(app.node),
+      });
+      Template.fromStack(before).hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: [{ AttributeName: 'customerId', KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: customerViewsTableLayout1.globalSecondaryIndexes.map((index) => ({
+          IndexName: index.indexName,
+          KeySchema: [
+            { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+            { AttributeName: index.sortKey?.name, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: index.projection },
+        })),
+      });
+      expect(() => readStackContext(new App({ context: { viewsLayout: '3' } }).node)).toThrow(
+        StackContextError,
+      );
     },
     SYNTH_TIMEOUT,
   );

@@ -28,9 +28,9 @@ import {
   ITEM_TYPE,
 } from '../src/adapters/dynamodb/event-store-keys.js';
 import {
-  CUSTOMERS_BY_EMAIL_INDEX,
-  CUSTOMERS_BY_STATUS_INDEX,
+  CUSTOMER_VIEW_INDEXES,
   customerViewsTable,
+  customerViewsTableLayout1,
   eventStoreTable,
 } from '../src/adapters/dynamodb/table-definitions.js';
 import {
@@ -90,6 +90,12 @@ export interface CustomerServiceStackProps extends StackProps {
    * functions read and write instead of the stack's own, which is kept (`-c viewsTable=…`).
    */
   viewsTableName?: string;
+  /**
+   * The index layout of the stack's own views table (`-c viewsLayout=1`): 1 keeps the first
+   * deployment's (`byStatus`, `byEmail`) on a stack deployed before layout 2, which
+   * CloudFormation could not swap in one update; a fresh stack gets 2, the write-sharded one.
+   */
+  viewsLayout?: 1 | 2;
   /** How often the reconciler runs. Default 15 minutes. */
   reconcileEvery?: Duration;
   /** How often the data keys' branch key gets a new active version (default 30 days). */
@@ -192,10 +198,15 @@ export class CustomerServiceStack extends Stack {
         statements: [keyAdministration(this, props.keyAdminArns ?? [])],
       }),
     });
-    this.customerViews = tableFromDefinition(this, 'CustomerViews', customerViewsTable, {
-      retain,
-      ...(sizing.warmThroughput ? { warmThroughput: sizing.warmThroughput.views } : {}),
-    });
+    this.customerViews = tableFromDefinition(
+      this,
+      'CustomerViews',
+      props.viewsLayout === 1 ? customerViewsTableLayout1 : customerViewsTable,
+      {
+        retain,
+        ...(sizing.warmThroughput ? { warmThroughput: sizing.warmThroughput.views } : {}),
+      },
+    );
     this.liveViews = props.viewsTableName
       ? dynamodb.Table.fromTableName(this, 'GreenViews', props.viewsTableName)
       : this.customerViews;
@@ -408,9 +419,8 @@ export class CustomerServiceStack extends Stack {
       this.queryApi,
       [
         this.liveViews.tableArn,
-        ...[CUSTOMERS_BY_STATUS_INDEX, CUSTOMERS_BY_EMAIL_INDEX].map(
-          (index) => `${this.liveViews.tableArn}/index/${index}`,
-        ),
+        // Either layout's: the reader finds out which one the live table has.
+        ...CUSTOMER_VIEW_INDEXES.map((index) => `${this.liveViews.tableArn}/index/${index}`),
       ],
       ['dynamodb:GetItem', 'dynamodb:Query'],
     );

@@ -28,6 +28,8 @@ import { readStackSizing } from './stack-sizing.js';
  * - `warmThroughput`: `none`, or `eventStore=r/w,eventStoreIndexes=r/w,views=r/w,viewsIndexes=r/w`
  *   (read/write units per second at creation).
  * - `minVersionWaitMs`: the query function's longest read-your-writes wait (default 250).
+ * - `viewsLayout`: `1` keeps the stack's own views table on the first deployment's indexes
+ *   (a stack deployed before layout 2 must say so); default `2` (docs/deploy.md).
  */
 export class StackContextError extends Error {
   override readonly name = 'StackContextError';
@@ -53,6 +55,7 @@ export const readStackContext = (
   | 'keyAdminArns'
   | 'changeIndexShards'
   | 'sizing'
+  | 'viewsLayout'
 > => {
   const auth = text(node, 'auth') ?? 'iam';
   let authorization: CustomerServiceStackProps['authorization'];
@@ -138,10 +141,16 @@ export const readStackContext = (
     );
   }
 
+  const layout = text(node, 'viewsLayout');
+  if (layout !== undefined && layout !== '1' && layout !== '2') {
+    throw new StackContextError(`viewsLayout must be 1 or 2, got "${layout}"`);
+  }
+
   return {
     authorization,
     retainData,
     sizing: readStackSizing(node),
+    ...(layout === '1' ? { viewsLayout: 1 as const } : {}),
     ...(logLevel ? { logLevel } : {}),
     ...(alarmEmail ? { alarmEmail } : {}),
     ...(viewsTableName ? { viewsTableName } : {}),

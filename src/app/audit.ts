@@ -3,10 +3,14 @@ import type { EventStore, StreamCatalog } from '../core/event-store.js';
 import { applyEnvelopes, type Projection } from '../core/projection.js';
 import {
   type CustomerViewRecord,
-  customerViewIndexKeys,
   customerViewProjection,
   isForgottenView,
 } from './customer-view.js';
+import {
+  customerViewIndexKeys,
+  SHARDED_KEY_ATTRIBUTES,
+  unshardedViewKeys,
+} from './customer-view-keys.js';
 
 /** A stored view item: the public fields, plus index keys where the store keeps them. */
 export type StoredViewItem = Record<string, unknown>;
@@ -18,7 +22,7 @@ export type StoredViewItem = Record<string, unknown>;
 export interface AuditViewSource {
   get(customerId: string): Promise<StoredViewItem | undefined>;
   scan(options: { pageSize: number }): AsyncIterable<StoredViewItem[]>;
-  /** True when items carry `emailLower`, `emailBucket` and `statusSortKey` (DynamoDB). */
+  /** True when items carry the index keys (`customer-view-keys.ts`; DynamoDB). */
   readonly storesIndexKeys: boolean;
 }
 
@@ -81,12 +85,27 @@ export interface AuditOptions {
   onProgress?: (progress: { streams: number; views: number }) => void;
 }
 
-/** The item a correct projector would have stored for this view. */
-export const expectedItem = (view: CustomerViewRecord, withIndexKeys: boolean): StoredViewItem =>
+/**
+ * The item a correct projector would have stored for this view. `layout` 1 is the first
+ * deployment's item, with only that layout's index keys.
+ */
+export const expectedItem = (
+  view: CustomerViewRecord,
+  withIndexKeys: boolean,
+  layout: 1 | 2 = 2,
+): StoredViewItem => {
   // A forgotten customer's tombstone is in no index, so it has no index keys.
-  withIndexKeys && !isForgottenView(view)
-    ? { ...view, ...customerViewIndexKeys(view) }
-    : { ...view };
+  if (!withIndexKeys || isForgottenView(view)) return { ...view };
+  const keys = customerViewIndexKeys(view);
+  return { ...view, ...(layout === 1 ? unshardedViewKeys(keys) : keys) };
+};
+
+/**
+ * Items written before layout 2 carry none of its keys, and are correct as the first
+ * deployment wrote them: they are compared with that item (a rebuild moves them on).
+ */
+const layoutOfItem = (item: StoredViewItem): 1 | 2 =>
+  SHARDED_KEY_ATTRIBUTES.some((name) => name in item) ? 2 : 1;
 
 const sameValue = (a: unknown, b: unknown): boolean =>
   a === b || JSON.stringify(a) === JSON.stringify(b);
@@ -155,7 +174,10 @@ export const compareWithStream = (
   const base = { expected, expectedVersion: expected?.version, actualVersion };
   if (!expected) return { ...base, finding: actual ? 'orphan' : 'ok', fields: [] };
   if (!actual) return { ...base, finding: 'missing', fields: [] };
-  const fields = differingFields(expectedItem(expected, options.withIndexKeys), actual);
+  const fields = differingFields(
+    expectedItem(expected, options.withIndexKeys, layoutOfItem(actual)),
+    actual,
+  );
   if (actualVersion === undefined || actualVersion < expected.version) {
     return { ...base, finding: 'behind', fields };
   }

@@ -16,6 +16,21 @@ import { parseOrThrow } from './validation.js';
 export const DEFAULT_PAGE_LIMIT = 20;
 export const MAX_PAGE_LIMIT = 100;
 export const MAX_EMAIL_QUERY_LENGTH = 254;
+/** The longest domain name DNS allows. */
+export const MAX_DOMAIN_LENGTH = 253;
+/** A domain as an address's domain may be (`Email` in the domain): dot-separated labels. */
+export const DOMAIN_PATTERN = /^(?:[a-z0-9][a-z0-9-]*\.)+[a-z]{2,}$/;
+
+/** `prefix` (the default): addresses starting with the query; `exact`: that address only. */
+export type EmailMatch = 'prefix' | 'exact';
+export const EMAIL_MATCHES: readonly EmailMatch[] = ['prefix', 'exact'];
+
+export interface EmailSearch extends PageOptions {
+  email?: string | undefined;
+  match?: string | undefined;
+  /** Customers whose address is at this domain (case-insensitive); instead of `email`. */
+  domain?: string | undefined;
+}
 
 export interface CustomerQueryServiceOptions {
   reader: CustomerViewReader;
@@ -84,6 +99,27 @@ const checkEmailQuery = (email: string): string => {
   return query;
 };
 
+const invalidField = (field: string, message: string): ValidationError =>
+  new ValidationError(`Invalid ${field}: ${message}`, { details: [{ field, message }] });
+
+const checkDomain = (domain: string): string => {
+  const query = domain.trim().toLowerCase();
+  if (query.length === 0) throw invalidField('domain', 'must not be empty');
+  if (query.length > MAX_DOMAIN_LENGTH || !DOMAIN_PATTERN.test(query)) {
+    throw invalidField(
+      'domain',
+      `must be a domain name such as example.com, at most ${MAX_DOMAIN_LENGTH} characters`,
+    );
+  }
+  return query;
+};
+
+const checkMatch = (match: string | undefined): EmailMatch => {
+  const found = EMAIL_MATCHES.find((m) => m === (match ?? 'prefix'));
+  if (!found) throw invalidField('match', `must be one of ${EMAIL_MATCHES.join(', ')}`);
+  return found;
+};
+
 /** The Customer service's read side: answers from the CustomerViews read model only. */
 export class CustomerQueryService {
   private readonly reader: CustomerViewReader;
@@ -126,11 +162,30 @@ export class CustomerQueryService {
     return this.reader.listByStatus(status, { limit, ...cursorOf(options) });
   }
 
-  /** Case-insensitive: an exact address or any prefix of one. */
-  async searchByEmail(options: PageOptions & { email: string }): Promise<CustomerViewPage> {
+  /**
+   * Case-insensitive, in email order: addresses starting with `email` (`match` `prefix`, the
+   * default), exactly `email` (`match` `exact`), or every address at `domain`.
+   */
+  async searchByEmail(options: EmailSearch): Promise<CustomerViewPage> {
+    if (options.domain !== undefined) {
+      if (options.email !== undefined) {
+        throw invalidField('domain', 'must not be given with email: search by one or the other');
+      }
+      if (options.match !== undefined) {
+        throw invalidField('match', 'applies to an email search, not to a domain');
+      }
+      const domain = checkDomain(options.domain);
+      const limit = checkLimit(options.limit);
+      return this.reader.listByEmailDomain(domain, { limit, ...cursorOf(options) });
+    }
+    if (options.email === undefined) throw invalidField('email', 'is required (or domain)');
     const query = checkEmailQuery(options.email);
+    const match = checkMatch(options.match);
     const limit = checkLimit(options.limit);
-    return this.reader.searchByEmailPrefix(query, { limit, ...cursorOf(options) });
+    const page = { limit, ...cursorOf(options) };
+    return match === 'exact'
+      ? this.reader.findByEmail(query, page)
+      : this.reader.searchByEmailPrefix(query, page);
   }
 
   /**

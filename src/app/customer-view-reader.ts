@@ -26,6 +26,13 @@ export interface CustomerViewReader {
   ): Promise<CustomerViewRecord | undefined>;
   /** Customers with this status, oldest registration first. */
   listByStatus(status: CustomerStatus, page: PageRequest): Promise<CustomerViewPage>;
-  /** Customers whose lower-cased email starts with `prefix` (already trimmed and lower-cased). */
+  /**
+   * Customers whose lower-cased email starts with `prefix` (already trimmed and lower-cased),
+   * in email order.
+   */
   searchByEmailPrefix(prefix: string, page: PageRequest): Promise<CustomerViewPage>;
+  /** Customers with exactly this address (normalised); more than one only while views lag. */
+  findByEmail(email: string, page: PageRequest): Promise<CustomerViewPage>;
+  /** Customers whose address is at exactly this domain (lower-cased), in email order. */
+  listByEmailDomain(domain: string, page: PageRequest): Promise<CustomerViewPage>;
 }

@@ -3,9 +3,7 @@ import type { EventEnvelope } from '../core/event.js';
 import { applyEnvelopes } from '../core/projection.js';
 import { UnknownEventTypeError, UnknownEventVersionError } from '../core/upcasting.js';
 import {
-  type CustomerView,
   CustomerViewProjectionError,
-  customerViewIndexKeys,
   customerViewProjection,
   evolveCustomerView,
 } from './customer-view.js';
@@ -112,14 +110,5 @@ describe('Customer view', () => {
     const newer = envelope(2, 'CustomerSuspended', { reasonCode: 'FRAUD', encrypted: 'x' }, 4);
     expect(() => evolveCustomerView(view, newer)).toThrow(UnknownEventVersionError);
     expect(() => evolveCustomerView(view, newer)).toThrow(/CustomerSuspended schema version 4/);
-  });
-
-  it('derives index keys: lower-cased email, its first character, date then id', () => {
-    const view = evolveCustomerView(undefined, registered) as CustomerView;
-    expect(customerViewIndexKeys(view)).toEqual({
-      emailLower: 'ann@example.com',
-      emailBucket: 'a',
-      statusSortKey: '2024-03-01T12:00:00.000Z#c-1',
-    });
   });
 });

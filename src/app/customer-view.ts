@@ -4,7 +4,6 @@ import type { Projection } from '../core/projection.js';
 import {
   CustomerEvent,
   type CustomerStatus,
-  normaliseEmail,
   type SuspensionReasonCode,
 } from '../domain/customer/index.js';
 import { customerEventUpcaster } from './customer-events.js';
@@ -46,22 +45,6 @@ export type CustomerViewRecord = CustomerView | ForgottenCustomerView;
 export const isForgottenView = (
   view: CustomerViewRecord | undefined,
 ): view is ForgottenCustomerView => view?.status === 'FORGOTTEN';
-
-/** Keys of the read model's indexes, derived from the view and stored beside it. */
-export interface CustomerViewIndexKeys {
-  emailLower: string;
-  emailBucket: string;
-  statusSortKey: string;
-}
-
-export const customerViewIndexKeys = (view: CustomerView): CustomerViewIndexKeys => {
-  const emailLower = normaliseEmail(view.email);
-  return {
-    emailLower,
-    emailBucket: emailLower.charAt(0),
-    statusSortKey: `${view.registrationDate}#${view.customerId}`,
-  };
-};
 
 /** An event the view cannot take: a malformed payload or one before the registration. */
 export class CustomerViewProjectionError extends Error {

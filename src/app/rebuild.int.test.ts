@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedView, runHistories } from '../../test/support/customer-histories.js';
 import { createTestTables, type TestTables } from '../../test/support/dynamodb.js';
 import { deliverShuffled } from '../../test/support/projection-scenario.js';
-import { viewItem } from '../../test/support/view-items.js';
+import { unshardedViewItem, viewItem } from '../../test/support/view-items.js';
 import type { DynamoDBCustomerViewStore } from '../adapters/dynamodb/dynamodb-customer-view-store.js';
 import type { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
 import type { CliIo } from '../ops/cli-io.js';
@@ -111,8 +111,9 @@ describe('npm run rebuild -- --repair', () => {
     await rebuildViews({ catalog: events, events, views });
     const fold = async (id: string) => (await expectedView(events, id)) as CustomerView;
     const correct = await fold(wrongId);
-    // Raw items in today's layout: a wrong email at the stream's version, a view far ahead.
-    const wrong = viewItem({ ...correct, email: 'wrong@example.com' });
+    // Raw items: a wrong email at the stream's version in the first deployment's layout (its
+    // keys alone are compared), a view far ahead in today's.
+    const wrong = unshardedViewItem({ ...correct, email: 'wrong@example.com' });
     await put(wrong);
     const ahead = { ...viewItem(await fold(aheadId)), version: 30 };
     await put(ahead);

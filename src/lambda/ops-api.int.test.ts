@@ -4,7 +4,7 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiGatewayEvent, jwtAuthorizer } from '../../test/support/api-gateway-events.js';
 import { createTestTables, type TestTables } from '../../test/support/dynamodb.js';
-import { viewItem } from '../../test/support/view-items.js';
+import { unshardedViewItem, viewItem } from '../../test/support/view-items.js';
 import { CustomerCommandService } from '../app/customer-commands.js';
 import { type SqsEmulator, startSqsEmulator } from '../local/sqs-emulator.js';
 
@@ -97,8 +97,9 @@ describe('operations Lambda', () => {
     const [registered] = await tables.events.readStream('ops-2');
     correct.registrationDate = registered?.timestamp ?? '';
     correct.lastUpdated = registered?.timestamp ?? '';
-    // Written behind the projector's back, in today's layout, at the stream's version.
-    const wrong = viewItem({ ...correct, email: 'wrong@example.com' });
+    // Written behind the projector's back, in the first deployment's layout, at the stream's
+    // version: only that layout's keys are compared.
+    const wrong = unshardedViewItem({ ...correct, email: 'wrong@example.com' });
     await tables.documentClient.send(
       new PutCommand({ TableName: tables.viewsTableName, Item: wrong }),
     );

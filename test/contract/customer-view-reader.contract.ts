@@ -7,6 +7,8 @@ export interface ViewReaderFixture {
   reader: CustomerViewReader;
   /** Writes a view the way the projector would. */
   put(view: CustomerView): Promise<void>;
+  /** False for a read model without a domain index (views layout 1). */
+  listsDomains?: boolean;
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -125,6 +127,85 @@ export const customerViewReaderContract = (
       );
     });
 
+    it('finds an exact address only, whatever its case, paged when views share it', async () => {
+      await putAll([
+        view(60, { email: 'Alice@X.com' }),
+        view(61, { email: 'alice@x.com.au' }),
+        view(62, { email: 'alice@x.co' }),
+        // Two views hold one address only while the read model lags an email change.
+        view(63, { email: 'ALICE@x.com' }),
+      ]);
+      const pages = await pageAll((cursor) =>
+        fixture.reader.findByEmail('alice@x.com', { limit: 1, ...(cursor ? { cursor } : {}) }),
+      );
+      // One page each; between views of one address, the order is the index's.
+      expect(pages.map((p) => p.length)).toEqual([1, 1]);
+      expect(
+        pages
+          .flat()
+          .map((v) => v.customerId)
+          .sort(),
+      ).toEqual(['cust-60', 'cust-63']);
+      expect(await fixture.reader.findByEmail('alice@x', { limit: 5 })).toEqual({ items: [] });
+    });
+
+    it('lists the customers of one email domain in email order, paged', async () => {
+      if (fixture.listsDomains === false) {
+        await expect(fixture.reader.listByEmailDomain('example.com', { limit: 5 })).rejects.toThrow(
+          ValidationError,
+        );
+        return;
+      }
+      await putAll([
+        ...range(1, 45).map((n) => view(n)),
+        ...range(46, 50).map(suspended),
+        view(60, { email: 'a@sub.example.com' }),
+        view(61, { email: 'b@example.com.au' }),
+        view(62, { email: 'Zed@EXAMPLE.com' }),
+      ]);
+      const pages = await pageAll((cursor) =>
+        fixture.reader.listByEmailDomain('example.com', {
+          limit: 20,
+          ...(cursor ? { cursor } : {}),
+        }),
+      );
+      expect(pages.map((p) => p.length)).toEqual([20, 20, 11]);
+      expect(pages.flat().map((v) => v.customerId)).toEqual([
+        ...range(1, 50).map((n) => `cust-${pad(n)}`),
+        'cust-62',
+      ]);
+      const other = await fixture.reader.listByEmailDomain('example.com.au', { limit: 20 });
+      expect(other.items.map((v) => v.customerId)).toEqual(['cust-61']);
+    });
+
+    it('takes the cursors the first deployment handed out', async () => {
+      await putAll(range(1, 30).map((n) => view(n)));
+      const first = await fixture.reader.listByStatus('ACTIVE', { limit: 10 });
+      const last = first.items.at(-1) as CustomerView;
+      const older = encodeCursor({
+        customerId: last.customerId,
+        status: 'ACTIVE',
+        statusSortKey: `${last.registrationDate}#${last.customerId}`,
+      });
+      const resumed = await fixture.reader.listByStatus('ACTIVE', { limit: 10, cursor: older });
+      expect(resumed).toEqual(
+        await fixture.reader.listByStatus('ACTIVE', { limit: 10, cursor: first.nextCursor }),
+      );
+      expect(resumed.items.map((v) => v.customerId)).toEqual(
+        range(11, 20).map((n) => `cust-${pad(n)}`),
+      );
+      const olderSearch = encodeCursor({
+        customerId: 'cust-05',
+        emailBucket: 'c',
+        emailLower: 'customer05@example.com',
+      });
+      const searched = await fixture.reader.searchByEmailPrefix('customer', {
+        limit: 3,
+        cursor: olderSearch,
+      });
+      expect(searched.items.map((v) => v.customerId)).toEqual(['cust-06', 'cust-07', 'cust-08']);
+    });
+
     it('refuses malformed cursors and cursors of another query, naming the field', async () => {
       await putAll([...range(1, 5).map((n) => view(n)), view(60, { email: 'alice@x.com' })]);
       const active = await fixture.reader.listByStatus('ACTIVE', { limit: 2 });
@@ -143,13 +224,38 @@ export const customerViewReaderContract = (
           ValidationError,
         );
       }
+      const exact = await fixture.reader.findByEmail('customer01@example.com', { limit: 1 });
       const foreign = [
+        () =>
+          fixture.reader.findByEmail('customer01@example.com', {
+            limit: 2,
+            cursor: search.nextCursor,
+          }),
+        () => fixture.reader.findByEmail('customer', { limit: 2, cursor: active.nextCursor }),
         () => fixture.reader.listByStatus('SUSPENDED', { limit: 2, cursor: active.nextCursor }),
         () => fixture.reader.listByStatus('ACTIVE', { limit: 2, cursor: search.nextCursor }),
         () => fixture.reader.searchByEmailPrefix('alice', { limit: 2, cursor: search.nextCursor }),
         () =>
           fixture.reader.searchByEmailPrefix('customer03', { limit: 2, cursor: search.nextCursor }),
       ];
+      expect(exact.nextCursor).toBeUndefined();
+      if (fixture.listsDomains !== false) {
+        const domain = await fixture.reader.listByEmailDomain('example.com', { limit: 2 });
+        foreign.push(
+          () =>
+            fixture.reader.listByEmailDomain('example.org', {
+              limit: 2,
+              cursor: domain.nextCursor,
+            }),
+          () =>
+            fixture.reader.listByEmailDomain('example.com', {
+              limit: 2,
+              cursor: search.nextCursor,
+            }),
+          () =>
+            fixture.reader.searchByEmailPrefix('customer', { limit: 2, cursor: domain.nextCursor }),
+        );
+      }
       for (const read of foreign) {
         const error = await read().catch((e: unknown) => e);
         expect(error).toBeInstanceOf(ValidationError);

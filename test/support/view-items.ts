@@ -1,11 +1,12 @@
+import { customerViewIndexKeys } from '../../src/app/customer-view-keys.js';
 import type { CustomerView } from '../../src/app/customer-view-reader.js';
 
 /**
- * The CustomerViews item exactly as the projector writes it (the read-model contract),
+ * The CustomerViews item exactly as the first deployment's projector wrote it (layout 1),
  * spelled out here rather than borrowed from the projector, so the query side's tests pin
- * the layout down independently.
+ * that layout down independently: old tables hold such items.
  */
-export const viewItem = (view: CustomerView) => {
+export const unshardedViewItem = (view: CustomerView) => {
   const emailLower = view.email.trim().toLowerCase();
   return {
     ...view,
@@ -14,3 +15,12 @@ export const viewItem = (view: CustomerView) => {
     statusSortKey: `${view.registrationDate}#${view.customerId}`,
   };
 };
+
+/**
+ * The item as the projector writes it today: layout 1's keys and layout 2's write-sharded
+ * ones (whose values `src/app/customer-view-keys.test.ts` pins down).
+ */
+export const viewItem = (view: CustomerView) => ({
+  ...unshardedViewItem(view),
+  ...customerViewIndexKeys(view),
+});

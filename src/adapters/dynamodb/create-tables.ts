@@ -49,7 +49,8 @@ const indexSpec = (index: TableDefinition['globalSecondaryIndexes'][number]) => 
 
 /**
  * A table made by an earlier version (a local data folder) gets the indexes added since,
- * one at a time as DynamoDB requires; the stack does the same through CloudFormation.
+ * one at a time as DynamoDB requires; the stack does the same through CloudFormation. A
+ * table on an earlier layout of the definition stays on it: its items lack the new keys.
  */
 const addMissingIndexes = async (
   client: DynamoDBClient,
@@ -57,6 +58,12 @@ const addMissingIndexes = async (
   definition: TableDefinition,
   existing: string[],
 ): Promise<void> => {
+  const onEarlierLayout = (definition.earlierLayouts ?? []).some(
+    (layout) =>
+      layout.every((index) => existing.includes(index.indexName)) &&
+      !definition.globalSecondaryIndexes.some((index) => existing.includes(index.indexName)),
+  );
+  if (onEarlierLayout) return;
   for (const index of definition.globalSecondaryIndexes) {
     if (existing.includes(index.indexName)) continue;
     await client.send(

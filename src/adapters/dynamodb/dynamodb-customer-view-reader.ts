@@ -1,47 +1,95 @@
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+  decodeDomainCursor,
+  decodeEmailCursor,
+  decodeExactEmailCursor,
+  decodeStatusCursor,
+  domainCursor,
+  emailCursor,
+  statusCursor,
+} from '../../app/customer-view-cursors.js';
+import {
+  domainShardKeys,
+  emailShardKeys,
+  exactEmailShardKey,
+  exactEmailSortPrefix,
+  splitEmailSortKey,
+  statusShardKeys,
+} from '../../app/customer-view-keys.js';
 import type {
   CustomerViewPage,
   CustomerViewReader,
   CustomerViewRecord,
   PageRequest,
 } from '../../app/customer-view-reader.js';
-import {
-  type CursorShape,
-  decodeCursor,
-  encodeCursor,
-  type PageKey,
-} from '../../app/page-cursor.js';
+import { mergeShards, type ShardReader } from '../../app/sharded-merge.js';
+import { ValidationError } from '../../core/errors.js';
 import type { CustomerStatus } from '../../domain/customer/index.js';
 import { toCustomerView, toCustomerViewRecord } from './customer-view-item.js';
 import { rethrowTransient } from './dynamodb-errors.js';
-import { CUSTOMERS_BY_EMAIL_INDEX, CUSTOMERS_BY_STATUS_INDEX } from './table-definitions.js';
+import {
+  CUSTOMERS_BY_EMAIL_DOMAIN_INDEX,
+  CUSTOMERS_BY_EMAIL_INDEX,
+  CUSTOMERS_BY_EMAIL_SHARD_INDEX,
+  CUSTOMERS_BY_STATUS_INDEX,
+  CUSTOMERS_BY_STATUS_SHARD_INDEX,
+} from './table-definitions.js';
+
+/** 1: the first deployment's indexes (`byStatus`, `byEmail`); 2: the write-sharded ones. */
+export type ViewTableLayout = 1 | 2;
 
 export interface DynamoDBCustomerViewReaderOptions {
   client: DynamoDBDocumentClient;
   tableName: string;
+  /** The table's index layout; found out from the table's first answer when absent. */
+  layout?: ViewTableLayout;
 }
 
 type Item = Record<string, unknown>;
 
-const STATUS_KEY = ['customerId', 'status', 'statusSortKey'] as const;
-const EMAIL_KEY = ['customerId', 'emailBucket', 'emailLower'] as const;
+/** One index partition's range, read onward in batches. */
+interface ShardQuery {
+  indexName: string;
+  partition: { name: string; value: string };
+  sortKey: string;
+  /** Only this sort key (a layout-1 exact search). */
+  equals?: string;
+  /** Only sort keys starting with this. */
+  prefix?: string;
+  /** Only sort keys after this one. */
+  after?: string;
+  /** Where a layout-1 query restarts (its sort keys are not unique: the table key decides). */
+  startKey?: Item;
+}
 
-const keyOf = (item: Item, attributes: readonly string[]): PageKey =>
-  Object.fromEntries(attributes.map((name) => [name, String(item[name])]));
+/** DynamoDB's answer to a query on an index the table lacks. */
+const isMissingIndex = (error: unknown): boolean =>
+  (error as { name?: string }).name === 'ValidationException' &&
+  /specified index/i.test((error as Error).message ?? '');
 
-/** Reads the CustomerViews table: GetItem by id, Query on the status and email indexes. */
+const customerIdOfStatusSortKey = (statusSortKey: string): string =>
+  statusSortKey.slice(statusSortKey.lastIndexOf('#') + 1);
+
+/** The sort key the merge orders email results by, in either layout. */
+const emailSortKeyOfItem = (item: Item): string =>
+  typeof item.emailSortKey === 'string'
+    ? item.emailSortKey
+    : `${String(item.emailLower)}#${String(item.customerId)}`;
+
+/**
+ * Reads the CustomerViews table: GetItem by id, Query on the indexes of the table's layout.
+ * On layout 2 a list fans out over the shards of its key in parallel and merges them by the
+ * (unique) sort key; on layout 1 it reads the one partition of its key.
+ */
 export class DynamoDBCustomerViewReader implements CustomerViewReader {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
+  private layout: ViewTableLayout | undefined;
 
   constructor(options: DynamoDBCustomerViewReaderOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
+    this.layout = options.layout;
   }
 
   async get(
@@ -62,69 +110,223 @@ export class DynamoDBCustomerViewReader implements CustomerViewReader {
     }
   }
 
-  listByStatus(status: CustomerStatus, page: PageRequest): Promise<CustomerViewPage> {
-    return this.queryPage(
-      {
-        IndexName: CUSTOMERS_BY_STATUS_INDEX,
-        KeyConditionExpression: '#status = :status',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':status': status },
-      },
-      STATUS_KEY,
-      { fixed: { status } },
-      page,
-    );
+  async listByStatus(status: CustomerStatus, page: PageRequest): Promise<CustomerViewPage> {
+    const after = page.cursor === undefined ? undefined : decodeStatusCursor(page.cursor, status);
+    const sortKey = (item: Item) => String(item.statusSortKey);
+    const cursorOf = (item: Item) => statusCursor(status, sortKey(item));
+    return this.withLayout(async (layout) => {
+      const shards: ShardQuery[] =
+        layout === 2
+          ? statusShardKeys(status).map((value) => ({
+              indexName: CUSTOMERS_BY_STATUS_SHARD_INDEX,
+              partition: { name: 'statusShard', value },
+              sortKey: 'statusSortKey',
+              ...(after === undefined ? {} : { after }),
+            }))
+          : [
+              {
+                indexName: CUSTOMERS_BY_STATUS_INDEX,
+                partition: { name: 'status', value: status },
+                sortKey: 'statusSortKey',
+                ...(after === undefined
+                  ? {}
+                  : {
+                      startKey: {
+                        customerId: customerIdOfStatusSortKey(after),
+                        status,
+                        statusSortKey: after,
+                      },
+                    }),
+              },
+            ];
+      return this.mergedPage(shards, sortKey, cursorOf, page.limit);
+    });
   }
 
-  searchByEmailPrefix(prefix: string, page: PageRequest): Promise<CustomerViewPage> {
-    // The projector buckets by `emailLower.charAt(0)` (see app/customer-view.ts).
-    const emailBucket = prefix.charAt(0);
-    return this.queryPage(
-      {
-        IndexName: CUSTOMERS_BY_EMAIL_INDEX,
-        KeyConditionExpression: 'emailBucket = :bucket AND begins_with(emailLower, :prefix)',
-        ExpressionAttributeValues: { ':bucket': emailBucket, ':prefix': prefix },
-      },
-      EMAIL_KEY,
-      { fixed: { emailBucket }, startsWith: { emailLower: prefix } },
-      page,
-    );
+  async searchByEmailPrefix(prefix: string, page: PageRequest): Promise<CustomerViewPage> {
+    const after = page.cursor === undefined ? undefined : decodeEmailCursor(page.cursor, prefix);
+    const firstCharacter = prefix.charAt(0);
+    return this.withLayout(async (layout) => {
+      const shards =
+        layout === 2
+          ? emailShardKeys(firstCharacter).map((value) =>
+              this.shardedEmailQuery(CUSTOMERS_BY_EMAIL_SHARD_INDEX, 'emailShard', value, {
+                prefix,
+                after,
+              }),
+            )
+          : [this.unshardedEmailQuery(firstCharacter, { prefix }, after)];
+      return this.mergedPage(
+        shards,
+        emailSortKeyOfItem,
+        (item) => emailCursor(emailSortKeyOfItem(item)),
+        page.limit,
+      );
+    });
+  }
+
+  async findByEmail(email: string, page: PageRequest): Promise<CustomerViewPage> {
+    const after =
+      page.cursor === undefined ? undefined : decodeExactEmailCursor(page.cursor, email);
+    return this.withLayout(async (layout) => {
+      const shards =
+        layout === 2
+          ? [
+              this.shardedEmailQuery(
+                CUSTOMERS_BY_EMAIL_SHARD_INDEX,
+                'emailShard',
+                exactEmailShardKey(email),
+                { prefix: exactEmailSortPrefix(email), after },
+              ),
+            ]
+          : [this.unshardedEmailQuery(email.charAt(0), { exact: email }, after)];
+      return this.mergedPage(
+        shards,
+        emailSortKeyOfItem,
+        (item) => emailCursor(emailSortKeyOfItem(item)),
+        page.limit,
+      );
+    });
+  }
+
+  async listByEmailDomain(domain: string, page: PageRequest): Promise<CustomerViewPage> {
+    const after = page.cursor === undefined ? undefined : decodeDomainCursor(page.cursor, domain);
+    return this.withLayout(async (layout) => {
+      if (layout === 1) {
+        const message =
+          'needs the read model in layout 2: rebuild it into a fresh table (docs/operations.md, "Views layout 2")';
+        throw new ValidationError(`Invalid domain: ${message}`, {
+          details: [{ field: 'domain', message }],
+        });
+      }
+      const shards = domainShardKeys(domain).map((value) =>
+        this.shardedEmailQuery(CUSTOMERS_BY_EMAIL_DOMAIN_INDEX, 'emailDomainShard', value, {
+          after,
+        }),
+      );
+      return this.mergedPage(
+        shards,
+        emailSortKeyOfItem,
+        (item) => domainCursor(domain, emailSortKeyOfItem(item)),
+        page.limit,
+      );
+    });
   }
 
   /**
-   * Asks for one item more than the page, so a page that ends the results carries no cursor
-   * (a plain `Limit` would hand out a cursor to an empty last page).
+   * Runs a list on the table's layout. Not yet known, it is tried as layout 2; a table
+   * without those indexes is on layout 1, remembered for this reader's life.
    */
-  private async queryPage(
-    input: Omit<QueryCommandInput, 'TableName'>,
-    keyAttributes: readonly string[],
-    shape: Omit<CursorShape, 'attributes'>,
-    page: PageRequest,
-  ): Promise<CustomerViewPage> {
-    const startKey =
-      page.cursor === undefined
-        ? undefined
-        : decodeCursor(page.cursor, { ...shape, attributes: keyAttributes });
-    let result: { Items?: Item[]; LastEvaluatedKey?: Item };
+  private async withLayout<T>(run: (layout: ViewTableLayout) => Promise<T>): Promise<T> {
+    if (this.layout !== undefined) return run(this.layout);
     try {
-      result = await this.client.send(
-        new QueryCommand({
-          ...input,
-          TableName: this.tableName,
-          Limit: page.limit + 1,
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
+      const result = await run(2);
+      this.layout = 2;
+      return result;
     } catch (error) {
-      return rethrowTransient(error, 'Query');
+      if (!isMissingIndex(error)) throw error;
+      this.layout = 1;
+      return run(1);
     }
-    const found = result.Items ?? [];
-    const items = found.slice(0, page.limit);
+  }
+
+  private shardedEmailQuery(
+    indexName: string,
+    partitionName: string,
+    value: string,
+    range: { prefix?: string; after: string | undefined },
+  ): ShardQuery {
+    return {
+      indexName,
+      partition: { name: partitionName, value },
+      sortKey: 'emailSortKey',
+      ...(range.prefix === undefined ? {} : { prefix: range.prefix }),
+      ...(range.after === undefined ? {} : { after: range.after }),
+    };
+  }
+
+  private unshardedEmailQuery(
+    emailBucket: string,
+    match: { prefix: string } | { exact: string },
+    after: string | undefined,
+  ): ShardQuery {
+    const startKey = after === undefined ? undefined : splitEmailSortKey(after);
+    return {
+      indexName: CUSTOMERS_BY_EMAIL_INDEX,
+      partition: { name: 'emailBucket', value: emailBucket },
+      sortKey: 'emailLower',
+      ...('exact' in match ? { equals: match.exact } : { prefix: match.prefix }),
+      ...(startKey === undefined ? {} : { startKey: { ...startKey, emailBucket } }),
+    };
+  }
+
+  /**
+   * One page of the merge of `shards`: one item more than the page is merged, so a page that
+   * ends the results carries no cursor (never a cursor to an empty page).
+   */
+  private async mergedPage(
+    shards: readonly ShardQuery[],
+    sortKey: (item: Item) => string,
+    cursorOf: (item: Item) => string,
+    limit: number,
+  ): Promise<CustomerViewPage> {
+    const merged = await mergeShards(
+      shards.map((shard) => this.reader(shard)),
+      sortKey,
+      limit + 1,
+    );
+    const items = merged.slice(0, limit);
     const last = items.at(-1);
-    // More than a page came back, or the 1 MB response limit cut the page short.
-    const more = found.length > page.limit || result.LastEvaluatedKey !== undefined;
     const views = items.map(toCustomerView);
-    if (!more || !last) return { items: views };
-    return { items: views, nextCursor: encodeCursor(keyOf(last, keyAttributes)) };
+    if (merged.length <= limit || !last) return { items: views };
+    return { items: views, nextCursor: cursorOf(last) };
+  }
+
+  /** Reads one shard onward, batch by batch, from where the query starts. */
+  private reader(shard: ShardQuery): ShardReader<Item> {
+    let startKey = shard.startKey;
+    return async (limit) => {
+      const names: Record<string, string> = { '#pk': shard.partition.name };
+      const values: Record<string, unknown> = { ':pk': shard.partition.value };
+      // A sharded list restarts after the cursor's sort key, a layout-1 one at its start key.
+      const range =
+        shard.equals !== undefined
+          ? { term: '#sk = :range', value: shard.equals }
+          : shard.after !== undefined && shard.startKey === undefined
+            ? { term: '#sk > :range', value: shard.after }
+            : shard.prefix !== undefined
+              ? { term: 'begins_with(#sk, :range)', value: shard.prefix }
+              : undefined;
+      if (range) {
+        names['#sk'] = shard.sortKey;
+        values[':range'] = range.value;
+      }
+      const condition = range ? `#pk = :pk AND ${range.term}` : '#pk = :pk';
+      let result: { Items?: Item[]; LastEvaluatedKey?: Item };
+      try {
+        result = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: shard.indexName,
+            KeyConditionExpression: condition,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            Limit: limit,
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        );
+      } catch (error) {
+        return rethrowTransient(error, 'Query');
+      }
+      startKey = result.LastEvaluatedKey;
+      const found = result.Items ?? [];
+      // After a cursor the range has no upper end: it stops where sort keys leave the prefix.
+      const { prefix } = shard;
+      const items =
+        prefix === undefined
+          ? found
+          : found.filter((item) => String(item[shard.sortKey]).startsWith(prefix));
+      return { items, more: startKey !== undefined && items.length === found.length };
+    };
   }
 }

@@ -1,3 +1,5 @@
+import { shardOf } from '../../core/stable-hash.js';
+
 /**
  * Single-table layout of the event store:
  *
@@ -44,16 +46,6 @@ export const LEGACY_CHANGE_INDEX_SHARDS = 16;
  * leave room for an uneven hash and bursts (~313 writes/s per key at 10,000 events/s).
  */
 export const DEFAULT_CHANGE_INDEX_SHARDS = 32;
-
-/** FNV-1a: stable across processes and languages, and cheap. */
-const shardOf = (streamId: string, shards: number): number => {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < streamId.length; i++) {
-    hash ^= streamId.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash % shards;
-};
 
 /** `2026-12-01T07#5`: the UTC hour of an ISO timestamp and the stream's shard of `shards`. */
 export const changeBucket = (

@@ -25,6 +25,12 @@ export interface TableDefinition {
   globalSecondaryIndexes: IndexDefinition[];
   stream?: 'NEW_IMAGE';
   timeToLiveAttribute?: string;
+  /**
+   * The index sets of earlier layouts whose items lack this layout's index keys. A table
+   * found on one of them is left as it is (adding the new indexes would leave them empty of
+   * every old item); a blue/green rebuild into a fresh table moves it on.
+   */
+  earlierLayouts?: readonly (readonly IndexDefinition[])[];
 }
 
 /**
@@ -46,24 +52,73 @@ export const eventStoreTable: TableDefinition = {
   timeToLiveAttribute: 'expiresAt',
 };
 
+/** Layout 1 (the first deployment's): one partition per status, one per first character. */
 export const CUSTOMERS_BY_STATUS_INDEX = 'byStatus';
 export const CUSTOMERS_BY_EMAIL_INDEX = 'byEmail';
+/** Layout 2: every key write-sharded (`app/customer-view-keys.ts`). */
+export const CUSTOMERS_BY_STATUS_SHARD_INDEX = 'byStatusShard';
+export const CUSTOMERS_BY_EMAIL_SHARD_INDEX = 'byEmailShard';
+export const CUSTOMERS_BY_EMAIL_DOMAIN_INDEX = 'byEmailDomain';
 
-/** One item per customer; indexes serve "active customers" and email search. */
+const unshardedViewIndexes: IndexDefinition[] = [
+  {
+    indexName: CUSTOMERS_BY_STATUS_INDEX,
+    partitionKey: { name: 'status', type: 'S' },
+    sortKey: { name: 'statusSortKey', type: 'S' },
+    projection: 'ALL',
+  },
+  {
+    indexName: CUSTOMERS_BY_EMAIL_INDEX,
+    partitionKey: { name: 'emailBucket', type: 'S' },
+    sortKey: { name: 'emailLower', type: 'S' },
+    projection: 'ALL',
+  },
+];
+
+/**
+ * The views table as the first deployment made it. Its items keep being written with these
+ * keys too, so a table on this layout keeps answering; a stack deployed before layout 2 keeps
+ * its own table on it (`-c viewsLayout=1`, docs/deploy.md).
+ */
+export const customerViewsTableLayout1: TableDefinition = {
+  partitionKey: { name: 'customerId', type: 'S' },
+  globalSecondaryIndexes: unshardedViewIndexes,
+};
+
+/**
+ * One item per customer; write-sharded indexes serve the status lists, email search and
+ * the domain list with no key above 500 writes/s at 10,000 commands/s.
+ */
 export const customerViewsTable: TableDefinition = {
   partitionKey: { name: 'customerId', type: 'S' },
   globalSecondaryIndexes: [
     {
-      indexName: CUSTOMERS_BY_STATUS_INDEX,
-      partitionKey: { name: 'status', type: 'S' },
+      indexName: CUSTOMERS_BY_STATUS_SHARD_INDEX,
+      partitionKey: { name: 'statusShard', type: 'S' },
       sortKey: { name: 'statusSortKey', type: 'S' },
       projection: 'ALL',
     },
     {
-      indexName: CUSTOMERS_BY_EMAIL_INDEX,
-      partitionKey: { name: 'emailBucket', type: 'S' },
-      sortKey: { name: 'emailLower', type: 'S' },
+      indexName: CUSTOMERS_BY_EMAIL_SHARD_INDEX,
+      partitionKey: { name: 'emailShard', type: 'S' },
+      sortKey: { name: 'emailSortKey', type: 'S' },
+      projection: 'ALL',
+    },
+    {
+      indexName: CUSTOMERS_BY_EMAIL_DOMAIN_INDEX,
+      partitionKey: { name: 'emailDomainShard', type: 'S' },
+      sortKey: { name: 'emailSortKey', type: 'S' },
       projection: 'ALL',
     },
   ],
+  earlierLayouts: [unshardedViewIndexes],
 };
+
+/** Every index a views table of either layout may have: a reader's grants name them all. */
+export const CUSTOMER_VIEW_INDEXES: readonly string[] = [
+  CUSTOMERS_BY_STATUS_INDEX,
+  CUSTOMERS_BY_EMAIL_INDEX,
+  CUSTOMERS_BY_STATUS_SHARD_INDEX,
+  CUSTOMERS_BY_EMAIL_SHARD_INDEX,
+  CUSTOMERS_BY_EMAIL_DOMAIN_INDEX,
+];

@@ -1,39 +1,25 @@
-import { customerViewIndexKeys } from '../../app/customer-view.js';
+import {
+  decodeDomainCursor,
+  decodeEmailCursor,
+  decodeExactEmailCursor,
+  decodeStatusCursor,
+  domainCursor,
+  emailCursor,
+  statusCursor,
+} from '../../app/customer-view-cursors.js';
+import { customerViewIndexKeys, emailDomain } from '../../app/customer-view-keys.js';
 import type {
   CustomerView,
   CustomerViewPage,
   CustomerViewReader,
   PageRequest,
 } from '../../app/customer-view-reader.js';
-import { decodeCursor, encodeCursor, type PageKey } from '../../app/page-cursor.js';
 import type { CustomerStatus } from '../../domain/customer/index.js';
 
-interface IndexSpec {
-  partition: string;
-  sort: string;
-  sortOf(view: CustomerView): string;
-  partitionOf(view: CustomerView): string;
-}
-
-const byStatus: IndexSpec = {
-  partition: 'status',
-  sort: 'statusSortKey',
-  partitionOf: (view) => view.status,
-  sortOf: (view) => customerViewIndexKeys(view).statusSortKey,
-};
-
-const byEmail: IndexSpec = {
-  partition: 'emailBucket',
-  sort: 'emailLower',
-  partitionOf: (view) => customerViewIndexKeys(view).emailBucket,
-  sortOf: (view) => customerViewIndexKeys(view).emailLower,
-};
-
-/** Orders like a GSI: by sort key, ties by the table's key, which every page key carries. */
-const compare = (a: [string, string], b: [string, string]): number =>
-  a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
-
-/** The read model in a map, paging the way the DynamoDB indexes do; for unit tests. */
+/**
+ * The read model in a map, ordered and paged the way the DynamoDB indexes are, with the same
+ * keys and cursors (`app/customer-view-keys.ts`); for unit tests.
+ */
 export class InMemoryCustomerViewReader implements CustomerViewReader {
   private readonly views = new Map<string, CustomerView>();
 
@@ -48,46 +34,65 @@ export class InMemoryCustomerViewReader implements CustomerViewReader {
   }
 
   async listByStatus(status: CustomerStatus, page: PageRequest): Promise<CustomerViewPage> {
-    return this.query(byStatus, status, () => true, {}, page);
+    const after = page.cursor === undefined ? undefined : decodeStatusCursor(page.cursor, status);
+    return this.page(
+      (v) => v.status === status,
+      (v) => customerViewIndexKeys(v).statusSortKey,
+      (key) => statusCursor(status, key),
+      after,
+      page.limit,
+    );
   }
 
   async searchByEmailPrefix(prefix: string, page: PageRequest): Promise<CustomerViewPage> {
-    const matches = (v: CustomerView) => byEmail.sortOf(v).startsWith(prefix);
-    return this.query(byEmail, prefix.charAt(0), matches, { emailLower: prefix }, page);
+    const after = page.cursor === undefined ? undefined : decodeEmailCursor(page.cursor, prefix);
+    return this.byEmail((emailLower) => emailLower.startsWith(prefix), emailCursor, after, page);
   }
 
-  private query(
-    index: IndexSpec,
-    partitionValue: string,
-    matches: (view: CustomerView) => boolean,
-    startsWith: PageKey,
+  async findByEmail(email: string, page: PageRequest): Promise<CustomerViewPage> {
+    const after =
+      page.cursor === undefined ? undefined : decodeExactEmailCursor(page.cursor, email);
+    return this.byEmail((emailLower) => emailLower === email, emailCursor, after, page);
+  }
+
+  async listByEmailDomain(domain: string, page: PageRequest): Promise<CustomerViewPage> {
+    const after = page.cursor === undefined ? undefined : decodeDomainCursor(page.cursor, domain);
+    return this.byEmail(
+      (emailLower) => emailDomain(emailLower) === domain,
+      (key) => domainCursor(domain, key),
+      after,
+      page,
+    );
+  }
+
+  private byEmail(
+    matches: (emailLower: string) => boolean,
+    cursorOf: (sortKey: string) => string,
+    after: string | undefined,
     page: PageRequest,
   ): CustomerViewPage {
-    const position = (v: CustomerView): [string, string] => [index.sortOf(v), v.customerId];
-    const after =
-      page.cursor === undefined
-        ? undefined
-        : decodeCursor(page.cursor, {
-            attributes: ['customerId', index.partition, index.sort],
-            fixed: { [index.partition]: partitionValue },
-            startsWith,
-          });
-    const start: [string, string] | undefined = after && [
-      after[index.sort] ?? '',
-      after.customerId ?? '',
-    ];
+    return this.page(
+      (v) => matches(customerViewIndexKeys(v).emailLower),
+      (v) => customerViewIndexKeys(v).emailSortKey,
+      cursorOf,
+      after,
+      page.limit,
+    );
+  }
+
+  private page(
+    matches: (view: CustomerView) => boolean,
+    sortKey: (view: CustomerView) => string,
+    cursorOf: (sortKey: string) => string,
+    after: string | undefined,
+    limit: number,
+  ): CustomerViewPage {
     const hits = [...this.views.values()]
-      .filter((v) => index.partitionOf(v) === partitionValue && matches(v))
-      .filter((v) => start === undefined || compare(position(v), start) > 0)
-      .sort((a, b) => compare(position(a), position(b)));
-    const items = hits.slice(0, page.limit).map((v) => structuredClone(v));
+      .filter((v) => matches(v) && (after === undefined || sortKey(v) > after))
+      .sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
+    const items = hits.slice(0, limit).map((v) => structuredClone(v));
     const last = items.at(-1);
-    if (hits.length <= page.limit || !last) return { items };
-    const key: PageKey = {
-      customerId: last.customerId,
-      [index.partition]: partitionValue,
-      [index.sort]: index.sortOf(last),
-    };
-    return { items, nextCursor: encodeCursor(key) };
+    if (hits.length <= limit || !last) return { items };
+    return { items, nextCursor: cursorOf(sortKey(last)) };
   }
 }

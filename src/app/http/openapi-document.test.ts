@@ -208,6 +208,8 @@ describe('requests against the document', () => {
     { method: 'POST', url: '/customers/cust-2/reactivate', ...json({ expectedVersion: 5 }) },
     { method: 'GET', url: '/customers/cust-2/events' },
     { method: 'GET', url: '/customers/search?email=c%40ex&limit=5' },
+    { method: 'GET', url: '/customers/search?email=c%40ex.com&match=exact' },
+    { method: 'GET', url: '/customers/search?domain=%20Example.COM&limit=5' },
     { method: 'GET', url: '/customers?status=ACTIVE&limit=20' },
     { method: 'GET', url: '/ops/health' },
     { method: 'GET', url: '/ops/customers/cust-2/audit' },
@@ -267,6 +269,8 @@ describe('requests against the document', () => {
     { method: 'GET', url: '/customers?status=ACTIVE&limit=1.5' },
     { method: 'GET', url: '/customers/search?email=' },
     { method: 'GET', url: '/customers/search?email=%20%20' },
+    { method: 'GET', url: '/customers/search?email=c&match=fuzzy' },
+    { method: 'GET', url: '/customers/search?domain=not_a_domain' },
     { method: 'GET', url: '/customers/cust-2?minVersion=0' },
     {
       method: 'POST',

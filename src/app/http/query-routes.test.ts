@@ -193,3 +193,59 @@ describe('GET /customers/search?email=', () => {
     expect(fieldsOf(body)).toEqual(['limit']);
   });
 });
+
+describe('GET /customers/search?match=exact and ?domain=', () => {
+  const people = [
+    view(1, { email: 'Alice@Example.com' }),
+    view(2, { email: 'alice@example.com.au' }),
+    view(3, { email: 'bob@EXAMPLE.com' }),
+    view(4, { email: 'carol@sub.example.com' }),
+    view(5, { email: 'dan@gmail.com' }),
+  ];
+  const seeded = () => {
+    const context = setup();
+    for (const p of people) context.reader.put(p);
+    return context;
+  };
+  const idsOf = (body: Record<string, unknown>) =>
+    (body as unknown as Page).items.map((v) => v.customerId);
+
+  it('finds only the exact address with match=exact, a prefix of longer ones by default', async () => {
+    const { get } = seeded();
+    const exact = await get('/customers/search?email=%20ALICE%40example.com&match=exact');
+    expect(exact.status).toBe(200);
+    expect(idsOf(exact.body)).toEqual(['cust-01']);
+    const prefix = await get('/customers/search?email=alice%40example.com');
+    expect(idsOf(prefix.body)).toEqual(['cust-01', 'cust-02']);
+    const explicit = await get('/customers/search?email=alice%40example.com&match=prefix');
+    expect(idsOf(explicit.body)).toEqual(['cust-01', 'cust-02']);
+  });
+
+  it("lists a domain's customers, exactly that domain, in email order, paged", async () => {
+    const { get } = seeded();
+    const first = await get('/customers/search?domain=Example.COM&limit=1');
+    expect(idsOf(first.body)).toEqual(['cust-01']);
+    const cursor = (first.body as unknown as Page).nextCursor;
+    const next = await get(`/customers/search?domain=example.com&cursor=${cursor}`);
+    expect(idsOf(next.body)).toEqual(['cust-03']);
+    expect((next.body as unknown as Page).nextCursor).toBeUndefined();
+  });
+
+  it('answers 400 naming the field for both fields, a bad domain or a bad match', async () => {
+    const { get } = seeded();
+    for (const [query, field] of [
+      ['email=a&domain=example.com', 'domain'],
+      ['domain=example.com&match=exact', 'match'],
+      ['domain=', 'domain'],
+      ['domain=not_a_domain', 'domain'],
+      ['domain=example', 'domain'],
+      ['domain=alice%40example.com', 'domain'],
+      [`domain=${'a'.repeat(250)}.com`, 'domain'],
+      ['email=a&match=fuzzy', 'match'],
+    ] as const) {
+      const { status, body } = await get(`/customers/search?${query}`);
+      expect(status, query).toBe(400);
+      expect(fieldsOf(body), query).toEqual([field]);
+    }
+  });
+});

@@ -3,6 +3,8 @@ import { ValidationError } from '../../core/errors.js';
 import { CustomerId, CustomerStatus } from '../../domain/customer/index.js';
 import {
   type CustomerQueryService,
+  EMAIL_MATCHES,
+  MAX_DOMAIN_LENGTH,
   MAX_EMAIL_QUERY_LENGTH,
   MAX_PAGE_LIMIT,
 } from '../customer-queries.js';
@@ -64,12 +66,31 @@ const ListCustomersQuery = z.object({
   cursor: Cursor,
 });
 
+// The query service trims, lowercases and checks each field (and that exactly one of email
+// and domain is given, which a document's parameters cannot say); the patterns say the rest.
 const SearchCustomersQuery = z.object({
-  // The query service trims, lowercases and checks the length; the pattern says the same.
-  email: z.string({ error: 'is required' }).meta({
-    description: `An exact address or any prefix of one, case-insensitive; 1 to ${MAX_EMAIL_QUERY_LENGTH} characters once surrounding whitespace is trimmed`,
-    pattern: trimmedTextPattern({ min: 1, max: MAX_EMAIL_QUERY_LENGTH }),
-  }),
+  email: z
+    .string()
+    .optional()
+    .meta({
+      description: `An address or a prefix of one, case-insensitive; 1 to ${MAX_EMAIL_QUERY_LENGTH} characters once surrounding whitespace is trimmed. Required unless \`domain\` is given`,
+      pattern: trimmedTextPattern({ min: 1, max: MAX_EMAIL_QUERY_LENGTH }),
+    }),
+  match: z
+    .string()
+    .optional()
+    .meta({
+      description:
+        'With `email`: `prefix` (default) finds addresses starting with it, `exact` that address only',
+      enum: [...EMAIL_MATCHES],
+    }),
+  domain: z
+    .string()
+    .optional()
+    .meta({
+      description: `Instead of \`email\`: every address at this domain (exactly, case-insensitive), in email order; at most ${MAX_DOMAIN_LENGTH} characters`,
+      pattern: '^\\s*(?:[A-Za-z0-9][A-Za-z0-9-]*\\.)+[A-Za-z]{2,}\\s*$',
+    }),
   limit: Limit,
   cursor: Cursor,
 });
@@ -80,7 +101,7 @@ export const searchCustomersRoute = createRoute({
   operationId: 'searchCustomers',
   role: 'customers:read',
   tags: ['queries'],
-  summary: 'Search customers by email prefix',
+  summary: 'Search customers by email (prefix or exact) or list those of an email domain',
   request: { query: SearchCustomersQuery },
   responses: {
     200: jsonContent(CustomerPage, 'A page of customers'),

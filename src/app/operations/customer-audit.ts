@@ -5,6 +5,7 @@ import {
   compareWithStream,
   type StoredViewItem,
 } from '../audit.js';
+import { INDEX_KEY_ATTRIBUTES } from '../customer-view-keys.js';
 
 export interface CustomerAudit {
   customerId: string;
@@ -19,8 +20,6 @@ export interface CustomerAudit {
   /** Why the stream does not fold (`unprojectable` only). */
   error?: string;
 }
-
-const INDEX_KEYS = ['emailLower', 'emailBucket', 'statusSortKey'];
 
 /**
  * The audit of one customer: its stream folded as the projector folds it, beside the stored
@@ -42,7 +41,8 @@ export const auditCustomer = async (
     finding,
     fold: expected && { ...expected },
     view:
-      stored && Object.fromEntries(Object.entries(stored).filter(([k]) => !INDEX_KEYS.includes(k))),
+      stored &&
+      Object.fromEntries(Object.entries(stored).filter(([k]) => !INDEX_KEY_ATTRIBUTES.includes(k))),
     fields,
     streamVersion: events.at(-1)?.version ?? 0,
     ...(error === undefined ? {} : { error }),
