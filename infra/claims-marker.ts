@@ -1,23 +1,16 @@
-import {
-  type CfnElement,
-  CustomResource,
-  Duration,
-  RemovalPolicy,
-  Stack,
-  Validations,
-} from 'aws-cdk-lib';
+import { type CfnElement, CustomResource, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { HASHED_CLAIMS_ONLY_KEY } from '../src/adapters/dynamodb/hashed-claims-marker.js';
-import { type FunctionCode, ServiceFunction } from './service-function.js';
+import type { ServiceFunction } from './service-function.js';
 
 export interface ClaimsMarkerProps {
+  /** The function that marks (`src/lambda/claims-marker.ts`). */
+  marker: ServiceFunction;
   eventStore: dynamodb.ITable;
-  environment: Record<string, string>;
-  code: FunctionCode;
   logRetention: logs.RetentionDays;
 }
 
@@ -25,34 +18,19 @@ export interface ClaimsMarkerProps {
  * Marks the event store "hashed email claims only" when the stack creates it, so a stack
  * deployed fresh never pays for checking plaintext claims (docs/privacy.md). The resource is
  * created once: on a fresh stack with its table, on an upgrade beside a table full of events,
- * which the function then leaves unmarked (`src/lambda/claims-marker.ts`).
+ * which the function then leaves unmarked.
  */
 export class ClaimsMarker extends Construct {
-  readonly function: ServiceFunction;
-
   constructor(scope: Construct, id: string, props: ClaimsMarkerProps) {
     super(scope, id);
-    this.function = new ServiceFunction(this, 'Function', {
-      handler: 'claimsMarker',
-      description: 'Marks a freshly created event store as holding hashed email claims only',
-      environment: {
-        ...props.environment,
-        COMMAND_TABLE: props.eventStore.tableName,
-        FUNCTION_TIMEOUT_MS: String(Duration.seconds(30).toMilliseconds()),
-      },
-      timeout: Duration.seconds(30),
-      memorySize: 256,
-      code: props.code,
-      logRetention: props.logRetention,
-    });
     // Two items of a scan tell an empty table from a used one; the only write is the marker.
-    this.function.role.addToPolicy(
+    props.marker.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['dynamodb:Scan'],
         resources: [props.eventStore.tableArn],
       }),
     );
-    this.function.role.addToPolicy(
+    props.marker.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['dynamodb:PutItem'],
         resources: [props.eventStore.tableArn],
@@ -62,7 +40,7 @@ export class ClaimsMarker extends Construct {
       }),
     );
     const provider = new cr.Provider(this, 'Provider', {
-      onEventHandler: this.function.function,
+      onEventHandler: props.marker.function,
       logGroup: new logs.LogGroup(this, 'ProviderLogs', {
         retention: props.logRetention,
         removalPolicy: RemovalPolicy.DESTROY,
@@ -74,7 +52,7 @@ export class ClaimsMarker extends Construct {
       properties: { TableName: props.eventStore.tableName },
     });
     const markerFunctionId = Stack.of(this).getLogicalId(
-      this.function.function.node.defaultChild as CfnElement,
+      props.marker.function.node.defaultChild as CfnElement,
     );
     Validations.of(provider).acknowledge(
       {

@@ -160,6 +160,8 @@ export class CustomerServiceStack extends Stack {
   readonly reconciler: ServiceFunction;
   readonly opsApi: ServiceFunction;
   readonly branchKeyRotator: ServiceFunction;
+  /** Runs once, at creation: marks an event store it finds empty (`ClaimsMarker`). */
+  readonly claimsMarker: ServiceFunction;
   readonly alarmTopic: AlarmTopic;
   readonly dashboard: OperationsDashboard;
   readonly toolPolicies: OperatorToolPolicies;
@@ -383,10 +385,16 @@ export class CustomerServiceStack extends Stack {
     );
 
     // A fresh stack's event store holds no plaintext email claims: marked so, nothing checks them.
-    new ClaimsMarker(this, 'ClaimsMarker', {
+    this.claimsMarker = fn(
+      'ClaimsMarker',
+      'claimsMarker',
+      'Marks a freshly created event store as holding hashed email claims only',
+      { COMMAND_TABLE: this.eventStore.tableName },
+      { timeout: Duration.seconds(30), memorySize: 256 },
+    );
+    new ClaimsMarker(this, 'HashedClaimsMarker', {
+      marker: this.claimsMarker,
       eventStore: this.eventStore,
-      environment: base as Record<string, string>,
-      code,
       logRetention,
     });
 

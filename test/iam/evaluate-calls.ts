@@ -84,6 +84,33 @@ export interface Verdict {
   reasons: unknown[];
 }
 
+/**
+ * `@cloud-copilot/iam-simulate` 0.1 recognises a condition key with a variable part only when
+ * that part follows a `/` (`aws:PrincipalTag/Team`): it drops `kms:EncryptionContext:<key>`
+ * from the request as unknown, so any policy that tests a context *value* (the branch key's
+ * `branchKeyId`) could never match. Both the request and the policies are evaluated with each
+ * such key renamed, alike on both sides, to a `/`-form global key the library keeps; string
+ * and `Null` operators on a single-valued key mean the same under either name.
+ */
+const CONTEXT_KEY = /^kms:EncryptionContext:(.+)$/i;
+const CONTEXT_KEY_ALIAS = 'aws:PrincipalTag/kms-encryption-context-';
+const aliasContextKey = (key: string): string => {
+  const match = CONTEXT_KEY.exec(key);
+  return match ? `${CONTEXT_KEY_ALIAS}${match[1]}` : key;
+};
+const aliasConditions = <T>(document: T): T =>
+  JSON.parse(JSON.stringify(document), function (this: unknown, key, value) {
+    if (key !== 'Condition' || typeof value !== 'object' || value === null) return value;
+    return Object.fromEntries(
+      Object.entries(value as Record<string, Record<string, unknown>>).map(([operator, keys]) => [
+        operator,
+        Object.fromEntries(Object.entries(keys).map(([name, v]) => [aliasContextKey(name), v])),
+      ]),
+    );
+  }) as T;
+const aliasContext = (context: Record<string, string | string[]>) =>
+  Object.fromEntries(Object.entries(context).map(([name, v]) => [aliasContextKey(name), v]));
+
 /** Evaluates one request as the role `roleId` of the template, with the resource's policy. */
 export const evaluateRequest = async (
   request: IamRequest,
@@ -106,14 +133,14 @@ export const evaluateRequest = async (
           'aws:SecureTransport': 'true',
           'aws:PrincipalArn': principal,
           'aws:PrincipalAccount': ACCOUNT,
-          ...request.context,
+          ...aliasContext(request.context),
           ...(leading ? { 'dynamodb:LeadingKeys': leading } : {}),
         },
       },
-      identityPolicies: identityPoliciesOf(template, roleId),
+      identityPolicies: aliasConditions(identityPoliciesOf(template, roleId)),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
-      ...(resourcePolicy ? { resourcePolicy } : {}),
+      ...(resourcePolicy ? { resourcePolicy: aliasConditions(resourcePolicy) } : {}),
     },
     { simulationMode: 'Strict' },
   );

@@ -65,7 +65,7 @@ const QUIET = {
 };
 
 /** Imports a handler with its function's environment: it reads it once, as at a cold start. */
-const importHandler = async (id: string, functionId: string): Promise<Handler> => {
+const importHandler = async (id: string, functionId: string, instance = ''): Promise<Handler> => {
   const name = `${id.charAt(0).toLowerCase()}${id.slice(1)}` as HandlerName;
   const entry = HANDLER_ENTRIES[name];
   if (!entry) throw new Error(`No handler entry for the stack's function ${id}`);
@@ -74,7 +74,9 @@ const importHandler = async (id: string, functionId: string): Promise<Handler> =
   Object.assign(process.env, environment);
   try {
     const module = new URL(`../../${entry}`, import.meta.url).pathname;
-    return ((await import(/* @vite-ignore */ module)) as { handler: Handler }).handler;
+    // Another instance (a query string) is another cold start: nothing cached.
+    return ((await import(/* @vite-ignore */ `${module}${instance}`)) as { handler: Handler })
+      .handler;
   } finally {
     process.env = saved;
   }
@@ -116,6 +118,17 @@ beforeAll(async () => {
   functions = stackFunctions(stack);
   for (const { id, functionId } of functions) handlers[id] = await importHandler(id, functionId);
   Object.assign(process.env, local.clientEnvironment, QUIET);
+  // The stack's custom resource, on the event store while it is still empty: it marks it.
+  await invoke('ClaimsMarker', {
+    RequestType: 'Create',
+    ResourceProperties: { TableName: local.tables.eventStoreTableName },
+  });
+  // The first write of the store: the command function makes the branch key's first version.
+  const first = `iam-${randomUUID()}`;
+  await invoke('CommandApi', {
+    commandType: 'RegisterCustomer',
+    payload: { customerId: first, email: `${first}@example.com`, name: 'First' },
+  });
 
   // Customers the routes act on, written outside any function (not recorded).
   const fixtureService = new CustomerService({
@@ -185,6 +198,17 @@ beforeAll(async () => {
   await serve('queries');
   await serve('operations');
   await invoke('Reconciler', {});
+  await invoke('BranchKeyRotator', {});
+  // A command function started after the rotation unwraps the new active branch key version.
+  const commandApi = functions.find(({ id }) => id === 'CommandApi');
+  if (commandApi) {
+    handlers.CommandApi = await importHandler('CommandApi', commandApi.functionId, '?cold');
+    const late = `iam-${randomUUID()}`;
+    await invoke('CommandApi', {
+      commandType: 'RegisterCustomer',
+      payload: { customerId: late, email: `${late}@example.com`, name: 'Late' },
+    });
+  }
 
   for (const { id, roleId } of functions) {
     verdicts.set(id, await evaluateCalls(recorder.callsOf(id), roleId, placed));
@@ -200,7 +224,16 @@ afterAll(async () => {
 describe("every AWS call each function's code makes is allowed by its role in the stack", () => {
   it('drives every function of the stack and records its calls', () => {
     expect(functions.map(({ id }) => id).sort()).toEqual(
-      ['CommandApi', 'OpsApi', 'Projector', 'Publisher', 'QueryApi', 'Reconciler'].sort(),
+      [
+        'BranchKeyRotator',
+        'ClaimsMarker',
+        'CommandApi',
+        'OpsApi',
+        'Projector',
+        'Publisher',
+        'QueryApi',
+        'Reconciler',
+      ].sort(),
     );
     for (const { id } of functions) expect(recorder.callsOf(id).length, id).toBeGreaterThan(0);
   });
@@ -232,6 +265,8 @@ describe("every AWS call each function's code makes is allowed by its role in th
     expect(actionsOf('Reconciler')).toEqual(
       expect.arrayContaining(['dynamodb:Query', 'dynamodb:PutItem']),
     );
+    expect(actionsOf('ClaimsMarker').sort()).toEqual(['dynamodb:PutItem', 'dynamodb:Scan']);
+    expect(actionsOf('BranchKeyRotator')).toEqual(expect.arrayContaining(['kms:GenerateDataKey']));
   });
 
   it('denies none of them', () => {
