@@ -805,6 +805,8 @@ describe('CustomerServiceStack', () => {
         [['sqs:GetQueueAttributes', 'sqs:SendMessage'], JSON.stringify(attr(ids.queue, 'Arn'))],
         // `list --diagnose` reads a letter's stream as the projector would.
         [['dynamodb:GetItem', 'dynamodb:Query'], JSON.stringify(attr(ids.eventStore, 'Arn'))],
+        // Its data key, wrapped directly by KMS (before) or by a branch key version.
+        [['kms:Decrypt'], JSON.stringify(attr(logicalId(stack, stack.dataKeys), 'Arn'))],
         [['kms:Decrypt'], JSON.stringify(attr(logicalId(stack, stack.dataKeys), 'Arn'))],
       ]);
       const maintenance = policy(tools.viewsMaintenance);

@@ -304,7 +304,8 @@ describe('CustomerServiceStack: the data keys’ KMS key', () => {
     for (const [id, uses] of byPolicy) {
       expect(uses.sort()).toEqual(makes[id] ?? ['kms:Decrypt@branch', 'kms:Decrypt@direct']);
     }
-    expect(byPolicy.size).toBe(4);
+    // encrypt-legacy, the rotation, and the three that fold streams (rebuild, audit, dead letters).
+    expect(byPolicy.size).toBe(5);
   });
 
   it('grants KMS only on its key: no statement names another resource or "*"', () => {

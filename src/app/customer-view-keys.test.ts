@@ -34,7 +34,7 @@ describe('the read model index keys', () => {
       emailBucket: 'a',
       statusSortKey: '2024-03-01T12:00:00.000Z#c-1',
       statusShard: 'ACTIVE#20',
-      emailShard: 'a#1',
+      emailShard: 'a#5',
       emailSortKey: 'ann@example.com#c-1',
       emailDomainShard: 'example.com#5',
     });
@@ -107,10 +107,15 @@ describe('the read model index keys', () => {
     const rate = 10_000;
     // Every command rewrites its view, which writes every index that projects it.
     expect(hottestShare(keys.map((k) => k.statusShard)) * rate).toBeLessThanOrEqual(500);
-    expect(hottestShare(keys.map((k) => k.emailShard))).toBeLessThanOrEqual(0.05);
-    expect(hottestShare(keys.map((k) => k.emailDomainShard ?? ''))).toBeLessThanOrEqual(0.05);
+    // The email indexes take ~1.8 writes a command at the mix: 80% email changes delete the
+    // old key and put the new one, every other rewrite rewrites the entry.
+    const emailIndexWrites = rate * 1.8;
+    expect(hottestShare(keys.map((k) => k.emailShard)) * emailIndexWrites).toBeLessThanOrEqual(500);
+    expect(
+      hottestShare(keys.map((k) => k.emailDomainShard ?? '')) * emailIndexWrites,
+    ).toBeLessThanOrEqual(500);
     // Sharding is what did it: the unsharded keys are far over.
     expect(hottestShare(keys.map((k) => k.emailBucket))).toBeGreaterThan(0.09);
-    expect([STATUS_SHARDS, EMAIL_SHARDS, DOMAIN_SHARDS]).toEqual([32, 4, 16]);
+    expect([STATUS_SHARDS, EMAIL_SHARDS, DOMAIN_SHARDS]).toEqual([32, 8, 16]);
   });
 });

@@ -20,11 +20,13 @@ import { normaliseEmail } from '../domain/customer/index.js';
 export const STATUS_SHARDS = 32;
 
 /**
- * Shards per first character of the email. First characters are far from uniform (`m` and
- * `j` each start about 9.5% of real addresses): 9.5% / 4 ≈ 2.4% of writes on the hottest
- * key, about 240 writes/s at the goal.
+ * Shards per first character of the email. First characters are far from uniform (`j` starts
+ * up to 14% of real addresses in the capacity planner's population, `m` about 10%), and the
+ * index takes ~1.8 writes per command (an email change deletes the old key and puts the new;
+ * every other rewrite of the view rewrites its entry): 14% / 8 of ~17,900 writes/s ≈ 310
+ * writes/s on the hottest key at the goal (`npm run capacity`).
  */
-export const EMAIL_SHARDS = 4;
+export const EMAIL_SHARDS = 8;
 
 /**
  * Shards per email domain. One domain can hold a third of all addresses (gmail.com ≈ 30%):

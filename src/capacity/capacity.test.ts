@@ -85,11 +85,12 @@ describe('the replay through the service and the plan', () => {
     expect(tallies.register.commands).toBeGreaterThan(0);
     expect(tallies.register.rejected).toBe(0);
     expect(tallies.register.projectionFailures).toBe(0);
-    // One transaction (event, idempotency record, hashed claim, legacy check), the data key.
+    // One transaction (event, idempotency record, hashed claim, legacy check) per command.
     expect(tallies.register.dynamodbCalls.TransactWriteItems).toBe(tallies.register.commands);
-    expect(tallies.register.kmsCalls.GenerateDataKey).toBeGreaterThanOrEqual(
-      tallies.register.commands,
-    );
+    // Data keys are wrapped by the branch key: KMS made its material once (and the claims'
+    // secret once), however many customers registered.
+    const kms = Object.values(tallies).flatMap((tally) => Object.values(tally.kmsCalls));
+    expect(kms.reduce((sum, calls) => sum + calls, 0)).toBeLessThanOrEqual(2);
     // Each command's event reaches the bus once and the queue once.
     for (const tally of Object.values(tallies)) {
       expect(tally.busEntries).toBe(tally.commands - tally.rejected);
@@ -97,14 +98,19 @@ describe('the replay through the service and the plan', () => {
     }
   });
 
-  it("finds today's hot keys: every view write on ACTIVE, every email change on byEmail twice", async () => {
-    const plan = planCapacity(await replayed(), { rate: 10_000, region: 'us-east-1' });
-    const byStatus = plan.hotKeys.find((k) => k.target === 'CustomerViews/byStatus');
-    expect(byStatus).toMatchObject({ partitionKey: 'ACTIVE', hot: true });
+  it('finds no hot key at the goal: the status and email keys are write-sharded', async () => {
+    // The planner's own sample size: a key's share of a few hundred writes is mostly noise.
+    const large = await replayWorkload({ ...(await replayed()).options, sample: 2000 });
+    const plan = planCapacity(large, { rate: 10_000, region: 'us-east-1' });
+    const byStatus = plan.hotKeys.find((k) => k.target === 'CustomerViews/byStatusShard');
+    expect(byStatus?.partitionKey).toMatch(/^ACTIVE#\d+$/);
+    expect(plan.hotKeys.filter((k) => k.hot)).toEqual([]);
     const email = plan.units.find((u) => u.kind === 'email');
-    // The old and the new email key: a delete and a put in the index.
-    expect(email?.writeUnits['CustomerViews/byEmail']).toBe(2);
-    expect(plan.firstLimit?.owner).toBe('ours');
+    // The old and the new email key: a delete and a put in the index (the rare change to an
+    // address in the same shard rewrites one entry).
+    expect(email?.writeUnits['CustomerViews/byEmailShard']).toBeCloseTo(2, 1);
+    // What binds first is a quota AWS raises on request, not a key or a setting of ours.
+    expect(plan.firstLimit?.owner).toBe('aws');
     expect(plan.cost.totalUsdPerMillion).toBeGreaterThan(0);
   });
 

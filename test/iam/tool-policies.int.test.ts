@@ -308,7 +308,8 @@ describe("every AWS call each operator tool makes is allowed by its role's manag
       blueGreenRebuild: ['dynamodb:CreateTable', 'dynamodb:PutItem', 'kms:Decrypt'],
       deadLetters: ['sqs:ReceiveMessage', 'sqs:SendMessage', 'sqs:DeleteMessage', 'kms:Decrypt'],
       viewsMaintenance: ['dynamodb:Scan', 'dynamodb:PutItem', 'kms:Decrypt'],
-      encryptLegacy: ['kms:GenerateDataKey', 'dynamodb:UpdateItem'],
+      // New data keys are wrapped by the branch key: no KMS call makes them.
+      encryptLegacy: ['kms:Decrypt', 'dynamodb:UpdateItem'],
       retireViews: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteTable'],
       rotateBranchKey: ['kms:GenerateDataKey', 'dynamodb:PutItem'],
     };
