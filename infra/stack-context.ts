@@ -28,6 +28,11 @@ import { readStackSizing } from './stack-sizing.js';
  * - `warmThroughput`: `none`, or `eventStore=r/w,eventStoreIndexes=r/w,views=r/w,viewsIndexes=r/w`
  *   (read/write units per second at creation).
  * - `minVersionWaitMs`: the query function's longest read-your-writes wait (default 250).
+ * - `capacityMode`: `on-demand` (default: a new, unknown load) or `provisioned` (both tables
+ *   and every index auto scaled; cheaper at a sustained load, docs/capacity.md). Provisioned
+ *   takes `capacityTargetUtilization` (20 to 90 %, default 70), and `provisionedMin` and
+ *   `provisionedMax`, each `eventStore=r/w,eventStoreIndexes=r/w,views=r/w,viewsIndexes=r/w`
+ *   (read/write capacity units; defaults sized for the goal).
  */
 export class StackContextError extends Error {
   override readonly name = 'StackContextError';
