@@ -151,7 +151,7 @@ const VIEW_INDEX_READS_PER_COMMAND = 0.1;
 /**
  * Auto scaling's target: consumed units at 70% of provisioned leaves 30% for a burst while it
  * scales out (it acts on two minutes of CloudWatch data), and prices a provisioned unit used
- * at about 0.37 of an on-demand one (docs/capacity.md).
+ * at about 0.41 of an on-demand one (docs/capacity.md).
  */
 export const DEFAULT_TARGET_UTILIZATION_PERCENT = 70;
 

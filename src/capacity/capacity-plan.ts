@@ -1,5 +1,6 @@
 import { defaultStackSizing } from '../../infra/stack-sizing.js';
 import { type PriceName, priceOf, type QuotaName, quotaIn } from './aws-tables.js';
+import { type Billing, billingOf, CAPACITY_MODES, dynamodbUnitsUsd } from './dynamodb-cost.js';
 import {
   COMMAND_KINDS,
   type CommandKind,
@@ -77,11 +78,8 @@ export interface PlanOptions {
   region: string;
   assumptions?: FunctionAssumptions;
   stack?: StackSettings;
-  /**
-   * KMS calls per command to price instead of the counted ones: the branch-key hierarchy
-   * makes at most 0.01 (a branch key unwrapped per function instance and rotation).
-   */
-  kmsCallsPerCommand?: number;
+  /** How DynamoDB is billed, one cost per entry; default: on demand and provisioned. */
+  billings?: Billing[];
 }
 
 export interface HotKey {
@@ -124,6 +122,12 @@ export interface CostLine {
   usdPerMillionCommands: number;
 }
 
+export interface ModeCost {
+  billing: Billing;
+  lines: CostLine[];
+  totalUsdPerMillion: number;
+}
+
 export interface Limit {
   name: string;
   bindsAt: number;
@@ -139,7 +143,8 @@ export interface CapacityPlan {
   hotKeys: HotKey[];
   units: UnitsPerCommand[];
   services: ServiceRate[];
-  cost: { lines: CostLine[]; totalUsdPerMillion: number };
+  /** One per billing of `PlanOptions.billings`, in that order; only DynamoDB's lines differ. */
+  costs: ModeCost[];
   limits: Limit[];
   firstLimit: Limit | undefined;
   /** Adjustable AWS quotas the rate needs raised. */
@@ -236,7 +241,7 @@ export const planCapacity = (replay: ReplayResult, options: PlanOptions): Capaci
   const n = Math.max(mix.commands, 1);
   const per = (value: number) => value / n;
 
-  const kmsPerCommand = options.kmsCallsPerCommand ?? per(sum(Object.values(mix.kmsCalls)));
+  const kmsPerCommand = per(sum(Object.values(mix.kmsCalls)));
   const putEventsPerCommand = per(mix.putEventsCalls);
   const entriesPerCommand = per(mix.busEntries);
   const messagesPerCommand = per(mix.queueMessages);
@@ -341,9 +346,20 @@ export const planCapacity = (replay: ReplayResult, options: PlanOptions): Capaci
     unit,
     usdPerMillionCommands: priceOf(key, quantity * 1_000_000),
   });
-  const lines = [
-    line('DynamoDB writes', 'dynamodb.writeRequestUnit', writeUnits, 'WRU'),
-    line('DynamoDB reads', 'dynamodb.readRequestUnit', readUnits, 'RRU'),
+  const unitsLine = (billing: Billing, kind: 'read' | 'write', quantity: number): CostLine => ({
+    item: `DynamoDB ${kind}s`,
+    perCommand: quantity,
+    unit:
+      billing.mode === 'on-demand'
+        ? kind === 'read'
+          ? 'RRU'
+          : 'WRU'
+        : kind === 'read'
+          ? 'RCU'
+          : 'WCU',
+    usdPerMillionCommands: dynamodbUnitsUsd(billing, kind, quantity * 1_000_000),
+  });
+  const others = [
     line('DynamoDB stream reads (Lambda)', 'dynamodb.streamRead', invocations.publisher, 'calls'),
     line('KMS', 'kms.request', kmsPerCommand, 'requests'),
     line('EventBridge', 'eventbridge.customEvent', entriesPerCommand, 'events'),
@@ -358,6 +374,16 @@ export const planCapacity = (replay: ReplayResult, options: PlanOptions): Capaci
       'GB',
     ),
   ];
+  const costs = (options.billings ?? CAPACITY_MODES.map((mode) => billingOf(mode))).map(
+    (billing): ModeCost => {
+      const lines = [
+        unitsLine(billing, 'write', writeUnits),
+        unitsLine(billing, 'read', readUnits),
+        ...others,
+      ];
+      return { billing, lines, totalUsdPerMillion: sum(lines.map((l) => l.usdPerMillionCommands)) };
+    },
+  );
   return {
     rate,
     region,
@@ -365,7 +391,7 @@ export const planCapacity = (replay: ReplayResult, options: PlanOptions): Capaci
     hotKeys,
     units: [...kinds.map((k) => unitsOf(k, replay.tallies[k])), unitsOf('mix', mix)],
     services,
-    cost: { lines, totalUsdPerMillion: sum(lines.map((l) => l.usdPerMillionCommands)) },
+    costs,
     limits,
     firstLimit: limits[0],
     increasesNeeded: limits.filter((l) => l.owner === 'aws' && l.bindsAt <= rate),
