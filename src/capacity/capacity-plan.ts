@@ -126,6 +126,10 @@ export interface ModeCost {
   billing: Billing;
   lines: CostLine[];
   totalUsdPerMillion: number;
+  /** Provisioned only: the capacity quotas the units at the target utilisation reach. */
+  limits: Limit[];
+  /** Those of `limits` the rate needs raised. */
+  increasesNeeded: Limit[];
 }
 
 export interface Limit {
@@ -154,6 +158,42 @@ export interface CapacityPlan {
 }
 
 const PARTITION_WRITES = 1000;
+
+/**
+ * Provisioned capacity is held at consumed/target: the per-table (and per-index) and the
+ * account's provisioned quotas bind at that, not at the units consumed.
+ */
+const provisionedLimits = (
+  billing: Billing,
+  units: { read: Record<string, number>; write: Record<string, number> },
+  region: string,
+): Limit[] => {
+  if (billing.mode !== 'provisioned') return [];
+  const utilization = billing.targetUtilizationPercent / 100;
+  const limits: Limit[] = [];
+  const check = (what: string, key: QuotaName, perCommand: number) => {
+    const quota = quotaIn(key, region);
+    if (quota.value === null || perCommand === 0) return;
+    limits.push({
+      name: `${what} provisioned at ${billing.targetUtilizationPercent}%: ${quota.value} ${quota.unit}`,
+      bindsAt: (quota.value * utilization) / perCommand,
+      owner: quota.adjustable ? 'aws' : 'aws-fixed',
+      raisedBy: quota.adjustable ? 'a quota increase (Service Quotas)' : 'design',
+    });
+  };
+  for (const kind of ['write', 'read'] as const) {
+    const table =
+      kind === 'write' ? 'dynamodb.provisionedTableWrites' : 'dynamodb.provisionedTableReads';
+    for (const [target, perCommand] of Object.entries(units[kind]))
+      check(`DynamoDB ${target} ${kind}s`, table, perCommand);
+    check(
+      `DynamoDB ${kind}s of all tables`,
+      kind === 'write' ? 'dynamodb.accountProvisionedWrites' : 'dynamodb.accountProvisionedReads',
+      sum(Object.values(units[kind])),
+    );
+  }
+  return limits.sort((a, b) => a.bindsAt - b.bindsAt);
+};
 const sum = (values: Iterable<number>) => [...values].reduce((n, v) => n + v, 0);
 
 const combine = (tallies: Tally[]): Tally => {
@@ -381,7 +421,21 @@ export const planCapacity = (replay: ReplayResult, options: PlanOptions): Capaci
         unitsLine(billing, 'read', readUnits),
         ...others,
       ];
-      return { billing, lines, totalUsdPerMillion: sum(lines.map((l) => l.usdPerMillionCommands)) };
+      const limits = provisionedLimits(
+        billing,
+        {
+          read: Object.fromEntries(Object.entries(mix.readUnits).map(([t, u]) => [t, per(u)])),
+          write: Object.fromEntries(Object.entries(mix.writeUnits).map(([t, u]) => [t, per(u)])),
+        },
+        region,
+      );
+      return {
+        billing,
+        lines,
+        totalUsdPerMillion: sum(lines.map((l) => l.usdPerMillionCommands)),
+        limits,
+        increasesNeeded: limits.filter((l) => l.owner === 'aws' && l.bindsAt <= rate),
+      };
     },
   );
   return {

@@ -46,6 +46,14 @@ const renderCosts = (plan: CapacityPlan): string[] => {
     ),
     `| **total** | | ${plan.costs.map((c) => `**${dec(c.totalUsdPerMillion)}**`).join(' | ')} |`,
     '',
+    ...plan.costs.flatMap((c) =>
+      c.increasesNeeded.length === 0
+        ? []
+        : [
+            `DynamoDB ${billingLabel(c.billing)} needs, at ${int(plan.rate)} commands/s, these quota increases: ${c.increasesNeeded.map((l) => `${l.name} (reached at ${int(l.bindsAt)} commands/s)`).join('; ')}.`,
+            '',
+          ],
+    ),
   ];
 };
 

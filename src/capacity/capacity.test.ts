@@ -161,6 +161,14 @@ describe('the replay through the service and the plan', () => {
       cost?.lines.filter((l) => !/^DynamoDB (reads|writes)$/.test(l.item));
     expect(rest(provisioned)).toEqual(rest(onDemand));
     expect(provisioned?.totalUsdPerMillion).toBeLessThan(onDemand?.totalUsdPerMillion ?? 0);
+    // Provisioned capacity is held at units/0.7: the event store's 40,000 WCU quota binds there.
+    expect(onDemand?.limits).toEqual([]);
+    const eventStore = plan.units.find((u) => u.kind === 'mix')?.writeUnits.CustomerEvents ?? 0;
+    const tableQuota = provisioned?.limits.find((l) =>
+      l.name.startsWith('DynamoDB CustomerEvents writes provisioned at 70%'),
+    );
+    expect(tableQuota?.bindsAt).toBeCloseTo((40_000 * 0.7) / eventStore, 6);
+    expect(provisioned?.increasesNeeded).toContain(tableQuota);
     // A lower target keeps more capacity idle and costs more.
     const half = planCapacity(await replayed(), {
       rate: 10_000,
