@@ -154,6 +154,8 @@ const VIEW_INDEX_READS_PER_COMMAND = 0.1;
  * at about 0.41 of an on-demand one (docs/capacity.md).
  */
 export const DEFAULT_TARGET_UTILIZATION_PERCENT = 70;
+/** Application Auto Scaling's range for DynamoDB's target tracking, in percent. */
+export const TARGET_UTILIZATION_RANGE = { min: 20, max: 90 } as const;
 
 /**
  * The range for units the goal consumes per second: up to the goal with headroom at the
@@ -407,9 +409,9 @@ const readCapacity = (node: Node): TableCapacity => {
     return { mode: 'on-demand' };
   }
   const target = text(node, 'capacityTargetUtilization');
-  // Application Auto Scaling's range for DynamoDB's target tracking.
+  const { min: lowest, max: highest } = TARGET_UTILIZATION_RANGE;
   const capacity = defaultProvisionedCapacity(
-    target ? whole('capacityTargetUtilization', target, 20, 90) : undefined,
+    target ? whole('capacityTargetUtilization', target, lowest, highest) : undefined,
   );
   const max = text(node, 'provisionedMax');
   if (max) {

@@ -15,6 +15,7 @@ import {
   CAPACITY_MODES,
   type CapacityMode,
   DEFAULT_TARGET_UTILIZATION_PERCENT,
+  TARGET_UTILIZATION_RANGE,
 } from './dynamodb-cost.js';
 import { COMMAND_KINDS, type Mix, replayWorkload } from './replay.js';
 
@@ -99,10 +100,10 @@ export const parseCapacityArgs = (argv: string[]) => {
     text('target-utilization'),
     DEFAULT_TARGET_UTILIZATION_PERCENT,
   );
-  // Application Auto Scaling's range for DynamoDB's target tracking.
-  if (utilization < 20 || utilization > 90)
+  const range = TARGET_UTILIZATION_RANGE;
+  if (utilization < range.min || utilization > range.max)
     throw new UsageError(
-      `--target-utilization must be from 20 to 90 (percent), not ${utilization}`,
+      `--target-utilization must be from ${range.min} to ${range.max} (percent), not ${utilization}`,
     );
   const mode = choice('capacity-mode', ['both', ...CAPACITY_MODES], 'both');
   const modes = mode === 'both' ? CAPACITY_MODES : [mode as CapacityMode];

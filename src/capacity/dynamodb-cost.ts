@@ -2,10 +2,16 @@ import {
   CAPACITY_MODES,
   type CapacityMode,
   DEFAULT_TARGET_UTILIZATION_PERCENT,
+  TARGET_UTILIZATION_RANGE,
 } from '../../infra/stack-sizing.js';
 import { type PriceName, priceOf } from './aws-tables.js';
 
-export { CAPACITY_MODES, type CapacityMode, DEFAULT_TARGET_UTILIZATION_PERCENT };
+export {
+  CAPACITY_MODES,
+  type CapacityMode,
+  DEFAULT_TARGET_UTILIZATION_PERCENT,
+  TARGET_UTILIZATION_RANGE,
+};
 
 /** How a table is billed: per request, or per provisioned unit-hour at a target utilisation. */
 export type Billing =
