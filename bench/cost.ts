@@ -2,6 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { customerViewsTable, eventStoreTable } from '../src/adapters/dynamodb/table-definitions.js';
 import { priceOf, priceTable } from '../src/capacity/aws-tables.js';
+import {
+  type Billing,
+  billingLabel,
+  billingOf,
+  CAPACITY_MODES,
+  dynamodbUnitsUsd,
+} from '../src/capacity/dynamodb-cost.js';
 import { EmailPopulation, seededRandom } from '../src/capacity/email-population.js';
 import { CustomerService } from '../src/composition/customer-service.js';
 import { readConfig } from '../src/config.js';
@@ -17,7 +24,8 @@ import type { Progress } from './progress.js';
  * planner's dated price table, before and after a change, in one run:
  *
  * - plaintext email claims checked (`LEGACY_EMAIL_CLAIMS=check`: an upgraded stack) against
- *   hashed claims only (a fresh stack, or one `encrypt-legacy` has marked).
+ *   hashed claims only (a fresh stack, or one `encrypt-legacy` has marked);
+ * - DynamoDB billed on demand against provisioned capacity at the stack's target utilisation.
  *
  * Commands come at the goal's mix (80% email changes, 15% registrations, 5% suspensions),
  * each with an idempotency key, each on a customer of its own with cold caches, as among 10
@@ -26,6 +34,7 @@ import type { Progress } from './progress.js';
  */
 export type CostVariant = 'plaintext-claims-checked' | 'hashed-claims-only';
 const VARIANTS: CostVariant[] = ['plaintext-claims-checked', 'hashed-claims-only'];
+const BILLINGS: Billing[] = CAPACITY_MODES.map((mode) => billingOf(mode));
 
 export interface CostRow {
   variant: CostVariant;
@@ -33,11 +42,13 @@ export interface CostRow {
   writeUnitsPerCommand: number;
   readUnitsPerCommand: number;
   kmsCallsPerCommand: number;
-  usdPerMillion: { dynamodbWrites: number; dynamodbReads: number; kms: number; total: number };
+  /** One per DynamoDB billing, in `CostResults.billings`' order. */
+  usdPerMillion: { dynamodbWrites: number; dynamodbReads: number; kms: number; total: number }[];
 }
 
 export interface CostResults {
   prices: { region: string; retrieved: string };
+  billings: Billing[];
   rows: CostRow[];
 }
 
@@ -98,11 +109,7 @@ const runVariant = async (
   const writeUnits = per(tally.writeUnits);
   const readUnits = per(tally.readUnits);
   const kmsPerCommand = per(kmsCalls);
-  const usd = {
-    dynamodbWrites: priceOf('dynamodb.writeRequestUnit', writeUnits * 1e6),
-    dynamodbReads: priceOf('dynamodb.readRequestUnit', readUnits * 1e6),
-    kms: priceOf('kms.request', kmsPerCommand * 1e6),
-  };
+  const kmsUsd = priceOf('kms.request', kmsPerCommand * 1e6);
   await db.deleteTable(tables.events);
   await db.deleteTable(tables.views);
   return {
@@ -111,12 +118,16 @@ const runVariant = async (
     writeUnitsPerCommand: round(writeUnits),
     readUnitsPerCommand: round(readUnits),
     kmsCallsPerCommand: round(kmsPerCommand),
-    usdPerMillion: {
-      dynamodbWrites: round(usd.dynamodbWrites, 2),
-      dynamodbReads: round(usd.dynamodbReads, 2),
-      kms: round(usd.kms, 2),
-      total: round(usd.dynamodbWrites + usd.dynamodbReads + usd.kms, 2),
-    },
+    usdPerMillion: BILLINGS.map((billing) => {
+      const writes = dynamodbUnitsUsd(billing, 'write', writeUnits * 1e6);
+      const reads = dynamodbUnitsUsd(billing, 'read', readUnits * 1e6);
+      return {
+        dynamodbWrites: round(writes, 2),
+        dynamodbReads: round(reads, 2),
+        kms: round(kmsUsd, 2),
+        total: round(writes + reads + kmsUsd, 2),
+      };
+    }),
   };
 };
 
@@ -139,7 +150,11 @@ export const runCost = async (
         }),
       );
     }
-    return { prices: { region: priceTable.region, retrieved: priceTable.retrieved }, rows };
+    return {
+      prices: { region: priceTable.region, retrieved: priceTable.retrieved },
+      billings: BILLINGS,
+      rows,
+    };
   } finally {
     client.destroy();
     await standIn.stop();
@@ -150,13 +165,15 @@ export const renderCost = (results: CostResults): string =>
   [
     '## Cost per million commands (command path, counted in this run)',
     '',
-    `Goal's mix, an idempotency key on each, every command on a customer of its own with cold caches. Prices: ${results.prices.region}, ${results.prices.retrieved} (src/capacity/data/aws-prices.json). Index writes and the pipeline: \`npm run capacity\`.`,
+    `Goal's mix, an idempotency key on each, every command on a customer of its own with cold caches. Prices: ${results.prices.region}, ${results.prices.retrieved} (src/capacity/data/aws-prices.json); DynamoDB ${results.billings.map(billingLabel).join(', and ')}. Index writes and the pipeline: \`npm run capacity\`.`,
     '',
-    '| variant | commands | WRU/command | RRU/command | KMS/command | DynamoDB writes | DynamoDB reads | KMS | total USD |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...results.rows.map(
-      (r) =>
-        `| ${r.variant} | ${r.commands} | ${r.writeUnitsPerCommand} | ${r.readUnitsPerCommand} | ${r.kmsCallsPerCommand} | ${r.usdPerMillion.dynamodbWrites} | ${r.usdPerMillion.dynamodbReads} | ${r.usdPerMillion.kms} | ${r.usdPerMillion.total} |`,
+    '| variant | DynamoDB billed | commands | WRU/command | RRU/command | KMS/command | DynamoDB writes | DynamoDB reads | KMS | total USD |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...results.rows.flatMap((r) =>
+      results.billings.map((billing, i) => {
+        const usd = r.usdPerMillion[i];
+        return `| ${r.variant} | ${billingLabel(billing)} | ${r.commands} | ${r.writeUnitsPerCommand} | ${r.readUnitsPerCommand} | ${r.kmsCallsPerCommand} | ${usd?.dynamodbWrites} | ${usd?.dynamodbReads} | ${usd?.kms} | ${usd?.total} |`;
+      }),
     ),
     '',
   ].join('\n');

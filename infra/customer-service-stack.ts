@@ -51,7 +51,7 @@ import { roleIdentifier } from './route-access.js';
 import { onlyPublishersPutServiceEvents, onlyRuleAndRedriveSend } from './send-policies.js';
 import { type FunctionCode, ServiceFunction } from './service-function.js';
 import { type RouteAuthorization, ServiceHttpApi } from './service-http-api.js';
-import { defaultStackSizing, type StackSizing } from './stack-sizing.js';
+import { defaultStackSizing, provisionedPropsOf, type StackSizing } from './stack-sizing.js';
 import { tableFromDefinition } from './table-from-definition.js';
 
 /**
@@ -187,6 +187,7 @@ export class CustomerServiceStack extends Stack {
     this.eventStore = tableFromDefinition(this, 'EventStore', eventStoreTable, {
       retain,
       ...(sizing.warmThroughput ? { warmThroughput: sizing.warmThroughput.eventStore } : {}),
+      ...provisionedPropsOf(sizing.capacity, 'eventStore'),
     });
     this.dataKeys = new kms.Key(this, 'DataKeys', {
       description:
@@ -207,6 +208,7 @@ export class CustomerServiceStack extends Stack {
       {
         retain,
         ...(sizing.warmThroughput ? { warmThroughput: sizing.warmThroughput.views } : {}),
+        ...provisionedPropsOf(sizing.capacity, 'views'),
       },
     );
     this.liveViews = props.viewsTableName

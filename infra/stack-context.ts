@@ -30,6 +30,11 @@ import { readStackSizing } from './stack-sizing.js';
  * - `minVersionWaitMs`: the query function's longest read-your-writes wait (default 250).
  * - `viewsLayout`: `1` keeps the stack's own views table on the first deployment's indexes
  *   (a stack deployed before layout 2 must say so); default `2` (docs/deploy.md).
+ * - `capacityMode`: `on-demand` (default: a new, unknown load) or `provisioned` (both tables
+ *   and every index auto scaled; cheaper at a sustained load, docs/capacity.md). Provisioned
+ *   takes `capacityTargetUtilization` (20 to 90 %, default 70), and `provisionedMin` and
+ *   `provisionedMax`, each `eventStore=r/w,eventStoreIndexes=r/w,views=r/w,viewsIndexes=r/w`
+ *   (read/write capacity units; defaults sized for the goal).
  */
 export class StackContextError extends Error {
   override readonly name = 'StackContextError';

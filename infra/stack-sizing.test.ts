@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { App, type CfnResource } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { customerViewsTable, eventStoreTable } from '../src/adapters/dynamodb/table-definitions.js';
 import { serviceRoutes } from '../src/app/http/route-catalog.js';
@@ -9,6 +10,7 @@ import type { ServiceFunction } from './service-function.js';
 import { readStackContext } from './stack-context.js';
 import {
   ACCOUNT_CONCURRENCY,
+  defaultProvisionedCapacity,
   defaultStackSizing,
   operationIdOf,
   readStackSizing,
@@ -135,6 +137,13 @@ describe('the stack, sized for the goal by default', () => {
         });
       }
     }
+    // Billed per request unless told otherwise: nothing to scale.
+    for (const table of [stack.eventStore, stack.customerViews]) {
+      const props = tableProps(template, stack, table);
+      expect(props.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(props).not.toHaveProperty('ProvisionedThroughput');
+    }
+    expect(template.findResources('AWS::ApplicationAutoScaling::ScalableTarget')).toEqual({});
     // Writes: the mix's units per command at the goal, more than a new table's 4,000.
     expect(sizing.warmThroughput?.eventStore.table.writeUnitsPerSecond).toBeGreaterThan(
       SIZING_GOAL.commandsPerSecond * 4,
@@ -158,6 +167,8 @@ describe('sizing from context', () => {
       streamParallelization: '2',
       warmThroughput: 'none',
       minVersionWaitMs: '0',
+      capacityMode: 'provisioned',
+      provisionedMax: 'views=9000/8000',
     });
     const stage = stageOf(template);
     const settings = stage.Properties.RouteSettings as Record<string, Json>;
@@ -197,7 +208,103 @@ describe('sizing from context', () => {
     const env = (functionProps(template, stack, stack.queryApi).Environment as Json)
       .Variables as Json;
     expect(env.MIN_VERSION_WAIT_MS).toBe('0');
+
+    // Provisioned: each table and index starts at its minimum, and auto scaling tracks 70%.
+    const capacity = defaultProvisionedCapacity();
+    capacity.views.table.read.max = 9000;
+    capacity.views.table.write.max = 8000;
+    const resources = template.toJSON().Resources as Record<string, { Properties: Json }>;
+    const targets = Object.values(
+      template.findResources('AWS::ApplicationAutoScaling::ScalableTarget'),
+    ) as Array<{ Properties: Json }>;
+    const policies = Object.values(
+      template.findResources('AWS::ApplicationAutoScaling::ScalingPolicy'),
+    ) as Array<{ Properties: Json }>;
+    const scalingOf = (resourceId: string, dimension: string) => {
+      const target = Object.entries(resources).find(
+        ([, r]) =>
+          targets.includes(r) &&
+          JSON.stringify(r.Properties.ResourceId).includes(resourceId) &&
+          r.Properties.ScalableDimension === dimension,
+      );
+      const policy = policies.find((p) =>
+        JSON.stringify(p.Properties).includes(`"${target?.[0]}"`),
+      );
+      return {
+        min: target?.[1].Properties.MinCapacity,
+        max: target?.[1].Properties.MaxCapacity,
+        target: (policy?.Properties.TargetTrackingScalingPolicyConfiguration as Json | undefined)
+          ?.TargetValue,
+      };
+    };
+    let expected = 0;
+    for (const [table, definition, units] of [
+      [stack.eventStore, eventStoreTable, capacity.eventStore],
+      [stack.customerViews, customerViewsTable, capacity.views],
+    ] as const) {
+      const props = tableProps(template, stack, table);
+      expect(props.BillingMode ?? 'PROVISIONED').toBe('PROVISIONED');
+      expect(props.ProvisionedThroughput).toEqual({
+        ReadCapacityUnits: units.table.read.min,
+        WriteCapacityUnits: units.table.write.min,
+      });
+      const tableId = stack.getLogicalId(table.node.defaultChild as CfnResource);
+      expect(scalingOf(tableId, 'dynamodb:table:WriteCapacityUnits')).toEqual({
+        ...units.table.write,
+        target: 70,
+      });
+      expect(scalingOf(tableId, 'dynamodb:table:ReadCapacityUnits')).toEqual({
+        ...units.table.read,
+        target: 70,
+      });
+      for (const index of props.GlobalSecondaryIndexes as Array<{ IndexName: string } & Json>) {
+        expect(index.ProvisionedThroughput).toEqual({
+          ReadCapacityUnits: units.indexes.read.min,
+          WriteCapacityUnits: units.indexes.write.min,
+        });
+        const indexId = `index/${index.IndexName}`;
+        expect(scalingOf(indexId, 'dynamodb:index:WriteCapacityUnits')).toEqual({
+          ...units.indexes.write,
+          target: 70,
+        });
+        expect(scalingOf(indexId, 'dynamodb:index:ReadCapacityUnits')).toEqual({
+          ...units.indexes.read,
+          target: 70,
+        });
+      }
+      expected += 2 * (1 + definition.globalSecondaryIndexes.length);
+    }
+    // Every table and every index, reads and writes: nothing is left at a fixed capacity.
+    expect(targets).toHaveLength(expected);
+    expect(policies).toHaveLength(expected);
+    const { violations } = new AwsSolutionsChecks().validateScope(stack);
+    expect(
+      violations.map((v) => `${v.ruleName}: ${v.violatingResources[0]?.constructPath}`),
+    ).toEqual([]);
   }, 300_000);
+
+  it('provisioned defaults carry the goal at the target utilisation with headroom, and start lower', () => {
+    const capacity = readStackSizing(
+      contextOf({
+        capacityMode: 'provisioned',
+        capacityTargetUtilization: '80',
+        provisionedMin: 'eventStore=100/200',
+      }),
+    ).capacity;
+    if (capacity.mode !== 'provisioned') throw new Error('expected provisioned');
+    expect(capacity.targetUtilizationPercent).toBe(80);
+    expect(capacity.eventStore.table.read.min).toBe(100);
+    expect(capacity.eventStore.table.write.min).toBe(200);
+    const goal = SIZING_GOAL.commandsPerSecond;
+    const defaults = defaultProvisionedCapacity();
+    // The event store's writes at the goal (7.8 units a command) fit under the maximum at 70%.
+    expect(defaults.eventStore.table.write.max * 0.7).toBeGreaterThan(goal * 7.8);
+    expect(defaults.views.indexes.write.max * 0.7).toBeGreaterThan(goal * 2);
+    for (const table of [defaults.eventStore, defaults.views])
+      for (const units of [table.table, table.indexes])
+        for (const range of [units.read, units.write]) expect(range.min).toBeLessThan(range.max);
+    expect(defaultStackSizing().capacity).toEqual({ mode: 'on-demand' });
+  });
 
   it('reservedConcurrency=none reserves nothing; warm throughput per table and index', () => {
     const sizing = readStackSizing(
@@ -232,6 +339,17 @@ describe('sizing from context', () => {
       [{ streamParallelization: '11' }, /streamParallelization/],
       [{ warmThroughput: 'views=1000' }, /warmThroughput views/],
       [{ minVersionWaitMs: '-1' }, /minVersionWaitMs/],
+      [{ capacityMode: 'reserved' }, /capacityMode/],
+      [{ provisionedMax: 'views=10/10' }, /provisionedMax needs capacityMode=provisioned/],
+      [
+        { capacityMode: 'provisioned', capacityTargetUtilization: '95' },
+        /capacityTargetUtilization/,
+      ],
+      [
+        { capacityMode: 'provisioned', provisionedMin: 'views=99000/10' },
+        /provisionedMin views read/,
+      ],
+      [{ capacityMode: 'provisioned', provisionedMax: 'tables=1/1' }, /provisionedMax/],
     ];
     for (const [context, message] of bad) {
       expect(() => readStackSizing(contextOf(context)), JSON.stringify(context)).toThrow(

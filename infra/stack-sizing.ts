@@ -41,7 +41,39 @@ export interface StackSizing {
   warmThroughput?: { eventStore: TableWarmThroughput; views: TableWarmThroughput };
   /** Longest `?minVersion` wait inside the query function (`MIN_VERSION_WAIT_MS`). */
   minVersionWaitMs: number;
+  /** How both tables are billed: per request, or provisioned and auto scaled. */
+  capacity: TableCapacity;
 }
+
+/** Auto scaling's range for one kind of unit. */
+export interface ScalingRange {
+  min: number;
+  max: number;
+}
+
+export interface AutoScaledUnits {
+  read: ScalingRange;
+  write: ScalingRange;
+}
+
+export interface ProvisionedTableCapacity {
+  table: AutoScaledUnits;
+  /** Applied to every secondary index of the table. */
+  indexes: AutoScaledUnits;
+}
+
+export type CapacityMode = 'on-demand' | 'provisioned';
+export const CAPACITY_MODES: readonly CapacityMode[] = ['on-demand', 'provisioned'];
+
+export type TableCapacity =
+  | { mode: 'on-demand' }
+  | {
+      mode: 'provisioned';
+      /** Auto scaling keeps consumed units at this percentage of provisioned ones (20 to 90). */
+      targetUtilizationPercent: number;
+      eventStore: ProvisionedTableCapacity;
+      views: ProvisionedTableCapacity;
+    };
 
 const ceilTo = (value: number, step: number) => Math.ceil(value / step) * step;
 
@@ -108,6 +140,78 @@ const VIEW_INDEX_WRITES_PER_COMMAND = 2;
 /** DynamoDB's warm throughput of a new on-demand table or index: asking less is a no-op. */
 export const NEW_TABLE_WARM = { readUnitsPerSecond: 12_000, writeUnitsPerSecond: 4_000 };
 
+/**
+ * Reads per command on the indexes: the change index is read by the reconciler's window
+ * queries only; the views' indexes by the list and search routes, throttled at a tenth of the
+ * goal.
+ */
+const EVENT_STORE_INDEX_READS_PER_COMMAND = 0.01;
+const VIEW_INDEX_READS_PER_COMMAND = 0.1;
+
+/**
+ * Auto scaling's target: consumed units at 70% of provisioned leaves 30% for a burst while it
+ * scales out (it acts on two minutes of CloudWatch data), and prices a provisioned unit used
+ * at about 0.41 of an on-demand one (docs/capacity.md).
+ */
+export const DEFAULT_TARGET_UTILIZATION_PERCENT = 70;
+/** Application Auto Scaling's range for DynamoDB's target tracking, in percent. */
+export const TARGET_UTILIZATION_RANGE = { min: 20, max: 90 } as const;
+
+/**
+ * The range for units the goal consumes per second: up to the goal with headroom at the
+ * target; down to a quarter of the goal at the target, so a quiet stack pays a quarter of
+ * the goal's capacity and auto scaling climbs from there, not from a handful of units.
+ */
+const scaling = (units: number, targetPercent: number): ScalingRange => {
+  const atTarget = units / (targetPercent / 100);
+  const max = Math.max(ceilTo(atTarget * HEADROOM, 100), 100);
+  return { min: Math.min(Math.max(ceilTo(atTarget / 4, 100), 5), max), max };
+};
+
+const autoScaled = (reads: number, writes: number, targetPercent: number): AutoScaledUnits => ({
+  read: scaling(reads, targetPercent),
+  write: scaling(writes, targetPercent),
+});
+
+/** Provisioned mode's defaults for the goal, at a target utilisation. */
+export const defaultProvisionedCapacity = (
+  targetUtilizationPercent = DEFAULT_TARGET_UTILIZATION_PERCENT,
+): Extract<TableCapacity, { mode: 'provisioned' }> => {
+  const goal = SIZING_GOAL.commandsPerSecond;
+  const t = targetUtilizationPercent;
+  return {
+    mode: 'provisioned',
+    targetUtilizationPercent: t,
+    eventStore: {
+      table: autoScaled(
+        goal * EVENT_STORE_READS_PER_COMMAND,
+        goal * EVENT_STORE_WRITES_PER_COMMAND,
+        t,
+      ),
+      indexes: autoScaled(goal * EVENT_STORE_INDEX_READS_PER_COMMAND, goal, t),
+    },
+    views: {
+      table: autoScaled(goal * 2, goal * VIEW_WRITES_PER_COMMAND, t),
+      indexes: autoScaled(
+        goal * VIEW_INDEX_READS_PER_COMMAND,
+        goal * VIEW_INDEX_WRITES_PER_COMMAND,
+        t,
+      ),
+    },
+  };
+};
+
+/** `tableFromDefinition`'s provisioned props for one of the two tables, if provisioned. */
+export const provisionedPropsOf = (capacity: TableCapacity, table: 'eventStore' | 'views') =>
+  capacity.mode === 'provisioned'
+    ? {
+        provisioned: {
+          targetUtilizationPercent: capacity.targetUtilizationPercent,
+          capacity: capacity[table],
+        },
+      }
+    : {};
+
 const warm = (reads: number, writes: number): WarmThroughput => ({
   readUnitsPerSecond: Math.max(ceilTo(reads, 1000), NEW_TABLE_WARM.readUnitsPerSecond),
   writeUnitsPerSecond: Math.max(ceilTo(writes, 1000), NEW_TABLE_WARM.writeUnitsPerSecond),
@@ -142,6 +246,8 @@ export const defaultStackSizing = (): StackSizing => {
       },
     },
     minVersionWaitMs: 250,
+    // A new, unknown load: on demand follows it from the first request.
+    capacity: { mode: 'on-demand' },
   };
 };
 
@@ -198,6 +304,9 @@ const entries = (key: string, raw: string, names: readonly string[]): Map<string
   }
   return found;
 };
+
+/** The parts of the two tables a per-table setting names. */
+const TABLE_PARTS = ['eventStore', 'eventStoreIndexes', 'views', 'viewsIndexes'] as const;
 
 const throttleOf = (key: string, raw: string): Throttle => {
   const [rateLimit, burstLimit] = pair(key, raw);
@@ -258,8 +367,7 @@ export const readStackSizing = (node: Node): StackSizing => {
   if (warmThroughput === 'none') {
     delete sizing.warmThroughput;
   } else if (warmThroughput && sizing.warmThroughput) {
-    const names = ['eventStore', 'eventStoreIndexes', 'views', 'viewsIndexes'] as const;
-    for (const [name, value] of entries('warmThroughput', warmThroughput, names)) {
+    for (const [name, value] of entries('warmThroughput', warmThroughput, TABLE_PARTS)) {
       const [readUnitsPerSecond, writeUnitsPerSecond] = pair(`warmThroughput ${name}`, value);
       const units = { readUnitsPerSecond, writeUnitsPerSecond };
       const table = name.startsWith('eventStore') ? 'eventStore' : 'views';
@@ -269,5 +377,67 @@ export const readStackSizing = (node: Node): StackSizing => {
 
   const wait = text(node, 'minVersionWaitMs');
   if (wait) sizing.minVersionWaitMs = whole('minVersionWaitMs', wait, 0, 30_000);
+  sizing.capacity = readCapacity(node);
   return sizing;
+};
+
+/** `eventStore=r/w,…`: the units of each named table part, written into `capacity` by `set`. */
+const perTablePart = (
+  key: string,
+  raw: string,
+  capacity: Extract<TableCapacity, { mode: 'provisioned' }>,
+  set: (units: AutoScaledUnits, read: number, write: number) => void,
+) => {
+  for (const [name, value] of entries(key, raw, TABLE_PARTS)) {
+    const [read, write] = pair(`${key} ${name}`, value);
+    const table = name.startsWith('eventStore') ? 'eventStore' : 'views';
+    set(capacity[table][name.endsWith('Indexes') ? 'indexes' : 'table'], read, write);
+  }
+};
+
+const readCapacity = (node: Node): TableCapacity => {
+  const mode = text(node, 'capacityMode') ?? 'on-demand';
+  if (!(CAPACITY_MODES as readonly string[]).includes(mode)) {
+    throw new StackSizingError(
+      `capacityMode must be ${CAPACITY_MODES.join(' or ')}, got "${mode}"`,
+    );
+  }
+  const provisionedOnly = ['capacityTargetUtilization', 'provisionedMin', 'provisionedMax'];
+  if (mode === 'on-demand') {
+    const stray = provisionedOnly.find((key) => text(node, key) !== undefined);
+    if (stray) throw new StackSizingError(`${stray} needs capacityMode=provisioned`);
+    return { mode: 'on-demand' };
+  }
+  const target = text(node, 'capacityTargetUtilization');
+  const { min: lowest, max: highest } = TARGET_UTILIZATION_RANGE;
+  const capacity = defaultProvisionedCapacity(
+    target ? whole('capacityTargetUtilization', target, lowest, highest) : undefined,
+  );
+  const max = text(node, 'provisionedMax');
+  if (max) {
+    perTablePart('provisionedMax', max, capacity, (units, read, write) => {
+      units.read.max = read;
+      units.write.max = write;
+    });
+  }
+  const min = text(node, 'provisionedMin');
+  if (min) {
+    perTablePart('provisionedMin', min, capacity, (units, read, write) => {
+      units.read.min = read;
+      units.write.min = write;
+    });
+  }
+  for (const table of ['eventStore', 'views'] as const) {
+    for (const part of ['table', 'indexes'] as const) {
+      for (const kind of ['read', 'write'] as const) {
+        const range = capacity[table][part][kind];
+        if (range.min > range.max) {
+          throw new StackSizingError(
+            `provisionedMin ${table}${part === 'indexes' ? 'Indexes' : ''} ${kind} (${range.min}) is above provisionedMax (${range.max})`,
+          );
+        }
+      }
+    }
+  }
+  return capacity;
 };

@@ -1,26 +1,32 @@
 /**
  * `npm run capacity -- --rate 10000 --customers 10000000 [--mix email=80,register=15,suspend=5]
- * [--region us-east-1] [--json]`: replays the workload through the service's own code and
- * prints the hottest keys, capacity units, rates against AWS's quotas, cost per million
- * commands, and the first limit that binds. Bad arguments: a message and exit code 2.
+ * [--region us-east-1] [--capacity-mode both|on-demand|provisioned] [--json]`: replays the
+ * workload through the service's own code and prints the hottest keys, capacity units, rates
+ * against AWS's quotas, cost per million commands (by DynamoDB capacity mode), and the first
+ * limit that binds. Bad arguments: a message and exit code 2.
  */
 import { parseArgs } from 'node:util';
 import { runAsScript } from '../local/run-as-script.js';
 import { type CliIo, consoleIo, EXIT_FAILED, EXIT_OK } from '../ops/cli-io.js';
 import { deployedStack, planCapacity } from './capacity-plan.js';
 import { renderPlan } from './capacity-report.js';
+import {
+  billingOf,
+  CAPACITY_MODES,
+  type CapacityMode,
+  DEFAULT_TARGET_UTILIZATION_PERCENT,
+  TARGET_UTILIZATION_RANGE,
+} from './dynamodb-cost.js';
 import { COMMAND_KINDS, type Mix, replayWorkload } from './replay.js';
 
 export const EXIT_USAGE = EXIT_FAILED;
-/** KMS calls per command once customer keys are wrapped by a cached branch key. */
-export const BRANCH_KEY_KMS_CALLS = 0.01;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
 const USAGE =
-  'usage: npm run capacity -- --rate <commands/s> [--customers N] [--mix email=80,register=15,suspend=5] [--region us-east-1] [--json] [--sample N] [--seed N] [--legacy-claims check|off] [--idempotency-keys on|off] [--branch-keys] [--api-rate N] [--projector-concurrency N]';
+  'usage: npm run capacity -- --rate <commands/s> [--customers N] [--mix email=80,register=15,suspend=5] [--region us-east-1] [--json] [--sample N] [--seed N] [--legacy-claims off|check] [--idempotency-keys on|off] [--capacity-mode both|on-demand|provisioned] [--target-utilization 20-90] [--api-rate N] [--projector-concurrency N]';
 
 const positive = (flag: string, raw: string | undefined, fallback: number, integer = true) => {
   if (raw === undefined) return fallback;
@@ -67,7 +73,8 @@ export const parseCapacityArgs = (argv: string[]) => {
         seed: { type: 'string' },
         'legacy-claims': { type: 'string' },
         'idempotency-keys': { type: 'string' },
-        'branch-keys': { type: 'boolean' },
+        'capacity-mode': { type: 'string' },
+        'target-utilization': { type: 'string' },
         'api-rate': { type: 'string' },
         'projector-concurrency': { type: 'string' },
       },
@@ -88,6 +95,18 @@ export const parseCapacityArgs = (argv: string[]) => {
     return value;
   };
   const mix = parseMix(text('mix') ?? 'email=80,register=15,suspend=5');
+  const utilization = positive(
+    'target-utilization',
+    text('target-utilization'),
+    DEFAULT_TARGET_UTILIZATION_PERCENT,
+  );
+  const range = TARGET_UTILIZATION_RANGE;
+  if (utilization < range.min || utilization > range.max)
+    throw new UsageError(
+      `--target-utilization must be from ${range.min} to ${range.max} (percent), not ${utilization}`,
+    );
+  const mode = choice('capacity-mode', ['both', ...CAPACITY_MODES], 'both');
+  const modes = mode === 'both' ? CAPACITY_MODES : [mode as CapacityMode];
   const stack = deployedStack(mix);
   return {
     rate: positive('rate', text('rate'), 10_000, false),
@@ -97,9 +116,10 @@ export const parseCapacityArgs = (argv: string[]) => {
     json: values.json === true,
     sample: positive('sample', text('sample'), 2000),
     seed: positive('seed', text('seed'), 1),
-    legacyClaims: choice('legacy-claims', ['check', 'off'], 'check') === 'check',
+    // A fresh stack marks its store hashed-only; `check` prices an upgraded one (docs/privacy.md).
+    legacyClaims: choice('legacy-claims', ['off', 'check'], 'off') === 'check',
     idempotencyKeys: choice('idempotency-keys', ['on', 'off'], 'on') === 'on',
-    branchKeys: values['branch-keys'] === true,
+    billings: modes.map((m) => billingOf(m, utilization)),
     apiRate: positive('api-rate', text('api-rate'), stack.apiRateLimit),
     projectorConcurrency: positive(
       'projector-concurrency',
@@ -135,14 +155,12 @@ export const runCapacityCli = async (argv: string[], io: CliIo = consoleIo): Pro
     streamBatchSize: stack.streamBatchSize,
     queueBatchSize: stack.queueBatchSize,
   });
-  const base = { rate: args.rate, region: args.region, stack };
   const plan = planCapacity(replay, {
-    ...base,
-    ...(args.branchKeys ? { kmsCallsPerCommand: BRANCH_KEY_KMS_CALLS } : {}),
+    rate: args.rate,
+    region: args.region,
+    stack,
+    billings: args.billings,
   });
-  const withBranchKeys = args.branchKeys
-    ? undefined
-    : planCapacity(replay, { ...base, kmsCallsPerCommand: BRANCH_KEY_KMS_CALLS });
   if (args.json) {
     io.out(
       JSON.stringify(
@@ -156,10 +174,8 @@ export const runCapacityCli = async (argv: string[], io: CliIo = consoleIo): Pro
             seed: args.seed,
             legacyClaims: args.legacyClaims,
             idempotencyKeys: args.idempotencyKeys,
-            branchKeys: args.branchKeys,
           },
           ...plan,
-          ...(withBranchKeys ? { costWithBranchKeys: withBranchKeys.cost.totalUsdPerMillion } : {}),
         },
         null,
         2,
@@ -172,7 +188,6 @@ export const runCapacityCli = async (argv: string[], io: CliIo = consoleIo): Pro
         mix: args.mix,
         legacyClaims: args.legacyClaims,
         idempotencyKeys: args.idempotencyKeys,
-        ...(withBranchKeys ? { withBranchKeys } : {}),
       }),
     );
   }

@@ -1,5 +1,6 @@
 import { defaultStackSizing } from '../../infra/stack-sizing.js';
 import { type PriceName, priceOf, type QuotaName, quotaIn } from './aws-tables.js';
+import { type Billing, billingOf, CAPACITY_MODES, dynamodbUnitsUsd } from './dynamodb-cost.js';
 import {
   COMMAND_KINDS,
   type CommandKind,
@@ -77,11 +78,8 @@ export interface PlanOptions {
   region: string;
   assumptions?: FunctionAssumptions;
   stack?: StackSettings;
-  /**
-   * KMS calls per command to price instead of the counted ones: the branch-key hierarchy
-   * makes at most 0.01 (a branch key unwrapped per function instance and rotation).
-   */
-  kmsCallsPerCommand?: number;
+  /** How DynamoDB is billed, one cost per entry; default: on demand and provisioned. */
+  billings?: Billing[];
 }
 
 export interface HotKey {
@@ -124,6 +122,16 @@ export interface CostLine {
   usdPerMillionCommands: number;
 }
 
+export interface ModeCost {
+  billing: Billing;
+  lines: CostLine[];
+  totalUsdPerMillion: number;
+  /** Provisioned only: the capacity quotas the units at the target utilisation reach. */
+  limits: Limit[];
+  /** Those of `limits` the rate needs raised. */
+  increasesNeeded: Limit[];
+}
+
 export interface Limit {
   name: string;
   bindsAt: number;
@@ -139,7 +147,8 @@ export interface CapacityPlan {
   hotKeys: HotKey[];
   units: UnitsPerCommand[];
   services: ServiceRate[];
-  cost: { lines: CostLine[]; totalUsdPerMillion: number };
+  /** One per billing of `PlanOptions.billings`, in that order; only DynamoDB's lines differ. */
+  costs: ModeCost[];
   limits: Limit[];
   firstLimit: Limit | undefined;
   /** Adjustable AWS quotas the rate needs raised. */
@@ -149,6 +158,42 @@ export interface CapacityPlan {
 }
 
 const PARTITION_WRITES = 1000;
+
+/**
+ * Provisioned capacity is held at consumed/target: the per-table (and per-index) and the
+ * account's provisioned quotas bind at that, not at the units consumed.
+ */
+const provisionedLimits = (
+  billing: Billing,
+  units: { read: Record<string, number>; write: Record<string, number> },
+  region: string,
+): Limit[] => {
+  if (billing.mode !== 'provisioned') return [];
+  const utilization = billing.targetUtilizationPercent / 100;
+  const limits: Limit[] = [];
+  const check = (what: string, key: QuotaName, perCommand: number) => {
+    const quota = quotaIn(key, region);
+    if (quota.value === null || perCommand === 0) return;
+    limits.push({
+      name: `${what} provisioned at ${billing.targetUtilizationPercent}%: ${quota.value} ${quota.unit}`,
+      bindsAt: (quota.value * utilization) / perCommand,
+      owner: quota.adjustable ? 'aws' : 'aws-fixed',
+      raisedBy: quota.adjustable ? 'a quota increase (Service Quotas)' : 'design',
+    });
+  };
+  for (const kind of ['write', 'read'] as const) {
+    const table =
+      kind === 'write' ? 'dynamodb.provisionedTableWrites' : 'dynamodb.provisionedTableReads';
+    for (const [target, perCommand] of Object.entries(units[kind]))
+      check(`DynamoDB ${target} ${kind}s`, table, perCommand);
+    check(
+      `DynamoDB ${kind}s of all tables`,
+      kind === 'write' ? 'dynamodb.accountProvisionedWrites' : 'dynamodb.accountProvisionedReads',
+      sum(Object.values(units[kind])),
+    );
+  }
+  return limits.sort((a, b) => a.bindsAt - b.bindsAt);
+};
 const sum = (values: Iterable<number>) => [...values].reduce((n, v) => n + v, 0);
 
 const combine = (tallies: Tally[]): Tally => {
@@ -236,7 +281,7 @@ export const planCapacity = (replay: ReplayResult, options: PlanOptions): Capaci
   const n = Math.max(mix.commands, 1);
   const per = (value: number) => value / n;
 
-  const kmsPerCommand = options.kmsCallsPerCommand ?? per(sum(Object.values(mix.kmsCalls)));
+  const kmsPerCommand = per(sum(Object.values(mix.kmsCalls)));
   const putEventsPerCommand = per(mix.putEventsCalls);
   const entriesPerCommand = per(mix.busEntries);
   const messagesPerCommand = per(mix.queueMessages);
@@ -341,9 +386,20 @@ export const planCapacity = (replay: ReplayResult, options: PlanOptions): Capaci
     unit,
     usdPerMillionCommands: priceOf(key, quantity * 1_000_000),
   });
-  const lines = [
-    line('DynamoDB writes', 'dynamodb.writeRequestUnit', writeUnits, 'WRU'),
-    line('DynamoDB reads', 'dynamodb.readRequestUnit', readUnits, 'RRU'),
+  const unitsLine = (billing: Billing, kind: 'read' | 'write', quantity: number): CostLine => ({
+    item: `DynamoDB ${kind}s`,
+    perCommand: quantity,
+    unit:
+      billing.mode === 'on-demand'
+        ? kind === 'read'
+          ? 'RRU'
+          : 'WRU'
+        : kind === 'read'
+          ? 'RCU'
+          : 'WCU',
+    usdPerMillionCommands: dynamodbUnitsUsd(billing, kind, quantity * 1_000_000),
+  });
+  const others = [
     line('DynamoDB stream reads (Lambda)', 'dynamodb.streamRead', invocations.publisher, 'calls'),
     line('KMS', 'kms.request', kmsPerCommand, 'requests'),
     line('EventBridge', 'eventbridge.customEvent', entriesPerCommand, 'events'),
@@ -358,6 +414,30 @@ export const planCapacity = (replay: ReplayResult, options: PlanOptions): Capaci
       'GB',
     ),
   ];
+  const costs = (options.billings ?? CAPACITY_MODES.map((mode) => billingOf(mode))).map(
+    (billing): ModeCost => {
+      const lines = [
+        unitsLine(billing, 'write', writeUnits),
+        unitsLine(billing, 'read', readUnits),
+        ...others,
+      ];
+      const limits = provisionedLimits(
+        billing,
+        {
+          read: Object.fromEntries(Object.entries(mix.readUnits).map(([t, u]) => [t, per(u)])),
+          write: Object.fromEntries(Object.entries(mix.writeUnits).map(([t, u]) => [t, per(u)])),
+        },
+        region,
+      );
+      return {
+        billing,
+        lines,
+        totalUsdPerMillion: sum(lines.map((l) => l.usdPerMillionCommands)),
+        limits,
+        increasesNeeded: limits.filter((l) => l.owner === 'aws' && l.bindsAt <= rate),
+      };
+    },
+  );
   return {
     rate,
     region,
@@ -365,7 +445,7 @@ export const planCapacity = (replay: ReplayResult, options: PlanOptions): Capaci
     hotKeys,
     units: [...kinds.map((k) => unitsOf(k, replay.tallies[k])), unitsOf('mix', mix)],
     services,
-    cost: { lines, totalUsdPerMillion: sum(lines.map((l) => l.usdPerMillionCommands)) },
+    costs,
     limits,
     firstLimit: limits[0],
     increasesNeeded: limits.filter((l) => l.owner === 'aws' && l.bindsAt <= rate),

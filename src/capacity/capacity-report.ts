@@ -1,5 +1,6 @@
 import { priceTable, quotaTable } from './aws-tables.js';
 import type { CapacityPlan } from './capacity-plan.js';
+import { billingLabel } from './dynamodb-cost.js';
 import { emailShapeSources } from './email-population.js';
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -18,9 +19,43 @@ export interface ReportContext {
   mix: Record<string, number>;
   legacyClaims: boolean;
   idempotencyKeys: boolean;
-  /** The same plan with KMS at the branch-key rate, for comparison. */
-  withBranchKeys?: CapacityPlan;
 }
+
+/**
+ * One row per cost item, one USD column per billing of DynamoDB: the same units consumed,
+ * priced per request or per provisioned unit-hour.
+ */
+const renderCosts = (plan: CapacityPlan): string[] => {
+  const [first] = plan.costs;
+  if (!first) return [];
+  const header = [
+    'item',
+    'per command',
+    ...plan.costs.map((c) => `USD, ${billingLabel(c.billing)}`),
+  ];
+  return [
+    '### Cost per million commands',
+    '',
+    ...table(
+      header,
+      first.lines.map((l, i) => [
+        l.item,
+        `${dec(l.perCommand, l.perCommand < 0.01 ? 6 : 3)} ${l.unit}`,
+        ...plan.costs.map((c) => dec(c.lines[i]?.usdPerMillionCommands ?? 0)),
+      ]),
+    ),
+    `| **total** | | ${plan.costs.map((c) => `**${dec(c.totalUsdPerMillion)}**`).join(' | ')} |`,
+    '',
+    ...plan.costs.flatMap((c) =>
+      c.increasesNeeded.length === 0
+        ? []
+        : [
+            `DynamoDB ${billingLabel(c.billing)} needs, at ${int(plan.rate)} commands/s, these quota increases: ${c.increasesNeeded.map((l) => `${l.name} (reached at ${int(l.bindsAt)} commands/s)`).join('; ')}.`,
+            '',
+          ],
+    ),
+  ];
+};
 
 /** The plan as Markdown tables: what `npm run capacity` prints and `docs/capacity.md` holds. */
 export const renderPlan = (plan: CapacityPlan, context: ReportContext): string => {
@@ -75,25 +110,8 @@ export const renderPlan = (plan: CapacityPlan, context: ReportContext): string =
       ]),
     ),
     '',
-    '### Cost per million commands',
-    '',
-    ...table(
-      ['item', 'per command', 'USD per million commands'],
-      plan.cost.lines.map((l) => [
-        l.item,
-        `${dec(l.perCommand, l.perCommand < 0.01 ? 6 : 3)} ${l.unit}`,
-        dec(l.usdPerMillionCommands),
-      ]),
-    ),
-    `| **total** | | **${dec(plan.cost.totalUsdPerMillion)}** |`,
-    '',
+    ...renderCosts(plan),
   ];
-  if (context.withBranchKeys) {
-    out.push(
-      `With branch keys (KMS at ${context.withBranchKeys.cost.lines.find((l) => l.item === 'KMS')?.perCommand} calls per command): **${dec(context.withBranchKeys.cost.totalUsdPerMillion)} USD** per million commands.`,
-      '',
-    );
-  }
   out.push('### Limits, lowest first', '');
   out.push(
     ...table(
