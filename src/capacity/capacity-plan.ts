@@ -4,6 +4,7 @@ import { type Billing, billingOf, CAPACITY_MODES, dynamodbUnitsUsd } from './dyn
 import {
   COMMAND_KINDS,
   type CommandKind,
+  emptyTally,
   type Mix,
   type ReplayResult,
   type Tally,
@@ -197,19 +198,7 @@ const provisionedLimits = (
 const sum = (values: Iterable<number>) => [...values].reduce((n, v) => n + v, 0);
 
 const combine = (tallies: Tally[]): Tally => {
-  const out: Tally = {
-    commands: 0,
-    rejected: 0,
-    projectionFailures: 0,
-    dynamodbCalls: {},
-    readUnits: {},
-    writeUnits: {},
-    kmsCalls: {},
-    putEventsCalls: 0,
-    busEntries: 0,
-    queueMessages: 0,
-    invocations: { command: 0, publisher: 0, projector: 0 },
-  };
+  const out = emptyTally();
   const add = (into: Record<string, number>, from: Record<string, number>) => {
     for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
   };

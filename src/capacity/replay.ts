@@ -81,7 +81,8 @@ export interface ReplayResult {
 const EVENT_TABLE = 'CustomerEvents';
 const VIEW_TABLE = 'CustomerViews';
 
-const emptyTally = (): Tally => ({
+/** A tally of nothing yet. */
+export const emptyTally = (): Tally => ({
   commands: 0,
   rejected: 0,
   projectionFailures: 0,

@@ -10,7 +10,6 @@ import {
 import { createTableIfMissing } from '../adapters/dynamodb/create-tables.js';
 import { hashedClaimsOnlyMarker } from '../adapters/dynamodb/hashed-claims-marker.js';
 import { customerViewsTable, eventStoreTable } from '../adapters/dynamodb/table-definitions.js';
-import { projectionRule } from '../adapters/eventbridge/projection-rule.js';
 import { probeProjector, probePublisher } from '../app/operations/activity-probes.js';
 import { ServiceActivity } from '../app/operations/service-activity.js';
 import { awsClients } from '../composition/aws-clients.js';
@@ -22,6 +21,7 @@ import { type DynamoDBLocal, startDynamoDBLocal } from './dynamodb-local.js';
 import { type EventBridgeStandIn, startEventBridgeStandIn } from './eventbridge-standin.js';
 import { type KmsStandIn, startKmsStandIn } from './kms/kms-standin.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-endpoints.js';
+import { localProjectionRule } from './local-projection-rule.js';
 import { startReconcileTimer } from './reconcile-timer.js';
 import { type SqsEmulator, startSqsEmulator } from './sqs-emulator.js';
 import { createSqsPoller, type SqsHandler, type SqsPoller } from './sqs-poller.js';
@@ -240,30 +240,17 @@ export const startLocalRuntime = async (
       new CreateQueueCommand({ QueueName: 'customer-stream-failures' }),
     );
 
-    const { targetRetryPolicy, ...projection } = projectionRule({
-      source: config.EVENT_SOURCE_NAME,
-    });
     const eventBridge = await startEventBridgeStandIn({
       sqs: sqsClient,
       region,
       ...(options.ports?.eventBridge ? { port: options.ports.eventBridge } : {}),
       ...(options.dataDir ? { dataDir: options.dataDir } : {}),
       rules: [
-        {
-          ...projection,
+        localProjectionRule({
+          source: config.EVENT_SOURCE_NAME,
           eventBusName: config.EVENT_BUS_NAME,
-          // `Target0` is the id CDK gives the stack's queue target; its retry policy and
-          // dead-letter queue are the stack's.
-          targets: [
-            {
-              id: 'Target0',
-              arn: sqs.queueArn,
-              queueUrl: sqs.queueUrl,
-              retryPolicy: targetRetryPolicy,
-              deadLetterArn: sqs.dlqArn,
-            },
-          ],
-        },
+          queues: sqs,
+        }),
       ],
     });
     cleanups.push(() => eventBridge.stop());

@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { projectionRule } from '../../src/adapters/eventbridge/projection-rule.js';
 import { readConfig } from '../../src/config.js';
 import {
   type EventBridgeStandIn,
@@ -9,6 +8,7 @@ import {
 } from '../../src/local/eventbridge-standin.js';
 import { type KmsStandIn, startKmsStandIn } from '../../src/local/kms/kms-standin.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../src/local/local-endpoints.js';
+import { localProjectionRule } from '../../src/local/local-projection-rule.js';
 import { type SqsEmulator, startSqsEmulator } from '../../src/local/sqs-emulator.js';
 import { createTestTables, type TestTables } from '../support/dynamodb.js';
 
@@ -62,26 +62,15 @@ export const startLocalAws = async (): Promise<LocalAws> => {
   );
   const kms = await startKmsStandIn({ region });
   const busName = readConfig({}).EVENT_BUS_NAME;
-  const { targetRetryPolicy, ...rule } = projectionRule({
-    source: readConfig({}).EVENT_SOURCE_NAME,
-  });
   const eventBridge = await startEventBridgeStandIn({
     sqs: deliveryClient,
     region,
     rules: [
-      {
-        ...rule,
+      localProjectionRule({
+        source: readConfig({}).EVENT_SOURCE_NAME,
         eventBusName: busName,
-        targets: [
-          {
-            id: 'Target0',
-            arn: sqs.queueArn,
-            queueUrl: sqs.queueUrl,
-            retryPolicy: targetRetryPolicy,
-            deadLetterArn: sqs.dlqArn,
-          },
-        ],
-      },
+        queues: sqs,
+      }),
     ],
   });
   const cloudWatch = await cloudWatchWithoutData();

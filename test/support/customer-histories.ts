@@ -111,16 +111,7 @@ export const messageBody = (envelope: EventEnvelope, thin = false): string =>
   });
 
 /** A small seeded generator, so a failing shuffle can be replayed. */
-export const seededRandom = (seed: number) => {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
+export { seededRandom } from '../../src/capacity/email-population.js';
 
 export const shuffle = <T>(items: T[], random: () => number): T[] => {
   const out = [...items];
