@@ -649,6 +649,8 @@ export class CustomerServiceStack extends Stack {
       ['Projector', this.projector],
       ['Reconciler', this.reconciler],
       ['OpsApi', this.opsApi],
+      // A failed rotation leaves the active branch key version in use: worth knowing.
+      ['BranchKeyRotator', this.branchKeyRotator],
       // Signing in to the console fails while it fails.
       ...(this.scopeLimiter ? [['ScopeLimiter', this.scopeLimiter] as const] : []),
     ] as const) {
