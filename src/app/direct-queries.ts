@@ -27,7 +27,11 @@ export const DirectQueryInvocation = z.discriminatedUnion('queryType', [
   }),
   z.object({
     queryType: z.literal('SearchCustomersByEmail'),
-    email: z.string(),
+    // As the HTTP search: `email` with `match` (`prefix`, the default, or `exact`), or
+    // `domain` alone; the query service says which field is wrong when they are mixed.
+    email: z.string().optional(),
+    match: z.string().optional(),
+    domain: z.string().optional(),
     limit: Count.optional(),
     cursor: z.string().optional(),
   }),

@@ -131,11 +131,32 @@ describe('query Lambda, direct invocation', () => {
     expect((json.items as CustomerView[]).map((v) => v.customerId)).toEqual(['cust-30']);
   });
 
+  it('SearchCustomersByEmail finds an exact address only, or lists a domain', async () => {
+    const exact = await invoke({
+      queryType: 'SearchCustomersByEmail',
+      email: 'customer02@example.com',
+      match: 'exact',
+    });
+    expect(exact.statusCode).toBe(200);
+    expect((exact.json.items as CustomerView[]).map((v) => v.customerId)).toEqual(['cust-02']);
+    const domain = await invoke({
+      queryType: 'SearchCustomersByEmail',
+      domain: 'EXAMPLE.com',
+      limit: 100,
+    });
+    expect(domain.statusCode).toBe(200);
+    expect((domain.json.items as CustomerView[]).map((v) => v.customerId).sort()).toEqual(
+      [...Array.from({ length: 25 }, (_, i) => view(i + 1).customerId), 'cust-30'].sort(),
+    );
+  });
+
   it('answers 400 for a bad invocation, naming the field', async () => {
     const cases: [unknown, string][] = [
       [{ queryType: 'GetActiveCustomers', limit: 0 }, 'limit'],
       [{ queryType: 'GetActiveCustomers', cursor: 'nope!' }, 'cursor'],
       [{ queryType: 'SearchCustomersByEmail' }, 'email'],
+      [{ queryType: 'SearchCustomersByEmail', email: 'a', domain: 'example.com' }, 'domain'],
+      [{ queryType: 'SearchCustomersByEmail', email: 'a', match: 'fuzzy' }, 'match'],
       [{ queryType: 'GetCustomerById', customerId: 'cust-01', minVersion: 0 }, 'minVersion'],
       [{ queryType: 'DropTables' }, 'queryType'],
     ];
