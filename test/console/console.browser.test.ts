@@ -105,9 +105,15 @@ describe('operator console in Chromium', () => {
     const page = await watched.newPage(WIDE);
     const answer = await page.goto('/console');
     expect(answer?.headers()['content-security-policy']).toContain("script-src 'self'");
-    await page.getByLabel('Email starts with').fill(`grace.${tag}`);
-    await page.getByLabel('Email starts with').press('Enter');
+    const search = (label: string) => page.getByLabel(label, { exact: true });
+    await search('Email starts with').fill(`grace.${tag}`);
+    await search('Email starts with').press('Enter');
     // The first page lists every active customer; the search narrows it to one.
+    await expect.poll(() => page.locator('table.list tbody tr').count(), POLL).toBe(1);
+    // An exact address finds the same customer, and only them.
+    await page.getByLabel('Search by').selectOption('exact');
+    await search('Exact email').fill(email.toUpperCase());
+    await search('Exact email').press('Enter');
     await expect.poll(() => page.locator('table.list tbody tr').count(), POLL).toBe(1);
     const link = page.getByRole('link', { name: 'Grace Hopper' });
     await link.waitFor();

@@ -5,30 +5,17 @@ import { may } from '../auth/session.js';
 import { customerPath, formatTime } from '../format.js';
 import { HealthPanel } from '../health-panel.js';
 import { NeedsRole, Status } from '../layout.js';
+import {
+  pagePath,
+  type Query,
+  SEARCH_BY,
+  type SearchBy,
+  type StatusFilter,
+} from './customer-search.js';
 
 const PAGE_SIZE = 20;
-type StatusFilter = 'ACTIVE' | 'SUSPENDED';
 
-interface Query {
-  status: StatusFilter;
-  email: string;
-  /** Cursors of the pages before this one; the last is this page's. */
-  cursors: (string | undefined)[];
-}
-
-const pagePath = (query: Query): string => {
-  const cursor = query.cursors.at(-1);
-  const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
-  if (cursor) params.set('cursor', cursor);
-  if (query.email.trim() !== '') {
-    params.set('email', query.email.trim());
-    return `/customers/search?${params}`;
-  }
-  params.set('status', query.status);
-  return `/customers?${params}`;
-};
-
-/** `/console`: customers by status or email prefix, a page at a time; pipeline health. */
+/** `/console`: customers by status, or by email or domain, a page at a time; pipeline health. */
 export const CustomersPage = () =>
   h(
     'div',
@@ -52,15 +39,24 @@ export const CustomersPage = () =>
   );
 
 const CustomerList = () => {
-  const [query, setQuery] = useState<Query>({ status: 'ACTIVE', email: '', cursors: [undefined] });
-  const [draft, setDraft] = useState({ status: 'ACTIVE' as StatusFilter, email: '' });
+  const [query, setQuery] = useState<Query>({
+    status: 'ACTIVE',
+    by: 'prefix',
+    text: '',
+    cursors: [undefined],
+  });
+  const [draft, setDraft] = useState({
+    status: 'ACTIVE' as StatusFilter,
+    by: 'prefix' as SearchBy,
+    text: '',
+  });
   const [page, setPage] = useState<CustomerPage | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
 
   useEffect(() => {
     let current = true;
     setError(undefined);
-    getJson<CustomerPage>(pagePath(query))
+    getJson<CustomerPage>(pagePath(query, PAGE_SIZE))
       .then((answer) => current && setPage(answer))
       .catch((failure) => {
         if (!current) return;
@@ -72,7 +68,7 @@ const CustomerList = () => {
     };
   }, [query]);
 
-  const searching = query.email.trim() !== '';
+  const searching = query.text.trim() !== '';
   // A search spans every status; the filter then narrows the page shown.
   const items = (page?.items ?? []).filter((c) => !searching || c.status === query.status);
 
@@ -87,7 +83,7 @@ const CustomerList = () => {
         role: 'search',
         onSubmit: (event: Event) => {
           event.preventDefault();
-          setQuery({ status: draft.status, email: draft.email, cursors: [undefined] });
+          setQuery({ ...draft, cursors: [undefined] });
         },
       },
       h(
@@ -112,15 +108,33 @@ const CustomerList = () => {
       h(
         'label',
         null,
-        'Email starts with',
+        'Search by',
+        h(
+          'select',
+          {
+            name: 'by',
+            value: draft.by,
+            onChange: (event: Event) =>
+              setDraft({
+                ...draft,
+                by: (event.currentTarget as HTMLSelectElement).value as SearchBy,
+              }),
+          },
+          SEARCH_BY.map(({ value, label }) => h('option', { value, key: value }, label)),
+        ),
+      ),
+      h(
+        'label',
+        null,
+        SEARCH_BY.find(({ value }) => value === draft.by)?.label ?? 'Search',
         h('input', {
           type: 'search',
-          name: 'email',
+          name: 'search',
           autocomplete: 'off',
           spellcheck: false,
-          value: draft.email,
+          value: draft.text,
           onInput: (event: Event) =>
-            setDraft({ ...draft, email: (event.currentTarget as HTMLInputElement).value }),
+            setDraft({ ...draft, text: (event.currentTarget as HTMLInputElement).value }),
         }),
       ),
       h('button', { type: 'submit' }, 'Search'),
