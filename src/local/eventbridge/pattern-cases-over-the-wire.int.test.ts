@@ -30,12 +30,7 @@ describe('EventBridge stand-in: the pattern cases through TestEventPattern', () 
     sqs = await startSqsEmulator({ region: 'us-east-1' });
     sqsClient = new SQSClient(sqs.clientConfig);
     bus = await startEventBridgeStandIn({ sqs: sqsClient, region: sqs.region, eventBuses: [] });
-    events = new EventBridgeClient({
-      endpoint: bus.endpoint,
-      region: sqs.region,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1,
-    });
+    events = new EventBridgeClient({ ...bus.clientConfig, maxAttempts: 1 });
   });
   afterAll(async () => {
     events?.destroy();

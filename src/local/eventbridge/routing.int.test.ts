@@ -79,12 +79,7 @@ describe('EventBridge stand-in: routing by event pattern to SQS', () => {
         },
       ],
     });
-    events = new EventBridgeClient({
-      endpoint: bus.endpoint,
-      region: sqs.region,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1,
-    });
+    events = new EventBridgeClient({ ...bus.clientConfig, maxAttempts: 1 });
   });
   afterAll(async () => {
     events?.destroy();

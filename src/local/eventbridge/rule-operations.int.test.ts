@@ -65,12 +65,7 @@ describe('EventBridge stand-in: rules and targets through the SDK', () => {
       dataDir,
       retryDelay: { baseMs: 10, maxMs: 20 },
     });
-    events = new EventBridgeClient({
-      endpoint: bus.endpoint,
-      region: sqs.region,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1,
-    });
+    events = new EventBridgeClient({ ...bus.clientConfig, maxAttempts: 1 });
   };
   const stopBus = async () => {
     events?.destroy();

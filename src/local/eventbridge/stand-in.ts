@@ -6,6 +6,7 @@ import {
   type Operation,
   startAwsJsonServer,
 } from '../aws-json/aws-json-server.js';
+import { LOCAL_CREDENTIALS } from '../local-endpoints.js';
 import type { Partition } from './arns.js';
 import { type EventBridgeRule, RuleCatalog } from './catalog.js';
 import {
@@ -60,6 +61,12 @@ export interface EventBridgeStandInStats {
 export interface EventBridgeStandIn {
   endpoint: string;
   port: number;
+  /** Settings for an `EventBridgeClient` (any credentials are accepted). */
+  clientConfig: {
+    endpoint: string;
+    region: string;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+  };
   /** Adds a rule (and its bus) as PutRule with PutTargets would; throws `InvalidRuleError`. */
   addRule(rule: EventBridgeRule): void;
   /** The next `count` entries come back failed, as EventBridge does under internal errors. */
@@ -199,6 +206,11 @@ export const startEventBridgeStandIn = async (
   return {
     endpoint: server.endpoint,
     port: server.port,
+    clientConfig: {
+      endpoint: server.endpoint,
+      region: options.region ?? 'us-east-1',
+      credentials: LOCAL_CREDENTIALS,
+    },
     addRule: (rule) => {
       catalog.addRule(rule);
     },

@@ -90,12 +90,7 @@ describe('EventBridge stand-in: delivery retries, dead letters and trace headers
         targets: [target(name)],
       })),
     });
-    events = new EventBridgeClient({
-      endpoint: bus.endpoint,
-      region: sqs.region,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1,
-    });
+    events = new EventBridgeClient({ ...bus.clientConfig, maxAttempts: 1 });
   });
   afterAll(async () => {
     events?.destroy();
