@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../src/adapters/dynamodb/document-client.js';
@@ -14,12 +11,7 @@ import {
   type Outcome,
   sendStep,
 } from './scripted-customers.js';
-import {
-  type ServiceProcess,
-  serviceMembers,
-  startServiceProcess,
-  waitForServiceExit,
-} from './service-process.js';
+import { serviceMembers, serviceRestarts, waitForServiceExit } from './service-process.js';
 
 const CUSTOMERS = 24;
 const STEPS = 6;
@@ -34,29 +26,21 @@ interface Attempt {
 }
 
 describe('SIGKILL of the whole local runtime while commands flow', () => {
-  let dataDir: string;
-  const started: ServiceProcess[] = [];
+  let restarts: Awaited<ReturnType<typeof serviceRestarts>>;
   const clients: DynamoDBDocumentClient[] = [];
+  let dataDir: string;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'fault-kill-'));
+    restarts = await serviceRestarts({ prefix: 'fault-kill-', env: TABLES });
+    dataDir = restarts.dataDir;
   });
   afterAll(async () => {
     for (const client of clients) client.destroy();
     // Also reached when a test fails or times out: nothing of ours may outlive the run.
-    for (const service of started) {
-      await service.kill();
-      await waitForServiceExit(service, 10_000);
-    }
-    for (const service of started) expect(serviceMembers(service)).toEqual([]);
-    await rm(dataDir, { recursive: true, force: true });
+    expect(await restarts.stopAll()).toEqual([]);
   });
 
-  const start = async () => {
-    const service = await startServiceProcess({ dataDir, env: TABLES });
-    started.push(service);
-    return service;
-  };
+  const start = () => restarts.start();
 
   it('keeps every 2xx, gives each retried Idempotency-Key exactly one event, and the views converge', async () => {
     const scripts = Array.from({ length: CUSTOMERS }, (_, i) => customerScript('kill', i, STEPS));

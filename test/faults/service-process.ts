@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findLocalStack, type LocalEndpoints } from '../../src/local/endpoints-file.js';
 import { freePort } from '../../src/local/free-port.js';
@@ -239,6 +242,40 @@ export const startServiceProcess = async (options: {
         killJava();
       }
       await waitForServiceExit({ pid, dynamodbPid }, 10_000);
+    },
+  };
+};
+
+/**
+ * The service started again and again on one data folder, as a developer restarts
+ * `npm start`: `start` adds a process, `stopAll` kills whatever is still running, waits for
+ * it, says which pids outlived it (none may), and removes the folder.
+ */
+export const serviceRestarts = async (options: {
+  prefix: string;
+  env?: Record<string, string>;
+}) => {
+  const dataDir = await mkdtemp(join(tmpdir(), options.prefix));
+  const started: ServiceProcess[] = [];
+  return {
+    dataDir,
+    start: async () => {
+      const service = await startServiceProcess({
+        dataDir,
+        ...(options.env ? { env: options.env } : {}),
+      });
+      started.push(service);
+      return service;
+    },
+    /** Pids of the processes started that are still alive after the stop. */
+    stopAll: async (): Promise<number[]> => {
+      for (const service of started) {
+        await service.kill();
+        await waitForServiceExit(service, 10_000);
+      }
+      const left = started.flatMap((service) => serviceMembers(service));
+      await rm(dataDir, { recursive: true, force: true });
+      return left;
     },
   };
 };

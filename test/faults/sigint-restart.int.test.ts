@@ -1,16 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditOnce, opsAuditTarget } from './audit.js';
 import { customerScript, isSuccess, sendStep } from './scripted-customers.js';
-import {
-  type ServiceProcess,
-  serviceMembers,
-  startServiceProcess,
-  waitForServiceExit,
-} from './service-process.js';
+import { serviceMembers, serviceRestarts, waitForServiceExit } from './service-process.js';
 
 const ROUNDS = 3;
 const CUSTOMERS = 8;
@@ -41,27 +34,19 @@ const expectViewsCaughtUp = async (dataDir: string, atLeastStreams: number) => {
 };
 
 describe('Ctrl-C (SIGINT to the whole process group) while commands flow, then a restart', () => {
+  let restarts: Awaited<ReturnType<typeof serviceRestarts>>;
   let dataDir: string;
-  const started: ServiceProcess[] = [];
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'fault-sigint-'));
+    restarts = await serviceRestarts({ prefix: 'fault-sigint-', env: TABLES });
+    dataDir = restarts.dataDir;
   });
   afterAll(async () => {
     // Also reached when a test fails or times out: nothing of ours may outlive the run.
-    for (const service of started) {
-      await service.kill();
-      await waitForServiceExit(service, 10_000);
-    }
-    for (const service of started) expect(serviceMembers(service)).toEqual([]);
-    await rm(dataDir, { recursive: true, force: true });
+    expect(await restarts.stopAll()).toEqual([]);
   });
 
-  const start = async () => {
-    const service = await startServiceProcess({ dataDir, env: TABLES });
-    started.push(service);
-    return service;
-  };
+  const start = () => restarts.start();
 
   it('stops cleanly every time, and every restart finds each view equal to the fold of its stream', async () => {
     /** Customers with an event known to be in the store (a 2xx). */
