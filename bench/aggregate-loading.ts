@@ -80,6 +80,7 @@ const envelopes = (aggregateId: string, count: number): EventEnvelope[] => {
           };
     return {
       eventId: randomUUID(),
+      aggregateType: 'Customer',
       aggregateId,
       eventType: event.type,
       payload: event.data,
@@ -121,6 +122,7 @@ const suspensionStream = (
           : ['CustomerReactivated', {}, 1];
     return {
       eventId: randomUUID(),
+      aggregateType: 'Customer',
       aggregateId,
       eventType,
       payload,

@@ -19,6 +19,7 @@ const appends = Number(process.argv[2] ?? 400);
 
 const envelope = (aggregateId: string): EventEnvelope => ({
   eventId: randomUUID(),
+  aggregateType: 'Customer',
   aggregateId,
   eventType: 'CustomerRegistered',
   payload: { email: `${aggregateId}@example.com`, name: 'Bench' },

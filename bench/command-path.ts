@@ -94,6 +94,7 @@ const createTarget = async (
     // The framework alone (validation, load, fold, decide, append) without the service's
     // uniqueness claims: its single event goes out as one conditional PutItem.
     const handler = new CommandHandler<CustomerState, CustomerCommand, CustomerEvent>({
+      aggregateType: 'Customer',
       decider: customerDecider,
       store: storeFor(db, tableName, options.snapshotEvery),
       clock: systemClock,

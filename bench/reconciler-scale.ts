@@ -63,7 +63,12 @@ const memoryPorts = (streams: number, sample: (work: number) => void) => {
       for (let i = firstAtOrAfter(Date.parse(from)); i < end; i += PAGE) {
         const page: StreamChange[] = [];
         for (let j = i; j < Math.min(i + PAGE, end); j++) {
-          page.push({ aggregateId: idOf(j), version: 1, timestamp: new Date(at(j)).toISOString() });
+          page.push({
+            aggregateType: 'Customer',
+            aggregateId: idOf(j),
+            version: 1,
+            timestamp: new Date(at(j)).toISOString(),
+          });
         }
         sample(page.length);
         yield page;
@@ -99,6 +104,7 @@ const memoryPorts = (streams: number, sample: (work: number) => void) => {
       return [
         {
           eventId: `e-${id}`,
+          aggregateType: 'Customer',
           aggregateId: id,
           eventType: 'CustomerRegistered',
           payload: {},

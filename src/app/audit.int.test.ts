@@ -119,6 +119,7 @@ describe('npm run audit:views against DynamoDB Local', () => {
       [
         {
           eventId: 'poison',
+          aggregateType: 'Customer',
           aggregateId: id(21),
           eventType: 'CustomerEmailUpdated',
           payload: { newEmail: 7 },

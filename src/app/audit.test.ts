@@ -133,6 +133,7 @@ describe('auditViews', () => {
       [
         {
           eventId: 'poison',
+          aggregateType: 'Customer',
           aggregateId: id,
           eventType: 'CustomerSuspended',
           payload: { reason: 42 },

@@ -120,6 +120,7 @@ export class CustomerCommandService {
       schemaVersion: SNAPSHOT_SCHEMA_VERSION,
     };
     this.handler = new CommandHandler({
+      aggregateType: 'Customer',
       decider: customerDecider,
       store: options.store,
       clock: options.clock ?? systemClock,

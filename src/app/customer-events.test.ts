@@ -34,6 +34,7 @@ const stored = (
   schemaVersion: number,
 ): EventEnvelope => ({
   eventId: `stored-${version}`,
+  aggregateType: 'Customer',
   aggregateId: 'c1',
   eventType,
   payload,

@@ -16,6 +16,7 @@ const envelope = (
   schemaVersion = 1,
 ): EventEnvelope => ({
   eventId: `e-${n++}`,
+  aggregateType: 'Customer',
   aggregateId: 'c-1',
   eventType,
   payload,

@@ -11,6 +11,7 @@ const event = (
   schemaVersion = 1,
 ): EventEnvelope => ({
   eventId: `e-${version}`,
+  aggregateType: 'Customer',
   aggregateId: 'c1',
   eventType,
   payload,

@@ -13,6 +13,7 @@ const envelope = (
   schemaVersion = 1,
 ): EventEnvelope => ({
   eventId: `e-${version}`,
+  aggregateType: 'Customer',
   aggregateId: 'c-1',
   eventType,
   payload,

@@ -72,6 +72,7 @@ describe('projector on DynamoDB', () => {
     const unreadable = sqsRecord(
       messageBody({
         eventId: 'ghost-3',
+        aggregateType: 'Customer',
         aggregateId: 'ghost',
         eventType: 'CustomerSuspended',
         payload: { reason: 'r' },

@@ -362,6 +362,7 @@ describe('projector metrics and log lines', () => {
     });
     const envelope = {
       eventId: 'e-1',
+      aggregateType: 'Customer',
       aggregateId: 'dl-1',
       eventType: 'CustomerSuspended',
       payload: {},

@@ -57,6 +57,7 @@ describe('rebuildViews', () => {
       [
         {
           eventId: 'x',
+          aggregateType: 'Customer',
           aggregateId: 'broken',
           eventType: 'CustomerRegistered',
           payload: { nope: true },

@@ -42,6 +42,7 @@ const writeRegistration = async (
     'CUSTOMER',
     {
       eventId: randomUUID(),
+      aggregateType: 'Customer',
       aggregateId: customerId,
       eventType: 'CustomerRegistered',
       payload: { email: `${customerId}@example.com`, name: 'S' },

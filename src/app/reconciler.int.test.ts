@@ -120,6 +120,7 @@ describe('the reconciler', () => {
     const legacy = `legacy-${randomUUID()}`;
     const item = toEventItem('CUSTOMER', {
       eventId: randomUUID(),
+      aggregateType: 'Customer',
       aggregateId: legacy,
       eventType: 'CustomerRegistered',
       payload: { email: `${legacy}@example.com`, name: 'Old' },

@@ -92,6 +92,7 @@ describe('repairView', () => {
       [
         {
           eventId: 'x',
+          aggregateType: 'Customer',
           aggregateId: 'broken',
           eventType: 'CustomerRegistered',
           payload: { nope: true },
@@ -126,6 +127,7 @@ describe('repairView', () => {
             [
               {
                 eventId: 'later',
+                aggregateType: 'Customer',
                 aggregateId: id,
                 eventType: 'CustomerSuspended',
                 payload: { reasonCode: 'FRAUD' },

@@ -57,6 +57,8 @@ export interface SnapshotPolicy {
 }
 
 export interface CommandHandlerOptions<State, Command, Event extends DomainEvent> {
+  /** The type of the streams this handler writes, stamped on every new envelope. */
+  aggregateType: string;
   decider: Decider<State, Command, Event>;
   store: EventStore;
   clock: Clock;
@@ -298,6 +300,7 @@ export class CommandHandler<State, Command, Event extends DomainEvent> {
     return events.map((event, index) => {
       const envelope: EventEnvelope = {
         eventId: this.options.ids.newId(),
+        aggregateType: this.options.aggregateType,
         aggregateId,
         eventType: event.type,
         payload: event.data,

@@ -28,6 +28,11 @@ export interface EventMetadata {
 /** What the event store keeps and publishes: one event with its place in the stream. */
 export interface EventEnvelope<Type extends string = string, Payload = unknown> {
   eventId: string;
+  /**
+   * The type of the stream the event belongs to (`Customer`): every consumer routes by it.
+   * Items written before it travelled with the event read as `UNTYPED_STREAM_TYPE`.
+   */
+  aggregateType: string;
   aggregateId: string;
   eventType: Type;
   payload: Payload;
@@ -40,3 +45,15 @@ export interface EventEnvelope<Type extends string = string, Payload = unknown> 
 
 export type EnvelopeOf<E extends DomainEvent> =
   E extends DomainEvent<infer T, infer D> ? EventEnvelope<T, D> : never;
+
+/**
+ * The type of every stream written before the type travelled with its events: the service
+ * then had one aggregate. Items, change-index entries and messages without a type read as it.
+ */
+export const UNTYPED_STREAM_TYPE = 'Customer';
+
+/** A stream's identity: ids are unique within a type, not across types. */
+export interface StreamRef {
+  aggregateType: string;
+  aggregateId: string;
+}

@@ -1,5 +1,7 @@
 /** One event as the change index knows it: which stream reached which version, and when. */
 export interface StreamChange {
+  /** The stream's type, from its key's prefix (the index holds keys only). */
+  aggregateType: string;
   aggregateId: string;
   version: number;
   /** ISO instant at which the event was accepted. */

@@ -7,6 +7,7 @@ import { eventsOfFailure } from './stream-failure-replay.js';
 
 const envelope = (aggregateId: string, version: number): EventEnvelope => ({
   eventId: `${aggregateId}-${version}`,
+  aggregateType: 'Customer',
   aggregateId,
   eventType: 'CustomerSuspended',
   payload: {},
@@ -50,9 +51,9 @@ describe('the events of a failed stream batch', () => {
       async *changesBetween(from, to) {
         asked.push([from, to]);
         const page: StreamChange[] = [
-          { aggregateId: 'a', version: 2, timestamp: '' },
-          { aggregateId: 'a', version: 4, timestamp: '' },
-          { aggregateId: 'b', version: 1, timestamp: '' },
+          { aggregateType: 'Customer', aggregateId: 'a', version: 2, timestamp: '' },
+          { aggregateType: 'Customer', aggregateId: 'a', version: 4, timestamp: '' },
+          { aggregateType: 'Customer', aggregateId: 'b', version: 1, timestamp: '' },
         ];
         yield page;
       },

@@ -21,6 +21,7 @@ export const makeEvent = (
   eventType = 'Noted',
 ): EventEnvelope => ({
   eventId: randomUUID(),
+  aggregateType: 'Customer',
   aggregateId,
   eventType,
   payload: { n: version },

@@ -75,6 +75,7 @@ describe('a forged event put on the bus', () => {
     put(
       {
         eventId: `forged-${aggregateId}-${version}`,
+        aggregateType: 'Customer',
         aggregateId,
         eventType,
         payload,

@@ -43,6 +43,7 @@ const v1Event = (
   payload: unknown,
 ): EventEnvelope => ({
   eventId: `legacy-${aggregateId}-${version}`,
+  aggregateType: 'Customer',
   aggregateId,
   eventType,
   payload,

@@ -29,6 +29,7 @@ export const runHistories = async (
   let tick = Date.UTC(2024, 0, 1);
   let nextId = 0;
   const handler = new CommandHandler({
+    aggregateType: 'Customer',
     decider: customerDecider,
     store,
     clock: {

@@ -14,6 +14,7 @@ export const seenProjection: Projection<SeenView> = {
 /** Event `e<version>` of stream `a`. */
 export const seenEvent = (version: number): EventEnvelope => ({
   eventId: `e${version}`,
+  aggregateType: 'Customer',
   aggregateId: 'a',
   eventType: 'Happened',
   payload: {},

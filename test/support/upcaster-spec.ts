@@ -22,6 +22,7 @@ export const upcasterSpec = <Event extends DomainEvent>(
       thenLatest: (expected: Extract<Event, { type: Type }>['data']) => {
         const envelope: EventEnvelope = {
           eventId: 'e-1',
+          aggregateType: 'Customer',
           aggregateId: 'a-1',
           eventType,
           payload: structuredClone(payload),

@@ -53,6 +53,7 @@ const envelope = (
   schemaVersion = 2,
 ): EventEnvelope => ({
   eventId: `e-${version}`,
+  aggregateType: 'Customer',
   aggregateId: 'c-1',
   eventType,
   payload,

@@ -15,7 +15,7 @@ import {
   TooManyEventsError,
   UniquenessError,
 } from '../../core/errors.js';
-import type { EventEnvelope } from '../../core/event.js';
+import { type EventEnvelope, UNTYPED_STREAM_TYPE } from '../../core/event.js';
 import type {
   AppendOptions,
   AppendResult,
@@ -50,8 +50,13 @@ const MAX_TRANSACTION_ITEMS = 100;
 export interface DynamoDBEventStoreOptions {
   client: DynamoDBDocumentClient;
   tableName: string;
-  /** Partition key prefix of this aggregate type's streams. */
+  /** Partition key prefix of this aggregate type's streams, without the `#` the store adds. */
   streamPrefix?: string;
+  /**
+   * The type of this store's streams: stamped on nothing (envelopes carry it), but what an
+   * item written before the type travelled with its event reads as.
+   */
+  aggregateType?: string;
   /**
    * Items read by the first, newest-first query of a load: the snapshot plus this many
    * events minus one. With snapshots every N events, N + 1 loads any stream in one call.
@@ -65,8 +70,10 @@ export interface DynamoDBEventStoreOptions {
 
 type Item = Record<string, unknown>;
 
-const toEnvelope = (item: Item): EventEnvelope => ({
+/** An event item as an envelope; one written before the type travelled reads as `untyped`. */
+const toEnvelope = (item: Item, untyped: string): EventEnvelope => ({
   eventId: item.eventId as string,
+  aggregateType: typeof item.aggregateType === 'string' ? item.aggregateType : untyped,
   aggregateId: item.aggregateId as string,
   eventType: item.eventType as string,
   payload: item.payload,
@@ -93,6 +100,7 @@ export class DynamoDBEventStore implements EventStore, StreamCatalog, CommandRec
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly prefix: string;
+  private readonly aggregateType: string;
   private readonly loadWindow: number;
   private readonly ttlSeconds: number;
   private readonly changeIndexShards: number | undefined;
@@ -101,6 +109,7 @@ export class DynamoDBEventStore implements EventStore, StreamCatalog, CommandRec
     this.client = options.client;
     this.tableName = options.tableName;
     this.prefix = options.streamPrefix ?? 'CUSTOMER';
+    this.aggregateType = options.aggregateType ?? UNTYPED_STREAM_TYPE;
     this.loadWindow = Math.max(options.loadWindow ?? 51, 2);
     this.ttlSeconds = options.commandRecordTtlSeconds ?? 7 * 24 * 3600;
     this.changeIndexShards = options.changeIndexShards;
@@ -131,7 +140,7 @@ export class DynamoDBEventStore implements EventStore, StreamCatalog, CommandRec
           };
         }
       } else if (item.itemType === ITEM_TYPE.event) {
-        newestFirst.push(toEnvelope(item));
+        newestFirst.push(toEnvelope(item, this.aggregateType));
       }
     }
     const base = snapshot?.version ?? 0;
@@ -165,7 +174,7 @@ export class DynamoDBEventStore implements EventStore, StreamCatalog, CommandRec
         },
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       });
-      for (const item of page.items) events.push(toEnvelope(item));
+      for (const item of page.items) events.push(toEnvelope(item, this.aggregateType));
       startKey = page.lastKey;
     } while (startKey);
     return events;

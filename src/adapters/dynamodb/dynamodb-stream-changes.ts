@@ -4,6 +4,7 @@ import {
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { UNTYPED_STREAM_TYPE } from '../../core/event.js';
 import type { Checkpoints, StreamChange, StreamChanges } from '../../core/stream-changes.js';
 import { rethrowTransient } from './dynamodb-errors.js';
 import {
@@ -23,18 +24,36 @@ export interface DynamoDBStreamChangesOptions {
   shards?: number;
   /** Buckets queried at once. */
   concurrency?: number;
+  /**
+   * The stream type of each key prefix (`CUSTOMER` → `Customer`): the index holds keys only,
+   * so a change's type is read from its stream's prefix. A prefix not listed is passed on as
+   * the type `?<prefix>`, which no module registers: consumers count it, never skip it.
+   */
+  streamTypes?: Readonly<Record<string, string>>;
 }
 
 type Key = Record<string, unknown>;
 
-/** `CUSTOMER#<id>` / `EVENT#0000000007` → the stream and version. */
-const toChange = (item: Record<string, unknown>): StreamChange | undefined => {
+/** Before modules declared their prefixes, every stream was a Customer's. */
+const UNTYPED_PREFIXES: Readonly<Record<string, string>> = { CUSTOMER: UNTYPED_STREAM_TYPE };
+
+/** `CUSTOMER#<id>` / `EVENT#0000000007` → the stream's type, id and version. */
+const toChange = (
+  item: Record<string, unknown>,
+  streamTypes: Readonly<Record<string, string>>,
+): StreamChange | undefined => {
   const pk = String(item.PK ?? '');
   const sk = String(item.SK ?? '');
   const hash = pk.indexOf('#');
   const version = Number(sk.slice('EVENT#'.length));
   if (hash < 0 || !sk.startsWith('EVENT#') || !Number.isInteger(version)) return undefined;
-  return { aggregateId: pk.slice(hash + 1), version, timestamp: String(item.timestamp) };
+  const prefix = pk.slice(0, hash);
+  return {
+    aggregateType: streamTypes[prefix] ?? `?${prefix}`,
+    aggregateId: pk.slice(hash + 1),
+    version,
+    timestamp: String(item.timestamp),
+  };
 };
 
 /**
@@ -45,10 +64,12 @@ const toChange = (item: Record<string, unknown>): StreamChange | undefined => {
 export class DynamoDBStreamChanges implements StreamChanges {
   private readonly concurrency: number;
   private readonly shards: number;
+  private readonly streamTypes: Readonly<Record<string, string>>;
 
   constructor(private readonly options: DynamoDBStreamChangesOptions) {
     this.concurrency = Math.max(options.concurrency ?? 16, 1);
     this.shards = changeShardsToRead(options.shards ?? DEFAULT_CHANGE_INDEX_SHARDS);
+    this.streamTypes = options.streamTypes ?? UNTYPED_PREFIXES;
   }
 
   async *changesBetween(from: string, to: string): AsyncIterable<StreamChange[]> {
@@ -91,7 +112,7 @@ export class DynamoDBStreamChanges implements StreamChanges {
       );
       const changes: StreamChange[] = [];
       for (const item of page.Items ?? []) {
-        const change = toChange(item);
+        const change = toChange(item, this.streamTypes);
         if (change) changes.push(change);
       }
       return { changes, next: page.LastEvaluatedKey };

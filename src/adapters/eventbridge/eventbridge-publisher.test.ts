@@ -19,6 +19,7 @@ import {
 
 const envelope = (aggregateId: string, version: number, payload: unknown = {}): EventEnvelope => ({
   eventId: `${aggregateId}-${version}`,
+  aggregateType: 'Customer',
   aggregateId,
   eventType: version === 1 ? 'CustomerRegistered' : 'CustomerSuspended',
   payload,

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import type { EventEnvelope } from '../../core/event.js';
+import { type EventEnvelope, UNTYPED_STREAM_TYPE } from '../../core/event.js';
 import { METRIC, type Metrics, noMetrics } from '../../core/metrics.js';
 import { sleep as defaultSleep, type Logger, silentLogger } from '../../core/ports.js';
 import { Backoff } from '../../core/retry.js';
@@ -74,7 +74,16 @@ const isEventInsert = (record: DynamoDBRecord): boolean =>
 const toEnvelope = (record: DynamoDBRecord, sequenceNumber: string): EventEnvelope => {
   try {
     const item = unmarshall(record.dynamodb?.NewImage as Record<string, AttributeValue>);
-    const { eventId, aggregateId, eventType, payload, timestamp, version, metadata } = item;
+    const {
+      eventId,
+      aggregateType,
+      aggregateId,
+      eventType,
+      payload,
+      timestamp,
+      version,
+      metadata,
+    } = item;
     if (
       typeof eventId !== 'string' ||
       typeof aggregateId !== 'string' ||
@@ -84,7 +93,17 @@ const toEnvelope = (record: DynamoDBRecord, sequenceNumber: string): EventEnvelo
     ) {
       throw new TypeError('missing envelope fields');
     }
-    return { eventId, aggregateId, eventType, payload, timestamp, version, metadata };
+    return {
+      eventId,
+      // Written before the type travelled with the event: the one type there was.
+      aggregateType: typeof aggregateType === 'string' ? aggregateType : UNTYPED_STREAM_TYPE,
+      aggregateId,
+      eventType,
+      payload,
+      timestamp,
+      version,
+      metadata,
+    };
   } catch (error) {
     throw new UnreadableEventItemError(sequenceNumber, { cause: error });
   }

@@ -22,6 +22,7 @@ const envelope = (
   payload: unknown,
 ): EventEnvelope => ({
   eventId: `${aggregateId}-${version}`,
+  aggregateType: 'Customer',
   aggregateId,
   eventType,
   payload,
