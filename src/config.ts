@@ -9,6 +9,26 @@ import { DEFAULT_CHANGE_INDEX_SHARDS } from './adapters/dynamodb/event-store-key
 const Env = z.object({
   COMMAND_TABLE: z.string().min(3).default('CustomerEvents'),
   QUERY_TABLE: z.string().min(3).default('CustomerViews'),
+  /**
+   * The tables of the read models that modules declare besides the Customer views (which
+   * keep `QUERY_TABLE`): a JSON object from a table's id (`ViewTableDeclaration.id`) to its
+   * name. The stack and `npm start` set it; a registered module's table missing here is an
+   * error at first use that names the id.
+   */
+  VIEW_TABLES: z
+    .string()
+    .default('{}')
+    .transform((text, ctx) => {
+      try {
+        const parsed = z.record(z.string(), z.string().min(3)).safeParse(JSON.parse(text));
+        if (parsed.success) return parsed.data;
+      } catch {}
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a JSON object of table ids to table names',
+      });
+      return z.NEVER;
+    }),
   EVENT_BUS_NAME: z.string().min(1).default('customer-events'),
   EVENT_SOURCE_NAME: z.string().min(1).default('customer.service'),
   SNAPSHOT_EVERY: z.coerce.number().int().min(2).max(99).default(50),

@@ -14,6 +14,11 @@ export const METRIC = {
   notificationsRejected: 'NotificationsRejected',
   viewsHealed: 'ViewsHealed',
   reconcileFailed: 'ReconcileFailed',
+  /**
+   * Events of a stream type no module is registered for, by consumer (`publisher`,
+   * `projector`, `reconciler`, `rebuild`, `audit`, ...): never skipped, always counted.
+   */
+  unregisteredStreamType: 'UnregisteredStreamType',
 } as const;
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 
