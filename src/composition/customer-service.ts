@@ -40,6 +40,7 @@ import type { EventEnvelope } from '../core/event.js';
 import type { EventStore, StreamCatalog } from '../core/event-store.js';
 import { type Metrics, noMetrics } from '../core/metrics.js';
 import type { Logger } from '../core/ports.js';
+import { StreamTypes } from '../core/stream-types.js';
 import type { CustomerState } from '../domain/customer/index.js';
 import {
   buildCustomerCrypto,
@@ -207,6 +208,27 @@ export class CustomerService {
           }),
           minVersionWaitMs: this.config.MIN_VERSION_WAIT_MS,
         }),
+    );
+  }
+
+  /**
+   * Every registered stream type with its decoded events, upcaster and read models: what
+   * the publisher, projector, reconciler, rebuild and audit route by.
+   */
+  get streamTypes(): StreamTypes {
+    return this.once(
+      'streamTypes',
+      () =>
+        new StreamTypes([
+          {
+            type: 'Customer',
+            events: this.eventStore,
+            upcast: upcastCustomerEvent,
+            projections: [
+              { name: 'customer-views', projection: customerViewProjection, views: this.viewStore },
+            ],
+          },
+        ]),
     );
   }
 

@@ -1,5 +1,5 @@
 import { UniquenessError } from './errors.js';
-import type { EventEnvelope } from './event.js';
+import type { EventEnvelope, StreamRef } from './event.js';
 import type { ClaimCodec, EventCodec, StoredClaims } from './event-codec.js';
 import type {
   AppendOptions,
@@ -86,6 +86,10 @@ export class EncodedEventStore implements EventStore, StreamCatalog {
   }
 
   /** Ids are not personal data: listed as stored. */
+  listStreams(options?: { pageSize?: number }): AsyncIterable<StreamRef[]> {
+    return this.options.inner.listStreams(options);
+  }
+
   listAggregateIds(options?: { pageSize?: number }): AsyncIterable<string[]> {
     return this.options.inner.listAggregateIds(options);
   }

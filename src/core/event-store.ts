@@ -1,4 +1,4 @@
-import type { EventEnvelope } from './event.js';
+import type { EventEnvelope, StreamRef } from './event.js';
 
 /** A value that at most one aggregate may hold at a time, such as a normalised email. */
 export interface UniqueClaim {
@@ -91,5 +91,8 @@ export interface CommandRecordEraser {
 
 /** Lists every stream, page by page, for rebuilds and audits. */
 export interface StreamCatalog {
+  /** Every stream of every type in the store, page by page (bounded memory). */
+  listStreams(options?: { pageSize?: number }): AsyncIterable<StreamRef[]>;
+  /** The ids of this store's own type only. */
   listAggregateIds(options?: { pageSize?: number }): AsyncIterable<string[]>;
 }

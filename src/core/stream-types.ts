@@ -79,6 +79,11 @@ export class StreamTypes {
     return this.byType.get(type);
   }
 
+  /** The envelope in its type's latest shape; `UnregisteredStreamTypeError` for an unknown type. */
+  upcast(envelope: EventEnvelope): EventEnvelope {
+    return this.get(envelope.aggregateType, envelope.aggregateId).upcast(envelope);
+  }
+
   /** The binding of `type`; `UnregisteredStreamTypeError` when none is registered. */
   get(type: string, aggregateId?: string): StreamTypeBinding {
     const binding = this.byType.get(type);

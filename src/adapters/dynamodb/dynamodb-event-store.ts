@@ -15,7 +15,7 @@ import {
   TooManyEventsError,
   UniquenessError,
 } from '../../core/errors.js';
-import { type EventEnvelope, UNTYPED_STREAM_TYPE } from '../../core/event.js';
+import { type EventEnvelope, type StreamRef, UNTYPED_STREAM_TYPE } from '../../core/event.js';
 import type {
   AppendOptions,
   AppendResult,
@@ -57,6 +57,12 @@ export interface DynamoDBEventStoreOptions {
    * item written before the type travelled with its event reads as.
    */
   aggregateType?: string;
+  /**
+   * Every stream type of the table by key prefix (`CUSTOMER` → `Customer`), for the
+   * table-wide catalog: a first event written before the type travelled is typed by its
+   * prefix. An unlisted prefix is passed on as the type `?<prefix>`, which nothing registers.
+   */
+  streamTypes?: Readonly<Record<string, string>>;
   /**
    * Items read by the first, newest-first query of a load: the snapshot plus this many
    * events minus one. With snapshots every N events, N + 1 loads any stream in one call.
@@ -101,6 +107,7 @@ export class DynamoDBEventStore implements EventStore, StreamCatalog, CommandRec
   private readonly tableName: string;
   private readonly prefix: string;
   private readonly aggregateType: string;
+  private readonly streamTypes: Readonly<Record<string, string>>;
   private readonly loadWindow: number;
   private readonly ttlSeconds: number;
   private readonly changeIndexShards: number | undefined;
@@ -110,6 +117,7 @@ export class DynamoDBEventStore implements EventStore, StreamCatalog, CommandRec
     this.tableName = options.tableName;
     this.prefix = options.streamPrefix ?? 'CUSTOMER';
     this.aggregateType = options.aggregateType ?? UNTYPED_STREAM_TYPE;
+    this.streamTypes = options.streamTypes ?? { [this.prefix]: this.aggregateType };
     this.loadWindow = Math.max(options.loadWindow ?? 51, 2);
     this.ttlSeconds = options.commandRecordTtlSeconds ?? 7 * 24 * 3600;
     this.changeIndexShards = options.changeIndexShards;
@@ -298,21 +306,50 @@ export class DynamoDBEventStore implements EventStore, StreamCatalog, CommandRec
     }
   }
 
-  /** Every aggregate id, found by a paged scan for first events (bounded memory). */
-  async *listAggregateIds(options: { pageSize?: number } = {}): AsyncIterable<string[]> {
+  /** Every stream of every type, found by a paged scan for first events (bounded memory). */
+  async *listStreams(options: { pageSize?: number } = {}): AsyncIterable<StreamRef[]> {
     const pageSize = options.pageSize ?? 100;
-    for await (const { ids } of this.listAggregateIdPages()) {
-      for (let i = 0; i < ids.length; i += pageSize) yield ids.slice(i, i + pageSize);
+    for await (const { streams } of this.listStreamPages()) {
+      for (let i = 0; i < streams.length; i += pageSize) yield streams.slice(i, i + pageSize);
     }
+  }
+
+  /** The ids of this store's own type, from the same scan. */
+  async *listAggregateIds(options: { pageSize?: number } = {}): AsyncIterable<string[]> {
+    for await (const page of this.listStreams(options)) {
+      const ids = page
+        .filter((stream) => stream.aggregateType === this.aggregateType)
+        .map((stream) => stream.aggregateId);
+      if (ids.length > 0) yield ids;
+    }
+  }
+
+  /** One page of `listStreamPages` as the ids of this store's own type. */
+  async *listAggregateIdPages(
+    options: { after?: string; limit?: number } = {},
+  ): AsyncIterable<{ ids: string[]; cursor: string | undefined }> {
+    for await (const { streams, cursor } of this.listStreamPages(options)) {
+      const ids = streams
+        .filter((stream) => stream.aggregateType === this.aggregateType)
+        .map((stream) => stream.aggregateId);
+      yield { ids, cursor };
+    }
+  }
+
+  private typeOf(item: Item): string {
+    if (typeof item.aggregateType === 'string') return item.aggregateType;
+    const pk = String(item.PK ?? '');
+    const prefix = pk.slice(0, Math.max(pk.indexOf('#'), 0));
+    return this.streamTypes[prefix] ?? `?${prefix}`;
   }
 
   /**
    * The same scan, one page at a time with the cursor after it, so a long job (a blue/green
    * rebuild) can stop and resume after the last page it finished.
    */
-  async *listAggregateIdPages(
+  async *listStreamPages(
     options: { after?: string; limit?: number } = {},
-  ): AsyncIterable<{ ids: string[]; cursor: string | undefined }> {
+  ): AsyncIterable<{ streams: StreamRef[]; cursor: string | undefined }> {
     let startKey: Item | undefined =
       options.after === undefined
         ? undefined
@@ -323,7 +360,7 @@ export class DynamoDBEventStore implements EventStore, StreamCatalog, CommandRec
           TableName: this.tableName,
           FilterExpression: 'itemType = :event AND SK = :first',
           ExpressionAttributeValues: { ':event': ITEM_TYPE.event, ':first': eventSortKey(1) },
-          ProjectionExpression: 'aggregateId',
+          ProjectionExpression: 'PK, aggregateType, aggregateId',
           ...(options.limit ? { Limit: options.limit } : {}),
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
@@ -332,7 +369,11 @@ export class DynamoDBEventStore implements EventStore, StreamCatalog, CommandRec
       const cursor = startKey
         ? Buffer.from(JSON.stringify(startKey), 'utf8').toString('base64url')
         : undefined;
-      yield { ids: (page.Items ?? []).map((item) => item.aggregateId as string), cursor };
+      const streams = (page.Items ?? []).map((item) => ({
+        aggregateType: this.typeOf(item),
+        aggregateId: item.aggregateId as string,
+      }));
+      yield { streams, cursor };
     } while (startKey);
   }
 

@@ -4,7 +4,7 @@ import {
   TooManyEventsError,
   UniquenessError,
 } from '../../core/errors.js';
-import type { EventEnvelope } from '../../core/event.js';
+import { type EventEnvelope, type StreamRef, UNTYPED_STREAM_TYPE } from '../../core/event.js';
 import type {
   AppendOptions,
   AppendResult,
@@ -121,6 +121,15 @@ export class InMemoryEventStore implements EventStore, StreamCatalog, CommandRec
     const current = this.snapshots.get(aggregateId);
     if (!current || current.version < snapshot.version) {
       this.snapshots.set(aggregateId, copy(snapshot));
+    }
+  }
+
+  async *listStreams(options: { pageSize?: number } = {}): AsyncIterable<StreamRef[]> {
+    for await (const ids of this.listAggregateIds(options)) {
+      yield ids.map((aggregateId) => ({
+        aggregateType: this.streams.get(aggregateId)?.[0]?.aggregateType ?? UNTYPED_STREAM_TYPE,
+        aggregateId,
+      }));
     }
   }
 
