@@ -75,7 +75,7 @@ export interface CommandModel<State, Command extends AggregateCommand, Event ext
    * Runs after every accepted command, a replayed one too, so a crash between its steps
    * heals on retry (the Customer: after `ForgetCustomer`, evict and erase).
    */
-  readonly afterCommand?: (command: Command, effects: CommandEffects) => Promise<unknown> | void;
+  readonly afterCommand?: (command: Command, effects: CommandEffects) => Promise<unknown>;
 }
 
 export interface CommandInputContext {
