@@ -145,6 +145,8 @@ export class CustomerService {
       return new DynamoDBEventStore({
         client: this.clients.dynamodb,
         tableName: config.COMMAND_TABLE,
+        aggregateType: 'Customer',
+        streamTypes: { CUSTOMER: 'Customer' },
         // One newest-first query from the snapshot down loads any stream.
         loadWindow: config.SNAPSHOT_EVERY + 1,
         commandRecordTtlSeconds: config.COMMAND_RECORD_TTL_DAYS * 86_400,
@@ -265,6 +267,7 @@ export class CustomerService {
           client: this.clients.dynamodb,
           tableName: this.config.COMMAND_TABLE,
           shards: this.config.CHANGE_INDEX_SHARDS,
+          streamTypes: { CUSTOMER: 'Customer' },
         }),
     );
   }
@@ -377,8 +380,8 @@ export class CustomerService {
       client,
       busName: this.config.EVENT_BUS_NAME,
       source: this.config.EVENT_SOURCE_NAME,
-      // Consumers on the bus see the latest shape, whatever version was stored.
-      upcast: upcastCustomerEvent,
+      // Consumers on the bus see the latest shape of each stream type, whatever was stored.
+      upcast: (e: EventEnvelope) => this.streamTypes.upcast(e),
       logger: this.logger,
       metrics: this.metrics,
     };
