@@ -110,7 +110,7 @@ describe('npm run encrypt-legacy', () => {
     const first = await runCli();
     expect(first.code).toBe(0);
     expect(first.lines.at(-1)).toMatch(
-      /^2 streams: 1 encrypted \(3 events\), 0 already encrypted, 1 forgotten, 0 failed$/,
+      /^2 streams: 1 encrypted \(3 events\), 0 already encrypted, 1 forgotten, 0 without personal data, 0 of unregistered types, 0 failed$/,
     );
 
     const text = await tableText();
@@ -143,7 +143,7 @@ describe('npm run encrypt-legacy', () => {
 
     const again = await runCli();
     expect(again.lines.at(-1)).toMatch(
-      /^2 streams: 0 encrypted \(0 events\), 1 already encrypted, 1 forgotten, 0 failed$/,
+      /^2 streams: 0 encrypted \(0 events\), 1 already encrypted, 1 forgotten, 0 without personal data, 0 of unregistered types, 0 failed$/,
     );
   });
 });
