@@ -101,6 +101,7 @@ export const runEncryptLegacyCli = async (
     );
     if (report.unregistered > 0) {
       const types = Object.entries(report.unregisteredTypes)
+        .sort(([a], [b]) => a.localeCompare(b, 'en'))
         .map(([type, streams]) => `${type} (${streams})`)
         .join(', ');
       io.err(`${report.unregistered} streams of types no module is registered for: ${types}`);

@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  HASHED_CLAIMS_ONLY_KEY,
+  hasHashedClaimsOnlyMarker,
+} from '../../src/adapters/dynamodb/hashed-claims-marker.js';
 import { CustomerService } from '../../src/composition/customer-service.js';
 import { readConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/core/ports.js';
@@ -144,6 +154,33 @@ describe('npm run encrypt-legacy', () => {
     const again = await runCli();
     expect(again.lines.at(-1)).toMatch(
       /^2 streams: 0 encrypted \(0 events\), 1 already encrypted, 1 forgotten, 0 without personal data, 0 of unregistered types, 0 failed$/,
+    );
+  });
+
+  it('fails the run on streams of types no module is registered for, naming them', async () => {
+    const id = `gadget-${randomUUID().slice(0, 8)}`;
+    // One with the type attribute, one known only by a key prefix nothing registers.
+    await put({
+      ...legacyEventItem(id, 1, 'GadgetMade', {}),
+      PK: `GADGET#${id}`,
+      aggregateType: 'Gadget',
+    });
+    await put({ ...legacyEventItem(id, 1, 'WidgetMade', {}), PK: `WIDGET#${id}` });
+    await tables.documentClient.send(
+      new DeleteCommand({ TableName: tables.eventStoreTableName, Key: HASHED_CLAIMS_ONLY_KEY }),
+    );
+
+    const { code, lines } = await runCli();
+    expect(code).toBe(1);
+    expect(lines).toContain(
+      '4 streams: 0 encrypted (0 events), 1 already encrypted, 1 forgotten, 0 without personal data, 2 of unregistered types, 0 failed',
+    );
+    expect(lines.at(-1)).toBe(
+      '2 streams of types no module is registered for: ?WIDGET (1), Gadget (1)',
+    );
+    // Their streams may hold plaintext claims: the store is not marked as hashed-only.
+    expect(await hasHashedClaimsOnlyMarker(tables.documentClient, tables.eventStoreTableName)).toBe(
+      false,
     );
   });
 });

@@ -9,7 +9,6 @@ import {
 import { PersonalDataErasure } from '../../src/adapters/crypto/personal-data-erasure.js';
 import { DynamoDBEventStore } from '../../src/adapters/dynamodb/dynamodb-event-store.js';
 import { DynamoDBStreamEraser } from '../../src/adapters/dynamodb/dynamodb-stream-eraser.js';
-import { hasHashedClaimsOnlyMarker } from '../../src/adapters/dynamodb/hashed-claims-marker.js';
 import { CustomerService } from '../../src/composition/customer-service.js';
 import { encodingStoreFor, type ServiceCrypto } from '../../src/composition/service-crypto.js';
 import { readConfig } from '../../src/config.js';
@@ -18,7 +17,6 @@ import type { PersonalDataDeclaration } from '../../src/core/personal-data.js';
 import { silentLogger } from '../../src/core/ports.js';
 import { customerPersonalData } from '../../src/domain/customer/personal-data.js';
 import { type KmsStandIn, startKmsStandIn } from '../../src/local/kms/kms-standin.js';
-import { runEncryptLegacyCli } from '../../src/ops/encrypt-legacy-cli.js';
 import { createTestTables, type TestTables } from '../support/dynamodb.js';
 import { legacyEventItem } from '../support/legacy-events.js';
 
@@ -210,32 +208,5 @@ describe('personal data of streams of several types', () => {
       total: 12,
     });
     expect((await service.eventStore.readStream(id))[0]?.payload).toMatchObject({ email });
-  });
-
-  it('npm run encrypt-legacy fails the run on streams of unregistered types, naming them', async () => {
-    const lines: string[] = [];
-    const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
-    const code = await runEncryptLegacyCli(
-      [],
-      {
-        AWS_ENDPOINT_URL_DYNAMODB: tables.endpoint,
-        AWS_ENDPOINT_URL_KMS: kms.endpoint,
-        AWS_REGION: 'us-east-1',
-        COMMAND_TABLE: tables.eventStoreTableName,
-        QUERY_TABLE: tables.viewsTableName,
-        KMS_KEY_ID: kms.aliasName,
-      },
-      io,
-      { progress: false },
-    );
-    expect(code).toBe(1);
-    expect(lines).toContain(
-      '4 streams: 0 encrypted (0 events), 1 already encrypted, 0 forgotten, 0 without personal data, 3 of unregistered types, 0 failed',
-    );
-    expect(lines.at(-1)).toMatch(/^3 streams of types no module is registered for: .*Gadget \(1\)/);
-    // Streams of unknown types may hold plaintext claims: the store is not marked hashed-only.
-    expect(await hasHashedClaimsOnlyMarker(tables.documentClient, tables.eventStoreTableName)).toBe(
-      false,
-    );
   });
 });
