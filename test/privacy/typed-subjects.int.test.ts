@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { KMSClient } from '@aws-sdk/client-kms';
 import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -9,25 +8,22 @@ import {
 import { PersonalDataErasure } from '../../src/adapters/crypto/personal-data-erasure.js';
 import { DynamoDBEventStore } from '../../src/adapters/dynamodb/dynamodb-event-store.js';
 import { DynamoDBStreamEraser } from '../../src/adapters/dynamodb/dynamodb-stream-eraser.js';
-import { CustomerService } from '../../src/composition/customer-service.js';
+import type { CustomerService } from '../../src/composition/customer-service.js';
 import { encodingStoreFor, type ServiceCrypto } from '../../src/composition/service-crypto.js';
-import { readConfig } from '../../src/config.js';
 import type { EventEnvelope } from '../../src/core/event.js';
 import type { PersonalDataDeclaration } from '../../src/core/personal-data.js';
-import { silentLogger } from '../../src/core/ports.js';
 import { customerPersonalData } from '../../src/domain/customer/personal-data.js';
-import { type KmsStandIn, startKmsStandIn } from '../../src/local/kms/kms-standin.js';
-import { createTestTables, type TestTables } from '../support/dynamodb.js';
+import type { TestTables } from '../support/dynamodb.js';
 import { legacyEventItem } from '../support/legacy-events.js';
+import { type EncryptedService, startEncryptedService } from './encrypted-service.js';
 
 /**
  * Streams of several types in one table: each type's personal data under its own subjects'
  * keys (`<type>#<id>`, a Customer's under the bare id as before), a type without personal
  * data left in plaintext, a type nothing registers reported.
  */
+let started: EncryptedService;
 let tables: TestTables;
-let kms: KmsStandIn;
-let kmsClient: KMSClient;
 let service: CustomerService;
 let crypto: ServiceCrypto;
 
@@ -86,24 +82,12 @@ const tableText = async () => {
 };
 
 beforeAll(async () => {
-  tables = await createTestTables();
-  kms = await startKmsStandIn();
-  kmsClient = new KMSClient(kms.clientConfig);
-  service = new CustomerService({
-    config: readConfig({
-      COMMAND_TABLE: tables.eventStoreTableName,
-      QUERY_TABLE: tables.viewsTableName,
-      KMS_KEY_ID: kms.aliasName,
-    }),
-    clients: { dynamodb: tables.documentClient, kms: kmsClient },
-    logger: silentLogger,
-  });
+  started = await startEncryptedService();
+  ({ tables, service } = started);
   crypto = service.crypto as ServiceCrypto;
 });
 afterAll(async () => {
-  kmsClient?.destroy();
-  await kms?.stop();
-  await tables?.dispose();
+  await started?.stop();
 });
 
 describe('personal data of streams of several types', () => {
