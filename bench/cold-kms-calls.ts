@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { HierarchicalDataKeyWrapper } from '../src/adapters/crypto/hierarchical-data-key-wrapper.js';
-import { DynamoDBCustomerKeyStore } from '../src/adapters/dynamodb/dynamodb-customer-key-store.js';
+import { DynamoDBSubjectKeyStore } from '../src/adapters/dynamodb/dynamodb-subject-key-store.js';
 import { customerViewsTable, eventStoreTable } from '../src/adapters/dynamodb/table-definitions.js';
 import { KMSDataKeyWrapper } from '../src/adapters/kms/kms-data-key-wrapper.js';
-import { buildBranchKeys } from '../src/composition/customer-crypto.js';
 import { CustomerService } from '../src/composition/customer-service.js';
+import { buildBranchKeys } from '../src/composition/service-crypto.js';
 import { readConfig } from '../src/config.js';
-import { CustomerDataKeys } from '../src/core/customer-data-keys.js';
 import { DataKeyCache } from '../src/core/data-key-cache.js';
 import type { DataKeyWrapper } from '../src/core/data-keys.js';
 import { silentLogger } from '../src/core/ports.js';
+import { SubjectDataKeys } from '../src/core/subject-data-keys.js';
 import type { KmsStandIn } from '../src/local/kms/kms-standin.js';
 import type { BenchDynamoDB } from './bench-dynamodb.js';
 import { round } from './stats.js';
@@ -21,7 +21,7 @@ import { round } from './stats.js';
  * warmed first). The issue's mix: 80% email changes, 15% registrations, 5% suspensions.
  *
  * - **direct**: data keys wrapped by KMS, as before the key hierarchy: the data-key path
- *   (`CustomerDataKeys` over `KMSDataKeyWrapper`), which is every KMS call a warm-secret
+ *   (`SubjectDataKeys` over `KMSDataKeyWrapper`), which is every KMS call a warm-secret
  *   command makes; a change or suspension unwraps (Decrypt), a registration generates.
  * - **branch key**: the same data-key path over the hierarchy, and the whole command path of
  *   the service as composed (`CustomerService`), both after a restart.
@@ -52,7 +52,7 @@ export const measureColdKmsCalls = async (
     KMS_KEY_ID: kms.standIn.aliasName,
   });
   const dynamodb = db.newDocumentClient();
-  const store = new DynamoDBCustomerKeyStore({ client: dynamodb, tableName: tables.events });
+  const store = new DynamoDBSubjectKeyStore({ client: dynamodb, tableName: tables.events });
   const direct = new KMSDataKeyWrapper({ client: kms.client, keyId: kms.standIn.aliasName });
   const hierarchy = () =>
     new HierarchicalDataKeyWrapper({
@@ -61,7 +61,7 @@ export const measureColdKmsCalls = async (
     });
   /** A process's data keys: a cache of its own, so a new one is a restart. */
   const processKeys = (wrapper: DataKeyWrapper) =>
-    new CustomerDataKeys({
+    new SubjectDataKeys({
       wrapper,
       store,
       cache: new DataKeyCache({ maxEntries: 10_000, maxAgeMs: 300_000 }),

@@ -57,6 +57,7 @@ describe.each([0, 100])('CustomerCommandService (aggregate cache of %i)', (size)
     expect(await store.readStream('c1')).toEqual([
       {
         eventId: 'id-1',
+        aggregateType: 'Customer',
         aggregateId: 'c1',
         eventType: 'CustomerRegistered',
         payload: { email: 'c1@example.com', name: 'Ada' },

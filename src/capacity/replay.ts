@@ -6,8 +6,8 @@ import {
   type TableDefinition,
 } from '../adapters/dynamodb/table-definitions.js';
 import { CustomerCommandService } from '../app/customer-commands.js';
-import { buildRequestFingerprints } from '../composition/customer-crypto.js';
 import { CustomerService } from '../composition/customer-service.js';
+import { buildRequestFingerprints } from '../composition/service-crypto.js';
 import { type Config, readConfig } from '../config.js';
 import { silentLogger } from '../core/ports.js';
 import { EmailPopulation, seededRandom } from './email-population.js';

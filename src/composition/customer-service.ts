@@ -7,7 +7,7 @@ import type {
   SQSEvent,
 } from 'aws-lambda';
 import type { Hono } from 'hono';
-import { CustomerErasure } from '../adapters/crypto/customer-erasure.js';
+import { PersonalDataErasure } from '../adapters/crypto/personal-data-erasure.js';
 import { DynamoDBCustomerViewAuditSource } from '../adapters/dynamodb/dynamodb-customer-view-audit-source.js';
 import { DynamoDBCustomerViewReader } from '../adapters/dynamodb/dynamodb-customer-view-reader.js';
 import { DynamoDBCustomerViewStore } from '../adapters/dynamodb/dynamodb-customer-view-store.js';
@@ -35,18 +35,19 @@ import type { RebuildOptions } from '../app/rebuild.js';
 import { type ReconcileReport, type ReconcilerOptions, reconcileViews } from '../app/reconciler.js';
 import type { Config } from '../config.js';
 import { LruAggregateCache } from '../core/aggregate-cache.js';
-import { EncodedEventStore } from '../core/encoded-event-store.js';
 import type { EventEnvelope } from '../core/event.js';
 import type { EventStore, StreamCatalog } from '../core/event-store.js';
 import { type Metrics, noMetrics } from '../core/metrics.js';
 import type { Logger } from '../core/ports.js';
 import { StreamTypes } from '../core/stream-types.js';
 import type { CustomerState } from '../domain/customer/index.js';
+import { customerPersonalData } from '../domain/customer/personal-data.js';
 import {
-  buildCustomerCrypto,
   buildRequestFingerprints,
-  type CustomerCrypto,
-} from './customer-crypto.js';
+  buildServiceCrypto,
+  encodingStoreFor,
+  type ServiceCrypto,
+} from './service-crypto.js';
 
 /** The SDK clients the service runs on; the caller creates them once and aims them. */
 export interface ServiceClients {
@@ -92,33 +93,32 @@ export class CustomerService {
    * is configured, so no reader handles ciphertext.
    */
   get eventStore(): EventStore & StreamCatalog {
-    return this.once('eventStore', () => {
-      const { crypto } = this;
-      if (!crypto) return this.storedEvents;
-      return new EncodedEventStore({
-        inner: this.storedEvents,
-        codec: crypto.codec,
-        claims: crypto.claims,
-        erasureEventTypes: crypto.erasureEventTypes,
-      });
-    });
+    return this.once('eventStore', () =>
+      encodingStoreFor(
+        { type: 'Customer', personalData: customerPersonalData },
+        this.storedEvents,
+        this.crypto,
+      ),
+    );
   }
 
-  /** Data keys, codec and hashed claims; undefined without a KMS client and `KMS_KEY_ID`. */
-  get crypto(): CustomerCrypto | undefined {
+  /** Data keys and hashed claims; undefined without a KMS client and `KMS_KEY_ID`. */
+  get crypto(): ServiceCrypto | undefined {
     return this.once('crypto', () => {
       const kms = this.clients.kms;
       if (!kms || !this.config.KMS_KEY_ID) return undefined;
-      return buildCustomerCrypto({ config: this.config, kms, dynamodb: this.clients.dynamodb });
+      return buildServiceCrypto({ config: this.config, kms, dynamodb: this.clients.dynamodb });
     });
   }
 
   /** What follows a recorded `CustomerForgotten`: key, snapshot and legacy plaintext erased. */
-  get erasure(): CustomerErasure {
+  get erasure(): PersonalDataErasure {
     return this.once(
       'erasure',
       () =>
-        new CustomerErasure({
+        new PersonalDataErasure({
+          aggregateType: 'Customer',
+          personalData: customerPersonalData,
           eraser: this.streamEraser,
           commands: this.storedEvents,
           ...(this.crypto ? { keys: this.crypto.keys } : {}),
@@ -145,6 +145,8 @@ export class CustomerService {
       return new DynamoDBEventStore({
         client: this.clients.dynamodb,
         tableName: config.COMMAND_TABLE,
+        aggregateType: 'Customer',
+        streamTypes: { CUSTOMER: 'Customer' },
         // One newest-first query from the snapshot down loads any stream.
         loadWindow: config.SNAPSHOT_EVERY + 1,
         commandRecordTtlSeconds: config.COMMAND_RECORD_TTL_DAYS * 86_400,
@@ -265,6 +267,7 @@ export class CustomerService {
           client: this.clients.dynamodb,
           tableName: this.config.COMMAND_TABLE,
           shards: this.config.CHANGE_INDEX_SHARDS,
+          streamTypes: { CUSTOMER: 'Customer' },
         }),
     );
   }
@@ -377,8 +380,8 @@ export class CustomerService {
       client,
       busName: this.config.EVENT_BUS_NAME,
       source: this.config.EVENT_SOURCE_NAME,
-      // Consumers on the bus see the latest shape, whatever version was stored.
-      upcast: upcastCustomerEvent,
+      // Consumers on the bus see the latest shape of each stream type, whatever was stored.
+      upcast: (e: EventEnvelope) => this.streamTypes.upcast(e),
       logger: this.logger,
       metrics: this.metrics,
     };

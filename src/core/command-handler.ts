@@ -253,6 +253,7 @@ export class CommandHandler<State, Command, Event extends DomainEvent> {
         ? undefined
         : {
             commandId: context.commandId,
+            aggregateType: this.options.aggregateType,
             aggregateId,
             version: newVersion,
             requestHash: context.fingerprint?.value ?? '',
@@ -339,7 +340,12 @@ export class CommandHandler<State, Command, Event extends DomainEvent> {
     if (context.commandId === undefined) return undefined;
     const record = await this.options.store.findCommand(context.commandId);
     if (!record) return undefined;
-    if (record.aggregateId !== aggregateId || !context.fingerprint?.matches(record.requestHash)) {
+    // Ids are unique within a type only: a key recorded on another type's stream is reused.
+    if (
+      record.aggregateType !== this.options.aggregateType ||
+      record.aggregateId !== aggregateId ||
+      !context.fingerprint?.matches(record.requestHash)
+    ) {
       throw new IdempotencyKeyReusedError(
         `Idempotency key ${context.commandId} was already used for a different request`,
       );

@@ -17,7 +17,7 @@ interface Entry {
 }
 
 /**
- * Unwrapped data keys by customer, so a warm command makes no KMS call. Bounded by count
+ * Unwrapped data keys by subject, so a warm command makes no KMS call. Bounded by count
  * (least recently used evicted) and by age. A `Map` keeps insertion order, so re-inserting
  * on use makes its first entry the least recently used.
  */
@@ -41,18 +41,18 @@ export class DataKeyCache {
     return this.entries.size;
   }
 
-  get(customerId: string): Uint8Array | undefined {
-    const entry = this.entries.get(customerId);
+  get(subjectId: string): Uint8Array | undefined {
+    const entry = this.entries.get(subjectId);
     if (!entry) return undefined;
-    this.entries.delete(customerId);
+    this.entries.delete(subjectId);
     if (this.now() - entry.storedAt >= this.maxAgeMs) return undefined;
-    this.entries.set(customerId, entry);
+    this.entries.set(subjectId, entry);
     return entry.key;
   }
 
-  set(customerId: string, key: Uint8Array): void {
-    this.entries.delete(customerId);
-    this.entries.set(customerId, { key, storedAt: this.now() });
+  set(subjectId: string, key: Uint8Array): void {
+    this.entries.delete(subjectId);
+    this.entries.set(subjectId, { key, storedAt: this.now() });
     while (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next();
       if (oldest.done) break;
@@ -60,8 +60,8 @@ export class DataKeyCache {
     }
   }
 
-  delete(customerId: string): void {
-    this.entries.delete(customerId);
+  delete(subjectId: string): void {
+    this.entries.delete(subjectId);
   }
 
   clear(): void {

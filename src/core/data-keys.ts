@@ -15,9 +15,9 @@ export interface DataKey {
 
 /** Wraps and unwraps data keys, bound to the subject they belong to (a branch key in production). */
 export interface DataKeyWrapper {
-  generate(customerId: string): Promise<DataKey>;
-  /** The plaintext of a key `generate` made for this same customer; another's is refused. */
-  unwrap(customerId: string, wrapped: Uint8Array): Promise<Uint8Array>;
+  generate(subjectId: string): Promise<DataKey>;
+  /** The plaintext of a key `generate` made for this same subject; another's is refused. */
+  unwrap(subjectId: string, wrapped: Uint8Array): Promise<Uint8Array>;
 }
 
 export interface StoredKey {
@@ -27,13 +27,13 @@ export interface StoredKey {
   created: boolean;
 }
 
-/** Where each customer's wrapped data key lives. */
-export interface CustomerKeyStore {
-  get(customerId: string): Promise<Uint8Array | undefined>;
-  /** Stores `wrapped` unless the customer has a key already; racing writers converge on one. */
-  putIfAbsent(customerId: string, wrapped: Uint8Array): Promise<StoredKey>;
-  /** Deletes the customer's key (crypto-shredding); `true` when there was one. */
-  delete(customerId: string): Promise<boolean>;
+/** Where each subject's wrapped data key lives, by subject id (`subjectOf`). */
+export interface SubjectKeyStore {
+  get(subjectId: string): Promise<Uint8Array | undefined>;
+  /** Stores `wrapped` unless the subject has a key already; racing writers converge on one. */
+  putIfAbsent(subjectId: string, wrapped: Uint8Array): Promise<StoredKey>;
+  /** Deletes the subject's key (crypto-shredding); `true` when there was one. */
+  delete(subjectId: string): Promise<boolean>;
 }
 
 /** Process-wide secrets kept wrapped by name (the key of the email claims' keyed hash). */
@@ -55,14 +55,14 @@ export class KeyUnavailableError extends ServiceError {
   override readonly retryAfterSeconds = 1;
 }
 
-/** The customer's data key was deleted: their encrypted data can never be read again. */
+/** The subject's data key was deleted: their encrypted data can never be read again. */
 export class DataKeyForgottenError extends NotFoundError {
   override readonly code = 'DATA_KEY_FORGOTTEN';
   constructor(
-    readonly customerId: string,
+    readonly subjectId: string,
     options?: { cause?: unknown },
   ) {
-    super(`The data key of customer ${customerId} was deleted`, options);
+    super(`The data key of subject ${subjectId} was deleted`, options);
   }
 }
 

@@ -46,5 +46,5 @@ export interface ClaimCodec {
   encode(claims: UniqueClaim[], releases: UniqueClaim[]): Promise<StoredClaims>;
 }
 
-/** What a forgotten customer's personal data reads as, in every event. */
+/** What a forgotten subject's personal data reads as, in every event. */
 export const FORGOTTEN_MARKER = '[forgotten]';

@@ -9,6 +9,11 @@ export interface UniqueClaim {
 /** Kept with the events of a command that carried an idempotency key. */
 export interface CommandRecord {
   commandId: string;
+  /**
+   * The type of the stream the command wrote: keys are unique across the table, ids only
+   * within a type. Records written before the type travelled read as `UNTYPED_STREAM_TYPE`.
+   */
+  aggregateType: string;
   aggregateId: string;
   /** Stream version after the command, which is what a retry answers. */
   version: number;

@@ -3,7 +3,7 @@ import type { UniqueClaim } from './event-store.js';
 
 /**
  * The only sanctioned rewrites of stored events: erasing the personal data of a forgotten
- * customer, and encrypting streams written before encryption (`encrypt-legacy`). Nothing else
+ * subject, and encrypting streams written before encryption (`encrypt-legacy`). Nothing else
  * changes a stored event (see docs/privacy.md). Every operation is idempotent.
  */
 export interface StreamEraser {

@@ -1,30 +1,53 @@
 /**
  * `npm run encrypt-legacy [-- --concurrency N]`: encrypts in place every stream written
- * before encryption and replaces its plaintext email claim, with a progress bar. Resumable:
+ * before encryption, of every type that declares personal data, and replaces its plaintext
+ * claims, with a progress bar. Streams of a type no module is registered for are counted by
+ * type and fail the run. Resumable:
  * run it again after an interruption, and streams already done are only read. Finds the
  * local stack `npm start` runs, unless AWS settings are given (see `ops-target.ts`); needs
  * KMS_KEY_ID (the local stack's endpoints file gives it).
  */
 import { parseArgs } from 'node:util';
-import { encryptLegacyStreams } from '../adapters/crypto/legacy-encryption.js';
+import {
+  encryptLegacyStreams,
+  type LegacyStreamType,
+} from '../adapters/crypto/legacy-encryption.js';
 import { writeHashedClaimsOnlyMarker } from '../adapters/dynamodb/hashed-claims-marker.js';
 import { customerEventUpcaster } from '../app/customer-events.js';
+import type { CustomerService } from '../composition/customer-service.js';
 import type { EventEnvelope } from '../core/event.js';
-import { customerDecider } from '../domain/customer/index.js';
+import type { UniqueClaim } from '../core/event-store.js';
+import { customerDecider, EMAIL_SCOPE, normaliseEmail } from '../domain/customer/index.js';
+import { customerPersonalData } from '../domain/customer/personal-data.js';
 import type { Env } from '../local/local-endpoints.js';
 import { runAsScript } from '../local/run-as-script.js';
 import { type CliIo, consoleIo, EXIT_FINDINGS, EXIT_OK, errorMessage } from './cli-io.js';
 import { runOpsTool } from './ops-session.js';
 import { progressBar } from './progress-bar.js';
 
-/** The email a stream's customer holds now, folded as the command side folds it. */
-const currentEmail = (events: EventEnvelope[]): string | undefined => {
+/** The email claim a stream's customer holds now, folded as the command side folds it. */
+const heldCustomerClaims = (events: EventEnvelope[]): UniqueClaim[] => {
   let state = customerDecider.initialState();
   for (const envelope of events) {
     state = customerDecider.evolve(state, customerEventUpcaster.toEvent(envelope));
   }
-  return 'email' in state ? state.email : undefined;
+  return 'email' in state ? [{ scope: EMAIL_SCOPE, value: normaliseEmail(state.email) }] : [];
 };
+
+/** The registered stream types, by `aggregateType`, as the pass reads and rewrites them. */
+const legacyStreamTypes = (service: CustomerService): ReadonlyMap<string, LegacyStreamType> =>
+  new Map([
+    [
+      'Customer',
+      {
+        personalData: customerPersonalData,
+        stored: service.storedEvents,
+        decoded: service.eventStore,
+        eraser: service.streamEraser,
+        heldClaims: heldCustomerClaims,
+      },
+    ],
+  ]);
 
 export const runEncryptLegacyCli = async (
   argv: string[],
@@ -54,12 +77,9 @@ export const runEncryptLegacyCli = async (
     bar?.start(0, 0, { encrypted: 0, failed: 0 });
     const report = await encryptLegacyStreams({
       catalog: service.storedEvents,
-      stored: service.storedEvents,
-      decoded: service.eventStore,
-      eraser: service.streamEraser,
+      types: legacyStreamTypes(service),
       keys: crypto.keys,
-      hasher: crypto.hasher,
-      currentEmail,
+      claims: crypto.claims,
       concurrency,
       onProgress: (p) => {
         bar?.setTotal(p.streams);
@@ -67,7 +87,7 @@ export const runEncryptLegacyCli = async (
       },
     });
     bar?.stop();
-    if (report.failed === 0) {
+    if (report.failed === 0 && report.unregistered === 0) {
       // No plaintext claim is left: from their next start, functions stop checking for one.
       await writeHashedClaimsOnlyMarker(
         session.dynamodb,
@@ -77,12 +97,19 @@ export const runEncryptLegacyCli = async (
       io.out('marked the event store as holding hashed email claims only');
     }
     io.out(
-      `${report.streams} streams: ${report.encrypted} encrypted (${report.eventsRewritten} events), ${report.alreadyEncrypted} already encrypted, ${report.forgotten} forgotten, ${report.failed} failed`,
+      `${report.streams} streams: ${report.encrypted} encrypted (${report.eventsRewritten} events), ${report.alreadyEncrypted} already encrypted, ${report.forgotten} forgotten, ${report.withoutPersonalData} without personal data, ${report.unregistered} of unregistered types, ${report.failed} failed`,
     );
-    for (const { aggregateId, error } of report.failures.slice(0, 20)) {
-      io.err(`  ${aggregateId}: ${errorMessage(error)}`);
+    if (report.unregistered > 0) {
+      const types = Object.entries(report.unregisteredTypes)
+        .sort(([a], [b]) => a.localeCompare(b, 'en'))
+        .map(([type, streams]) => `${type} (${streams})`)
+        .join(', ');
+      io.err(`${report.unregistered} streams of types no module is registered for: ${types}`);
     }
-    return report.failed > 0 ? EXIT_FINDINGS : EXIT_OK;
+    for (const { aggregateType, aggregateId, error } of report.failures.slice(0, 20)) {
+      io.err(`  ${aggregateType} ${aggregateId}: ${errorMessage(error)}`);
+    }
+    return report.failed > 0 || report.unregistered > 0 ? EXIT_FINDINGS : EXIT_OK;
   });
 
 runAsScript(import.meta.url, () => runEncryptLegacyCli(process.argv.slice(2)));

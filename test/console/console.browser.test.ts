@@ -124,6 +124,7 @@ describe('operator console in Chromium', () => {
     await page.waitForURL(`**/console/customers/${customerId}`);
     await page.locator('.timeline .event').first().waitFor();
     expect(await timelineTypes(page)).toEqual(['CustomerRegistered']);
+    expect(await page.locator('.timeline .stream-type').allTextContents()).toEqual(['Customer']);
     const payload = await page.locator('.timeline .payload').first().textContent();
     expect(payload).toContain(email);
     expect(payload).toContain('Grace Hopper');

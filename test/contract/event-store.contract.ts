@@ -194,7 +194,13 @@ export const describeEventStoreContract = (
       it('records a command with its events and refuses the same id again', async () => {
         const a = id();
         const commandId = randomUUID();
-        const command = { commandId, aggregateId: a, version: 1, requestHash: 'h1' };
+        const command = {
+          commandId,
+          aggregateType: 'Customer',
+          aggregateId: a,
+          version: 1,
+          requestHash: 'h1',
+        };
         await store.append(a, events(a, 1, 1), { expectedVersion: 0, command });
         expect(await store.findCommand(commandId)).toEqual(command);
         await expect(
@@ -213,7 +219,13 @@ export const describeEventStoreContract = (
         await expect(
           store.append(a, [makeEvent(a, 1)], {
             expectedVersion: 0,
-            command: { commandId, aggregateId: a, version: 1, requestHash: 'h' },
+            command: {
+              commandId,
+              aggregateType: 'Customer',
+              aggregateId: a,
+              version: 1,
+              requestHash: 'h',
+            },
           }),
         ).rejects.toBeInstanceOf(ConcurrencyError);
         expect(await store.findCommand(commandId)).toBeUndefined();
@@ -228,6 +240,7 @@ export const describeEventStoreContract = (
         });
         const record = (commandId: string, aggregateId: string, version: number) => ({
           commandId,
+          aggregateType: 'Customer',
           aggregateId,
           version,
           requestHash: `h-${commandId}`,

@@ -1,18 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { KMSClient } from '@aws-sdk/client-kms';
 import { GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CustomerService } from '../../src/composition/customer-service.js';
-import { readConfig } from '../../src/config.js';
-import { silentLogger } from '../../src/core/ports.js';
-import { type KmsStandIn, startKmsStandIn } from '../../src/local/kms/kms-standin.js';
+import { HASHED_CLAIMS_ONLY_KEY } from '../../src/adapters/dynamodb/hashed-claims-marker.js';
+import type { CustomerService } from '../../src/composition/customer-service.js';
 import { runEncryptLegacyCli } from '../../src/ops/encrypt-legacy-cli.js';
-import { createTestTables, type TestTables } from '../support/dynamodb.js';
+import type { TestTables } from '../support/dynamodb.js';
 import { legacyEventItem } from '../support/legacy-events.js';
+import { type EncryptedService, startEncryptedService } from './encrypted-service.js';
 
+let started: EncryptedService;
 let tables: TestTables;
-let kms: KmsStandIn;
-let kmsClient: KMSClient;
 let service: CustomerService;
 
 const put = (Item: Record<string, unknown>) =>
@@ -29,6 +26,17 @@ const claimOwner = async (pk: string) => {
   return Item?.owner as string | undefined;
 };
 
+const markerItem = async () =>
+  (
+    await tables.documentClient.send(
+      new GetCommand({
+        TableName: tables.eventStoreTableName,
+        Key: HASHED_CLAIMS_ONLY_KEY,
+        ConsistentRead: true,
+      }),
+    )
+  ).Item;
+
 const tableText = async () => {
   const { Items = [] } = await tables.documentClient.send(
     new ScanCommand({ TableName: tables.eventStoreTableName }),
@@ -40,40 +48,16 @@ const tableText = async () => {
 const runCli = async () => {
   const lines: string[] = [];
   const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
-  const code = await runEncryptLegacyCli(
-    [],
-    {
-      AWS_ENDPOINT_URL_DYNAMODB: tables.endpoint,
-      AWS_ENDPOINT_URL_KMS: kms.endpoint,
-      AWS_REGION: 'us-east-1',
-      COMMAND_TABLE: tables.eventStoreTableName,
-      QUERY_TABLE: tables.viewsTableName,
-      KMS_KEY_ID: kms.aliasName,
-    },
-    io,
-    { progress: false },
-  );
+  const code = await runEncryptLegacyCli([], started.cliEnv, io, { progress: false });
   return { code, lines };
 };
 
 beforeAll(async () => {
-  tables = await createTestTables();
-  kms = await startKmsStandIn();
-  kmsClient = new KMSClient(kms.clientConfig);
-  service = new CustomerService({
-    config: readConfig({
-      COMMAND_TABLE: tables.eventStoreTableName,
-      QUERY_TABLE: tables.viewsTableName,
-      KMS_KEY_ID: kms.aliasName,
-    }),
-    clients: { dynamodb: tables.documentClient, kms: kmsClient },
-    logger: silentLogger,
-  });
+  started = await startEncryptedService();
+  ({ tables, service } = started);
 });
 afterAll(async () => {
-  kmsClient?.destroy();
-  await kms?.stop();
-  await tables?.dispose();
+  await started?.stop();
 });
 
 describe('npm run encrypt-legacy', () => {
@@ -110,7 +94,7 @@ describe('npm run encrypt-legacy', () => {
     const first = await runCli();
     expect(first.code).toBe(0);
     expect(first.lines.at(-1)).toMatch(
-      /^2 streams: 1 encrypted \(3 events\), 0 already encrypted, 1 forgotten, 0 failed$/,
+      /^2 streams: 1 encrypted \(3 events\), 0 already encrypted, 1 forgotten, 0 without personal data, 0 of unregistered types, 0 failed$/,
     );
 
     const text = await tableText();
@@ -143,7 +127,30 @@ describe('npm run encrypt-legacy', () => {
 
     const again = await runCli();
     expect(again.lines.at(-1)).toMatch(
-      /^2 streams: 0 encrypted \(0 events\), 1 already encrypted, 1 forgotten, 0 failed$/,
+      /^2 streams: 0 encrypted \(0 events\), 1 already encrypted, 1 forgotten, 0 without personal data, 0 of unregistered types, 0 failed$/,
     );
+  });
+
+  it('fails the run on streams of types no module is registered for, naming them', async () => {
+    const id = `gadget-${randomUUID().slice(0, 8)}`;
+    // One with the type attribute, one known only by a key prefix nothing registers.
+    await put({
+      ...legacyEventItem(id, 1, 'GadgetMade', {}),
+      PK: `GADGET#${id}`,
+      aggregateType: 'Gadget',
+    });
+    await put({ ...legacyEventItem(id, 1, 'WidgetMade', {}), PK: `WIDGET#${id}` });
+    const markerBefore = await markerItem();
+
+    const { code, lines } = await runCli();
+    expect(code).toBe(1);
+    expect(lines).toContain(
+      '4 streams: 0 encrypted (0 events), 1 already encrypted, 1 forgotten, 0 without personal data, 2 of unregistered types, 0 failed',
+    );
+    expect(lines.at(-1)).toBe(
+      '2 streams of types no module is registered for: ?WIDGET (1), Gadget (1)',
+    );
+    // Their streams may hold plaintext claims: this run does not mark the store hashed-only.
+    expect(await markerItem()).toEqual(markerBefore);
   });
 });

@@ -3,7 +3,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { branchKeyOf, isBranchWrapped } from '../../src/adapters/crypto/branch-key-envelope.js';
-import { DynamoDBCustomerKeyStore } from '../../src/adapters/dynamodb/dynamodb-customer-key-store.js';
+import { DynamoDBSubjectKeyStore } from '../../src/adapters/dynamodb/dynamodb-subject-key-store.js';
 import { DATA_KEYS_BRANCH_KEY_ID } from '../../src/adapters/kms/kms-branch-key-protector.js';
 import { KMSDataKeyWrapper } from '../../src/adapters/kms/kms-data-key-wrapper.js';
 import { CustomerService } from '../../src/composition/customer-service.js';
@@ -196,7 +196,7 @@ describe('data keys wrapped by a branch key', () => {
       client: kmsClient,
       keyId: kms.aliasName,
     }).generate(id);
-    await new DynamoDBCustomerKeyStore({
+    await new DynamoDBSubjectKeyStore({
       client: tables.documentClient,
       tableName: tables.eventStoreTableName,
     }).putIfAbsent(id, legacy.wrapped);

@@ -1,4 +1,4 @@
-/** The base of field encryption's errors. Messages name customers and fields, never values. */
+/** The base of field encryption's errors. Messages name subjects and fields, never values. */
 export class FieldCryptoError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -12,7 +12,7 @@ export class InvalidDataKeyError extends FieldCryptoError {}
 /** A value that claims to be encrypted but is not in a format this code reads. */
 export class MalformedEncryptedValueError extends FieldCryptoError {}
 
-/** Authentication failed: another key, another customer or field, or changed bytes. */
+/** Authentication failed: another key, another subject or field, or changed bytes. */
 export class FieldDecryptionError extends FieldCryptoError {}
 
 /** A PII field that holds neither a string nor an encrypted value. */

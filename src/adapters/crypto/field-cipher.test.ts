@@ -8,7 +8,7 @@ import {
 import { decryptField, encryptField, isEncryptedValue } from './field-cipher.js';
 
 const key = randomBytes(32);
-const context = { customerId: '7f1c6a52-9b8e-4d2e-a6c1-3f0e9d2b4a11', field: 'email' };
+const context = { subjectId: '7f1c6a52-9b8e-4d2e-a6c1-3f0e9d2b4a11', field: 'email' };
 
 describe('field cipher', () => {
   it('round-trips text, including empty and non-ASCII text', () => {
@@ -37,11 +37,11 @@ describe('field cipher', () => {
     expect(a.$enc).not.toBe(b.$enc);
   });
 
-  it('refuses another key, another customer, another field and any changed byte', () => {
+  it('refuses another key, another subject, another field and any changed byte', () => {
     const value = encryptField(key, 'ada@example.com', context);
     const attempts = [
       () => decryptField(randomBytes(32), value, context),
-      () => decryptField(key, value, { ...context, customerId: 'someone-else' }),
+      () => decryptField(key, value, { ...context, subjectId: 'someone-else' }),
       () => decryptField(key, value, { ...context, field: 'name' }),
     ];
     const bytes = Buffer.from(value.$enc.slice(3), 'base64url');
@@ -55,7 +55,7 @@ describe('field cipher', () => {
     for (const attempt of attempts) expect(attempt).toThrow(FieldDecryptionError);
   });
 
-  it('names the field and customer in its errors, never the value', () => {
+  it('names the field and subject in its errors, never the value', () => {
     const value = encryptField(key, 'ada@example.com', context);
     const error = (() => {
       try {
@@ -65,7 +65,7 @@ describe('field cipher', () => {
       }
     })();
     expect(error?.message).toContain('email');
-    expect(error?.message).toContain(context.customerId);
+    expect(error?.message).toContain(context.subjectId);
     expect(error?.message).not.toContain('ada@example.com');
     expect(error?.cause).toBeDefined();
   });

@@ -12,8 +12,8 @@ import {
  *   written before encryption) can ever be taken for ciphertext.
  * - `v1` is AES-256-GCM with a random 96-bit IV and a 128-bit tag; a later format gets
  *   another version and old values stay readable.
- * - The AAD is the format, the customer id and the field name, so a value moved to another
- *   customer or field fails authentication instead of decrypting.
+ * - The AAD is the format, the subject id (`subjectOf`) and the field name, so a value moved
+ *   to another subject or field fails authentication instead of decrypting.
  *
  * Overhead: 28 bytes before base64, about 50 characters in JSON.
  */
@@ -22,7 +22,7 @@ export interface EncryptedValue {
 }
 
 export interface FieldContext {
-  customerId: string;
+  subjectId: string;
   field: string;
 }
 
@@ -44,9 +44,10 @@ const checkKey = (key: Uint8Array): void => {
     throw new InvalidDataKeyError(`A data key has ${KEY_BYTES} bytes, not ${key.length}`);
 };
 
+/** The label is the one v1 values were sealed with when every subject was a customer. */
 const additionalData = (context: FieldContext): Buffer =>
   Buffer.from(
-    JSON.stringify(['customer-field', VERSION, context.customerId, context.field]),
+    JSON.stringify(['customer-field', VERSION, context.subjectId, context.field]),
     'utf8',
   );
 
@@ -69,7 +70,7 @@ export const decryptField = (
   context: FieldContext,
 ): string => {
   checkKey(key);
-  const where = `field ${context.field} of customer ${context.customerId}`;
+  const where = `field ${context.field} of subject ${context.subjectId}`;
   if (!value.$enc.startsWith(PREFIX))
     throw new MalformedEncryptedValueError(`The ${where} has an unknown encryption format`);
   const bytes = Buffer.from(value.$enc.slice(PREFIX.length), 'base64url');

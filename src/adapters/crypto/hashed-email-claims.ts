@@ -42,7 +42,7 @@ export class HashedEmailClaims implements ClaimCodec {
       (claims.some(emailScope) || releases.some(emailScope)) && (await this.legacyClaims());
     const plain = new Map<string, UniqueClaim>();
     const hashed = async (claim: UniqueClaim): Promise<UniqueClaim> => {
-      const stored = { scope: HASHED_EMAIL_SCOPE, value: await this.hasher.hash(claim.value) };
+      const stored = await this.hashedEmail(claim);
       plain.set(keyOf(stored), claim);
       return stored;
     };
@@ -74,5 +74,14 @@ export class HashedEmailClaims implements ClaimCodec {
       if (checkLegacy) result.releases.push(legacy(release));
     }
     return result;
+  }
+
+  /** How a plain claim is stored: an email's keyed hash; `undefined` for a scope kept as it is. */
+  async hashedForm(claim: UniqueClaim): Promise<UniqueClaim | undefined> {
+    return claim.scope === EMAIL_SCOPE ? this.hashedEmail(claim) : undefined;
+  }
+
+  private async hashedEmail(claim: UniqueClaim): Promise<UniqueClaim> {
+    return { scope: HASHED_EMAIL_SCOPE, value: await this.hasher.hash(claim.value) };
   }
 }

@@ -1,24 +1,14 @@
 import { InvalidPiiFieldError } from './crypto-errors.js';
-import {
-  decryptField,
-  type EncryptedValue,
-  encryptField,
-  isEncryptedValue,
-} from './field-cipher.js';
+import { decryptField, encryptField, isEncryptedValue } from './field-cipher.js';
 
-/** The payload fields that hold personal data, wherever they occur in an event's data. */
-export const PII_FIELDS = ['email', 'name', 'oldEmail', 'newEmail', 'note'] as const;
-export type PiiField = (typeof PII_FIELDS)[number];
-
-/** A payload whose named string fields hold encrypted values instead. */
-export type WithEncryptedFields<T, F extends string = PiiField> = {
-  [K in keyof T]: K extends F ? (T[K] extends string ? EncryptedValue : T[K]) : T[K];
-};
+/** An event payload (or state) whose fields can be read: a plain object. */
+export type Payload = Record<string, unknown>;
 
 export interface PiiFieldOptions {
-  customerId: string;
-  /** `PII_FIELDS` unless given. */
-  fields?: readonly string[];
+  /** Whose key this is (`subjectOf`): each value is bound to it. */
+  subjectId: string;
+  /** The fields that hold personal data (a module's `PersonalDataDeclaration.fields`). */
+  fields: readonly string[];
 }
 
 /**
@@ -26,13 +16,13 @@ export interface PiiFieldOptions {
  * replaced by its encrypted value. Absent fields stay absent; a value already encrypted is
  * kept (a retried write does not encrypt twice); any other value is refused, naming the field.
  */
-export const encryptPiiFields = <T extends Record<string, unknown>>(
-  payload: T,
+export const encryptPiiFields = (
+  payload: Payload,
   key: Uint8Array,
   options: PiiFieldOptions,
-): WithEncryptedFields<T> => {
-  const result: Record<string, unknown> = { ...payload };
-  for (const field of options.fields ?? PII_FIELDS) {
+): Payload => {
+  const result: Payload = { ...payload };
+  for (const field of options.fields) {
     const value = payload[field];
     if (value === undefined || isEncryptedValue(value)) continue;
     if (typeof value !== 'string')
@@ -40,9 +30,9 @@ export const encryptPiiFields = <T extends Record<string, unknown>>(
         field,
         `The PII field ${field} must be a string to be encrypted`,
       );
-    result[field] = encryptField(key, value, { customerId: options.customerId, field });
+    result[field] = encryptField(key, value, { subjectId: options.subjectId, field });
   }
-  return result as WithEncryptedFields<T>;
+  return result;
 };
 
 /**
@@ -50,18 +40,42 @@ export const encryptPiiFields = <T extends Record<string, unknown>>(
  * is returned as it is, since events written before encryption hold plaintext; anything
  * else is refused, naming the field.
  */
-export const decryptPiiFields = <T extends Record<string, unknown>>(
-  payload: WithEncryptedFields<T> | T,
+export const decryptPiiFields = (
+  payload: Payload,
   key: Uint8Array,
   options: PiiFieldOptions,
-): T => {
-  const result: Record<string, unknown> = { ...payload };
-  for (const field of options.fields ?? PII_FIELDS) {
-    const value = (payload as Record<string, unknown>)[field];
+): Payload => {
+  const result: Payload = { ...payload };
+  for (const field of options.fields) {
+    const value = payload[field];
     if (value === undefined || typeof value === 'string') continue;
     if (!isEncryptedValue(value))
       throw new InvalidPiiFieldError(field, `The PII field ${field} is neither text nor encrypted`);
-    result[field] = decryptField(key, value, { customerId: options.customerId, field });
+    result[field] = decryptField(key, value, { subjectId: options.subjectId, field });
   }
-  return result as T;
+  return result;
+};
+
+/** Whether a value is a payload whose fields can be read: a plain object. */
+export const isPayload = (value: unknown): value is Payload =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Whether any of `fields` holds plaintext (a string) in `payload`. */
+export const hasPlaintextFields = (payload: unknown, fields: readonly string[]): boolean =>
+  isPayload(payload) && fields.some((field) => typeof payload[field] === 'string');
+
+/** Whether any of `fields` holds an encrypted value in `payload`. */
+export const hasEncryptedFields = (payload: unknown, fields: readonly string[]): boolean =>
+  isPayload(payload) && fields.some((field) => isEncryptedValue(payload[field]));
+
+/** A copy of `payload` with each of `fields` for which `replace` holds set to `value`. */
+export const replaceFields = (
+  payload: Payload,
+  fields: readonly string[],
+  replace: (value: unknown) => boolean,
+  value: unknown,
+): Payload => {
+  const result: Payload = { ...payload };
+  for (const field of fields) if (replace(payload[field])) result[field] = value;
+  return result;
 };

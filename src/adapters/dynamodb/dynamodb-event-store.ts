@@ -252,6 +252,9 @@ export class DynamoDBEventStore implements EventStore, StreamCatalog, CommandRec
       if (!Item) return undefined;
       return {
         commandId,
+        // Recorded before the type travelled with the command: the one type there was.
+        aggregateType:
+          typeof Item.aggregateType === 'string' ? Item.aggregateType : UNTYPED_STREAM_TYPE,
         aggregateId: Item.aggregateId as string,
         version: Item.version as number,
         requestHash: Item.requestHash as string,
@@ -271,8 +274,11 @@ export class DynamoDBEventStore implements EventStore, StreamCatalog, CommandRec
             TableName: this.tableName,
             Key: commandKey(commandId),
             // A key reused after its record expired belongs to another stream now: keep it.
-            ConditionExpression: 'aggregateId = :aggregateId',
-            ExpressionAttributeValues: { ':aggregateId': aggregateId },
+            ConditionExpression: this.ownRecordCondition,
+            ExpressionAttributeValues: {
+              ':aggregateId': aggregateId,
+              ':aggregateType': this.aggregateType,
+            },
           }),
         );
         deleted++;
@@ -292,6 +298,7 @@ export class DynamoDBEventStore implements EventStore, StreamCatalog, CommandRec
             PK: streamKey(this.prefix, aggregateId),
             SK: SNAPSHOT_SORT_KEY,
             itemType: ITEM_TYPE.snapshot,
+            aggregateType: this.aggregateType,
             aggregateId,
             ...snapshot,
           },
@@ -377,6 +384,16 @@ export class DynamoDBEventStore implements EventStore, StreamCatalog, CommandRec
     } while (startKey);
   }
 
+  /**
+   * A command record of this store's stream: same id and type. Records written before the
+   * type travelled hold none and are Customers'.
+   */
+  private get ownRecordCondition(): string {
+    return this.aggregateType === UNTYPED_STREAM_TYPE
+      ? 'aggregateId = :aggregateId AND (aggregateType = :aggregateType OR attribute_not_exists(aggregateType))'
+      : 'aggregateId = :aggregateId AND aggregateType = :aggregateType';
+  }
+
   /** The idempotency keys in the stream's metadata, read without the payloads. */
   private async commandIdsOf(aggregateId: string): Promise<Set<string>> {
     const ids = new Set<string>();
@@ -437,6 +454,7 @@ export class DynamoDBEventStore implements EventStore, StreamCatalog, CommandRec
             Item: {
               ...commandKey(options.command.commandId),
               itemType: ITEM_TYPE.command,
+              aggregateType: options.command.aggregateType,
               aggregateId,
               version: options.command.version,
               requestHash: options.command.requestHash,

@@ -32,10 +32,15 @@ export interface ItemKey {
   SK: string;
 }
 
-export const dataKeyItemKey = (customerId: string): ItemKey => ({
-  PK: `KEY#${customerId}`,
+export const dataKeyItemKey = (subjectId: string): ItemKey => ({
+  PK: `KEY#${subjectId}`,
   SK: 'KEY',
 });
+/**
+ * The data key item's copy of its subject id, under the name it had when every subject was
+ * a customer: one layout for every key item, old and new.
+ */
+export const SUBJECT_ID_ATTRIBUTE = 'customerId';
 export const secretItemKey = (name: string): ItemKey => ({ PK: `SECRET#${name}`, SK: 'SECRET' });
 /** The prefix of every branch key item's PK: what a rotation role's `LeadingKeys` names. */
 export const BRANCH_KEY_PK_PREFIX = 'BRANCH_KEY#';

@@ -8,6 +8,7 @@ import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-la
 import { describe, expect, it } from 'vitest';
 import type { EventEnvelope } from '../../core/event.js';
 import { METRIC } from '../../core/metrics.js';
+import { StreamTypes } from '../../core/stream-types.js';
 import { UnknownEventTypeError } from '../../core/upcasting.js';
 import { InMemoryMetrics } from '../memory/in-memory-metrics.js';
 import {
@@ -165,6 +166,7 @@ describe('createStreamPublisher', () => {
         detailType: 'CustomerSuspended',
         detail: {
           thin: true,
+          aggregateType: 'Customer',
           aggregateId: 'c9',
           version: 3,
           eventType: 'CustomerSuspended',
@@ -276,14 +278,132 @@ describe('createStreamPublisher', () => {
   });
 });
 
-describe('publisher metrics and correlation ids', () => {
-  const recordingLogger = () => {
-    const lines: Array<{ message: string; extra: Record<string, unknown> }> = [];
-    const log = (message: string, extra: Record<string, unknown> = {}) =>
-      lines.push({ message, extra });
-    return { lines, logger: { debug: log, info: log, warn: log, error: log } };
-  };
+const recordingLogger = () => {
+  const lines: Array<{ message: string; extra: Record<string, unknown> }> = [];
+  const log = (message: string, extra: Record<string, unknown> = {}) =>
+    lines.push({ message, extra });
+  return { lines, logger: { debug: log, info: log, warn: log, error: log } };
+};
 
+describe('publishing by stream type', () => {
+  // Customers' suspensions go from v1 {reason} to v2 {reasonCode, note}; Orders have one version.
+  const streamTypes = new StreamTypes([
+    {
+      type: 'Customer',
+      events: { readStream: async () => [] },
+      upcast: (e) =>
+        e.eventType === 'CustomerSuspended' && e.metadata.schemaVersion === 1
+          ? {
+              ...e,
+              payload: { reasonCode: 'OTHER', note: (e.payload as { reason: string }).reason },
+              metadata: { ...e.metadata, schemaVersion: 2 },
+            }
+          : e,
+      projections: [],
+    },
+    { type: 'Order', events: { readStream: async () => [] }, upcast: (e) => e, projections: [] },
+  ]);
+  const options = (fake: ReturnType<typeof fakeEventBridge>) => {
+    const metrics = new InMemoryMetrics();
+    const { lines, logger } = recordingLogger();
+    return {
+      metrics,
+      lines,
+      publisher: {
+        client: fake.client,
+        busName: 'bus',
+        source: 'customer.service',
+        sleep: async () => {},
+        upcast: (e: EventEnvelope) => streamTypes.upcast(e),
+        metrics,
+        logger,
+      },
+    };
+  };
+  const order = (aggregateId: string, version: number): EventEnvelope => ({
+    ...envelope(aggregateId, version, { total: version }),
+    aggregateType: 'Order',
+    eventType: 'OrderPlaced',
+  });
+  const loyalty = (aggregateId: string, version: number): EventEnvelope => ({
+    ...envelope(aggregateId, version, { secret: 'points' }),
+    aggregateType: 'Loyalty',
+    eventType: 'PointsEarned',
+  });
+
+  it("upcasts each event by its stream's type, and reads an item without a type as a Customer's", async () => {
+    const fake = fakeEventBridge();
+    const { publisher } = options(fake);
+    const { aggregateType: _, ...untyped } = envelope('c1', 2, { reason: 'chargeback' });
+    const records = [
+      record({ PK: 'CUSTOMER#c1', SK: 'EVENT#0000000002', itemType: 'EVENT', ...untyped }),
+      eventRecord(order('c1', 1)),
+    ];
+    const result = await createStreamPublisher(publisher)(streamEvent(records));
+    expect(result.batchItemFailures).toEqual([]);
+    expect(fake.accepted.map((a) => a.detail)).toEqual([
+      {
+        ...untyped,
+        aggregateType: 'Customer',
+        payload: { reasonCode: 'OTHER', note: 'chargeback' },
+        metadata: { correlationId: 'c-1', schemaVersion: 2 },
+      },
+      order('c1', 1),
+    ]);
+  });
+
+  it('publishes an event of an unregistered type as stored, counts it, and holds nothing back', async () => {
+    const fake = fakeEventBridge();
+    const { publisher, metrics, lines } = options(fake);
+    const events = [loyalty('l1', 1), order('o1', 1), loyalty('l1', 2)];
+    const result = await createStreamPublisher(publisher)(streamEvent(events.map(eventRecord)));
+    expect(result.batchItemFailures).toEqual([]);
+    expect(fake.accepted.map((a) => a.detail)).toEqual(events);
+    expect(metrics.total(METRIC.unregisteredStreamType, { consumer: 'publisher' })).toBe(2);
+    const warnings = lines.filter((l) => l.message.includes('stream type not registered'));
+    expect(warnings.map((w) => w.extra)).toEqual(
+      [1, 2].map((version) => ({
+        correlationId: 'c-1',
+        aggregateType: 'Loyalty',
+        aggregateId: 'l1',
+        version,
+        eventId: `l1-${version}`,
+      })),
+    );
+    // Ids only: nothing of the payload reaches the log.
+    expect(JSON.stringify(lines)).not.toContain('points');
+  });
+
+  it('does the same for envelopes read back from the store', async () => {
+    const fake = fakeEventBridge();
+    const { publisher, metrics } = options(fake);
+    const events = [loyalty('l2', 1), order('o2', 1)];
+    expect(await createEnvelopePublisher(publisher)(events)).toEqual([]);
+    expect(fake.accepted.map((a) => a.detail)).toEqual(events);
+    expect(metrics.total(METRIC.unregisteredStreamType, { consumer: 'publisher' })).toBe(1);
+  });
+
+  it('keeps the stream type in a thin notification', async () => {
+    const fake = fakeEventBridge();
+    const { publisher } = options(fake);
+    const huge = { ...order('o3', 4), payload: { blob: 'z'.repeat(300 * 1024) } };
+    await createStreamPublisher(publisher)(streamEvent([eventRecord(huge)]));
+    expect(fake.accepted.map((a) => a.detail)).toEqual([
+      {
+        thin: true,
+        aggregateType: 'Order',
+        aggregateId: 'o3',
+        version: 4,
+        eventType: 'OrderPlaced',
+        eventId: 'o3-4',
+        timestamp: '2024-05-01T10:00:00.000Z',
+        correlationId: 'c-1',
+      },
+    ]);
+  });
+});
+
+describe('publisher metrics and correlation ids', () => {
   it('counts the events published and the entries retried', async () => {
     const fake = fakeEventBridge([failing([0, 2])]);
     const metrics = new InMemoryMetrics();

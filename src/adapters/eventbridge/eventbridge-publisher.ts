@@ -10,6 +10,7 @@ import { type EventEnvelope, UNTYPED_STREAM_TYPE } from '../../core/event.js';
 import { METRIC, type Metrics, noMetrics } from '../../core/metrics.js';
 import { sleep as defaultSleep, type Logger, silentLogger } from '../../core/ports.js';
 import { Backoff } from '../../core/retry.js';
+import { isUnregisteredStreamTypeError } from '../../core/stream-types.js';
 import { isEventSchemaError } from '../../core/upcasting.js';
 import { ITEM_TYPE } from '../dynamodb/event-store-keys.js';
 import { entrySize, MAX_REQUEST_BYTES, planBatches } from './put-events-batches.js';
@@ -45,15 +46,16 @@ export interface StreamPublisherOptions {
    */
   concurrency?: number;
   /**
-   * Lifts a stored event to its type's latest shape before it goes on the bus, so
-   * consumers only ever see the latest shape and `detail.metadata.schemaVersion`.
+   * Lifts a stored event to its stream type's latest shape before it goes on the bus, so
+   * consumers only ever see the latest shape and `detail.metadata.schemaVersion`. Throws
+   * `UnregisteredStreamTypeError` for a stream type it does not know.
    */
   upcast?: (envelope: EventEnvelope) => EventEnvelope;
 }
 
 interface Pending {
   sequenceNumber: string;
-  /** The event's stream: its events are published in order. */
+  /** The event's stream (type and id): its events are published in order. */
   subject: string;
   entry: PutEventsRequestEntry;
   /** Of the event's request, for the log lines about it. */
@@ -109,20 +111,39 @@ const toEnvelope = (record: DynamoDBRecord, sequenceNumber: string): EventEnvelo
   }
 };
 
+/** Ids are unique within a stream type only. */
+const subjectOf = (envelope: EventEnvelope): string =>
+  `${envelope.aggregateType}#${envelope.aggregateId}`;
+
 /**
  * The envelope as the bus carries it. One this deployment cannot read (written by a newer
- * one during a rolling update) goes out as stored: holding the stream back would stop
- * every later event, and the consumers that know it can read it.
+ * one during a rolling update, or of a stream type no module here registers) goes out as
+ * stored: holding the stream back would stop every later event, and the consumers that
+ * know it can read it (or count and dead-letter it).
  */
 const forTheBus = (
   envelope: EventEnvelope,
-  upcast: StreamPublisherOptions['upcast'],
+  options: Pick<StreamPublisherOptions, 'upcast' | 'metrics'>,
   logger: Logger,
 ): EventEnvelope => {
+  const { upcast } = options;
   if (!upcast) return envelope;
   try {
     return upcast(envelope);
   } catch (error) {
+    if (isUnregisteredStreamTypeError(error)) {
+      (options.metrics ?? noMetrics).count(METRIC.unregisteredStreamType, {
+        consumer: 'publisher',
+      });
+      logger.warn('event published as stored: stream type not registered here', {
+        correlationId: envelope.metadata?.correlationId,
+        aggregateType: envelope.aggregateType,
+        aggregateId: envelope.aggregateId,
+        version: envelope.version,
+        eventId: envelope.eventId,
+      });
+      return envelope;
+    }
     if (!isEventSchemaError(error)) throw error;
     logger.warn('event published as stored: schema unknown here', {
       correlationId: envelope.metadata?.correlationId,
@@ -152,12 +173,13 @@ export const toEntry = (
   };
   const full = { ...base, Detail: JSON.stringify(envelope) };
   if (entrySize(full) <= MAX_REQUEST_BYTES) return full;
-  const { aggregateId, version, eventType, eventId, timestamp } = envelope;
+  const { aggregateType, aggregateId, version, eventType, eventId, timestamp } = envelope;
   const correlationId = envelope.metadata?.correlationId;
   return {
     ...base,
     Detail: JSON.stringify({
       thin: true,
+      aggregateType,
       aggregateId,
       version,
       eventType,
@@ -252,11 +274,11 @@ export const createEnvelopePublisher = (
   return async (envelopes) => {
     const byId = new Map<string, EventEnvelope>();
     const items: Pending[] = envelopes.map((envelope) => {
-      const onBus = forTheBus(envelope, options.upcast, logger);
+      const onBus = forTheBus(envelope, options, logger);
       byId.set(envelope.eventId, envelope);
       return {
         sequenceNumber: envelope.eventId,
-        subject: envelope.aggregateId,
+        subject: subjectOf(envelope),
         entry: toEntry(onBus, options),
         correlationId: envelope.metadata?.correlationId,
       };
@@ -289,11 +311,11 @@ export const createStreamPublisher = (
       if (!isEventInsert(record)) continue;
       const sequenceNumber = record.dynamodb?.SequenceNumber ?? '';
       try {
-        const envelope = forTheBus(toEnvelope(record, sequenceNumber), options.upcast, logger);
+        const envelope = forTheBus(toEnvelope(record, sequenceNumber), options, logger);
         const entry = toEntry(envelope, options);
         items.push({
           sequenceNumber,
-          subject: envelope.aggregateId,
+          subject: subjectOf(envelope),
           entry,
           correlationId: envelope.metadata?.correlationId,
         });

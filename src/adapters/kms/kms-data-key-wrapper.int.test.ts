@@ -8,12 +8,12 @@ import {
 } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestTables, type TestTables } from '../../../test/support/dynamodb.js';
-import { CustomerDataKeys } from '../../core/customer-data-keys.js';
 import { DataKeyCache } from '../../core/data-key-cache.js';
 import { DataKeyForgottenError, KeyUnavailableError } from '../../core/data-keys.js';
+import { SubjectDataKeys } from '../../core/subject-data-keys.js';
 import { type KmsStandIn, startKmsStandIn } from '../../local/kms/kms-standin.js';
 import { decryptField, encryptField } from '../crypto/field-cipher.js';
-import { DynamoDBCustomerKeyStore } from '../dynamodb/dynamodb-customer-key-store.js';
+import { DynamoDBSubjectKeyStore } from '../dynamodb/dynamodb-subject-key-store.js';
 import { KMSDataKeyWrapper } from './kms-data-key-wrapper.js';
 
 describe('KMSDataKeyWrapper with the customer key store', () => {
@@ -21,11 +21,11 @@ describe('KMSDataKeyWrapper with the customer key store', () => {
   let client: KMSClient;
   let tables: TestTables;
   let wrapper: KMSDataKeyWrapper;
-  let store: DynamoDBCustomerKeyStore;
+  let store: DynamoDBSubjectKeyStore;
 
   /** One process's view: its own cache over the shared KMS and table. */
   const processKeys = (cache = new DataKeyCache({ maxEntries: 100, maxAgeMs: 60_000 })) =>
-    new CustomerDataKeys({ wrapper, store, cache });
+    new SubjectDataKeys({ wrapper, store, cache });
 
   const calls = () => {
     const { operations } = kms.stats();
@@ -42,7 +42,7 @@ describe('KMSDataKeyWrapper with the customer key store', () => {
     client = new KMSClient({ ...kms.clientConfig, maxAttempts: 1 });
     tables = await createTestTables();
     wrapper = new KMSDataKeyWrapper({ client, keyId: kms.aliasName });
-    store = new DynamoDBCustomerKeyStore({
+    store = new DynamoDBSubjectKeyStore({
       client: tables.documentClient,
       tableName: tables.eventStoreTableName,
     });
@@ -116,13 +116,15 @@ describe('KMSDataKeyWrapper with the customer key store', () => {
     const customerId = randomUUID();
     const keys = processKeys();
     const key = await keys.getOrCreate(customerId);
-    const secret = encryptField(key, 'ada@example.com', { customerId, field: 'email' });
+    const secret = encryptField(key, 'ada@example.com', { subjectId: customerId, field: 'email' });
     expect(await keys.forget(customerId)).toBe(true);
     await expect(keys.get(customerId)).rejects.toBeInstanceOf(DataKeyForgottenError);
     await expect(processKeys().get(customerId)).rejects.toBeInstanceOf(DataKeyForgottenError);
     expect(await store.get(customerId)).toBeUndefined();
     // Only a copy of the plaintext key could still read the value; nothing stored holds one.
-    expect(decryptField(key, secret, { customerId, field: 'email' })).toBe('ada@example.com');
+    expect(decryptField(key, secret, { subjectId: customerId, field: 'email' })).toBe(
+      'ada@example.com',
+    );
   });
 
   it('reports a paused KMS as KeyUnavailableError and works again after resume', async () => {

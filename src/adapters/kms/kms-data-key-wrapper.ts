@@ -9,19 +9,20 @@ export interface KMSDataKeyWrapperOptions {
 }
 
 /**
- * Customer data keys wrapped by a KMS key under the encryption context `{customerId}`, so a
- * wrapped key copied to another customer's item does not unwrap. Throttles, KMS faults and
+ * Subjects' data keys wrapped by a KMS key under the encryption context `{customerId}` (its
+ * name from when every subject was a customer, kept so keys wrapped then still unwrap), so a
+ * wrapped key copied to another subject's item does not unwrap. Throttles, KMS faults and
  * lost connections become `KeyUnavailableError`; a refused blob (`InvalidCiphertextException`)
  * is passed on as it is, since retrying cannot help.
  */
 export class KMSDataKeyWrapper implements DataKeyWrapper {
   constructor(private readonly options: KMSDataKeyWrapperOptions) {}
 
-  generate(customerId: string): Promise<DataKey> {
-    return generateDataKey(this.options.client, this.options.keyId, { customerId });
+  generate(subjectId: string): Promise<DataKey> {
+    return generateDataKey(this.options.client, this.options.keyId, { customerId: subjectId });
   }
 
-  unwrap(customerId: string, wrapped: Uint8Array): Promise<Uint8Array> {
-    return decryptDataKey(this.options.client, wrapped, { customerId });
+  unwrap(subjectId: string, wrapped: Uint8Array): Promise<Uint8Array> {
+    return decryptDataKey(this.options.client, wrapped, { customerId: subjectId });
   }
 }

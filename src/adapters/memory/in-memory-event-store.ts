@@ -108,8 +108,13 @@ export class InMemoryEventStore implements EventStore, StreamCatalog, CommandRec
     let deleted = 0;
     for (const event of this.streams.get(aggregateId) ?? []) {
       const { commandId } = event.metadata;
+      const record = commandId === undefined ? undefined : this.commands.get(commandId);
       // A key reused after its record expired belongs to another stream now: keep it.
-      if (commandId === undefined || this.commands.get(commandId)?.aggregateId !== aggregateId)
+      if (
+        commandId === undefined ||
+        record?.aggregateId !== aggregateId ||
+        record.aggregateType !== event.aggregateType
+      )
         continue;
       this.commands.delete(commandId);
       deleted++;

@@ -42,6 +42,10 @@ export const CustomerPage = z
 export const EventEnvelopeBody = z
   .object({
     eventId: z.string(),
+    aggregateType: z.string().meta({
+      description:
+        'The type of the stream the event belongs to (`Customer`). Events written before the type was recorded with each event are answered as `Customer`.',
+    }),
     aggregateId: z.string(),
     eventType: z.string(),
     payload: z.record(z.string(), z.unknown()),

@@ -96,6 +96,8 @@ export interface CustomerPage {
 
 export interface EventEnvelope {
   eventId: string;
+  /** The stream's type (`Customer`). */
+  aggregateType: string;
   aggregateId: string;
   eventType: string;
   payload: Record<string, unknown>;

@@ -9,7 +9,8 @@ const PayloadValue = (props: { value: unknown }) =>
 
 /**
  * The stream in version order: each event's type, time, schema version, payload and metadata,
- * with who asked for it (events written before actors were recorded show a dash).
+ * with the stream's type and who asked for it (events written before actors were recorded
+ * show a dash).
  */
 export const Timeline = (props: { events: EventEnvelope[] }) =>
   h(
@@ -40,6 +41,8 @@ export const Timeline = (props: { events: EventEnvelope[] }) =>
           h(
             'dl',
             { class: 'metadata' },
+            h('dt', null, 'stream type'),
+            h('dd', { class: 'stream-type' }, event.aggregateType),
             h('dt', null, 'actor'),
             h('dd', { class: 'actor' }, formatActor(event.metadata.actor)),
             h('dt', null, 'correlation id'),

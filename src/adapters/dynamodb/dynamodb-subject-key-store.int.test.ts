@@ -1,19 +1,20 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTables, type TestTables } from '../../../test/support/dynamodb.js';
+import { subjectOf } from '../../core/data-subject.js';
 import { ValidationError } from '../../core/errors.js';
-import { DynamoDBCustomerKeyStore } from './dynamodb-customer-key-store.js';
+import { DynamoDBSubjectKeyStore } from './dynamodb-subject-key-store.js';
 import { DynamoDBWrappedSecretStore } from './dynamodb-wrapped-secret-store.js';
 
-describe('DynamoDBCustomerKeyStore', () => {
+describe('DynamoDBSubjectKeyStore', () => {
   let tables: TestTables;
-  let store: DynamoDBCustomerKeyStore;
+  let store: DynamoDBSubjectKeyStore;
   const now = new Date('2025-02-03T04:05:06.000Z');
 
   beforeAll(async () => {
     tables = await createTestTables();
-    store = new DynamoDBCustomerKeyStore({
+    store = new DynamoDBSubjectKeyStore({
       client: tables.documentClient,
       tableName: tables.eventStoreTableName,
       now: () => now,
@@ -49,6 +50,42 @@ describe('DynamoDBCustomerKeyStore', () => {
     });
   });
 
+  it("finds a customer's key as stored before subjects had types, under the bare id", async () => {
+    const customerId = randomUUID();
+    const wrapped = randomBytes(96);
+    // The item exactly as written before stream types existed.
+    await tables.documentClient.send(
+      new PutCommand({
+        TableName: tables.eventStoreTableName,
+        Item: {
+          PK: `KEY#${customerId}`,
+          SK: 'KEY',
+          itemType: 'DATA_KEY',
+          customerId,
+          wrappedKey: wrapped,
+          createdAt: '2024-06-01T00:00:00.000Z',
+        },
+      }),
+    );
+    const subject = subjectOf('Customer', customerId);
+    expect(Buffer.from((await store.get(subject)) ?? [])).toEqual(wrapped);
+    expect((await store.putIfAbsent(subject, randomBytes(96))).created).toBe(false);
+    expect(await store.get(subjectOf('Order', customerId))).toBeUndefined();
+  });
+
+  it('keeps the key of a stream of another type apart from a customer of the same id', async () => {
+    const id = randomUUID();
+    const customerKey = randomBytes(64);
+    const orderKey = randomBytes(64);
+    await store.putIfAbsent(subjectOf('Customer', id), customerKey);
+    await store.putIfAbsent(subjectOf('Order', id), orderKey);
+    expect(Buffer.from((await store.get(subjectOf('Order', id))) ?? [])).toEqual(orderKey);
+    expect(await rawItem(`KEY#Order#${id}`, 'KEY')).toMatchObject({ customerId: `Order#${id}` });
+    expect(await store.delete(subjectOf('Order', id))).toBe(true);
+    expect(Buffer.from((await store.get(subjectOf('Customer', id))) ?? [])).toEqual(customerKey);
+    expect(await store.get(subjectOf('Order', id))).toBeUndefined();
+  });
+
   it('keeps the first key: a second put gets the stored one back', async () => {
     const customerId = randomUUID();
     const first = randomBytes(64);
@@ -58,7 +95,7 @@ describe('DynamoDBCustomerKeyStore', () => {
     expect(Buffer.from(second.wrapped)).toEqual(first);
   });
 
-  it('converges racing writers for a new customer on exactly one key', async () => {
+  it('converges racing writers for a new subject on exactly one key', async () => {
     const customerId = randomUUID();
     const candidates = Array.from({ length: 12 }, () => randomBytes(64));
     const results = await Promise.all(candidates.map((w) => store.putIfAbsent(customerId, w)));
@@ -80,11 +117,11 @@ describe('DynamoDBCustomerKeyStore', () => {
   it('refuses empty ids and empty keys, naming the field, and writes nothing', async () => {
     const before = await countItems();
     const attempts: [Promise<unknown>, string][] = [
-      [store.putIfAbsent('', randomBytes(8)), 'customerId'],
-      [store.putIfAbsent('  ', randomBytes(8)), 'customerId'],
+      [store.putIfAbsent('', randomBytes(8)), 'subjectId'],
+      [store.putIfAbsent('  ', randomBytes(8)), 'subjectId'],
       [store.putIfAbsent(randomUUID(), new Uint8Array()), 'wrappedKey'],
-      [store.get(''), 'customerId'],
-      [store.delete(''), 'customerId'],
+      [store.get(''), 'subjectId'],
+      [store.delete(''), 'subjectId'],
     ];
     for (const [attempt, field] of attempts) {
       const error = await attempt.catch((e: unknown) => e);

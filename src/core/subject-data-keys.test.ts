@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { CustomerDataKeys } from './customer-data-keys.js';
 import { DataKeyCache } from './data-key-cache.js';
 import {
-  type CustomerKeyStore,
   DataKeyForgottenError,
   type DataKeyWrapper,
   KeyUnavailableError,
   type StoredKey,
+  type SubjectKeyStore,
 } from './data-keys.js';
+import { SubjectDataKeys } from './subject-data-keys.js';
 
 /** Wrapping is a tagged copy here; the calls are what the tests count. */
 class CountingWrapper implements DataKeyWrapper {
@@ -16,56 +16,56 @@ class CountingWrapper implements DataKeyWrapper {
   failing = false;
   private next = 0;
 
-  async generate(customerId: string) {
+  async generate(subjectId: string) {
     this.generated++;
     if (this.failing) throw new KeyUnavailableError('KMS is down');
     const plaintext = new Uint8Array(32).fill(++this.next);
-    return { plaintext, wrapped: this.wrap(customerId, plaintext) };
+    return { plaintext, wrapped: this.wrap(subjectId, plaintext) };
   }
 
-  async unwrap(customerId: string, wrapped: Uint8Array) {
+  async unwrap(subjectId: string, wrapped: Uint8Array) {
     this.unwrapped++;
     if (this.failing) throw new KeyUnavailableError('KMS is down');
     const text = new TextDecoder().decode(wrapped);
     const [owner, bytes] = text.split('|');
-    if (owner !== customerId) throw new Error('wrapped for another customer');
+    if (owner !== subjectId) throw new Error('wrapped for another subject');
     return Uint8Array.from(Buffer.from(bytes ?? '', 'hex'));
   }
 
-  private wrap(customerId: string, plaintext: Uint8Array) {
-    return new TextEncoder().encode(`${customerId}|${Buffer.from(plaintext).toString('hex')}`);
+  private wrap(subjectId: string, plaintext: Uint8Array) {
+    return new TextEncoder().encode(`${subjectId}|${Buffer.from(plaintext).toString('hex')}`);
   }
 }
 
-class MapKeyStore implements CustomerKeyStore {
+class MapKeyStore implements SubjectKeyStore {
   readonly items = new Map<string, Uint8Array>();
   reads = 0;
   /** Runs before a put, to let a rival writer in first. */
   beforePut: (() => Promise<void>) | undefined;
 
-  async get(customerId: string) {
+  async get(subjectId: string) {
     this.reads++;
-    return this.items.get(customerId);
+    return this.items.get(subjectId);
   }
-  async putIfAbsent(customerId: string, wrapped: Uint8Array): Promise<StoredKey> {
+  async putIfAbsent(subjectId: string, wrapped: Uint8Array): Promise<StoredKey> {
     await this.beforePut?.();
-    const existing = this.items.get(customerId);
+    const existing = this.items.get(subjectId);
     if (existing) return { wrapped: existing, created: false };
-    this.items.set(customerId, wrapped);
+    this.items.set(subjectId, wrapped);
     return { wrapped, created: true };
   }
-  async delete(customerId: string) {
-    return this.items.delete(customerId);
+  async delete(subjectId: string) {
+    return this.items.delete(subjectId);
   }
 }
 
 const setup = (cache = new DataKeyCache({ maxEntries: 100, maxAgeMs: 60_000 })) => {
   const wrapper = new CountingWrapper();
   const store = new MapKeyStore();
-  return { wrapper, store, cache, keys: new CustomerDataKeys({ wrapper, store, cache }) };
+  return { wrapper, store, cache, keys: new SubjectDataKeys({ wrapper, store, cache }) };
 };
 
-describe('CustomerDataKeys', () => {
+describe('SubjectDataKeys', () => {
   it('creates a key once, then serves it warm with no store read and no unwrap', async () => {
     const { wrapper, store, keys } = setup();
     const first = await keys.getOrCreate('c-1');
@@ -116,14 +116,14 @@ describe('CustomerDataKeys', () => {
     expect(wrapper.unwrapped).toBe(1);
   });
 
-  it('refuses a forgotten customer with DataKeyForgottenError, warm or cold', async () => {
+  it('refuses a forgotten subject with DataKeyForgottenError, warm or cold', async () => {
     const { keys } = setup();
     await keys.getOrCreate('c-1');
     expect(await keys.forget('c-1')).toBe(true);
     const error = await keys.get('c-1').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DataKeyForgottenError);
     expect(error).toMatchObject({
-      customerId: 'c-1',
+      subjectId: 'c-1',
       kind: 'not_found',
       code: 'DATA_KEY_FORGOTTEN',
     });
@@ -131,7 +131,7 @@ describe('CustomerDataKeys', () => {
     await expect(setup().keys.get('never-seen')).rejects.toBeInstanceOf(DataKeyForgottenError);
   });
 
-  it('does not cache a key whose lookup was under way when the customer was forgotten', async () => {
+  it('does not cache a key whose lookup was under way when the subject was forgotten', async () => {
     const { store, keys, cache } = setup();
     await keys.getOrCreate('c-1');
     cache.clear();

@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { CustomerPiiCodec } from '../adapters/crypto/customer-pii-codec.js';
 import { HashedEmailClaims } from '../adapters/crypto/hashed-email-claims.js';
 import { HierarchicalDataKeyWrapper } from '../adapters/crypto/hierarchical-data-key-wrapper.js';
 import { HmacEmailClaimHasher } from '../adapters/crypto/hmac-email-claim-hasher.js';
 import { HmacRequestFingerprints } from '../adapters/crypto/hmac-request-fingerprints.js';
+import { PiiCodec } from '../adapters/crypto/pii-codec.js';
 import {
   UNPROTECTED_FINGERPRINT_SECRET,
   UnprotectedStoredSecret,
 } from '../adapters/crypto/unprotected-stored-secret.js';
 import { DynamoDBBranchKeyStore } from '../adapters/dynamodb/dynamodb-branch-key-store.js';
-import { DynamoDBCustomerKeyStore } from '../adapters/dynamodb/dynamodb-customer-key-store.js';
+import { DynamoDBSubjectKeyStore } from '../adapters/dynamodb/dynamodb-subject-key-store.js';
 import { DynamoDBWrappedSecretStore } from '../adapters/dynamodb/dynamodb-wrapped-secret-store.js';
 import { hasHashedClaimsOnlyMarker } from '../adapters/dynamodb/hashed-claims-marker.js';
 import {
@@ -22,16 +22,17 @@ import { KMSDataKeyWrapper } from '../adapters/kms/kms-data-key-wrapper.js';
 import { KMSWrappedHmacKey } from '../adapters/kms/kms-wrapped-hmac-key.js';
 import type { Config } from '../config.js';
 import { BranchKeys } from '../core/branch-keys.js';
-import { CustomerDataKeys } from '../core/customer-data-keys.js';
 import { DataKeyCache } from '../core/data-key-cache.js';
-import { CustomerForgotten } from '../domain/customer/index.js';
+import { EncodedEventStore } from '../core/encoded-event-store.js';
+import type { EventStore, StreamCatalog } from '../core/event-store.js';
+import type { PersonalDataDeclaration } from '../core/personal-data.js';
+import { SubjectDataKeys } from '../core/subject-data-keys.js';
 
-/** What crypto-shredding runs on: per-customer data keys, the event codec, hashed claims. */
-export interface CustomerCrypto {
-  keys: CustomerDataKeys;
+/** What crypto-shredding runs on: per-subject data keys, hashed claims, fingerprints. */
+export interface ServiceCrypto {
+  keys: SubjectDataKeys;
   /** The branch key that wraps the data keys: its materials cached here, its rotation. */
   branchKeys: BranchKeys;
-  codec: CustomerPiiCodec;
   claims: HashedEmailClaims;
   /** HMAC-SHA-256 of a normalised email, keyed by a KMS-wrapped secret. */
   hasher: HmacEmailClaimHasher;
@@ -39,11 +40,9 @@ export interface CustomerCrypto {
   fingerprints: HmacRequestFingerprints;
   /** Data keys unwrapped and held in this process (for tests and benchmarks). */
   cache: DataKeyCache;
-  /** The Customer events that erase a stream: a read that sees one decrypts none of it. */
-  erasureEventTypes: readonly string[];
 }
 
-export interface CustomerCryptoOptions {
+export interface ServiceCryptoOptions {
   config: Pick<
     Config,
     | 'COMMAND_TABLE'
@@ -62,7 +61,7 @@ export interface CustomerCryptoOptions {
  * `KMS_KEY_ID` and stored in the event store table, their materials cached for
  * `BRANCH_KEY_CACHE_TTL_SECONDS`.
  */
-export const buildBranchKeys = (options: CustomerCryptoOptions): BranchKeys => {
+export const buildBranchKeys = (options: ServiceCryptoOptions): BranchKeys => {
   const { config, kms, dynamodb } = options;
   const keyId = config.KMS_KEY_ID;
   if (!keyId) throw new TypeError('Encryption needs KMS_KEY_ID');
@@ -76,14 +75,14 @@ export const buildBranchKeys = (options: CustomerCryptoOptions): BranchKeys => {
 };
 
 /**
- * Data keys made locally and wrapped by a branch key (context: the customer id, the branch
+ * Data keys made locally and wrapped by a branch key (context: the subject id, the branch
  * key id and version), stored in the event store table; keys wrapped directly by the KMS key
  * `KMS_KEY_ID` (context `{customerId}`), as stored before, still unwrap. The email claims'
  * HMAC secret is wrapped by the KMS key, and the request fingerprints' key derived from it
  * (HKDF, its own label). All are cached in memory, so a warm command makes no KMS call, nor
- * does a cold customer once the branch key's materials are.
+ * does a cold subject once the branch key's materials are.
  */
-export const buildCustomerCrypto = (options: CustomerCryptoOptions): CustomerCrypto => {
+export const buildServiceCrypto = (options: ServiceCryptoOptions): ServiceCrypto => {
   const { config, kms, dynamodb } = options;
   const keyId = config.KMS_KEY_ID;
   if (!keyId) throw new TypeError('Encryption needs KMS_KEY_ID');
@@ -93,12 +92,12 @@ export const buildCustomerCrypto = (options: CustomerCryptoOptions): CustomerCry
     maxAgeMs: config.DATA_KEY_CACHE_MAX_AGE_SECONDS * 1000,
   });
   const branchKeys = buildBranchKeys(options);
-  const keys = new CustomerDataKeys({
+  const keys = new SubjectDataKeys({
     wrapper: new HierarchicalDataKeyWrapper({
       branchKeys,
       direct: new KMSDataKeyWrapper({ client: kms, keyId }),
     }),
-    store: new DynamoDBCustomerKeyStore({ client: dynamodb, tableName }),
+    store: new DynamoDBSubjectKeyStore({ client: dynamodb, tableName }),
     cache,
   });
   const secret = new KMSWrappedHmacKey({
@@ -111,7 +110,6 @@ export const buildCustomerCrypto = (options: CustomerCryptoOptions): CustomerCry
     fingerprints: new HmacRequestFingerprints({ secret: () => secret.secret() }),
     keys,
     branchKeys,
-    codec: new CustomerPiiCodec({ keys }),
     claims: new HashedEmailClaims(hasher, {
       legacyClaims:
         config.LEGACY_EMAIL_CLAIMS === 'auto'
@@ -120,7 +118,6 @@ export const buildCustomerCrypto = (options: CustomerCryptoOptions): CustomerCry
     }),
     hasher,
     cache,
-    erasureEventTypes: [CustomerForgotten.shape.type.value],
   };
 };
 
@@ -130,7 +127,7 @@ export const buildCustomerCrypto = (options: CustomerCryptoOptions): CustomerCry
  * store table. Never a plain hash: a record alone must not confirm a guessed request.
  */
 export const buildRequestFingerprints = (options: {
-  crypto: CustomerCrypto | undefined;
+  crypto: ServiceCrypto | undefined;
   config: Pick<Config, 'COMMAND_TABLE'>;
   dynamodb: DynamoDBDocumentClient;
 }): HmacRequestFingerprints => {
@@ -143,4 +140,32 @@ export const buildRequestFingerprints = (options: {
     name: UNPROTECTED_FINGERPRINT_SECRET,
   });
   return new HmacRequestFingerprints({ secret: () => secret.secret() });
+};
+
+/** What the encoding store reads of an aggregate module. */
+export interface PersonalDataModule {
+  /** The `aggregateType` of its streams: with an id, it names the subject (`subjectOf`). */
+  readonly type: string;
+  /** Absent when its events hold no personal data: they are stored as they are. */
+  readonly personalData?: PersonalDataDeclaration;
+}
+
+/**
+ * The event store a module's code reads and writes: with encryption on and personal data
+ * declared, its fields encrypted under each subject's own key and its claims hashed; else
+ * `inner` itself, in plaintext, and no key is ever made for its streams.
+ */
+export const encodingStoreFor = (
+  module: PersonalDataModule,
+  inner: EventStore & StreamCatalog,
+  crypto: ServiceCrypto | undefined,
+): EventStore & StreamCatalog => {
+  const { personalData } = module;
+  if (!crypto || !personalData) return inner;
+  return new EncodedEventStore({
+    inner,
+    codec: new PiiCodec({ keys: crypto.keys, aggregateType: module.type, personalData }),
+    claims: crypto.claims,
+    erasureEventTypes: personalData.erasureEventTypes,
+  });
 };

@@ -1,16 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CustomerDataKeys } from '../../core/customer-data-keys.js';
 import { DataKeyCache } from '../../core/data-key-cache.js';
-import type { CustomerKeyStore, DataKeyWrapper } from '../../core/data-keys.js';
+import type { DataKeyWrapper, SubjectKeyStore } from '../../core/data-keys.js';
+import { subjectOf } from '../../core/data-subject.js';
 import { EncodedEventStore } from '../../core/encoded-event-store.js';
 import { UniquenessError } from '../../core/errors.js';
 import type { EventEnvelope } from '../../core/event.js';
+import { SubjectDataKeys } from '../../core/subject-data-keys.js';
+import { customerPersonalData } from '../../domain/customer/personal-data.js';
 import { InMemoryEventStore } from '../memory/in-memory-event-store.js';
-import { erasePlaintextPii } from './customer-erasure.js';
-import { CustomerPiiCodec } from './customer-pii-codec.js';
+import { encryptField } from './field-cipher.js';
 import { HashedEmailClaims } from './hashed-email-claims.js';
 import { HmacEmailClaimHasher } from './hmac-email-claim-hasher.js';
+import { erasePlaintextPii } from './personal-data-erasure.js';
+import { PiiCodec } from './pii-codec.js';
 
 /** Wrapping is XOR with a fixed pad: enough to tell wrapped from plain in a test. */
 const pad = randomBytes(32);
@@ -21,7 +24,7 @@ const wrapper: DataKeyWrapper = {
   },
   unwrap: async (_id, wrapped) => wrapped.map((b, i) => b ^ (pad[i] ?? 0)),
 };
-const keyStore = (): CustomerKeyStore & { items: Map<string, Uint8Array> } => {
+const keyStore = (): SubjectKeyStore & { items: Map<string, Uint8Array> } => {
   const items = new Map<string, Uint8Array>();
   return {
     items,
@@ -36,14 +39,17 @@ const keyStore = (): CustomerKeyStore & { items: Map<string, Uint8Array> } => {
   };
 };
 
+const customerCodec = (keys: SubjectDataKeys) =>
+  new PiiCodec({ keys, aggregateType: 'Customer', personalData: customerPersonalData });
+
 const setup = () => {
   const store = keyStore();
-  const keys = new CustomerDataKeys({
+  const keys = new SubjectDataKeys({
     wrapper,
     store,
     cache: new DataKeyCache({ maxEntries: 10, maxAgeMs: 60_000 }),
   });
-  return { keys, keyItems: store.items, codec: new CustomerPiiCodec({ keys }) };
+  return { keys, keyItems: store.items, codec: customerCodec(keys) };
 };
 
 const envelope = (
@@ -68,7 +74,7 @@ const stream = [
   envelope(3, 'CustomerReactivated', {}, 1),
 ];
 
-describe('CustomerPiiCodec', () => {
+describe('PiiCodec of the Customer', () => {
   it('encrypts exactly the PII fields and keeps type, ids, version, reasonCode and metadata', async () => {
     const { codec } = setup();
     const encoded = await codec.encode('c-1', stream);
@@ -139,7 +145,7 @@ describe('keys for a new stream', () => {
   it('makes the key without reading first, and a key stored meanwhile still wins', async () => {
     let reads = 0;
     const store = keyStore();
-    const counted: CustomerKeyStore = {
+    const counted: SubjectKeyStore = {
       ...store,
       get: async (id) => {
         reads++;
@@ -147,7 +153,7 @@ describe('keys for a new stream', () => {
       },
     };
     const fresh = () =>
-      new CustomerDataKeys({
+      new SubjectDataKeys({
         wrapper,
         store: counted,
         cache: new DataKeyCache({ maxEntries: 10, maxAgeMs: 60_000 }),
@@ -314,16 +320,18 @@ describe('HashedEmailClaims', () => {
 });
 
 describe('erasing plaintext PII of before', () => {
+  const { fields } = customerPersonalData;
+
   it('replaces every plaintext PII field (v1 reason included) by the marker, and only those', () => {
-    expect(erasePlaintextPii({ email: 'a@b.c', name: 'A', plan: 'gold' })).toEqual({
+    expect(erasePlaintextPii({ email: 'a@b.c', name: 'A', plan: 'gold' }, fields)).toEqual({
       email: '[forgotten]',
       name: '[forgotten]',
       plan: 'gold',
     });
-    expect(erasePlaintextPii({ reason: 'free text' })).toEqual({ reason: '[forgotten]' });
-    expect(erasePlaintextPii({ reasonCode: 'FRAUD' })).toBeUndefined();
-    expect(erasePlaintextPii({ note: '[forgotten]' })).toBeUndefined();
-    expect(erasePlaintextPii({ email: { $enc: 'v1:x' } })).toBeUndefined();
+    expect(erasePlaintextPii({ reason: 'free text' }, fields)).toEqual({ reason: '[forgotten]' });
+    expect(erasePlaintextPii({ reasonCode: 'FRAUD' }, fields)).toBeUndefined();
+    expect(erasePlaintextPii({ note: '[forgotten]' }, fields)).toBeUndefined();
+    expect(erasePlaintextPii({ email: { $enc: 'v1:x' } }, fields)).toBeUndefined();
   });
 });
 
@@ -334,10 +342,10 @@ describe('a stream that records its erasure', () => {
     const shared = keyStore();
     const process = () => {
       const cache = new DataKeyCache({ maxEntries: 10, maxAgeMs: 60_000 });
-      const keys = new CustomerDataKeys({ wrapper, store: shared, cache });
+      const keys = new SubjectDataKeys({ wrapper, store: shared, cache });
       const store = new EncodedEventStore({
         inner,
-        codec: new CustomerPiiCodec({ keys }),
+        codec: customerCodec(keys),
         erasureEventTypes: ['CustomerForgotten'],
       });
       return { cache, keys, store };
@@ -411,5 +419,55 @@ describe('a stream that records its erasure', () => {
       'CustomerForgotten',
     ]);
     expect(first.cache.get('c-1')).toBeUndefined();
+  });
+});
+
+describe('PiiCodec of streams of several types', () => {
+  const orderData = { fields: ['address'], erasureEventTypes: ['OrderErased'] };
+  const orderEnvelope = (payload: unknown): EventEnvelope => ({
+    ...envelope(1, 'OrderPlaced', payload),
+    aggregateType: 'Order',
+  });
+
+  it("keys another type's stream by type and id, apart from a customer of the same id", async () => {
+    const { keys, keyItems, codec } = setup();
+    const orders = new PiiCodec({ keys, aggregateType: 'Order', personalData: orderData });
+    const placed = orderEnvelope({ address: '1 Analytical Row', total: 12 });
+    const encoded = await orders.encode('c-1', [placed], { newStream: true });
+    expect(encoded[0]?.payload).toMatchObject({ address: { $enc: expect.any(String) }, total: 12 });
+    expect([...keyItems.keys()]).toEqual(['Order#c-1']);
+    expect(await orders.decode('c-1', encoded)).toEqual([placed]);
+
+    await codec.encode('c-1', stream.slice(0, 1));
+    expect([...keyItems.keys()].sort()).toEqual(['Order#c-1', 'c-1']);
+    // The value is bound to its subject: read as the customer's, it does not decrypt.
+    await expect(
+      codec.decode(
+        'c-1',
+        encoded.map((e) => ({
+          ...e,
+          payload: { email: (e.payload as { address: unknown }).address },
+        })),
+      ),
+    ).rejects.toThrow(/subject c-1/);
+    // Forgetting the order leaves the customer of the same id readable.
+    await keys.forget(subjectOf('Order', 'c-1'));
+    expect((await orders.decode('c-1', encoded))[0]?.payload).toEqual({
+      address: '[forgotten]',
+      total: 12,
+    });
+    expect(keyItems.has('c-1')).toBe(true);
+  });
+
+  it('reads a Customer field encrypted before streams had types, under the bare id', async () => {
+    const { keys, codec } = setup();
+    const key = await keys.getOrCreate('c-7');
+    // As stored today: bound to the customer id alone.
+    const sealed = encryptField(key, 'ada@example.com', { subjectId: 'c-7', field: 'email' });
+    const stored = [
+      { ...envelope(1, 'CustomerRegistered', { email: sealed, name: 'Ada' }), aggregateId: 'c-7' },
+    ];
+    const [read] = await codec.decode('c-7', stored);
+    expect(read?.payload).toEqual({ email: 'ada@example.com', name: 'Ada' });
   });
 });
