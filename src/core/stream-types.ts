@@ -58,6 +58,10 @@ export interface ProjectionBinding<View extends VersionedView = VersionedView> {
   readonly into?: (tableName: string) => ProjectionBinding<View>;
 }
 
+/** A type's events as stored: what a replay republishes. */
+export const storedEventsOf = (type: StreamTypeBinding): Pick<EventStore, 'readStream'> =>
+  type.stored ?? type.events;
+
 /** A store that can put a view back to the fold at any version (a repair). */
 export const isRepairable = <View extends VersionedView>(
   views: ViewStore<View>,
