@@ -55,7 +55,8 @@ export const runReplayCli = async (
       );
       const report = await replayFromStore({
         changes: session.service.streamChanges,
-        events: session.service.storedEvents,
+        streamTypes: session.service.streamTypes,
+        metrics: session.service.metrics,
         publish: session.service.envelopePublisher,
         range,
         onProgress: (p) => say(`  ${p.published} published, ${p.unpublished} not`),
@@ -65,14 +66,20 @@ export const runReplayCli = async (
         streams: report.streams,
         published: report.published,
         unpublished: report.unpublished.length,
+        unregistered: report.unregistered,
       };
       if (values.json) io.out(JSON.stringify(summary));
       else {
         io.out(
           `${report.published} event(s) of ${report.streams} stream(s) published to ${config.EVENT_BUS_NAME}; ${report.unpublished.length} not`,
         );
+        for (const { aggregateType, aggregateId } of report.unregistered.slice(0, 20)) {
+          io.err(`  ${aggregateType} ${aggregateId}: no module is registered for its type`);
+        }
       }
-      return report.unpublished.length > 0 ? EXIT_FINDINGS : EXIT_OK;
+      return report.unpublished.length > 0 || report.unregistered.length > 0
+        ? EXIT_FINDINGS
+        : EXIT_OK;
     }
 
     const now = (options.now ?? (() => new Date()))();
@@ -88,7 +95,7 @@ export const runReplayCli = async (
         projectionRule({ source: config.EVENT_SOURCE_NAME }).name,
       range,
       // At most 64 characters, unique per start.
-      replayName: `customer-projection-${now
+      replayName: `projection-replay-${now
         .toISOString()
         .replace(/[^0-9]/g, '')
         .slice(0, 14)}`,
