@@ -7,7 +7,7 @@
  * and publishes it on the bus.
  */
 import { parseArgs } from 'node:util';
-import { projectionRule } from '../adapters/eventbridge/projection-rule.js';
+import { PROJECTION_RULE_NAME } from '../adapters/eventbridge/projection-rule.js';
 import type { Env } from '../local/local-endpoints.js';
 import { runAsScript } from '../local/run-as-script.js';
 import { replayFromStore, startArchiveReplay } from './archive-replay.js';
@@ -90,9 +90,7 @@ export const runReplayCli = async (
         'EVENT_ARCHIVE_NAME',
         'the EventArchiveName output of the stack',
       ),
-      ruleName:
-        session.env.PROJECTION_RULE_NAME ??
-        projectionRule({ source: config.EVENT_SOURCE_NAME }).name,
+      ruleName: session.env.PROJECTION_RULE_NAME ?? PROJECTION_RULE_NAME,
       range,
       // At most 64 characters, unique per start.
       replayName: `projection-replay-${now
