@@ -11,6 +11,7 @@ import { createProjectorHandler } from '../src/app/projector.js';
 import { readConfig } from '../src/config.js';
 import type { ViewStore } from '../src/core/view-store.js';
 import { type LocalRuntime, startLocalRuntime } from '../src/local/runtime.js';
+import { customerStreams } from '../test/support/customer-stream-types.js';
 import type { BenchDynamoDB } from './bench-dynamodb.js';
 import type { BenchOptions } from './options.js';
 import type { Progress } from './progress.js';
@@ -112,8 +113,10 @@ const startPipeline = async (
     new DynamoDBCustomerViewStore({ client: projectorClient, tableName: config.QUERY_TABLE }),
   );
   const project = createProjectorHandler({
-    events: new DynamoDBEventStore({ client: projectorClient, tableName: config.COMMAND_TABLE }),
-    views,
+    streams: customerStreams(
+      new DynamoDBEventStore({ client: projectorClient, tableName: config.COMMAND_TABLE }),
+      views,
+    ),
   });
   let openGate = () => {};
   const gate = options.gated ? new Promise<void>((resolve) => (openGate = resolve)) : undefined;

@@ -11,6 +11,7 @@ import { reconcileViews } from '../src/app/reconciler.js';
 import type { EventEnvelope } from '../src/core/event.js';
 import type { Projection, VersionedView } from '../src/core/projection.js';
 import type { Checkpoints, StreamChange, StreamChanges } from '../src/core/stream-changes.js';
+import { StreamTypes } from '../src/core/stream-types.js';
 import { ViewCatchUp } from '../src/core/view-catch-up.js';
 import type { ViewStore } from '../src/core/view-store.js';
 import type { Progress } from './progress.js';
@@ -197,9 +198,14 @@ const measure = async (
     const report = await reconcileViews({
       changes: ports.changes,
       checkpoints: ports.checkpoints,
-      events: ports.events,
-      views: ports.views,
-      projection,
+      streams: new StreamTypes([
+        {
+          type: 'Customer',
+          events: ports.events,
+          upcast: (envelope) => envelope,
+          projections: [{ name: 'bench-views', projection, views: ports.views }],
+        },
+      ]),
       name: 'sliced',
       clock: { now: () => new Date(W0 + WINDOW_MS + settleMs) },
       settleMs,

@@ -3,6 +3,7 @@ import { App, type CfnResource, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { TableDefinition } from '../src/adapters/dynamodb/table-definitions.js';
 import {
   CUSTOMER_VIEW_INDEXES,
   customerViewsTable,
@@ -15,14 +16,17 @@ import {
 } from '../src/adapters/eventbridge/projection-rule.js';
 import { scopeFor } from '../src/app/access/roles.js';
 import { publicRoutes, serviceRoutes } from '../src/app/http/route-catalog.js';
+import { DECLARED_AGGREGATES } from '../src/composition/aggregate-declarations.js';
+import type { AggregateDeclaration } from '../src/composition/aggregate-module.js';
 import { callBudget } from '../src/composition/call-budget.js';
+import { AggregateDeclarationError } from '../src/composition/check-declarations.js';
 import { readConfig } from '../src/config.js';
 import { customerEventTypes } from '../src/domain/customer/events.js';
 import { CustomerServiceStack, type CustomerServiceStackProps } from './customer-service-stack.js';
 import { OPERATOR_TOOLS } from './operator-tool-policies.js';
 import type { ServiceFunction } from './service-function.js';
 import { readStackContext, StackContextError } from './stack-context.js';
-import { defaultStackSizing } from './stack-sizing.js';
+import { defaultRouteThrottle, defaultStackSizing, operationIdOf } from './stack-sizing.js';
 
 /** The same feature flags `cdk synth` uses, so the template under test is the deployed one. */
 const cdkJson = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')) as {
@@ -81,6 +85,54 @@ const functionsOf = (stack: CustomerServiceStack) => [
   stack.reconciler,
   stack.opsApi,
 ];
+
+/** A second aggregate, declared in this test alone, with a view table and an index of its own. */
+const ledgerViews: TableDefinition = {
+  partitionKey: { name: 'ledgerId', type: 'S' },
+  globalSecondaryIndexes: [
+    {
+      indexName: 'byOwner',
+      partitionKey: { name: 'ownerShard', type: 'S' },
+      sortKey: { name: 'ownerSortKey', type: 'S' },
+      projection: 'ALL',
+    },
+  ],
+};
+const ledger: AggregateDeclaration = {
+  type: 'Ledger',
+  streamPrefix: 'LEDGER',
+  eventTypes: ['LedgerOpened', 'LedgerCredited'],
+  viewTables: [{ id: 'LedgerViews', definition: ledgerViews }],
+};
+
+const resourcesOf = (template: Template) =>
+  template.toJSON().Resources as Record<string, { Type: string; Properties?: Json }>;
+
+/** Every statement of the identity policies attached to this role. */
+const statementsOfRole = (template: Template, roleId: string): Statement[] =>
+  Object.values(resourcesOf(template))
+    .filter((r) => r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy')
+    .filter((r) => JSON.stringify(r.Properties?.Roles ?? []).includes(`"${roleId}"`))
+    .flatMap(
+      (r) =>
+        (r.Properties?.PolicyDocument as { Statement?: Statement[] } | undefined)?.Statement ?? [],
+    );
+/** The actions granted on exactly this resource (an ARN token as CloudFormation writes it). */
+const actionsOn = (statements: Statement[], resource: unknown): string[] =>
+  statements
+    .filter((s) => s.Effect === 'Allow')
+    .filter((s) => asList(s.Resource).some((r) => JSON.stringify(r) === JSON.stringify(resource)))
+    .flatMap((s) => asList(s.Action))
+    .sort();
+
+/** A string CloudFormation joins, with each `Ref` written as `<Ref id>`. */
+const joined = (value: unknown): string => {
+  if (typeof value === 'string') return value;
+  const v = value as { 'Fn::Join'?: [string, unknown[]]; Ref?: string };
+  if (v.Ref) return `<Ref ${v.Ref}>`;
+  if (v['Fn::Join']) return v['Fn::Join'][1].map(joined).join(v['Fn::Join'][0]);
+  throw new Error(`cannot read ${JSON.stringify(value)}`);
+};
 
 describe('CustomerServiceStack', () => {
   let stack: CustomerServiceStack;
@@ -314,7 +366,10 @@ describe('CustomerServiceStack', () => {
         expect(resources).toHaveLength(1);
         return resources[0]?.Properties as Json;
       };
-      const shared = projectionRule({ source: readConfig({}).EVENT_SOURCE_NAME });
+      const shared = projectionRule({
+        source: readConfig({}).EVENT_SOURCE_NAME,
+        aggregates: DECLARED_AGGREGATES,
+      });
       const rules = (Object.values(template.findResources('AWS::Events::Rule')) as Json[])
         .map((r) => r.Properties as Json)
         .filter((r) => r.EventPattern !== undefined && r.EventBusName !== undefined);
@@ -1148,4 +1203,176 @@ describe('CustomerServiceStack', () => {
     },
     SYNTH_TIMEOUT,
   );
+
+  describe('the stack, derived from the declared aggregates', () => {
+    let plain: { stack: CustomerServiceStack; template: Template };
+    let two: ReturnType<typeof synth>;
+    /** The route the sizing of the second stack leaves without a throttle of its own. */
+    const unsized = serviceRoutes().find((r) => r.side === 'queries') ?? serviceRoutes()[0];
+
+    beforeAll(() => {
+      plain = { stack, template };
+      const sizing = defaultStackSizing();
+      if (unsized) delete sizing.routeThrottles[operationIdOf(unsized)];
+      two = synth({ aggregates: [...DECLARED_AGGREGATES, ledger], sizing });
+    }, SYNTH_TIMEOUT);
+
+    const ledgerTableId = () => {
+      const table = two.stack.viewTables.get('LedgerViews');
+      if (!table) throw new Error('no LedgerViews table');
+      return logicalId(two.stack, table);
+    };
+
+    it('a declared view table gets a table of its own, sized, recovered and kept as the views table', () => {
+      const all = resourcesOf(two.template);
+      const table = all[ledgerTableId()] as Json & { Properties: Json };
+      const views = all[logicalId(two.stack, two.stack.customerViews)] as Json & {
+        Properties: Json;
+      };
+      expect(table.Type).toBe('AWS::DynamoDB::Table');
+      expect(table.Properties.KeySchema).toEqual([{ AttributeName: 'ledgerId', KeyType: 'HASH' }]);
+      expect(table.Properties.GlobalSecondaryIndexes).toEqual([
+        {
+          IndexName: 'byOwner',
+          KeySchema: [
+            { AttributeName: 'ownerShard', KeyType: 'HASH' },
+            { AttributeName: 'ownerSortKey', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+          WarmThroughput: (views.Properties.GlobalSecondaryIndexes as Json[])[0]?.WarmThroughput,
+        },
+      ]);
+      for (const same of [
+        'BillingMode',
+        'PointInTimeRecoverySpecification',
+        'DeletionProtectionEnabled',
+        'WarmThroughput',
+      ]) {
+        expect(table.Properties[same]).toEqual(views.Properties[same]);
+      }
+      expect(table.Properties.PointInTimeRecoverySpecification).toEqual({
+        PointInTimeRecoveryEnabled: true,
+      });
+      expect([table.DeletionPolicy, table.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
+      two.template.resourceCountIs('AWS::DynamoDB::Table', 3);
+      plain.template.resourceCountIs('AWS::DynamoDB::Table', 2);
+    });
+
+    it('every function that builds the service is told its name, and the tools by an output', () => {
+      const names = { LedgerViews: `<Ref ${ledgerTableId()}>` };
+      const { stack, template } = two;
+      const variables = (fn: { function: { node: { defaultChild?: unknown } } }) => {
+        const properties = resourcesOf(template)[logicalId(stack, fn.function)]?.Properties;
+        const environment = properties?.Environment as { Variables?: Json } | undefined;
+        return environment?.Variables?.VIEW_TABLES;
+      };
+      for (const fn of [
+        stack.commandApi,
+        stack.queryApi,
+        stack.publisher,
+        stack.projector,
+        stack.reconciler,
+        stack.opsApi,
+        stack.branchKeyRotator,
+      ]) {
+        expect(JSON.parse(joined(variables(fn)))).toEqual(names);
+      }
+      expect(variables(stack.claimsMarker)).toBeUndefined();
+      const output = template.toJSON().Outputs.ViewTableNames as { Value: unknown };
+      expect(JSON.parse(joined(output.Value))).toEqual(names);
+      // With the Customer alone, neither the setting nor the output exists.
+      expect(plain.template.toJSON().Outputs.ViewTableNames).toBeUndefined();
+      expect(JSON.stringify(plain.template.toJSON())).not.toContain('VIEW_TABLES');
+    });
+
+    it('the projector, reconciler and operations API write it, the query function reads it and its indexes', () => {
+      const { stack, template } = two;
+      const arn = { 'Fn::GetAtt': [ledgerTableId(), 'Arn'] };
+      const index = { 'Fn::Join': ['', [arn, '/index/byOwner']] };
+      const of = (role: { node: { defaultChild?: unknown } }) =>
+        statementsOfRole(template, logicalId(stack, role));
+      expect(actionsOn(of(stack.projector.role), arn)).toEqual([
+        'dynamodb:BatchGetItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+      ]);
+      expect(actionsOn(of(stack.reconciler.role), arn)).toEqual([
+        'dynamodb:BatchGetItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+      ]);
+      expect(actionsOn(of(stack.opsApi.role), arn)).toEqual([
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+      ]);
+      expect(actionsOn(of(stack.queryApi.role), arn)).toEqual([
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+      ]);
+      expect(actionsOn(of(stack.queryApi.role), index)).toEqual([
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+      ]);
+      // audit:views and rebuild fold it as they fold the views table.
+      expect(actionsOn(of(stack.toolPolicies.roles.viewsMaintenance), arn)).toEqual([
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Scan',
+      ]);
+      // Commands never touch a read model.
+      expect(JSON.stringify(of(stack.commandApi.role))).not.toContain(`"${ledgerTableId()}"`);
+    });
+
+    it("the bus rule routes both aggregates' event types", () => {
+      const rules = Object.values(resourcesOf(two.template))
+        .filter((r) => r.Type === 'AWS::Events::Rule' && r.Properties?.EventBusName !== undefined)
+        .map((r) => r.Properties?.EventPattern as Json);
+      expect(rules).toEqual([
+        {
+          source: ['customer.service'],
+          'detail-type': [...customerEventTypes, 'LedgerOpened', 'LedgerCredited'],
+        },
+      ]);
+    });
+
+    it('a route the sizing lists no throttle for gets the default of its side', () => {
+      if (!unsized) throw new Error('the catalog has no service route');
+      const stage = Object.values(resourcesOf(two.template)).find(
+        (r) => r.Type === 'AWS::ApiGatewayV2::Stage',
+      );
+      const settings = stage?.Properties?.RouteSettings as Record<string, Json>;
+      const { rateLimit, burstLimit } = defaultRouteThrottle(unsized);
+      expect(settings[`${unsized.method.toUpperCase()} ${unsized.path}`]).toEqual({
+        ThrottlingRateLimit: rateLimit,
+        ThrottlingBurstLimit: burstLimit,
+      });
+    });
+
+    it('adding an aggregate only adds: every resource keeps its logical id, type and tables', () => {
+      const before = resourcesOf(plain.template);
+      const after = resourcesOf(two.template);
+      for (const [id, resource] of Object.entries(before)) {
+        expect(after[id]?.Type, id).toBe(resource.Type);
+        if (resource.Type === 'AWS::DynamoDB::Table') {
+          expect(after[id]?.Properties, id).toEqual(resource.Properties);
+        }
+      }
+      const added = Object.keys(after).filter((id) => !(id in before));
+      expect(added.map((id) => after[id]?.Type)).toEqual(['AWS::DynamoDB::Table']);
+    });
+
+    it('passes the cdk-nag AwsSolutions pack with the second aggregate', () => {
+      const { violations } = new AwsSolutionsChecks().validateScope(two.stack);
+      expect(
+        violations.map((v) => `${v.ruleName}: ${v.violatingResources[0]?.constructPath}`),
+      ).toEqual([]);
+    });
+
+    it('refuses declarations that clash before building anything', () => {
+      const thief = { ...ledger, streamPrefix: 'CUSTOMER' };
+      expect(() => synth({ aggregates: [...DECLARED_AGGREGATES, thief] })).toThrow(
+        AggregateDeclarationError,
+      );
+    });
+  });
 });

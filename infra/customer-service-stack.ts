@@ -21,7 +21,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import {
   CHANGE_INDEX,
   DEFAULT_CHANGE_INDEX_SHARDS,
@@ -37,6 +37,12 @@ import {
   projectionRule,
   serviceEventsPattern,
 } from '../src/adapters/eventbridge/projection-rule.js';
+import { DECLARED_AGGREGATES } from '../src/composition/aggregate-declarations.js';
+import {
+  type AggregateDeclaration,
+  LEGACY_VIEWS_TABLE_ID,
+} from '../src/composition/aggregate-module.js';
+import { checkDeclarations } from '../src/composition/check-declarations.js';
 import { type Config, readConfig } from '../src/config.js';
 import { METRIC } from '../src/core/metrics.js';
 import { AlarmTopic } from './alarm-topic.js';
@@ -72,6 +78,11 @@ export type ApiAuthorization =
   | { type: 'cognito'; domainPrefix: string };
 
 export interface CustomerServiceStackProps extends StackProps {
+  /**
+   * The aggregates the service runs: the bus rule routes their event types, and each view
+   * table they declare besides the `views` one gets a table. Default: the service's own list.
+   */
+  aggregates?: readonly AggregateDeclaration[];
   /** Defaults to `bundle`; tests use `stub`. */
   functionCode?: FunctionCode;
   /** Who may call the HTTP API. Defaults to IAM (SigV4-signed requests). */
@@ -147,6 +158,8 @@ export class CustomerServiceStack extends Stack {
   readonly customerViews: dynamodb.Table;
   /** The view table in use: `customerViews`, or the green table named by `viewsTableName`. */
   readonly liveViews: dynamodb.ITable;
+  /** Every other declared view table, by its id (`VIEW_TABLES`). */
+  readonly viewTables: ReadonlyMap<string, dynamodb.Table>;
   /** Wraps each customer's data key and the email claims' HMAC secret (crypto-shredding). */
   readonly dataKeys: kms.Key;
   readonly bus: events.EventBus;
@@ -182,6 +195,8 @@ export class CustomerServiceStack extends Stack {
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const eventSource = defaults.EVENT_SOURCE_NAME;
     const sizing = props.sizing ?? defaultStackSizing();
+    const aggregates = props.aggregates ?? DECLARED_AGGREGATES;
+    checkDeclarations(aggregates);
 
     // ---- Storage -------------------------------------------------------------------------
     this.eventStore = tableFromDefinition(this, 'EventStore', eventStoreTable, {
@@ -201,19 +216,45 @@ export class CustomerServiceStack extends Stack {
         statements: [keyAdministration(this, props.keyAdminArns ?? [])],
       }),
     });
+    // Every view table is sized, scaled and kept as the Customer views always were.
+    const viewTableProps = {
+      retain,
+      ...(sizing.warmThroughput ? { warmThroughput: sizing.warmThroughput.views } : {}),
+      ...provisionedPropsOf(sizing.capacity, 'views'),
+    };
     this.customerViews = tableFromDefinition(
       this,
       'CustomerViews',
       props.viewsLayout === 1 ? customerViewsTableLayout1 : customerViewsTable,
-      {
-        retain,
-        ...(sizing.warmThroughput ? { warmThroughput: sizing.warmThroughput.views } : {}),
-        ...provisionedPropsOf(sizing.capacity, 'views'),
-      },
+      viewTableProps,
     );
     this.liveViews = props.viewsTableName
       ? dynamodb.Table.fromTableName(this, 'GreenViews', props.viewsTableName)
       : this.customerViews;
+    // The `views` id is the table above, under its logical id of before modules existed.
+    const declaredTables = new Construct(this, 'ViewTables');
+    const otherViewTables = aggregates
+      .flatMap((aggregate) => aggregate.viewTables)
+      .filter(({ id }) => id !== LEGACY_VIEWS_TABLE_ID)
+      .map(({ id, definition }) => ({
+        id,
+        table: tableFromDefinition(declaredTables, id, definition, viewTableProps),
+        // Readers may query any index of the definition, of this layout or an earlier one.
+        indexes: new Set(
+          [definition.globalSecondaryIndexes, ...(definition.earlierLayouts ?? [])]
+            .flat()
+            .map((index) => index.indexName),
+        ),
+      }));
+    this.viewTables = new Map(otherViewTables.map(({ id, table }) => [id, table]));
+    /** `VIEW_TABLES` of this deployment; absent with no other view table. */
+    const viewTablesSetting =
+      otherViewTables.length > 0
+        ? this.toJsonString(
+            Object.fromEntries(otherViewTables.map((t) => [t.id, t.table.tableName])),
+          )
+        : undefined;
+    const otherViewTableArns = otherViewTables.map(({ table }) => table.tableArn);
 
     // ---- Messaging -----------------------------------------------------------------------
     this.bus = new events.EventBus(this, 'EventBus', {
@@ -251,7 +292,7 @@ export class CustomerServiceStack extends Stack {
         'Terminal on-failure destination of the stream mapping; its records point at events still held in the event store.',
     });
 
-    const projection = projectionRule({ source: eventSource });
+    const projection = projectionRule({ source: eventSource, aggregates });
     const rule = new events.Rule(this, 'ProjectionRule', {
       // The same name as the local stand-in's rule, so tools find it by name on both sides.
       ruleName: projection.name,
@@ -431,6 +472,10 @@ export class CustomerServiceStack extends Stack {
         this.liveViews.tableArn,
         // Either layout's: the reader finds out which one the live table has.
         ...CUSTOMER_VIEW_INDEXES.map((index) => `${this.liveViews.tableArn}/index/${index}`),
+        ...otherViewTables.flatMap(({ table, indexes }) => [
+          table.tableArn,
+          ...[...indexes].map((index) => `${table.tableArn}/index/${index}`),
+        ]),
       ],
       ['dynamodb:GetItem', 'dynamodb:Query'],
     );
@@ -438,7 +483,7 @@ export class CustomerServiceStack extends Stack {
     // A batch's views in one BatchGetItem; view writes are conditional puts on the version read.
     this.allow(
       this.projector,
-      [this.liveViews.tableArn],
+      [this.liveViews.tableArn, ...otherViewTableArns],
       ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'],
     );
     this.allow(this.publisher, [this.bus.eventBusArn], ['events:PutEvents']);
@@ -459,7 +504,7 @@ export class CustomerServiceStack extends Stack {
     // It reads the views of a slice in batches of up to 100 (BatchGetItem).
     this.allow(
       this.reconciler,
-      [this.liveViews.tableArn],
+      [this.liveViews.tableArn, ...otherViewTableArns],
       ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
     );
     // The operations API reads (an audit folds one stream against its view) and writes only a
@@ -467,7 +512,11 @@ export class CustomerServiceStack extends Stack {
     // it moves dead letters back to the projection queue and reads queue depths and the
     // service's metrics.
     this.allow(this.opsApi, [this.eventStore.tableArn], eventStoreReadActions);
-    this.allow(this.opsApi, [this.liveViews.tableArn], ['dynamodb:GetItem', 'dynamodb:PutItem']);
+    this.allow(
+      this.opsApi,
+      [this.liveViews.tableArn, ...otherViewTableArns],
+      ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    );
     this.allowDataKeys(this.opsApi, ['kms:Decrypt']);
     this.allow(
       this.opsApi,
@@ -492,6 +541,21 @@ export class CustomerServiceStack extends Stack {
       { COMMAND_TABLE: this.eventStore.tableName, KMS_KEY_ID: this.dataKeys.keyArn },
       { timeout: Duration.seconds(30), memorySize: 256 },
     );
+    // Every function that builds the service learns where the other view tables are; with
+    // none declared the setting is left out, and the functions stay as they were.
+    if (viewTablesSetting !== undefined) {
+      for (const service of [
+        this.commandApi,
+        this.queryApi,
+        this.publisher,
+        this.projector,
+        this.reconciler,
+        this.opsApi,
+        this.branchKeyRotator,
+      ]) {
+        service.function.addEnvironment('VIEW_TABLES', viewTablesSetting);
+      }
+    }
     new BranchKeyRotation(this, 'BranchKeyRotation', {
       rotator: this.branchKeyRotator,
       eventStore: this.eventStore,
@@ -722,6 +786,7 @@ export class CustomerServiceStack extends Stack {
       projectionQueue: this.projectionQueue,
       projectionDeadLetterQueue: this.projectionDeadLetterQueue,
       liveViews: this.liveViews,
+      viewTables: otherViewTableArns,
       customerViews: this.customerViews,
       dataKeys: this.dataKeys,
     });
@@ -745,6 +810,8 @@ export class CustomerServiceStack extends Stack {
       DataKeysKeyArn: this.dataKeys.keyArn,
       CustomerViewsTableName: this.customerViews.tableName,
       LiveViewsTableName: this.liveViews.tableName,
+      // The tools' VIEW_TABLES setting, when there are other view tables.
+      ...(viewTablesSetting !== undefined ? { ViewTableNames: viewTablesSetting } : {}),
       EventBusName: this.bus.eventBusName,
       ProjectionQueueUrl: this.projectionQueue.queueUrl,
       ProjectionDeadLetterQueueUrl: this.projectionDeadLetterQueue.queueUrl,

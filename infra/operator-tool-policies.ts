@@ -27,6 +27,8 @@ export interface OperatorToolPoliciesProps {
   projectionDeadLetterQueue: sqs.Queue;
   /** The view table in use, which `audit:views` and `rebuild` read and catch up. */
   liveViews: dynamodb.ITable;
+  /** The ARNs of the other declared view tables, which they audit and catch up too. */
+  viewTables: readonly string[];
   /** The stack's own view table: retired (by `retire-views`) once a green table is live. */
   customerViews: dynamodb.ITable;
   /** The key wrapping the customers' data keys: audits and rebuilds fold decrypted events. */
@@ -173,7 +175,7 @@ export class OperatorToolPolicies extends Construct {
         // View writes are conditional puts on the version read, as the projector's.
         new iam.PolicyStatement({
           actions: ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:PutItem'],
-          resources: [props.liveViews.tableArn],
+          resources: [props.liveViews.tableArn, ...props.viewTables],
         }),
       ],
     });

@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { ROLE_DESCRIPTIONS, type Role, scopeFor } from '../src/app/access/roles.js';
 import { publicRoutes, type RouteSide, serviceRoutes } from '../src/app/http/route-catalog.js';
 import { roleGrants, roleIdentifier } from './route-access.js';
-import { operationIdOf, type Throttle } from './stack-sizing.js';
+import { routeThrottle, type Throttle } from './stack-sizing.js';
 
 /** How the data routes are authorised: SigV4 (IAM), or a JWT with the route's scope. */
 export type RouteAuthorization =
@@ -19,7 +19,10 @@ export type RouteAuthorization =
 
 export interface ServiceHttpApiProps {
   functions: Record<RouteSide, lambda.IFunction>;
-  /** `default` for routes without their own; `byOperation` by the catalog's operation id. */
+  /**
+   * `default`: the stage's, for routes outside the catalog (the public pages); `byOperation`
+   * by the catalog's operation id, a route without an entry sized by `routeThrottle`.
+   */
   throttle: { default: Throttle; byOperation: Record<string, Throttle> };
   logRetention: logs.RetentionDays;
 }
@@ -103,8 +106,7 @@ export class ServiceHttpApi extends Construct {
       { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }
     > = {};
     for (const route of serviceRoutes()) {
-      const throttle = this.routeThrottles[operationIdOf(route)];
-      if (!throttle) throw new Error(`no throttle for route ${operationIdOf(route)}`);
+      const throttle = routeThrottle(this.routeThrottles, route);
       const added = this.api.addRoutes({
         path: route.path,
         methods: [method(route.method)],

@@ -11,10 +11,12 @@ import { readStackContext } from './stack-context.js';
 import {
   ACCOUNT_CONCURRENCY,
   defaultProvisionedCapacity,
+  defaultRouteThrottle,
   defaultStackSizing,
   operationIdOf,
   readStackSizing,
   reservedTotal,
+  routeThrottle,
   SIZING_GOAL,
   StackSizingError,
   UNRESERVED_NEEDED,
@@ -357,5 +359,25 @@ describe('sizing from context', () => {
       );
       expect(() => readStackSizing(contextOf(context))).toThrow(message);
     }
+  });
+});
+
+describe('a route the sizing lists no throttle for', () => {
+  it("gets its side's default, and a listed one its own", () => {
+    const routes = serviceRoutes();
+    const command = routes.find((r) => r.side === 'commands');
+    const query = routes.find((r) => r.side === 'queries');
+    if (!command || !query) throw new Error('the catalog has no command or query route');
+    expect(routeThrottle({}, command)).toEqual(defaultRouteThrottle(command));
+    expect(routeThrottle({}, query)).toEqual(defaultRouteThrottle(query));
+    const own = { rateLimit: 7, burstLimit: 3 };
+    expect(routeThrottle({ [operationIdOf(query)]: own }, query)).toEqual(own);
+  });
+
+  it('is sized by its kind even when its operation id names an Object property', () => {
+    const query = serviceRoutes().find((r) => r.side === 'queries');
+    if (!query) throw new Error('the catalog has no query route');
+    const named = { ...query, route: { ...query.route, operationId: 'toString' } };
+    expect(routeThrottle({}, named)).toEqual(defaultRouteThrottle(named));
   });
 });

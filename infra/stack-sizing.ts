@@ -29,7 +29,10 @@ export interface TableWarmThroughput {
 export interface StackSizing {
   /** Routes without a throttle of their own: the console's public pages. */
   defaultRouteThrottle: Throttle;
-  /** By the catalog's operation id (`changeCustomerEmail`); every service route has one. */
+  /**
+   * By the catalog's operation id (`changeCustomerEmail`). A route without an entry (one a
+   * module added after this sizing was made) gets `defaultRouteThrottle` for its side.
+   */
   routeThrottles: Record<string, Throttle>;
   /** Concurrent projector invocations the queue's event source may run. */
   projectorMaxConcurrency: number;
@@ -110,6 +113,19 @@ export const defaultRouteThrottle = (route: CatalogRoute): Throttle => {
     );
   }
   return { rateLimit: 20, burstLimit: 40 };
+};
+
+/**
+ * The throttle of a service route: its own entry, else the default for its side and
+ * operation, so a route the sizing does not list is neither refused nor left unthrottled.
+ */
+export const routeThrottle = (
+  byOperation: Readonly<Record<string, Throttle>>,
+  route: CatalogRoute,
+): Throttle => {
+  const operationId = operationIdOf(route);
+  const own = Object.hasOwn(byOperation, operationId) ? byOperation[operationId] : undefined;
+  return own ?? defaultRouteThrottle(route);
 };
 
 /**

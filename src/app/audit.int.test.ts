@@ -1,6 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runHistories } from '../../test/support/customer-histories.js';
+import { customerStreams } from '../../test/support/customer-stream-types.js';
 import { createTestTables, type TestTables } from '../../test/support/dynamodb.js';
 import { deliverShuffled } from '../../test/support/projection-scenario.js';
 import type { DynamoDBCustomerViewStore } from '../adapters/dynamodb/dynamodb-customer-view-store.js';
@@ -25,7 +26,7 @@ beforeAll(async () => {
   ids = await runHistories(events, histories, 'audit');
   const streams = await Promise.all(ids.map((id) => events.readStream(id)));
   const delivery = await deliverShuffled({
-    handlers: [createProjectorHandler({ events, views })],
+    handlers: [createProjectorHandler({ streams: customerStreams(events, views) })],
     streams,
     seed: 7,
   });
@@ -143,6 +144,7 @@ describe('npm run audit:views against DynamoDB Local', () => {
       different: 2,
       unprojectable: 1,
       orphan: 1,
+      unregistered: 0,
     });
     const byId = new Map(report.examples.map((e) => [e.aggregateId, e]));
     expect(byId.get(id(0))).toMatchObject({ finding: 'missing', expectedVersion: 1 });

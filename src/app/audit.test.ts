@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runHistories } from '../../test/support/customer-histories.js';
+import { customerStreams } from '../../test/support/customer-stream-types.js';
 import { InMemoryEventStore } from '../adapters/memory/in-memory-event-store.js';
 import { InMemoryViewStore } from '../adapters/memory/in-memory-view-store.js';
 import { type AuditViewSource, auditViews, differingFields } from './audit.js';
@@ -8,7 +9,7 @@ import { rebuildViews } from './rebuild.js';
 
 /** The in-memory read model keeps no index keys, so only the public fields are compared. */
 const sourceOf = (views: InMemoryViewStore<CustomerView>): AuditViewSource => ({
-  storesIndexKeys: false,
+  idOf: (item) => String(item.customerId),
   get: async (id) => {
     const view = await views.get(id);
     return view && { ...view };
@@ -38,14 +39,18 @@ const setup = async (count = 30) => {
     (['email', 'suspend', 'reactivate'] as const).slice(0, 1 + (i % 3)),
   );
   const ids = await runHistories(events, histories, 'aud');
-  await rebuildViews({ catalog: events, events, views });
+  await rebuildViews({ catalog: events, streams: customerStreams(events, views) });
   return { events, views, ids, source: sourceOf(views) };
 };
 
 describe('auditViews', () => {
   it('finds nothing wrong with views built by the projection', async () => {
-    const { events, source } = await setup();
-    const report = await auditViews({ catalog: events, events, views: source, pageSize: 7 });
+    const { events, views, source } = await setup();
+    const report = await auditViews({
+      catalog: events,
+      streams: customerStreams(events, views, { audit: source }),
+      pageSize: 7,
+    });
     expect(report).toMatchObject({ streams: 30, views: 30, clean: true, examples: [] });
     expect(report.counts).toEqual({
       ok: 30,
@@ -55,6 +60,7 @@ describe('auditViews', () => {
       different: 0,
       unprojectable: 0,
       orphan: 0,
+      unregistered: 0,
     });
   });
 
@@ -82,8 +88,7 @@ describe('auditViews', () => {
 
     const report = await auditViews({
       catalog: events,
-      events,
-      views: source,
+      streams: customerStreams(events, views, { audit: source }),
       pageSize: 4,
       concurrency: 3,
     });
@@ -98,19 +103,24 @@ describe('auditViews', () => {
       different: 1,
       unprojectable: 0,
       orphan: 1,
+      unregistered: 0,
     });
     const byId = new Map(report.examples.map((e) => [e.aggregateId, e]));
     expect(byId.get(id(0))).toMatchObject({ finding: 'missing', actualVersion: undefined });
     expect(byId.get(id(2))).toEqual({
       finding: 'behind',
+      aggregateType: 'Customer',
       aggregateId: id(2),
+      projection: 'customer-views',
       expectedVersion: 4,
       actualVersion: 1,
       fields: ['email', 'lastUpdated', 'version'],
     });
     expect(byId.get(id(3))).toEqual({
       finding: 'different',
+      aggregateType: 'Customer',
       aggregateId: id(3),
+      projection: 'customer-views',
       expectedVersion: 2,
       actualVersion: 2,
       fields: ['name', 'status'],
@@ -125,7 +135,7 @@ describe('auditViews', () => {
   });
 
   it('names a stream the projection cannot fold, and where it breaks', async () => {
-    const { events, ids, source } = await setup(3);
+    const { events, views, ids, source } = await setup(3);
     const id = ids[0] ?? '';
     const at = (await events.readStream(id)).length;
     await events.append(
@@ -144,12 +154,17 @@ describe('auditViews', () => {
       ],
       { expectedVersion: at },
     );
-    const report = await auditViews({ catalog: events, events, views: source });
+    const report = await auditViews({
+      catalog: events,
+      streams: customerStreams(events, views, { audit: source }),
+    });
     expect(report.counts).toMatchObject({ ok: 2, unprojectable: 1 });
     expect(report.examples).toEqual([
       {
         finding: 'unprojectable',
+        aggregateType: 'Customer',
         aggregateId: id,
+        projection: 'customer-views',
         expectedVersion: at,
         actualVersion: at,
         fields: [],
@@ -163,8 +178,7 @@ describe('auditViews', () => {
     for (const id of ids.slice(0, 20)) views.delete(id);
     const report = await auditViews({
       catalog: events,
-      events,
-      views: source,
+      streams: customerStreams(events, views, { audit: source }),
       examplesPerFinding: 3,
       findOrphans: false,
     });

@@ -1,30 +1,17 @@
 import type { EventEnvelope } from '../core/event.js';
-import type { EventStore, StreamCatalog } from '../core/event-store.js';
-import { applyEnvelopes, type Projection } from '../core/projection.js';
+import type { StreamCatalog } from '../core/event-store.js';
+import { METRIC, type Metrics, noMetrics } from '../core/metrics.js';
+import { applyEnvelopes, type Projection, type VersionedView } from '../core/projection.js';
 import {
-  type CustomerViewRecord,
-  customerViewProjection,
-  isForgottenView,
-} from './customer-view.js';
-import {
-  customerViewIndexKeys,
-  SHARDED_KEY_ATTRIBUTES,
-  unshardedViewKeys,
-} from './customer-view-keys.js';
+  type AuditViewSource,
+  type ProjectionBinding,
+  type StoredViewItem,
+  type StreamTypeBinding,
+  type StreamTypes,
+  UnregisteredStreamTypeError,
+} from '../core/stream-types.js';
 
-/** A stored view item: the public fields, plus index keys where the store keeps them. */
-export type StoredViewItem = Record<string, unknown>;
-
-/**
- * The read model as the audit sees it: raw items, so drift in the index keys (which would
- * hide a customer from a search) is found too, and a paged scan to find orphans.
- */
-export interface AuditViewSource {
-  get(customerId: string): Promise<StoredViewItem | undefined>;
-  scan(options: { pageSize: number }): AsyncIterable<StoredViewItem[]>;
-  /** True when items carry the index keys (`customer-view-keys.ts`; DynamoDB). */
-  readonly storesIndexKeys: boolean;
-}
+export type { AuditViewSource, StoredViewItem };
 
 export type AuditFinding =
   | 'ok'
@@ -35,7 +22,9 @@ export type AuditFinding =
   /** The stream cannot be folded (a malformed event or a gap): the projector is stuck on it. */
   | 'unprojectable'
   /** A view whose stream has no events. */
-  | 'orphan';
+  | 'orphan'
+  /** A stream of a type no module is registered for: no read model folds it. */
+  | 'unregistered';
 
 export const auditFindings: readonly AuditFinding[] = [
   'ok',
@@ -45,26 +34,44 @@ export const auditFindings: readonly AuditFinding[] = [
   'different',
   'unprojectable',
   'orphan',
+  'unregistered',
 ];
 
 export interface AuditExample {
   finding: Exclude<AuditFinding, 'ok'>;
+  aggregateType: string;
   aggregateId: string;
+  /** The read model compared; absent for an `unregistered` stream. */
+  projection?: string;
   /** Version of the fold of the stream (for `unprojectable`: the last event that folds). */
   expectedVersion: number | undefined;
   actualVersion: number | undefined;
   /** Fields whose stored value differs from the fold's. */
   fields: string[];
-  /** Why the stream does not fold (`unprojectable` only). */
+  /** Why the stream does not fold (`unprojectable`), or why it was not compared. */
   error?: string;
 }
 
-export interface AuditReport {
-  /** Streams listed by the catalog. */
-  streams: number;
-  /** Views seen by the orphan scan (0 when the scan was skipped). */
+/** One read model's share of an audit. */
+export interface ReadModelAudit {
+  name: string;
+  aggregateType: string;
+  /** Views seen by its orphan scan. */
   views: number;
+  /** False when its views could not be scanned (no audit source), or the scan was skipped. */
+  orphansScanned: boolean;
   counts: Record<AuditFinding, number>;
+}
+
+export interface AuditReport {
+  /** Streams listed by the catalog, of every type. */
+  streams: number;
+  /** Views seen by the orphan scans (0 when they were skipped). */
+  views: number;
+  /** Over every read model; `unregistered` counts streams. */
+  counts: Record<AuditFinding, number>;
+  /** Each registered read model, in registration order. */
+  readModels: ReadModelAudit[];
   /** At most `examplesPerFinding` of each finding, in the order found. */
   examples: AuditExample[];
   /** Nothing but `ok`. */
@@ -72,40 +79,19 @@ export interface AuditReport {
 }
 
 export interface AuditOptions {
-  catalog: StreamCatalog;
-  events: Pick<EventStore, 'readStream'>;
-  views: AuditViewSource;
-  projection?: Projection<CustomerViewRecord>;
+  catalog: Pick<StreamCatalog, 'listStreams'>;
+  /** Every registered stream type: each stream is compared with every read model its type feeds. */
+  streams: StreamTypes;
   pageSize?: number;
   /** Streams audited at once. */
   concurrency?: number;
   examplesPerFinding?: number;
-  /** Scan the views for ones without a stream (a full scan of the read model). */
+  /** Scan the views for ones without a stream (a full scan of each read model). */
   findOrphans?: boolean;
   onProgress?: (progress: { streams: number; views: number }) => void;
+  /** `UnregisteredStreamType` for each stream no module is registered for. */
+  metrics?: Metrics;
 }
-
-/**
- * The item a correct projector would have stored for this view. `layout` 1 is the first
- * deployment's item, with only that layout's index keys.
- */
-export const expectedItem = (
-  view: CustomerViewRecord,
-  withIndexKeys: boolean,
-  layout: 1 | 2 = 2,
-): StoredViewItem => {
-  // A forgotten customer's tombstone is in no index, so it has no index keys.
-  if (!withIndexKeys || isForgottenView(view)) return { ...view };
-  const keys = customerViewIndexKeys(view);
-  return { ...view, ...(layout === 1 ? unshardedViewKeys(keys) : keys) };
-};
-
-/**
- * Items written before layout 2 carry none of its keys, and are correct as the first
- * deployment wrote them: they are compared with that item (a rebuild moves them on).
- */
-const layoutOfItem = (item: StoredViewItem): 1 | 2 =>
-  SHARDED_KEY_ATTRIBUTES.some((name) => name in item) ? 2 : 1;
 
 const sameValue = (a: unknown, b: unknown): boolean =>
   a === b || JSON.stringify(a) === JSON.stringify(b);
@@ -116,17 +102,23 @@ export const differingFields = (expected: StoredViewItem, actual: StoredViewItem
   return [...names].filter((name) => !sameValue(expected[name], actual[name])).sort();
 };
 
+/** A view's own fields, as an item holding nothing else. */
+const fieldsOf = (view: VersionedView): StoredViewItem => ({ ...view });
+
 const versionOfItem = (item: StoredViewItem | undefined): number | undefined =>
   typeof item?.version === 'number' ? item.version : undefined;
 
 const messageOf = (error: unknown): string =>
   error instanceof Error ? error.message : String(error);
 
+const noFindings = (): Record<AuditFinding, number> =>
+  Object.fromEntries(auditFindings.map((f) => [f, 0])) as Record<AuditFinding, number>;
+
 /** One stored view beside the fold of its stream. */
-export interface StreamComparison {
+export interface StreamComparison<View extends VersionedView = VersionedView> {
   finding: AuditFinding;
   /** The view a correct projector would hold; undefined when the stream is empty or does not fold. */
-  expected: CustomerViewRecord | undefined;
+  expected: View | undefined;
   /** Version of the fold (for `unprojectable`: the last event that folds). */
   expectedVersion: number | undefined;
   actualVersion: number | undefined;
@@ -136,36 +128,33 @@ export interface StreamComparison {
   error?: string;
 }
 
+/** How a read model's stored items are compared: its projection and item shape. */
+export type ReadModelShape<View extends VersionedView> = Pick<
+  ProjectionBinding<View>,
+  'projection' | 'storedItem'
+>;
+
 /**
  * The one comparison of a view with its stream, for the audit of every view, the audit of
- * one customer and the repair: the stream folded as the projector folds it, the stored item
- * against the item a correct projector would have written (index keys included where the
- * store keeps them).
+ * one view and the repair: the stream folded as the projector folds it, the stored item
+ * against the item a correct projector would have written (`storedItem`: index keys
+ * included where the store keeps them).
  */
-export const compareWithStream = (
+export const compareWithStream = <View extends VersionedView>(
   events: readonly EventEnvelope[],
   actual: StoredViewItem | undefined,
-  options: { withIndexKeys: boolean; projection?: Projection<CustomerViewRecord> },
-): StreamComparison => {
-  const projection = options.projection ?? customerViewProjection;
+  shape: ReadModelShape<View>,
+): StreamComparison<View> => {
+  const { projection } = shape;
   const actualVersion = versionOfItem(actual);
-  let expected: CustomerViewRecord | undefined;
+  let expected: View | undefined;
   try {
     expected = applyEnvelopes(projection, undefined, events);
   } catch (error) {
-    // Fold as far as it goes, so the finding says where the stream breaks.
-    let folded: CustomerViewRecord | undefined;
-    for (const event of events) {
-      try {
-        folded = applyEnvelopes(projection, folded, [event]);
-      } catch {
-        break;
-      }
-    }
     return {
       finding: 'unprojectable',
       expected: undefined,
-      expectedVersion: folded?.version ?? 0,
+      expectedVersion: foldedVersion(projection, events),
       actualVersion,
       fields: [],
       error: messageOf(error),
@@ -174,10 +163,8 @@ export const compareWithStream = (
   const base = { expected, expectedVersion: expected?.version, actualVersion };
   if (!expected) return { ...base, finding: actual ? 'orphan' : 'ok', fields: [] };
   if (!actual) return { ...base, finding: 'missing', fields: [] };
-  const fields = differingFields(
-    expectedItem(expected, options.withIndexKeys, layoutOfItem(actual)),
-    actual,
-  );
+  const item = shape.storedItem ? shape.storedItem(expected, actual) : fieldsOf(expected);
+  const fields = differingFields(item, actual);
   if (actualVersion === undefined || actualVersion < expected.version) {
     return { ...base, finding: 'behind', fields };
   }
@@ -185,96 +172,187 @@ export const compareWithStream = (
   return { ...base, finding: fields.length > 0 ? 'different' : 'ok', fields };
 };
 
+/** How far a stream that does not fold folds, so a finding says where it breaks. */
+const foldedVersion = <View extends VersionedView>(
+  projection: Projection<View>,
+  events: readonly EventEnvelope[],
+): number => {
+  let folded: View | undefined;
+  for (const event of events) {
+    try {
+      folded = applyEnvelopes(projection, folded, [event]);
+    } catch {
+      break;
+    }
+  }
+  return folded?.version ?? 0;
+};
+
+/** A read model's items as the audit reads them: its audit source, else its view store. */
+const itemsOf = (binding: ProjectionBinding): Pick<AuditViewSource, 'get'> =>
+  binding.audit ?? {
+    get: async (id) => {
+      const view = await binding.views.get(id);
+      return view && fieldsOf(view);
+    },
+  };
+
+/** Runs `work` on every item, `concurrency` at a time. */
+const eachOf = async <T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+) => {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) await work(next);
+    }),
+  );
+};
+
 /**
- * Compares every stream with its view. Streams come page by page from the catalog, views
- * are read one by one and then scanned page by page for orphans, so memory stays bounded
- * by a page, a stream and the examples, whatever the size of the tables.
+ * Compares every stream with every read model its type feeds. Streams come page by page
+ * from the catalog, views are read one by one and then each read model is scanned page by
+ * page for orphans, so memory stays bounded by a page, a stream and the examples, whatever
+ * the size of the tables. A stream of a type no module is registered for is a finding
+ * (`unregistered`), counted, never skipped.
  *
  * On a live system a view may trail its stream for a moment: `behind` and `missing` are
  * only alarming when they persist across two runs (or after the pipeline has drained).
  */
 export const auditViews = async (options: AuditOptions): Promise<AuditReport> => {
-  const projection = options.projection ?? customerViewProjection;
   const pageSize = Math.max(options.pageSize ?? 100, 1);
   const concurrency = Math.max(options.concurrency ?? 8, 1);
   const perFinding = Math.max(options.examplesPerFinding ?? 10, 0);
-  const withIndexKeys = options.views.storesIndexKeys;
-  const counts = Object.fromEntries(auditFindings.map((f) => [f, 0])) as Record<
-    AuditFinding,
-    number
-  >;
+  const metrics = options.metrics ?? noMetrics;
+  const counts = noFindings();
+  const readModels = new Map<string, ReadModelAudit>(
+    options.streams.projections.map(({ type, projection }) => [
+      projection.name,
+      {
+        name: projection.name,
+        aggregateType: type.type,
+        views: 0,
+        orphansScanned: false,
+        counts: noFindings(),
+      },
+    ]),
+  );
   const examples: AuditExample[] = [];
   let streams = 0;
   let views = 0;
 
-  const record = (example: AuditExample | 'ok') => {
-    if (example === 'ok') {
-      counts.ok++;
-      return;
-    }
-    counts[example.finding]++;
-    if (counts[example.finding] <= perFinding) examples.push(example);
+  const record = (
+    finding: AuditFinding,
+    projection: string | undefined,
+    example?: AuditExample,
+  ) => {
+    counts[finding]++;
+    const readModel = projection === undefined ? undefined : readModels.get(projection);
+    if (readModel) readModel.counts[finding]++;
+    if (example && counts[finding] <= perFinding) examples.push(example);
   };
 
-  const auditStream = async (aggregateId: string): Promise<AuditExample | 'ok'> => {
-    const events = await options.events.readStream(aggregateId);
-    const actual = await options.views.get(aggregateId);
-    // Listed, then emptied before the read: nothing to compare (the orphan scan sees the view).
-    if (events.length === 0) return 'ok';
+  const auditReadModel = async (
+    type: StreamTypeBinding,
+    binding: ProjectionBinding,
+    aggregateId: string,
+    events: readonly EventEnvelope[],
+  ) => {
+    const actual = await itemsOf(binding).get(aggregateId);
     const { finding, expectedVersion, actualVersion, fields, error } = compareWithStream(
       events,
       actual,
-      { withIndexKeys, projection },
+      binding,
     );
-    if (finding === 'ok') return 'ok';
-    return {
+    if (finding === 'ok') {
+      record('ok', binding.name);
+      return;
+    }
+    record(finding, binding.name, {
       finding,
+      aggregateType: type.type,
       aggregateId,
+      projection: binding.name,
       expectedVersion,
       actualVersion,
       fields,
       ...(error === undefined ? {} : { error }),
-    };
+    });
   };
 
-  for await (const page of options.catalog.listAggregateIds({ pageSize })) {
-    const queue = [...page];
-    const workers = Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
-      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-        record(await auditStream(id));
-        streams++;
-      }
+  const auditStream = async ({
+    aggregateType,
+    aggregateId,
+  }: {
+    aggregateType: string;
+    aggregateId: string;
+  }) => {
+    const type = options.streams.find(aggregateType);
+    if (!type) {
+      metrics.count(METRIC.unregisteredStreamType, { consumer: 'audit' });
+      record('unregistered', undefined, {
+        finding: 'unregistered',
+        aggregateType,
+        aggregateId,
+        expectedVersion: undefined,
+        actualVersion: undefined,
+        fields: [],
+        error: new UnregisteredStreamTypeError(aggregateType, aggregateId).message,
+      });
+      return;
+    }
+    if (type.projections.length === 0) return;
+    const events = await type.events.readStream(aggregateId);
+    // Listed, then emptied before the read: nothing to compare (the orphan scan sees the view).
+    if (events.length === 0) return;
+    await Promise.all(
+      type.projections.map((binding) => auditReadModel(type, binding, aggregateId, events)),
+    );
+  };
+
+  for await (const page of options.catalog.listStreams({ pageSize })) {
+    await eachOf(page, concurrency, async (stream) => {
+      await auditStream(stream);
+      streams++;
     });
-    await Promise.all(workers);
     options.onProgress?.({ streams, views });
   }
 
   if (options.findOrphans ?? true) {
-    for await (const page of options.views.scan({ pageSize })) {
-      const queue = [...page];
-      const workers = Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
-        for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
+    for (const { type, projection } of options.streams.projections) {
+      const source = projection.audit;
+      const idOf = source?.idOf?.bind(source);
+      const readModel = readModels.get(projection.name);
+      if (!source || !idOf || !readModel) continue;
+      readModel.orphansScanned = true;
+      for await (const page of source.scan({ pageSize })) {
+        await eachOf(page, concurrency, async (item) => {
           views++;
-          const id =
-            typeof item.customerId === 'string' ? item.customerId : String(item.customerId);
+          readModel.views++;
+          const aggregateId = idOf(item);
           // One event is enough to know the stream exists; no id set held in memory.
-          const first = await options.events.readStream(id, { fromVersion: 1, toVersion: 1 });
-          if (first.length === 0) {
-            record({
-              finding: 'orphan',
-              aggregateId: id,
-              expectedVersion: undefined,
-              actualVersion: versionOfItem(item),
-              fields: [],
-            });
-          }
-        }
-      });
-      await Promise.all(workers);
-      options.onProgress?.({ streams, views });
+          const first = await type.events.readStream(aggregateId, {
+            fromVersion: 1,
+            toVersion: 1,
+          });
+          if (first.length > 0) return;
+          record('orphan', projection.name, {
+            finding: 'orphan',
+            aggregateType: type.type,
+            aggregateId,
+            projection: projection.name,
+            expectedVersion: undefined,
+            actualVersion: versionOfItem(item),
+            fields: [],
+          });
+        });
+        options.onProgress?.({ streams, views });
+      }
     }
   }
 
   const clean = auditFindings.every((f) => f === 'ok' || counts[f] === 0);
-  return { streams, views, counts, examples, clean };
+  return { streams, views, counts, readModels: [...readModels.values()], examples, clean };
 };

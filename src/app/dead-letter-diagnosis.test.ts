@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { customerStreams } from '../../test/support/customer-stream-types.js';
 import { InMemoryEventStore } from '../adapters/memory/in-memory-event-store.js';
+import { InMemoryViewStore } from '../adapters/memory/in-memory-view-store.js';
 import type { DeadLetter } from '../adapters/sqs/dead-letter-queue.js';
 import type { EventEnvelope } from '../core/event.js';
 import { diagnose } from './dead-letter-diagnosis.js';
@@ -46,8 +48,10 @@ const storeWith = async (second: EventEnvelope) => {
 describe('dead-letter diagnosis', () => {
   it('names an event type written by a newer deployment', async () => {
     const store = await storeWith(event(2, 'CustomerPhoneAdded', { phone: '1' }));
-    expect(await diagnose(letter(2), store)).toEqual({
+    expect(await diagnose(letter(2), customerStreams(store, new InMemoryViewStore()))).toEqual({
       messageId: 'm-1',
+      aggregateType: 'Customer',
+      projection: 'customer-views',
       streamVersion: 2,
       error:
         'Unknown event type CustomerPhoneAdded (schema version 1) at event 2 of stream c1: written by a newer deployment?',
@@ -56,7 +60,7 @@ describe('dead-letter diagnosis', () => {
 
   it('names a schema version newer than this deployment reads', async () => {
     const store = await storeWith(event(2, 'CustomerSuspended', { reasonCode: 'FRAUD' }, 4));
-    const { error } = await diagnose(letter(2), store);
+    const { error } = await diagnose(letter(2), customerStreams(store, new InMemoryViewStore()));
     expect(error).toBe(
       'CustomerSuspended schema version 4 at event 2 of stream c1 is not one this deployment reads (it knows 1 to 3)',
     );
@@ -64,6 +68,8 @@ describe('dead-letter diagnosis', () => {
 
   it('finds nothing wrong with a stream stored in v1', async () => {
     const store = await storeWith(event(2, 'CustomerSuspended', { reason: 'old' }, 1));
-    expect((await diagnose(letter(2), store)).error).toBeUndefined();
+    expect(
+      (await diagnose(letter(2), customerStreams(store, new InMemoryViewStore()))).error,
+    ).toBeUndefined();
   });
 });

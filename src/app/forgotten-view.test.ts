@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { customerStreams } from '../../test/support/customer-stream-types.js';
 import { InMemoryEventStore } from '../adapters/memory/in-memory-event-store.js';
 import { InMemoryViewStore } from '../adapters/memory/in-memory-view-store.js';
 import type { EventEnvelope } from '../core/event.js';
@@ -88,9 +89,9 @@ describe('the view of a forgotten customer', () => {
     const events = new InMemoryEventStore();
     await events.append('c-1', forgottenStream, { expectedVersion: 0 });
     const views = new InMemoryViewStore<CustomerViewRecord>();
-    await rebuildViews({ catalog: events, events, views });
+    await rebuildViews({ catalog: events, streams: customerStreams(events, views) });
     expect(await views.get('c-1')).toEqual(tombstone);
-    await rebuildViews({ catalog: events, events, views });
+    await rebuildViews({ catalog: events, streams: customerStreams(events, views) });
     expect(await views.get('c-1')).toEqual(tombstone);
   });
 });

@@ -5,6 +5,7 @@ import {
   runHistories,
   type Step,
 } from '../../test/support/customer-histories.js';
+import { customerStreams } from '../../test/support/customer-stream-types.js';
 import { sqsEvent, sqsRecord } from '../../test/support/sqs-messages.js';
 import { InMemoryEventStore } from '../adapters/memory/in-memory-event-store.js';
 import { InMemoryViewStore } from '../adapters/memory/in-memory-view-store.js';
@@ -56,7 +57,7 @@ describe('projector batches', () => {
   it('10 notifications for 10 customers: one batch read, then a store read and a write each', async () => {
     const { events, views, ids, streams } = await setUp(Array.from({ length: 10 }, () => []));
     const port = counted(events, views);
-    const projector = createProjectorHandler({ events: port.events, views: port.views });
+    const projector = createProjectorHandler({ streams: customerStreams(port.events, port.views) });
 
     const firsts = streams.map((stream) => stream[0] as EventEnvelope);
     const response = await projector(sqsEvent(firsts.map((e) => sqsRecord(messageBody(e)))));
@@ -85,7 +86,7 @@ describe('projector batches', () => {
     const stream = streams[0] ?? [];
     expect(stream).toHaveLength(10);
     const port = counted(events, views);
-    const projector = createProjectorHandler({ events: port.events, views: port.views });
+    const projector = createProjectorHandler({ streams: customerStreams(port.events, port.views) });
     const shuffled = [7, 2, 9, 0, 4, 1, 8, 3, 6, 5].map((i) => stream[i] as EventEnvelope);
 
     const response = await projector(sqsEvent(shuffled.map((e) => sqsRecord(messageBody(e)))));
@@ -102,7 +103,7 @@ describe('projector batches', () => {
     const { events, views, ids, streams } = await setUp([['email', 'email', 'email', 'email']]);
     const stream = streams[0] ?? [];
     const port = counted(events, views);
-    const projector = createProjectorHandler({ events: port.events, views: port.views });
+    const projector = createProjectorHandler({ streams: customerStreams(port.events, port.views) });
     // Versions 4 and 5 arrive carrying altered content; 1 to 3 are missing from the batch.
     const altered = (e: EventEnvelope) => ({
       ...e,
@@ -134,7 +135,10 @@ describe('projector batches', () => {
         return views.put(id, view, readVersion);
       },
     };
-    const projector = createProjectorHandler({ events, views: broken, sleep: noSleep });
+    const projector = createProjectorHandler({
+      streams: customerStreams(events, broken),
+      sleep: noSleep,
+    });
     const records = streams.flat().map((e) => ({ event: e, record: sqsRecord(messageBody(e)) }));
     const poison = sqsRecord('not json');
 
@@ -165,7 +169,9 @@ describe('projector batches', () => {
         throw denied;
       },
     };
-    const projector = createProjectorHandler({ events: port.events, views: failingBatch });
+    const projector = createProjectorHandler({
+      streams: customerStreams(port.events, failingBatch),
+    });
     const records = streams.map((s) => sqsRecord(messageBody(s[0] as EventEnvelope)));
     const response = await projector(sqsEvent(records));
     expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(

@@ -6,6 +6,7 @@ import {
   messageBody,
   runHistories,
 } from '../../test/support/customer-histories.js';
+import { customerStreams } from '../../test/support/customer-stream-types.js';
 import { createTestTables, type TestTables } from '../../test/support/dynamodb.js';
 import { deliverShuffled } from '../../test/support/projection-scenario.js';
 import { sqsEvent, sqsRecord } from '../../test/support/sqs-messages.js';
@@ -23,7 +24,7 @@ beforeAll(async () => {
 });
 afterAll(() => tables.dispose());
 
-const projector = () => createProjectorHandler({ events, views });
+const projector = () => createProjectorHandler({ streams: customerStreams(events, views) });
 
 describe('projector on DynamoDB', () => {
   it('converges 200 customers to the fold of their streams under duplicates, shuffling and loss', async () => {

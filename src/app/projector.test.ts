@@ -6,6 +6,7 @@ import {
   messageBody,
   runHistories,
 } from '../../test/support/customer-histories.js';
+import { customerStreams } from '../../test/support/customer-stream-types.js';
 import { deliverShuffled } from '../../test/support/projection-scenario.js';
 import { sqsEvent, sqsRecord } from '../../test/support/sqs-messages.js';
 import { InMemoryEventStore } from '../adapters/memory/in-memory-event-store.js';
@@ -42,7 +43,8 @@ describe('projector', () => {
         fc.integer(),
         async (histories, seed) => {
           const { events, views, ids, streams } = await setUp(histories);
-          const projector = () => createProjectorHandler({ events, views, sleep: noSleep });
+          const projector = () =>
+            createProjectorHandler({ streams: customerStreams(events, views), sleep: noSleep });
           const delivery = await deliverShuffled({
             handlers: [projector(), projector()],
             streams,
@@ -66,8 +68,8 @@ describe('projector', () => {
     const [stream] = streams;
     const id = ids[0] ?? '';
     const bodies = (stream ?? []).map((e) => messageBody(e));
-    const a = createProjectorHandler({ events, views, sleep: noSleep });
-    const b = createProjectorHandler({ events, views, sleep: noSleep });
+    const a = createProjectorHandler({ streams: customerStreams(events, views), sleep: noSleep });
+    const b = createProjectorHandler({ streams: customerStreams(events, views), sleep: noSleep });
     const results = await Promise.all([
       ...bodies.map((body) => a(sqsEvent([sqsRecord(body)]))),
       ...[...bodies].reverse().map((body) => b(sqsEvent([sqsRecord(body)]))),
@@ -90,7 +92,10 @@ describe('projector', () => {
     if (!sample) throw new Error('no events');
     const unknownStream = sqsRecord(messageBody({ ...sample, aggregateId: 'nobody', version: 2 }));
     const batch = [good[0], notJson, good[1], detailAsString, unknownStream, ...good.slice(2)];
-    const projector = createProjectorHandler({ events, views, sleep: noSleep });
+    const projector = createProjectorHandler({
+      streams: customerStreams(events, views),
+      sleep: noSleep,
+    });
     const response = await projector(sqsEvent(batch.filter((r) => r !== undefined)));
     expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
       [notJson.messageId, detailAsString.messageId, unknownStream.messageId].sort(),
@@ -103,7 +108,10 @@ describe('projector', () => {
   it('does not let a redelivered CustomerRegistered reset a view that moved on', async () => {
     const { events, views, ids, streams } = await setUp([['email', 'suspend']]);
     const stream = streams[0] ?? [];
-    const projector = createProjectorHandler({ events, views, sleep: noSleep });
+    const projector = createProjectorHandler({
+      streams: customerStreams(events, views),
+      sleep: noSleep,
+    });
     await projector(sqsEvent(stream.map((e) => sqsRecord(messageBody(e)))));
     const before = await views.get(ids[0] ?? '');
     const registered = stream[0];
@@ -118,7 +126,10 @@ describe('projector', () => {
     const { events, views, ids, streams } = await setUp([['email', 'suspend', 'reactivate']]);
     const last = streams[0]?.at(-1);
     if (!last) throw new Error('no events');
-    const projector = createProjectorHandler({ events, views, sleep: noSleep });
+    const projector = createProjectorHandler({
+      streams: customerStreams(events, views),
+      sleep: noSleep,
+    });
     const response = await projector(sqsEvent([sqsRecord(messageBody(last, true))]));
     expect(response.batchItemFailures).toEqual([]);
     const view = await views.get(ids[0] ?? '');
@@ -139,7 +150,10 @@ describe('projector', () => {
         return inner.put(id, view, readVersion);
       },
     };
-    const projector = createProjectorHandler({ events, views: flaky, sleep: noSleep });
+    const projector = createProjectorHandler({
+      streams: customerStreams(events, flaky),
+      sleep: noSleep,
+    });
     const ok = await projector(sqsEvent([sqsRecord(messageBody(first))]));
     expect(ok.batchItemFailures).toEqual([]);
     expect(await inner.get(ids[0] ?? '')).toEqual(await expectedView(events, ids[0] ?? ''));
@@ -148,8 +162,7 @@ describe('projector', () => {
     conflicts = Number.POSITIVE_INFINITY;
     const record = sqsRecord(messageBody(first));
     const bounded = createProjectorHandler({
-      events,
-      views: flaky,
+      streams: customerStreams(events, flaky),
       sleep: noSleep,
       maxAttempts: 3,
     });
@@ -159,7 +172,10 @@ describe('projector', () => {
 
   it('sends a stored event it cannot apply as a failure, never skipping it', async () => {
     const { events, views, ids } = await setUp([[], []]);
-    const projector = createProjectorHandler({ events, views, sleep: noSleep });
+    const projector = createProjectorHandler({
+      streams: customerStreams(events, views),
+      sleep: noSleep,
+    });
     const newer = [
       ['CustomerPhoneAdded', 1],
       ['CustomerSuspended', 3],
@@ -199,7 +215,10 @@ describe('projector', () => {
       metadata: { correlationId: 'older', schemaVersion: 1 },
     };
     await events.append(id, [suspendedV1], { expectedVersion: 1 });
-    const projector = createProjectorHandler({ events, views, sleep: noSleep });
+    const projector = createProjectorHandler({
+      streams: customerStreams(events, views),
+      sleep: noSleep,
+    });
     await projector(sqsEvent([sqsRecord(messageBody(registered))]));
     const response = await projector(sqsEvent([sqsRecord(messageBody(suspendedV1))]));
     expect(response.batchItemFailures).toEqual([]);
@@ -223,7 +242,10 @@ describe('a message is only a notification', () => {
     const { events, views, ids, streams } = await setUp([['email', 'suspend']]);
     const id = ids[0] ?? '';
     const stored = streams[0] ?? [];
-    const projector = createProjectorHandler({ events, views, sleep: noSleep });
+    const projector = createProjectorHandler({
+      streams: customerStreams(events, views),
+      sleep: noSleep,
+    });
     // Every real version, each carrying content that is not what the store holds.
     const forged = stored.map((e) =>
       forge(e, {
@@ -240,7 +262,10 @@ describe('a message is only a notification', () => {
   it('a forged event at the next version, or far ahead, leaves the view at the fold of the store', async () => {
     const { events, views, ids, streams } = await setUp([['email'], []]);
     const [id = '', other = ''] = ids;
-    const projector = createProjectorHandler({ events, views, sleep: noSleep });
+    const projector = createProjectorHandler({
+      streams: customerStreams(events, views),
+      sleep: noSleep,
+    });
     await projector(sqsEvent(streams.flat().map((e) => sqsRecord(messageBody(e)))));
     const before = views.all();
     const last = streams[0]?.at(-1) as EventEnvelope;
@@ -283,8 +308,7 @@ describe('a message is only a notification', () => {
     const metrics = new InMemoryMetrics();
     const { lines, logger } = recordingLogger();
     const projector = createProjectorHandler({
-      events,
-      views,
+      streams: customerStreams(events, views),
       metrics,
       logger,
       maxReceiveCount: 3,
@@ -330,8 +354,7 @@ describe('projector metrics and log lines', () => {
     const metrics = new InMemoryMetrics();
     const accepted = Date.parse(second.timestamp);
     const projector = createProjectorHandler({
-      events,
-      views,
+      streams: customerStreams(events, views),
       metrics,
       clock: { now: () => new Date(accepted + 1500) },
     });
@@ -353,8 +376,7 @@ describe('projector metrics and log lines', () => {
       },
     };
     const projector = createProjectorHandler({
-      events: unreadable,
-      views,
+      streams: customerStreams(unreadable, views),
       metrics,
       logger,
       maxReceiveCount: 3,

@@ -1,6 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedView, runHistories } from '../../test/support/customer-histories.js';
+import { customerStreams } from '../../test/support/customer-stream-types.js';
 import { createTestTables, type TestTables } from '../../test/support/dynamodb.js';
 import { deliverShuffled } from '../../test/support/projection-scenario.js';
 import { unshardedViewItem, viewItem } from '../../test/support/view-items.js';
@@ -48,7 +49,7 @@ describe('rebuildViews on DynamoDB', () => {
     const ids = await runHistories(events, histories, 'rb');
     const streams = await Promise.all(ids.map((id) => events.readStream(id)));
     const delivery = await deliverShuffled({
-      handlers: [createProjectorHandler({ events, views })],
+      handlers: [createProjectorHandler({ streams: customerStreams(events, views) })],
       streams,
       seed: 42,
     });
@@ -64,12 +65,16 @@ describe('rebuildViews on DynamoDB', () => {
     }
     expect((await scanViews()).size).toBe(0);
 
-    const report = await rebuildViews({ catalog: events, events, views, pageSize: 7 });
+    const report = await rebuildViews({
+      catalog: events,
+      streams: customerStreams(events, views),
+      pageSize: 7,
+    });
     expect(report).toMatchObject({ discovered: 60, processed: 60, updated: 60, failed: 0 });
     expect(await scanViews()).toEqual(projected);
 
     // Running it again while nothing changed is a no-op.
-    const again = await rebuildViews({ catalog: events, events, views });
+    const again = await rebuildViews({ catalog: events, streams: customerStreams(events, views) });
     expect(again).toMatchObject({ processed: 60, updated: 0, failed: 0 });
     expect(await scanViews()).toEqual(projected);
   }, 120_000);
@@ -108,7 +113,7 @@ describe('npm run rebuild -- --repair', () => {
       [['email'], ['suspend'], []],
       'repair',
     );
-    await rebuildViews({ catalog: events, events, views });
+    await rebuildViews({ catalog: events, streams: customerStreams(events, views) });
     const fold = async (id: string) => (await expectedView(events, id)) as CustomerView;
     const correct = await fold(wrongId);
     // Raw items: a wrong email at the stream's version in the first deployment's layout (its

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectedView, runHistories } from '../../test/support/customer-histories.js';
+import { customerStreams } from '../../test/support/customer-stream-types.js';
 import { InMemoryEventStore } from '../adapters/memory/in-memory-event-store.js';
 import { InMemoryViewStore } from '../adapters/memory/in-memory-view-store.js';
 import type { CustomerView } from './customer-view.js';
@@ -17,8 +18,7 @@ describe('rebuildViews', () => {
     const progress: RebuildProgress[] = [];
     const report = await rebuildViews({
       catalog: events,
-      events,
-      views,
+      streams: customerStreams(events, views),
       pageSize: 10,
       concurrency: 4,
       onProgress: (p) => progress.push(p),
@@ -38,12 +38,12 @@ describe('rebuildViews', () => {
     const events = new InMemoryEventStore();
     const views = new InMemoryViewStore<CustomerView>();
     const ids = await runHistories(events, histories);
-    await rebuildViews({ catalog: events, events, views });
+    await rebuildViews({ catalog: events, streams: customerStreams(events, views) });
     const first = views.all();
     // A stale view (as if the projector lagged) is caught up, the others are left alone.
     const lagging = ids[3] ?? '';
     views.delete(lagging);
-    const again = await rebuildViews({ catalog: events, events, views });
+    const again = await rebuildViews({ catalog: events, streams: customerStreams(events, views) });
     expect(again).toMatchObject({ processed: 57, updated: 1, failed: 0 });
     expect(views.all()).toEqual(first);
   });
@@ -68,7 +68,7 @@ describe('rebuildViews', () => {
       ],
       { expectedVersion: 0 },
     );
-    const report = await rebuildViews({ catalog: events, events, views });
+    const report = await rebuildViews({ catalog: events, streams: customerStreams(events, views) });
     expect(report).toMatchObject({ processed: 6, updated: 5, failed: 1 });
     expect(report.failures.map((f) => f.aggregateId)).toEqual(['broken']);
     for (const id of ids) expect(await views.get(id)).toEqual(await expectedView(events, id));

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { customerStreams } from '../../test/support/customer-stream-types.js';
 import { createTestTables, type TestTables } from '../../test/support/dynamodb.js';
 import { toEventItem } from '../adapters/dynamodb/dynamodb-event-store.js';
 import { DynamoDBCheckpoints } from '../adapters/dynamodb/dynamodb-stream-changes.js';
@@ -145,8 +146,6 @@ describe('reconciler runs, slice by slice,', () => {
         client: tables.documentClient,
         tableName: tables.eventStoreTableName,
       }),
-      events: service.eventStore,
-      projection: customerViewProjection,
       name: `reconciler#${tables.viewsTableName}`,
       clock: runClock,
       initialLookbackMs: 7 * MINUTE,
@@ -157,7 +156,7 @@ describe('reconciler runs, slice by slice,', () => {
 
     // The first run is killed at the 8th view write: in the third slice (minute 2).
     const first = killableViews(tables.views, 8);
-    void reconcileViews({ ...options, views: first.views });
+    void reconcileViews({ ...options, streams: customerStreams(service.eventStore, first.views) });
     await first.reachedKill;
     await first.settled();
     expect(await checkpointOf(tables)).toMatchObject({ value: at(2 * MINUTE - 1) });
@@ -165,7 +164,10 @@ describe('reconciler runs, slice by slice,', () => {
 
     // The next run reaches back from that checkpoint (with its overlap) and finishes.
     const second = killableViews(tables.views);
-    const report = await reconcileViews({ ...options, views: second.views });
+    const report = await reconcileViews({
+      ...options,
+      streams: customerStreams(service.eventStore, second.views),
+    });
 
     expect(report).toMatchObject({ complete: true, failed: 0, reached: report.to });
     expect(report.from).toBe(at(-1));
@@ -213,9 +215,7 @@ describe('reconciler runs, slice by slice,', () => {
         client: tables.documentClient,
         tableName: tables.eventStoreTableName,
       }),
-      events: service.eventStore,
-      views: tables.views,
-      projection: customerViewProjection,
+      streams: customerStreams(service.eventStore, tables.views),
       name,
       sliceMs: MINUTE,
       clock: { now: () => new Date(start + 4 * MINUTE) },

@@ -1,25 +1,25 @@
-import type { EventStore } from '../core/event-store.js';
 import { METRIC, type Metrics, noMetrics } from '../core/metrics.js';
 import { type Clock, type Logger, silentLogger } from '../core/ports.js';
-import type { Projection, VersionedView } from '../core/projection.js';
+import type { VersionedView } from '../core/projection.js';
 import type { Checkpoints, StreamChanges } from '../core/stream-changes.js';
+import { type StreamTypes, UnregisteredStreamTypeError } from '../core/stream-types.js';
 import { SliceSizer, sliceFrom, type TimeSlice } from '../core/time-slices.js';
 import { ViewCatchUp } from '../core/view-catch-up.js';
-import type { ViewStore } from '../core/view-store.js';
 
 /** BatchGetItem's limit: the views of one batch are read in one call. */
 const VIEWS_PER_BATCH = 100;
 /** Failures kept in the report; the count goes on. */
 const FAILURES_KEPT = 100;
 
-export interface ReconcilerOptions<View extends VersionedView = VersionedView> {
+export interface ReconcilerOptions {
   changes: StreamChanges;
   checkpoints: Checkpoints;
-  events: Pick<EventStore, 'readStream'>;
-  views: ViewStore<View>;
-  /** The projection the projector runs for this read model. */
-  projection: Projection<View>;
-  /** Names the checkpoint: one per read model (its table name). */
+  /**
+   * The registered stream types: each changed stream's type names its event store and the
+   * read models the projector keeps from it, which are caught up here.
+   */
+  streams: StreamTypes;
+  /** Names the checkpoint. */
   name: string;
   clock?: Clock;
   /** Events younger than this are left to the pipeline, which is still delivering them. */
@@ -73,23 +73,31 @@ export interface ReconcileReport {
   streams: number;
   /** Views that were behind their stream and were caught up. */
   healed: number;
+  /** Views not caught up, and streams of a type no module is registered for. */
   failed: number;
-  /** The first failures (at most 100). */
-  failures: Array<{ aggregateId: string; error: unknown }>;
+  /** The first failures (at most 100); `projection` is absent for an unregistered type. */
+  failures: ReconcileFailure[];
+}
+
+export interface ReconcileFailure {
+  aggregateType: string;
+  aggregateId: string;
+  projection?: string;
+  error: unknown;
 }
 
 /**
  * One run of the reconciler: lists the streams that changed since the last run (from the
  * change index, not a scan), and catches up any view that is behind, as the projector would
- * have on the lost notification. Slice by slice: the newest version listed per stream, its
- * view read in batches of up to 100, the event store read only for a view that is behind,
- * then the checkpoint moved to the slice's end. Work and memory grow with a slice, not with
+ * have on the lost notification, for every read model the stream's type feeds. Slice by
+ * slice: the newest version listed per stream, its views read in batches of up to 100, the
+ * event store read only for a view that is behind, then the checkpoint moved to the slice's
+ * end. A stream of a type no module is registered for is a failure, counted
+ * (`UnregisteredStreamType`), never skipped. Work and memory grow with a slice, not with
  * the window. The checkpoint moves on even when a stream fails: failures are counted,
  * logged and alarmed on, and the next event of that stream or a rebuild retries it.
  */
-export const reconcileViews = async <View extends VersionedView>(
-  options: ReconcilerOptions<View>,
-): Promise<ReconcileReport> => {
+export const reconcileViews = async (options: ReconcilerOptions): Promise<ReconcileReport> => {
   const clock = options.clock ?? { now: () => new Date() };
   const metrics = options.metrics ?? noMetrics;
   const logger = options.logger ?? silentLogger;
@@ -172,61 +180,107 @@ const reconcileSlice = async (
   changes: StreamChanges,
   slice: TimeSlice,
   bounds: { maxStreams: number; limit: number },
-  heal: (latest: ReadonlyMap<string, number>) => Promise<void>,
+  heal: (latest: LatestVersions) => Promise<void>,
   report: ReconcileReport,
 ): Promise<boolean> => {
-  // The newest version seen per stream: a view at or past it is current.
-  const latest = new Map<string, number>();
+  // The newest version seen per stream, by type: a view at or past it is current.
+  const latest: LatestVersions = new Map();
+  let held = 0;
   let listed = 0;
   for await (const page of changes.changesBetween(slice.from, slice.to)) {
-    for (const { aggregateId, version } of page) {
-      latest.set(aggregateId, Math.max(version, latest.get(aggregateId) ?? 0));
+    for (const { aggregateType, aggregateId, version } of page) {
+      const ofType = latest.get(aggregateType) ?? new Map<string, number>();
+      const seen = ofType.get(aggregateId);
+      if (seen === undefined) held++;
+      ofType.set(aggregateId, Math.max(version, seen ?? 0));
+      latest.set(aggregateType, ofType);
     }
-    if (latest.size >= bounds.maxStreams) {
-      listed += latest.size;
-      report.streams += latest.size;
+    if (held >= bounds.maxStreams) {
+      listed += held;
+      report.streams += held;
       await heal(latest);
       latest.clear();
+      held = 0;
       if (listed > bounds.limit) return false;
     }
   }
-  report.streams += latest.size;
+  report.streams += held;
   await heal(latest);
   return true;
 };
 
-/** Catches up the views of a set of streams, `concurrency` batches of 100 at a time. */
-const healer = <View extends VersionedView>(
-  options: ReconcilerOptions<View>,
-  report: ReconcileReport,
-) => {
+/** The newest version listed per stream, by stream type. */
+type LatestVersions = Map<string, Map<string, number>>;
+
+/**
+ * Catches up the views of a set of streams: for each type, each read model it feeds,
+ * `concurrency` batches of 100 at a time across them all.
+ */
+const healer = (options: ReconcilerOptions, report: ReconcileReport) => {
   const logger = options.logger ?? silentLogger;
-  const catchUp = new ViewCatchUp({
-    events: options.events,
-    views: options.views,
-    projection: options.projection,
-  });
+  const metrics = options.metrics ?? noMetrics;
   const concurrency = Math.max(options.concurrency ?? 4, 1);
-  return async (latest: ReadonlyMap<string, number>): Promise<void> => {
+  const catchUps = new Map<string, ViewCatchUp<VersionedView>>();
+  const fail = (failure: ReconcileFailure) => {
+    report.failed++;
+    if (report.failures.length < FAILURES_KEPT) report.failures.push(failure);
+  };
+
+  return async (latest: LatestVersions): Promise<void> => {
+    const work: Array<{
+      type: string;
+      projection: string;
+      catchUp: ViewCatchUp<VersionedView>;
+      streams: ReadonlyMap<string, number>;
+    }> = [];
+    for (const [typeName, streams] of latest) {
+      const type = options.streams.find(typeName);
+      if (!type) {
+        for (const aggregateId of streams.keys()) {
+          metrics.count(METRIC.unregisteredStreamType, { consumer: 'reconciler' });
+          const error = new UnregisteredStreamTypeError(typeName, aggregateId);
+          fail({ aggregateType: typeName, aggregateId, error });
+          logger.error('view not reconciled', { aggregateType: typeName, aggregateId, error });
+        }
+        continue;
+      }
+      for (const binding of type.projections) {
+        let catchUp = catchUps.get(binding.name);
+        if (!catchUp) {
+          catchUp = new ViewCatchUp({
+            events: type.events,
+            views: binding.views,
+            projection: binding.projection,
+          });
+          catchUps.set(binding.name, catchUp);
+        }
+        work.push({ type: typeName, projection: binding.name, catchUp, streams });
+      }
+    }
+    function* everyBatch() {
+      for (const read of work) {
+        for (const batch of batchesOf(read.streams, VIEWS_PER_BATCH)) yield { read, batch };
+      }
+    }
+    const batches = everyBatch();
     // One iterator shared by the workers: each takes the next batch, none is taken twice.
-    const batches = batchesOf(latest, VIEWS_PER_BATCH);
     const worker = async () => {
       for (let next = batches.next(); !next.done; next = batches.next()) {
-        const outcomes = await catchUp.catchUpMany(next.value);
+        const { read, batch } = next.value;
+        const { projection, catchUp, type } = read;
+        const outcomes = await catchUp.catchUpMany(batch);
         for (const [aggregateId, outcome] of outcomes) {
+          const at = { aggregateType: type, aggregateId, projection };
           if (outcome.status === 'rejected') {
-            report.failed++;
-            if (report.failures.length < FAILURES_KEPT) {
-              report.failures.push({ aggregateId, error: outcome.reason });
-            }
+            fail({ ...at, error: outcome.reason });
             logger.error('view not reconciled', {
-              aggregateId,
-              version: latest.get(aggregateId),
+              ...at,
+              version: batch.get(aggregateId)?.upTo,
               error: outcome.reason,
             });
           } else if (outcome.value.status === 'applied') {
             report.healed++;
-            logger.info('view healed', { aggregateId, version: outcome.value.version });
+            logger.info('view healed', { ...at, version: outcome.value.version });
           }
         }
       }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectedView, runHistories } from '../../test/support/customer-histories.js';
+import { customerStreams, customerViewsBinding } from '../../test/support/customer-stream-types.js';
 import { InMemoryEventStore } from '../adapters/memory/in-memory-event-store.js';
 import { InMemoryViewStore } from '../adapters/memory/in-memory-view-store.js';
 import { ViewCatchUp } from '../core/view-catch-up.js';
@@ -21,7 +22,7 @@ const setUp = async () => {
   const events = new InMemoryEventStore();
   const views = new InMemoryViewStore<CustomerViewRecord>();
   const ids = await runHistories(events, [['email'], ['suspend'], []], 'rep');
-  await rebuildViews({ catalog: events, events, views });
+  await rebuildViews({ catalog: events, streams: customerStreams(events, views) });
   const fold = async (id: string) => (await expectedView(events, id)) as CustomerView;
   return { events, views, ids, fold };
 };
@@ -34,8 +35,8 @@ describe('repairView', () => {
     await overwrite(views, { ...correct, email: 'someone.else@example.com' });
     const before = await views.get(right);
 
-    expect(await repairView(wrong, { events, views })).toEqual({
-      customerId: wrong,
+    expect(await repairView(wrong, { ...customerViewsBinding(views), events })).toEqual({
+      aggregateId: wrong,
       finding: 'different',
       fields: ['email'],
       expectedVersion: 2,
@@ -43,7 +44,7 @@ describe('repairView', () => {
       rewritten: true,
     });
     expect(await views.get(wrong)).toEqual(correct);
-    expect(await repairView(right, { events, views })).toMatchObject({
+    expect(await repairView(right, { ...customerViewsBinding(views), events })).toMatchObject({
       finding: 'ok',
       rewritten: false,
     });
@@ -60,7 +61,7 @@ describe('repairView', () => {
       version: 40,
       lastUpdated: '2030-01-01T00:00:00.000Z',
     });
-    expect(await repairView(id, { events, views })).toMatchObject({
+    expect(await repairView(id, { ...customerViewsBinding(views), events })).toMatchObject({
       finding: 'ahead',
       expectedVersion: 2,
       actualVersion: 40,
@@ -81,10 +82,12 @@ describe('repairView', () => {
       version: 1,
     };
     await overwrite(views, orphan);
-    expect(await repairView('no-stream', { events, views })).toMatchObject({
-      finding: 'orphan',
-      rewritten: false,
-    });
+    expect(await repairView('no-stream', { ...customerViewsBinding(views), events })).toMatchObject(
+      {
+        finding: 'orphan',
+        rewritten: false,
+      },
+    );
     expect(await views.get('no-stream')).toEqual(orphan);
 
     await events.append(
@@ -103,7 +106,7 @@ describe('repairView', () => {
       ],
       { expectedVersion: 0 },
     );
-    const broken = await repairView('broken', { events, views });
+    const broken = await repairView('broken', { ...customerViewsBinding(views), events });
     expect(broken).toMatchObject({ finding: 'unprojectable', rewritten: false });
     expect(broken.error).toBeTruthy();
     expect(await views.get('broken')).toBeUndefined();
@@ -143,7 +146,11 @@ describe('repairView', () => {
         return read;
       },
     });
-    const outcome = await repairView(id, { events, views: racing }, { sleep: noSleep });
+    const outcome = await repairView(
+      id,
+      { ...customerViewsBinding(racing), events },
+      { sleep: noSleep },
+    );
     expect(outcome).toMatchObject({ finding: 'different', fields: ['name'], rewritten: true });
     const view = await views.get(id);
     expect(view).toEqual(await expectedView(events, id));
@@ -161,7 +168,11 @@ describe('repairView', () => {
       },
     });
     await expect(
-      repairView(id, { events, views: unstable }, { maxAttempts: 3, sleep: noSleep }),
+      repairView(
+        id,
+        { ...customerViewsBinding(unstable), events },
+        { maxAttempts: 3, sleep: noSleep },
+      ),
     ).rejects.toBeInstanceOf(ViewConflictError);
     expect(await views.get(id)).toEqual(wrong);
   });
@@ -177,12 +188,16 @@ describe('rebuildViews with and without repair', () => {
     await overwrite(views, forgedAhead);
     views.delete(fine);
 
-    const plain = await rebuildViews({ catalog: events, events, views });
+    const plain = await rebuildViews({ catalog: events, streams: customerStreams(events, views) });
     expect(plain).toMatchObject({ processed: 3, updated: 1, repaired: 0, failed: 0, repairs: [] });
     expect(await views.get(different)).toEqual(wrong);
     expect(await views.get(ahead)).toEqual(forgedAhead);
 
-    const repaired = await rebuildViews({ catalog: events, events, views, repair: true });
+    const repaired = await rebuildViews({
+      catalog: events,
+      streams: customerStreams(events, views),
+      repair: true,
+    });
     expect(repaired).toMatchObject({ processed: 3, updated: 0, repaired: 2, failed: 0 });
     expect(repaired.repairs.map((r) => [r.aggregateId, r.finding]).sort()).toEqual(
       [
@@ -192,7 +207,11 @@ describe('rebuildViews with and without repair', () => {
     );
     for (const id of ids) expect(await views.get(id)).toEqual(await expectedView(events, id));
 
-    const again = await rebuildViews({ catalog: events, events, views, repair: true });
+    const again = await rebuildViews({
+      catalog: events,
+      streams: customerStreams(events, views),
+      repair: true,
+    });
     expect(again).toMatchObject({ updated: 0, repaired: 0, failed: 0 });
   });
 });

@@ -1,12 +1,14 @@
 import type { EventStore } from '../core/event-store.js';
+import type { VersionedView } from '../core/projection.js';
 import { retry } from '../core/retry.js';
 import { isViewConflictError, type RepairableViewStore } from '../core/view-store.js';
-import { type AuditFinding, compareWithStream } from './audit.js';
-import type { CustomerViewRecord } from './customer-view.js';
+import { type AuditFinding, compareWithStream, type ReadModelShape } from './audit.js';
 
-export interface ViewRepairSources {
+/** One read model to repair: its stream type's events, its store, projection and item shape. */
+export interface ViewRepairSources<View extends VersionedView = VersionedView>
+  extends ReadModelShape<View> {
   events: Pick<EventStore, 'readStream'>;
-  views: RepairableViewStore<CustomerViewRecord>;
+  views: RepairableViewStore<View>;
 }
 
 export interface ViewRepairOptions {
@@ -16,7 +18,7 @@ export interface ViewRepairOptions {
 }
 
 export interface ViewRepair {
-  customerId: string;
+  aggregateId: string;
   /** What the comparison found (on the last attempt), before any rewrite. */
   finding: AuditFinding;
   /** Fields whose stored value differed from the fold's. */
@@ -45,23 +47,21 @@ const REWRITTEN: ReadonlySet<AuditFinding> = new Set(['missing', 'behind', 'ahea
  * store before the view was written, so a stream read afterwards holds them all, and a view
  * found ahead of it is ahead for good, never a write that raced the read.
  */
-export const repairView = async (
-  customerId: string,
-  sources: ViewRepairSources,
+export const repairView = async <View extends VersionedView>(
+  aggregateId: string,
+  sources: ViewRepairSources<View>,
   options: ViewRepairOptions = {},
 ): Promise<ViewRepair> =>
   retry(
     async () => {
-      const read = await sources.views.getStored(customerId);
-      const events = await sources.events.readStream(customerId);
-      const comparison = compareWithStream(events, read?.item, {
-        withIndexKeys: sources.views.storesIndexKeys,
-      });
+      const read = await sources.views.getStored(aggregateId);
+      const events = await sources.events.readStream(aggregateId);
+      const comparison = compareWithStream(events, read?.item, sources);
       const { expected, finding, fields, expectedVersion, actualVersion, error } = comparison;
       const rewrite = expected !== undefined && REWRITTEN.has(finding);
-      if (rewrite) await sources.views.replace(customerId, expected, read);
+      if (rewrite) await sources.views.replace(aggregateId, expected, read);
       return {
-        customerId,
+        aggregateId,
         finding,
         fields,
         expectedVersion,

@@ -29,7 +29,7 @@ export const awsOperations = (
   }
   // The client's endpoint (the region's, or AWS_ENDPOINT_URL_SQS) is where the queues are.
   const sqs = aws.sqs();
-  const { events, views } = service.auditSources;
+  const { events, views, repair } = service.auditSources;
   return {
     health: new CloudWatchPipelineHealth({
       client: aws.cloudWatch(),
@@ -40,11 +40,11 @@ export const awsOperations = (
       serviceName: config.SERVICE_NAME,
     }),
     audit: { events, views },
-    repair: { events, views: service.viewStore },
+    repair,
     deadLetters: new DeadLetterOperations({
       queue: new SqsDeadLetterQueue({ client: sqs, queueUrl: deadLetterQueueUrl }),
       targetQueueUrl: projectionQueueUrl,
-      events,
+      streams: service.streamTypes,
     }),
   };
 };

@@ -18,28 +18,34 @@ import {
 } from '../adapters/dynamodb/dynamodb-stream-changes.js';
 import { DynamoDBStreamEraser } from '../adapters/dynamodb/dynamodb-stream-eraser.js';
 import {
+  customerViewsTable,
+  type TableDefinition,
+} from '../adapters/dynamodb/table-definitions.js';
+import {
   createEnvelopePublisher,
   createStreamPublisher,
   type PutEventsClient,
 } from '../adapters/eventbridge/eventbridge-publisher.js';
-import type { AuditOptions } from '../app/audit.js';
+import type { AuditOptions, AuditViewSource } from '../app/audit.js';
+import { customerStoredItem } from '../app/audit-customer-view.js';
 import { CustomerCommandService } from '../app/customer-commands.js';
 import { upcastCustomerEvent } from '../app/customer-events.js';
 import { CustomerQueryService } from '../app/customer-queries.js';
-import { customerViewProjection } from '../app/customer-view.js';
+import { type CustomerViewRecord, customerViewProjection } from '../app/customer-view.js';
 import { createHttpApp, type HttpAppDependencies } from '../app/http/app.js';
 import { consoleSignInFrom } from '../app/http/console-sign-in.js';
 import type { HttpEnv } from '../app/http/request.js';
 import { createProjectorHandler } from '../app/projector.js';
 import type { RebuildOptions } from '../app/rebuild.js';
 import { type ReconcileReport, type ReconcilerOptions, reconcileViews } from '../app/reconciler.js';
+import type { ViewRepairSources } from '../app/view-repair.js';
 import type { Config } from '../config.js';
 import { LruAggregateCache } from '../core/aggregate-cache.js';
 import type { EventEnvelope } from '../core/event.js';
 import type { EventStore, StreamCatalog } from '../core/event-store.js';
 import { type Metrics, noMetrics } from '../core/metrics.js';
 import type { Logger } from '../core/ports.js';
-import { StreamTypes } from '../core/stream-types.js';
+import { type ProjectionBinding, StreamTypes } from '../core/stream-types.js';
 import type { CustomerState } from '../domain/customer/index.js';
 import { customerPersonalData } from '../domain/customer/personal-data.js';
 import {
@@ -48,6 +54,13 @@ import {
   encodingStoreFor,
   type ServiceCrypto,
 } from './service-crypto.js';
+
+const CUSTOMER_VIEWS = 'customer-views';
+
+/** The table each read model is declared with, and the setting that names it. */
+const VIEW_TABLE_OF: Readonly<Record<string, { definition: TableDefinition; setting: string }>> = {
+  [CUSTOMER_VIEWS]: { definition: customerViewsTable, setting: 'QUERY_TABLE' },
+};
 
 /** The SDK clients the service runs on; the caller creates them once and aims them. */
 export interface ServiceClients {
@@ -225,10 +238,9 @@ export class CustomerService {
           {
             type: 'Customer',
             events: this.eventStore,
+            stored: this.storedEvents,
             upcast: upcastCustomerEvent,
-            projections: [
-              { name: 'customer-views', projection: customerViewProjection, views: this.viewStore },
-            ],
+            projections: [this.customerViews(this.config.QUERY_TABLE, this.viewStore)],
           },
         ]),
     );
@@ -309,9 +321,7 @@ export class CustomerService {
     return reconcileViews({
       changes: this.streamChanges,
       checkpoints: this.reconcileCheckpoints,
-      events: this.eventStore,
-      views: this.viewStore,
-      projection: customerViewProjection,
+      streams: this.streamTypes,
       name: this.reconcilerName,
       metrics: this.metrics,
       logger: this.logger,
@@ -323,8 +333,7 @@ export class CustomerService {
   get projector(): (event: SQSEvent) => Promise<SQSBatchResponse> {
     return this.once('projector', () =>
       createProjectorHandler({
-        events: this.eventStore,
-        views: this.viewStore,
+        streams: this.streamTypes,
         logger: this.logger,
         metrics: this.metrics,
         maxReceiveCount: this.config.PROJECTION_MAX_RECEIVE_COUNT,
@@ -333,33 +342,70 @@ export class CustomerService {
   }
 
   /** What a rebuild reads and writes (`rebuildViews({ ...service.rebuildSources, ... })`). */
-  get rebuildSources(): Pick<RebuildOptions, 'catalog' | 'events' | 'views'> {
-    return { catalog: this.eventStore, events: this.eventStore, views: this.viewStore };
+  get rebuildSources(): Pick<RebuildOptions, 'catalog' | 'streams'> {
+    return { catalog: this.eventStore, streams: this.streamTypes };
   }
 
   /**
-   * A blue/green rebuild's sources: the same streams and projection, written into another
-   * view table (`npm run rebuild -- --into <table>`), listed page by page with a cursor.
+   * A blue/green rebuild's sources: the same streams, one read model (by default the
+   * Customer views) written into another table (`npm run rebuild -- --into <table>`), listed
+   * page by page with a cursor, with the table's definition and the live tables it must not be.
    */
-  rebuildSourcesInto(tableName: string): Pick<RebuildOptions, 'events' | 'views'> & {
+  rebuildSourcesInto(
+    tableName: string,
+    projection = CUSTOMER_VIEWS,
+  ): Pick<RebuildOptions, 'streams'> & {
     pages: DynamoDBEventStore;
+    projection: string;
+    definition: TableDefinition;
+    liveTables: readonly string[];
+    setting: string;
   } {
+    const declared = VIEW_TABLE_OF[projection];
+    if (!declared) {
+      throw new TypeError(`no view table is declared for the read model ${projection}`);
+    }
     return {
       pages: this.storedEvents,
-      events: this.eventStore,
-      views: new DynamoDBCustomerViewStore({ client: this.clients.dynamodb, tableName }),
+      streams: this.streamTypes.into(projection, tableName),
+      projection,
+      ...declared,
+      liveTables: [this.config.QUERY_TABLE, ...Object.values(this.config.VIEW_TABLES)],
     };
   }
 
-  /** What an audit compares (`auditViews({ ...service.auditSources, ... })`). */
-  get auditSources(): Pick<AuditOptions, 'catalog' | 'events' | 'views'> {
+  /**
+   * What an audit compares (`auditViews({ ...service.auditSources, ... })`), and what the
+   * audit and repair of one customer read (the operations routes).
+   */
+  get auditSources(): Pick<AuditOptions, 'catalog' | 'streams' | 'metrics'> & {
+    events: EventStore;
+    views: AuditViewSource;
+    repair: ViewRepairSources<CustomerViewRecord>;
+  } {
+    const views = this.customerViews(this.config.QUERY_TABLE, this.viewStore);
     return {
       catalog: this.eventStore,
+      streams: this.streamTypes,
+      metrics: this.metrics,
       events: this.eventStore,
-      views: new DynamoDBCustomerViewAuditSource({
-        client: this.clients.dynamodb,
-        tableName: this.config.QUERY_TABLE,
-      }),
+      views: views.audit as AuditViewSource,
+      repair: { ...views, views: this.viewStore, events: this.eventStore },
+    };
+  }
+
+  /** The Customer views in one table: the live one, or a blue/green rebuild's. */
+  private customerViews(
+    tableName: string,
+    views = new DynamoDBCustomerViewStore({ client: this.clients.dynamodb, tableName }),
+  ): ProjectionBinding<CustomerViewRecord> & { audit: AuditViewSource } {
+    return {
+      name: CUSTOMER_VIEWS,
+      projection: customerViewProjection,
+      views,
+      audit: new DynamoDBCustomerViewAuditSource({ client: this.clients.dynamodb, tableName }),
+      storedItem: customerStoredItem(views.storesIndexKeys),
+      into: (table) => this.customerViews(table),
     };
   }
 

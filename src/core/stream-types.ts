@@ -2,7 +2,7 @@ import { ServiceError } from './errors.js';
 import type { EventEnvelope } from './event.js';
 import type { EventStore } from './event-store.js';
 import type { Projection, VersionedView } from './projection.js';
-import type { ViewStore } from './view-store.js';
+import type { RepairableViewStore, ViewStore } from './view-store.js';
 
 /** An event of a stream type that no module is registered for: refused, counted, never skipped. */
 export class UnregisteredStreamTypeError extends ServiceError {
@@ -24,13 +24,50 @@ export const isUnregisteredStreamTypeError = (
   error: unknown,
 ): error is UnregisteredStreamTypeError => error instanceof UnregisteredStreamTypeError;
 
+/** A stored view item: the view's fields, plus whatever its store keeps beside them. */
+export type StoredViewItem = Record<string, unknown>;
+
+/**
+ * A read model's items as the audit reads them: whole items, so drift in attributes the
+ * store keeps beside the view (index keys) is found too, and a paged scan to find orphans.
+ */
+export interface AuditViewSource {
+  get(aggregateId: string): Promise<StoredViewItem | undefined>;
+  scan(options: { pageSize: number }): AsyncIterable<StoredViewItem[]>;
+  /** The stream a scanned item is the view of: without it, orphans are not looked for. */
+  idOf?(item: StoredViewItem): string;
+  /** True when items carry index keys beside the view's fields. */
+  readonly storesIndexKeys?: boolean;
+}
+
 /** One read model fed by the streams of one type: what the projector, reconciler and rebuild fold. */
 export interface ProjectionBinding<View extends VersionedView = VersionedView> {
   /** Unique across the service (`customer-views`): names reports, logs and checkpoints. */
   readonly name: string;
   readonly projection: Projection<View>;
+  /** A `RepairableViewStore` can also be put back to the fold (`rebuild --repair`, repair). */
   readonly views: ViewStore<View>;
+  /** Its items as stored, for the audit; without it the audit compares `views.get` and finds no orphans. */
+  readonly audit?: AuditViewSource;
+  /**
+   * The item a correct projector stores for `view`, beside the item found (index keys, or an
+   * older item layout that is still correct). Without it: the view's fields alone.
+   */
+  storedItem?(view: View, found: StoredViewItem | undefined): StoredViewItem;
+  /** The same read model written into another table (a blue/green rebuild). */
+  readonly into?: (tableName: string) => ProjectionBinding<View>;
 }
+
+/** A type's events as stored: what a replay republishes. */
+export const storedEventsOf = (type: StreamTypeBinding): Pick<EventStore, 'readStream'> =>
+  type.stored ?? type.events;
+
+/** A store that can put a view back to the fold at any version (a repair). */
+export const isRepairable = <View extends VersionedView>(
+  views: ViewStore<View>,
+): views is RepairableViewStore<View> =>
+  typeof (views as Partial<RepairableViewStore<View>>).replace === 'function' &&
+  typeof (views as Partial<RepairableViewStore<View>>).getStored === 'function';
 
 /** What consumers know of one registered stream type. */
 export interface StreamTypeBinding {
@@ -38,6 +75,11 @@ export interface StreamTypeBinding {
   readonly type: string;
   /** Its events as the code reads them (decrypted, not upcast). */
   readonly events: Pick<EventStore, 'readStream'>;
+  /**
+   * Its events as stored (personal data still encrypted): what a replay republishes, as the
+   * publisher sent them. Absent when what is stored is what is read.
+   */
+  readonly stored?: Pick<EventStore, 'readStream'>;
   /** Lifts a stored envelope to its type's latest shape (the publisher, history). */
   readonly upcast: (envelope: EventEnvelope) => EventEnvelope;
   /** The read models its streams feed; none is allowed (a type without views). */
@@ -82,6 +124,31 @@ export class StreamTypes {
   /** The envelope in its type's latest shape; `UnregisteredStreamTypeError` for an unknown type. */
   upcast(envelope: EventEnvelope): EventEnvelope {
     return this.get(envelope.aggregateType, envelope.aggregateId).upcast(envelope);
+  }
+
+  /** Every read model of every type, with the type whose streams feed it. */
+  get projections(): ReadonlyArray<{ type: StreamTypeBinding; projection: ProjectionBinding }> {
+    return this.all.flatMap((type) => type.projections.map((projection) => ({ type, projection })));
+  }
+
+  /**
+   * These types with one read model only, written into `tableName` (its `into`): what a
+   * blue/green rebuild of that read model folds. The other types stay registered, feeding
+   * nothing, so their streams are passed over and an unregistered one is still refused.
+   */
+  into(projectionName: string, tableName: string): StreamTypes {
+    const found = this.projections.find(({ projection }) => projection.name === projectionName);
+    if (!found) throw new TypeError(`no read model is registered as ${projectionName}`);
+    if (!found.projection.into) {
+      throw new TypeError(`the read model ${projectionName} cannot be rebuilt into another table`);
+    }
+    const moved = found.projection.into(tableName);
+    return new StreamTypes(
+      this.all.map((type) => ({
+        ...type,
+        projections: type === found.type ? [moved] : [],
+      })),
+    );
   }
 
   /** The binding of `type`; `UnregisteredStreamTypeError` when none is registered. */

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as z from 'zod';
+import type { Config } from '../config.js';
 
 /**
  * `<DATA_DIR>/endpoints.json`: where the running `npm start` serves each part of the stack.
@@ -27,7 +28,15 @@ export const LocalEndpoints = z.object({
   oidcIssuer: z.url().optional(),
   region: z.string().min(1),
   eventBus: z.string().min(1),
-  tables: z.object({ events: z.string().min(1), views: z.string().min(1) }),
+  tables: z.object({
+    events: z.string().min(1),
+    views: z.string().min(1),
+    /**
+     * The other declared view tables by id (`VIEW_TABLES`); absent in files written before
+     * there were any.
+     */
+    viewTables: z.record(z.string(), z.string().min(1)).optional(),
+  }),
   queues: z.object({
     projection: z.url(),
     dlq: z.url(),
@@ -43,6 +52,15 @@ export const LocalEndpoints = z.object({
 export type LocalEndpoints = z.infer<typeof LocalEndpoints>;
 
 export const ENDPOINTS_FILE = 'endpoints.json';
+
+/** The tables of a running service, as the file lists them. */
+export const endpointTables = (
+  config: Pick<Config, 'COMMAND_TABLE' | 'QUERY_TABLE' | 'VIEW_TABLES'>,
+): LocalEndpoints['tables'] => ({
+  events: config.COMMAND_TABLE,
+  views: config.QUERY_TABLE,
+  viewTables: config.VIEW_TABLES,
+});
 
 export const endpointsFilePath = (dataDir: string): string => join(dataDir, ENDPOINTS_FILE);
 

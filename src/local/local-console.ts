@@ -25,7 +25,7 @@ export const startLocalConsole = async (
 ): Promise<LocalConsole> => {
   const assets = new InMemoryConsoleAssets(await bundleConsole());
   const sqs = awsClients(callBudget(runtime.config)).sqs(runtime.sqs.clientConfig);
-  const { events, views } = runtime.service.auditSources;
+  const { events, views, repair } = runtime.service.auditSources;
   return {
     extras: {
       activity: runtime.activity,
@@ -37,7 +37,7 @@ export const startLocalConsole = async (
           deadLetterQueue: new SqsQueueDepth({ client: sqs, queueUrl: runtime.sqs.dlqUrl }),
         }),
         audit: { events, views },
-        repair: { events, views: runtime.service.viewStore },
+        repair,
         deadLetters: new DeadLetterOperations({
           // One emulator answers every receive: no need to wait for others to answer.
           queue: new SqsDeadLetterQueue({
@@ -46,7 +46,7 @@ export const startLocalConsole = async (
             waitTimeSeconds: 0,
           }),
           targetQueueUrl: runtime.sqs.queueUrl,
-          events,
+          streams: runtime.service.streamTypes,
         }),
       },
     },

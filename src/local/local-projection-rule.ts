@@ -1,4 +1,5 @@
 import { projectionRule } from '../adapters/eventbridge/projection-rule.js';
+import type { AggregateDeclaration } from '../composition/aggregate-module.js';
 
 /** The queues of the local SQS emulator the projection rule delivers to. */
 export interface ProjectionQueues {
@@ -14,10 +15,15 @@ export interface ProjectionQueues {
  */
 export const localProjectionRule = (options: {
   source: string;
+  /** The declared aggregates, whose event types the rule routes. */
+  aggregates: readonly AggregateDeclaration[];
   eventBusName: string;
   queues: ProjectionQueues;
 }) => {
-  const { targetRetryPolicy, ...rule } = projectionRule({ source: options.source });
+  const { targetRetryPolicy, ...rule } = projectionRule({
+    source: options.source,
+    aggregates: options.aggregates,
+  });
   return {
     ...rule,
     eventBusName: options.eventBusName,

@@ -14,7 +14,7 @@ import type { Hono } from 'hono';
 import { readConfig } from '../config.js';
 import { consoleLogger } from './console-logger.js';
 import { externalDynamoDB } from './dynamodb-target.js';
-import { removeEndpointsFile, writeEndpointsFile } from './endpoints-file.js';
+import { endpointTables, removeEndpointsFile, writeEndpointsFile } from './endpoints-file.js';
 import { reservePort } from './free-port.js';
 import { serveHttp } from './http-server.js';
 import { startLocalConsole } from './local-console.js';
@@ -169,7 +169,7 @@ const main = async () => {
       ...(auth ? { oidcIssuer: auth.issuer.issuer } : {}),
       region: runtime.sqs.region,
       eventBus: config.EVENT_BUS_NAME,
-      tables: { events: config.COMMAND_TABLE, views: config.QUERY_TABLE },
+      tables: endpointTables(runtime.config),
       queues: {
         projection: runtime.sqs.queueUrl,
         dlq: runtime.sqs.dlqUrl,

@@ -9,12 +9,16 @@ import {
 } from '@aws-sdk/client-sqs';
 import { createTableIfMissing } from '../adapters/dynamodb/create-tables.js';
 import { hashedClaimsOnlyMarker } from '../adapters/dynamodb/hashed-claims-marker.js';
-import { customerViewsTable, eventStoreTable } from '../adapters/dynamodb/table-definitions.js';
+import { eventStoreTable } from '../adapters/dynamodb/table-definitions.js';
 import { probeProjector, probePublisher } from '../app/operations/activity-probes.js';
 import { ServiceActivity } from '../app/operations/service-activity.js';
+import { DECLARED_AGGREGATES } from '../composition/aggregate-declarations.js';
+import type { AggregateDeclaration } from '../composition/aggregate-module.js';
 import { awsClients } from '../composition/aws-clients.js';
 import { callBudget, oneAttemptBudget } from '../composition/call-budget.js';
+import { checkDeclarations } from '../composition/check-declarations.js';
 import { CustomerService } from '../composition/customer-service.js';
+import { declaredViewTables, withViewTableNames } from '../composition/declared-view-tables.js';
 import { type Config, readConfig } from '../config.js';
 import { type Logger, silentLogger } from '../core/ports.js';
 import { type DynamoDBLocal, startDynamoDBLocal } from './dynamodb-local.js';
@@ -35,8 +39,13 @@ export interface PipelineHandlers {
 }
 
 export interface LocalRuntimeOptions {
-  /** Settings (table, bus and source names); `readConfig()` when absent. */
+  /**
+   * Settings (table, bus and source names); `readConfig()` when absent. A declared view
+   * table `VIEW_TABLES` does not name is named by its id.
+   */
   config?: Config;
+  /** The aggregates whose view tables are created and whose events the bus rule routes. */
+  aggregates?: readonly AggregateDeclaration[];
   /** A DynamoDB to use; when absent, DynamoDB Local is started (and stopped) here. */
   dynamodb?: DynamoDBClientConfig;
   /** Folder for DynamoDB Local's files and the stream checkpoint; in memory when absent. */
@@ -173,7 +182,9 @@ const queueIsEmpty = async (client: SQSClient, QueueUrl: string): Promise<boolea
 export const startLocalRuntime = async (
   options: LocalRuntimeOptions = {},
 ): Promise<LocalRuntime> => {
-  const config = options.config ?? readConfig();
+  const aggregates = options.aggregates ?? DECLARED_AGGREGATES;
+  checkDeclarations(aggregates);
+  const config = withViewTableNames(options.config ?? readConfig(), aggregates, (id) => id);
   const region = options.region ?? LOCAL_REGION;
   const logger = options.logger ?? silentLogger;
   const drainTimeoutMs = options.drainTimeoutMs ?? 5000;
@@ -216,7 +227,9 @@ export const startLocalRuntime = async (
         await createTableIfMissing(admin, config.COMMAND_TABLE, eventStoreTable, {
           initialItems: [hashedClaimsOnlyMarker('created-empty')],
         });
-        await createTableIfMissing(admin, config.QUERY_TABLE, customerViewsTable);
+        for (const table of declaredViewTables(config, aggregates)) {
+          await createTableIfMissing(admin, table.name, table.definition);
+        }
       } finally {
         admin.destroy();
       }
@@ -248,6 +261,7 @@ export const startLocalRuntime = async (
       rules: [
         localProjectionRule({
           source: config.EVENT_SOURCE_NAME,
+          aggregates,
           eventBusName: config.EVENT_BUS_NAME,
           queues: sqs,
         }),

@@ -6,10 +6,12 @@ import {
   type EventBridgeClient,
   StartReplayCommand,
 } from '@aws-sdk/client-eventbridge';
-import type { EventEnvelope } from '../core/event.js';
-import type { EventStore } from '../core/event-store.js';
+import type { EventEnvelope, StreamRef } from '../core/event.js';
+import { METRIC, type Metrics } from '../core/metrics.js';
 import { sleep as defaultSleep } from '../core/ports.js';
-import type { StreamChanges } from '../core/stream-changes.js';
+import type { StreamChange, StreamChanges } from '../core/stream-changes.js';
+import type { StreamTypes } from '../core/stream-types.js';
+import { readVersions } from './replay-versions.js';
 
 export interface ReplayRange {
   from: Date;
@@ -56,7 +58,7 @@ export const startArchiveReplay = async (options: ArchiveReplayOptions): Promise
   const started = await client.send(
     new StartReplayCommand({
       ReplayName: options.replayName,
-      Description: `Customer events ${options.range.from.toISOString()} to ${options.range.to.toISOString()} to ${options.ruleName}`,
+      Description: `Events ${options.range.from.toISOString()} to ${options.range.to.toISOString()} to ${options.ruleName}`,
       EventSourceArn: archive.ArchiveArn,
       EventStartTime: options.range.from,
       EventEndTime: options.range.to,
@@ -92,39 +94,40 @@ export const startArchiveReplay = async (options: ArchiveReplayOptions): Promise
 
 export interface StoreReplayOptions {
   changes: StreamChanges;
-  /** As stored: the publisher sends what the stream carried. */
-  events: Pick<EventStore, 'readStream'>;
+  /** The registered stream types: each stream is read as stored (the publisher sends what it carried). */
+  streamTypes: StreamTypes;
   publish: (envelopes: EventEnvelope[]) => Promise<EventEnvelope[]>;
   range: ReplayRange;
   /** Events published per call. */
   batchSize?: number;
   onProgress?: (progress: { published: number; unpublished: number }) => void;
+  /** `UnregisteredStreamType` for each stream in the range no module is registered for. */
+  metrics?: Metrics;
 }
 
 export interface StoreReplayReport {
   streams: number;
   published: number;
   unpublished: EventEnvelope[];
+  /** Streams in the range of a type no module is registered for: not read, not published. */
+  unregistered: StreamRef[];
 }
 
 /**
  * Without an archive (locally, or to repair one): the events accepted in the range, found
- * through the change index, read from the event store and published on the bus again.
+ * through the change index, read from their type's event store and published on the bus
+ * again. A stream of a type no module is registered for is named and counted, not published.
  */
 export const replayFromStore = async (options: StoreReplayOptions): Promise<StoreReplayReport> => {
   const batchSize = Math.max(options.batchSize ?? 100, 1);
-  const versions = new Map<string, Set<number>>();
+  const positions: StreamChange[] = [];
   for await (const page of options.changes.changesBetween(
     options.range.from.toISOString(),
     options.range.to.toISOString(),
   )) {
-    for (const { aggregateId, version } of page) {
-      const set = versions.get(aggregateId) ?? new Set<number>();
-      set.add(version);
-      versions.set(aggregateId, set);
-    }
+    positions.push(...page);
   }
-  const report: StoreReplayReport = { streams: versions.size, published: 0, unpublished: [] };
+  const report: StoreReplayReport = { streams: 0, published: 0, unpublished: [], unregistered: [] };
   let pending: EventEnvelope[] = [];
   const flush = async () => {
     const left = await options.publish(pending);
@@ -133,15 +136,17 @@ export const replayFromStore = async (options: StoreReplayOptions): Promise<Stor
     pending = [];
     options.onProgress?.({ published: report.published, unpublished: report.unpublished.length });
   };
-  for (const [aggregateId, wanted] of versions) {
-    const sorted = [...wanted].sort((a, b) => a - b);
-    const read = await options.events.readStream(aggregateId, {
-      fromVersion: sorted[0] ?? 1,
-      toVersion: sorted.at(-1) ?? 1,
-    });
-    pending.push(...read.filter((e) => wanted.has(e.version)));
-    if (pending.length >= batchSize) await flush();
-  }
+  const { streams, unregistered } = await readVersions(
+    positions,
+    options.streamTypes,
+    async (read) => {
+      pending.push(...read);
+      if (pending.length >= batchSize) await flush();
+    },
+  );
   if (pending.length > 0) await flush();
-  return report;
+  for (const _ of unregistered) {
+    options.metrics?.count(METRIC.unregisteredStreamType, { consumer: 'replay' });
+  }
+  return { ...report, streams, unregistered };
 };

@@ -9,6 +9,7 @@
 import { parseArgs } from 'node:util';
 import { type DeadLetter, SqsDeadLetterQueue } from '../adapters/sqs/dead-letter-queue.js';
 import { type Diagnosis, diagnose } from '../app/dead-letter-diagnosis.js';
+import { streamTypeOf } from '../app/projector.js';
 import type { Env } from '../local/local-endpoints.js';
 import { runAsScript } from '../local/run-as-script.js';
 import { type CliIo, consoleIo, EXIT_FINDINGS, EXIT_OK } from './cli-io.js';
@@ -22,14 +23,14 @@ const QUEUE_URL = 'the queue URL, as the stack outputs it';
 const describe = (letter: DeadLetter, diagnosis?: Diagnosis): string => {
   const what = letter.bodyError
     ? `unreadable body: ${letter.bodyError.split('\n')[0]}`
-    : `${letter.eventType} v${letter.version} of ${letter.aggregateId}${letter.thin ? ' (thin)' : ''}`;
+    : `${letter.eventType} v${letter.version} of ${streamTypeOf(letter)} ${letter.aggregateId}${letter.thin ? ' (thin)' : ''}`;
   const when = `received ${letter.receiveCount ?? '?'}x, first ${letter.firstReceivedAt ?? '?'}`;
   const why =
     diagnosis === undefined
       ? ''
       : diagnosis.error === undefined
         ? '\n      now: the stream folds cleanly; a redrive should apply it'
-        : `\n      now: ${diagnosis.error}`;
+        : `\n      now: ${diagnosis.projection ? `${diagnosis.projection}: ` : ''}${diagnosis.error}`;
   return `  ${letter.messageId}  ${what}  (${when})${why}`;
 };
 
@@ -67,16 +68,21 @@ export const runDlqCli = async (
       const letters = await dlq.list(max === undefined ? {} : { max });
       let diagnoses: Diagnosis[] | undefined;
       if (values.diagnose) {
-        const events = session.service.eventStore;
+        const streams = session.service.streamTypes;
         diagnoses = [];
-        for (const letter of letters) diagnoses.push(await diagnose(letter, events));
+        for (const letter of letters) diagnoses.push(await diagnose(letter, streams));
       }
       if (values.json) {
         io.out(
           JSON.stringify({
             messages: letters.map((letter, i) => ({
               ...letter,
-              ...(diagnoses ? { diagnosis: diagnoses[i]?.error ?? null } : {}),
+              ...(diagnoses
+                ? {
+                    diagnosis: diagnoses[i]?.error ?? null,
+                    aggregateType: diagnoses[i]?.aggregateType ?? null,
+                  }
+                : {}),
             })),
           }),
         );

@@ -50,6 +50,9 @@ const localEnv = (endpoints: LocalEndpoints): Env => ({
   AWS_REGION: endpoints.region,
   COMMAND_TABLE: endpoints.tables.events,
   QUERY_TABLE: endpoints.tables.views,
+  ...(endpoints.tables.viewTables
+    ? { VIEW_TABLES: JSON.stringify(endpoints.tables.viewTables) }
+    : {}),
   EVENT_BUS_NAME: endpoints.eventBus,
   PROJECTION_QUEUE_URL: endpoints.queues.projection,
   PROJECTION_DLQ_URL: endpoints.queues.dlq,

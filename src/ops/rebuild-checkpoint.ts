@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as z from 'zod';
-import { type StreamRef, UNTYPED_STREAM_TYPE } from '../core/event.js';
+import type { StreamRef } from '../core/event.js';
 import type { StreamCatalog } from '../core/event-store.js';
 
 /** How far a blue/green rebuild got: the scan cursor after the last page it finished. */
@@ -64,8 +64,8 @@ export const resumableCatalog = (
   after: string | undefined,
   onPageDone: (cursor: string | undefined) => void,
   limit?: number,
-): StreamCatalog => {
-  async function* listStreams() {
+): Pick<StreamCatalog, 'listStreams'> => ({
+  async *listStreams() {
     for await (const { streams, cursor } of pages.listStreamPages({
       ...(after === undefined ? {} : { after }),
       ...(limit === undefined ? {} : { limit }),
@@ -73,17 +73,5 @@ export const resumableCatalog = (
       if (streams.length > 0) yield streams;
       onPageDone(cursor);
     }
-  }
-  return {
-    listStreams,
-    // Until rebuild reads typed streams: the Customer streams among them.
-    async *listAggregateIds() {
-      for await (const streams of listStreams()) {
-        const ids = streams
-          .filter((s) => s.aggregateType === UNTYPED_STREAM_TYPE)
-          .map((s) => s.aggregateId);
-        if (ids.length > 0) yield ids;
-      }
-    },
-  };
-};
+  },
+});

@@ -1,6 +1,6 @@
 /**
- * `npm run rebuild [-- --concurrency N]`: replays every Customer stream into the read model,
- * with a progress bar. Finds the local stack `npm start` runs, unless AWS settings are given
+ * `npm run rebuild [-- --concurrency N]`: replays every stream into the read models of its
+ * type, with a progress bar. Finds the local stack `npm start` runs, unless AWS settings are given
  * (see `ops-target.ts`); tables from COMMAND_TABLE / QUERY_TABLE. Safe while the projector
  * runs: views only move forward.
  *
@@ -8,14 +8,14 @@
  * their stream at the same or a higher version (the audit's `different` and `ahead`), each
  * rewrite conditional on the item read, so it is safe while the projector runs too.
  *
- * `npm run rebuild -- --into <table>`: the blue/green rebuild of a changed projection into a
- * fresh view table (created from the shared definition if missing), resumable: the scan
- * cursor is kept in `<DATA_DIR>/rebuild-<table>.json` after every page, and a run started
- * again carries on from there. Then switch QUERY_TABLE (docs/operations.md).
+ * `npm run rebuild -- --into <table> [--projection <name>]`: the blue/green rebuild of one
+ * changed read model (by default the Customer views) into a fresh table (created from its
+ * declared definition if missing), resumable: the scan cursor is kept in
+ * `<DATA_DIR>/rebuild-<table>.json` after every page, and a run started again carries on
+ * from there. Then switch the read model's table setting (docs/operations.md).
  */
 import { parseArgs } from 'node:util';
 import { createTableIfMissing } from '../adapters/dynamodb/create-tables.js';
-import { customerViewsTable } from '../adapters/dynamodb/table-definitions.js';
 import { type RebuildReport, rebuildViews } from '../app/rebuild.js';
 import type { Env } from '../local/local-endpoints.js';
 import { endpointClientConfig } from '../local/local-endpoints.js';
@@ -37,6 +37,7 @@ export const runRebuildCli = async (
       options: {
         concurrency: { type: 'string' },
         into: { type: 'string' },
+        projection: { type: 'string' },
         repair: { type: 'boolean' },
         // Items a scan page evaluates: smaller pages, finer resume points.
         'scan-limit': { type: 'string' },
@@ -51,7 +52,6 @@ export const runRebuildCli = async (
       throw new RangeError(`--concurrency must be a positive whole number, not "${raw}"`);
     }
     const session = open();
-    const { config } = session.service;
     if (values.into !== undefined) {
       if (values.repair) {
         throw new RangeError(
@@ -62,34 +62,49 @@ export const runRebuildCli = async (
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
         throw new RangeError('--scan-limit must be a positive whole number');
       }
-      return rebuildInto(session, values.into, { concurrency, limit }, io, options.progress);
+      return rebuildInto(
+        session,
+        { table: values.into, projection: values.projection },
+        { concurrency, limit },
+        io,
+        options.progress,
+      );
+    }
+    if (values.projection !== undefined) {
+      throw new RangeError(
+        '--projection names the read model a blue/green rebuild (--into) writes',
+      );
     }
     const repair = values.repair ?? false;
     const bar = rebuildBar(options.progress);
     bar?.start(0, 0, { updated: 0, failed: 0 });
+    const sources = session.service.rebuildSources;
     const report = await rebuildViews({
-      ...session.service.rebuildSources,
+      ...sources,
       concurrency,
       repair,
+      metrics: session.service.metrics,
       onProgress: (p) => {
         bar?.setTotal(p.discovered);
         bar?.update(p.processed, { updated: p.updated + p.repaired, failed: p.failed });
       },
     });
     bar?.stop();
+    const readModels = sources.streams.projections.map(({ projection }) => projection.name);
     io.out(
-      `${report.processed} streams replayed into ${config.QUERY_TABLE}: ${report.updated} views moved forward, ${
+      `${report.processed} streams replayed into ${readModels.join(', ') || 'no read model'}: ${report.updated} views moved forward, ${
         repair ? `${report.repaired} rewritten (different or ahead), ` : ''
       }${report.failed} failed`,
     );
-    for (const { aggregateId, finding, fields } of report.repairs.slice(0, 20)) {
+    for (const { aggregateType, aggregateId, projection, finding, fields } of report.repairs.slice(
+      0,
+      20,
+    )) {
       io.out(
-        `  rewritten ${aggregateId}: ${finding}${fields.length ? ` (${fields.join(', ')})` : ''}`,
+        `  rewritten ${projection} of ${aggregateType} ${aggregateId}: ${finding}${fields.length ? ` (${fields.join(', ')})` : ''}`,
       );
     }
-    for (const { aggregateId, error } of report.failures.slice(0, 20)) {
-      io.err(`  ${aggregateId}: ${errorMessage(error)}`);
-    }
+    printFailures(report, io);
     return report.failed > 0 ? EXIT_FINDINGS : EXIT_OK;
   });
 };
@@ -97,24 +112,32 @@ export const runRebuildCli = async (
 /** Table names DynamoDB accepts; the stack's tool policy allows `customer-views-*` on AWS. */
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 
+const printFailures = (report: RebuildReport, io: CliIo) => {
+  for (const { aggregateType, aggregateId, projection, error } of report.failures.slice(0, 20)) {
+    io.err(
+      `  ${aggregateType} ${aggregateId}${projection ? ` (${projection})` : ''}: ${errorMessage(error)}`,
+    );
+  }
+};
+
 const rebuildInto = async (
   session: OpsSession,
-  table: string,
+  { table, projection }: { table: string; projection: string | undefined },
   { concurrency, limit }: { concurrency: number; limit: number | undefined },
   io: CliIo,
   progress: boolean | undefined,
 ): Promise<number> => {
-  const { config } = session.service;
   if (!TABLE_NAME.test(table))
     throw new RangeError(`--into must be a DynamoDB table name, not "${table}"`);
-  if (table === config.QUERY_TABLE) {
+  const sources = session.service.rebuildSourcesInto(table, projection);
+  if (sources.liveTables.includes(table)) {
     throw new Error(
-      `--into names the live read model (${table}); a blue/green rebuild goes into a fresh table. Run without --into to catch the live one up.`,
+      `--into names a live read model's table (${table}); a blue/green rebuild goes into a fresh table. Run without --into to catch the live one up.`,
     );
   }
   const client = session.aws.dynamodb(endpointClientConfig(session.env, 'DYNAMODB', 'us-east-1'));
   try {
-    if (await createTableIfMissing(client, table, customerViewsTable)) io.out(`created ${table}`);
+    if (await createTableIfMissing(client, table, sources.definition)) io.out(`created ${table}`);
   } finally {
     client.destroy();
   }
@@ -128,13 +151,12 @@ const rebuildInto = async (
     startedAt: new Date().toISOString(),
   };
   if (resumed) io.out(`resuming the rebuild of ${table} after ${resumed.processed} streams`);
-  const sources = session.service.rebuildSourcesInto(table);
   const bar = rebuildBar(progress);
   bar?.start(checkpoint.processed, checkpoint.processed, { updated: 0, failed: 0 });
   let latest: RebuildReport | undefined;
   const report = await rebuildViews({
-    events: sources.events,
-    views: sources.views,
+    streams: sources.streams,
+    metrics: session.service.metrics,
     concurrency,
     catalog: resumableCatalog(
       sources.pages,
@@ -167,9 +189,7 @@ const rebuildInto = async (
     updated: checkpoint.updated + report.updated,
     failed: checkpoint.failed + report.failed,
   };
-  for (const { aggregateId, error } of report.failures.slice(0, 20)) {
-    io.err(`  ${aggregateId}: ${errorMessage(error)}`);
-  }
+  printFailures(report, io);
   if (report.failed > 0) {
     io.out(
       `${total.processed} streams into ${table}, ${report.failed} failed in this run: fix them and run again (views only move forward)`,
@@ -178,9 +198,11 @@ const rebuildInto = async (
     return EXIT_FINDINGS;
   }
   file.remove();
-  io.out(`${total.processed} streams replayed into ${table}: ${total.updated} views written`);
   io.out(
-    `next: check it (QUERY_TABLE=${table} npm run audit:views), then switch QUERY_TABLE to ${table} (docs/operations.md, "Blue/green rebuild")`,
+    `${total.processed} streams replayed into ${table} (${sources.projection}): ${total.updated} views written`,
+  );
+  io.out(
+    `next: check it (${sources.setting}=${table} npm run audit:views), then switch ${sources.setting} to ${table} (docs/operations.md, "Blue/green rebuild")`,
   );
   return EXIT_OK;
 };

@@ -7,7 +7,7 @@
  * and publishes it on the bus.
  */
 import { parseArgs } from 'node:util';
-import { projectionRule } from '../adapters/eventbridge/projection-rule.js';
+import { PROJECTION_RULE_NAME } from '../adapters/eventbridge/projection-rule.js';
 import type { Env } from '../local/local-endpoints.js';
 import { runAsScript } from '../local/run-as-script.js';
 import { replayFromStore, startArchiveReplay } from './archive-replay.js';
@@ -55,7 +55,8 @@ export const runReplayCli = async (
       );
       const report = await replayFromStore({
         changes: session.service.streamChanges,
-        events: session.service.storedEvents,
+        streamTypes: session.service.streamTypes,
+        metrics: session.service.metrics,
         publish: session.service.envelopePublisher,
         range,
         onProgress: (p) => say(`  ${p.published} published, ${p.unpublished} not`),
@@ -65,14 +66,20 @@ export const runReplayCli = async (
         streams: report.streams,
         published: report.published,
         unpublished: report.unpublished.length,
+        unregistered: report.unregistered,
       };
       if (values.json) io.out(JSON.stringify(summary));
       else {
         io.out(
           `${report.published} event(s) of ${report.streams} stream(s) published to ${config.EVENT_BUS_NAME}; ${report.unpublished.length} not`,
         );
+        for (const { aggregateType, aggregateId } of report.unregistered.slice(0, 20)) {
+          io.err(`  ${aggregateType} ${aggregateId}: no module is registered for its type`);
+        }
       }
-      return report.unpublished.length > 0 ? EXIT_FINDINGS : EXIT_OK;
+      return report.unpublished.length > 0 || report.unregistered.length > 0
+        ? EXIT_FINDINGS
+        : EXIT_OK;
     }
 
     const now = (options.now ?? (() => new Date()))();
@@ -83,12 +90,10 @@ export const runReplayCli = async (
         'EVENT_ARCHIVE_NAME',
         'the EventArchiveName output of the stack',
       ),
-      ruleName:
-        session.env.PROJECTION_RULE_NAME ??
-        projectionRule({ source: config.EVENT_SOURCE_NAME }).name,
+      ruleName: session.env.PROJECTION_RULE_NAME ?? PROJECTION_RULE_NAME,
       range,
       // At most 64 characters, unique per start.
-      replayName: `customer-projection-${now
+      replayName: `projection-replay-${now
         .toISOString()
         .replace(/[^0-9]/g, '')
         .slice(0, 14)}`,

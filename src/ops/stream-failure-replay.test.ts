@@ -1,8 +1,11 @@
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { describe, expect, it } from 'vitest';
 import type { StreamFailureRecord } from '../adapters/dynamodb/stream-failure-record.js';
+import { InMemoryMetrics } from '../adapters/memory/in-memory-metrics.js';
 import type { EventEnvelope } from '../core/event.js';
+import { METRIC } from '../core/metrics.js';
 import type { StreamChange, StreamChanges } from '../core/stream-changes.js';
+import { StreamTypes } from '../core/stream-types.js';
 import { eventsOfFailure } from './stream-failure-replay.js';
 
 const envelope = (aggregateId: string, version: number): EventEnvelope => ({
@@ -16,12 +19,27 @@ const envelope = (aggregateId: string, version: number): EventEnvelope => ({
   metadata: { correlationId: 'c', schemaVersion: 1 },
 });
 
-const store = {
+const storeOf = (aggregateType: string) => ({
   readStream: async (id: string, range: { fromVersion?: number; toVersion?: number } = {}) =>
     [1, 2, 3, 4]
       .filter((v) => v >= (range.fromVersion ?? 1) && v <= (range.toVersion ?? 4))
-      .map((v) => envelope(id, v)),
-};
+      .map((v) => ({ ...envelope(id, v), aggregateType })),
+});
+
+/** Streams are read as stored, never decoded: the publisher sends what the stream carried. */
+const typeOf = (aggregateType: string) => ({
+  type: aggregateType,
+  events: {
+    readStream: async (): Promise<EventEnvelope[]> => {
+      throw new Error('a replay reads events as stored');
+    },
+  },
+  stored: storeOf(aggregateType),
+  upcast: (e: EventEnvelope) => e,
+  projections: [],
+});
+
+const customers = new StreamTypes([typeOf('Customer')]);
 
 const failure: StreamFailureRecord = {
   requestContext: {
@@ -64,7 +82,11 @@ describe('the events of a failed stream batch', () => {
       },
     } as unknown as DynamoDBStreamsClient;
 
-    const found = await eventsOfFailure(failure, { streams: trimmed, changes, events: store });
+    const found = await eventsOfFailure(failure, {
+      streams: trimmed,
+      changes,
+      streamTypes: customers,
+    });
 
     expect(found.source).toBe('change-index');
     expect(found.streamError).toContain('TrimmedDataAccessException');
@@ -123,9 +145,50 @@ describe('the events of a failed stream batch', () => {
       },
     };
 
-    const found = await eventsOfFailure(failure, { streams, changes, events: store });
+    const found = await eventsOfFailure(failure, { streams, changes, streamTypes: customers });
 
     expect(found.source).toBe('stream');
     expect(found.events.map((e) => e.eventId)).toEqual(['a-3', 'b-1']);
+  });
+
+  it('are read from the store of each stream type; a type nothing registers is named and counted', async () => {
+    const image = (pk: string, aggregateType: string | undefined) => ({
+      Keys: { PK: { S: pk }, SK: { S: 'EVENT#0000000002' } },
+      NewImage: {
+        itemType: { S: 'EVENT' },
+        ...(aggregateType ? { aggregateType: { S: aggregateType } } : {}),
+      },
+    });
+    const records = [
+      // Written before the type travelled with the event: a Customer's.
+      image('CUSTOMER#same', undefined),
+      image('LOYALTY#same', 'LoyaltyAccount'),
+      image('ORDER#o-1', 'Order'),
+    ].map((dynamodb, i) => ({
+      eventName: 'INSERT',
+      dynamodb: { SequenceNumber: String(100 + i), ...dynamodb },
+    }));
+    const pages = [{ Records: records, NextShardIterator: 'next' }];
+    const streams = {
+      send: async (command: { input: Record<string, unknown> }) =>
+        'ShardIteratorType' in command.input
+          ? { ShardIterator: 'it-1' }
+          : (pages.shift() ?? { Records: [] }),
+    } as unknown as DynamoDBStreamsClient;
+    const metrics = new InMemoryMetrics();
+
+    const found = await eventsOfFailure(failure, {
+      streams,
+      changes: { changesBetween: async function* () {} },
+      streamTypes: new StreamTypes([typeOf('Customer'), typeOf('LoyaltyAccount')]),
+      metrics,
+    });
+
+    expect(found.events.map((e) => [e.aggregateType, e.aggregateId, e.version])).toEqual([
+      ['Customer', 'same', 2],
+      ['LoyaltyAccount', 'same', 2],
+    ]);
+    expect(found.unregistered).toEqual([{ aggregateType: 'Order', aggregateId: 'o-1' }]);
+    expect(metrics.total(METRIC.unregisteredStreamType, { consumer: 'stream-failures' })).toBe(1);
   });
 });

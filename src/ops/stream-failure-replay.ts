@@ -1,9 +1,11 @@
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { StreamFailureRecord } from '../adapters/dynamodb/stream-failure-record.js';
 import { type EventPosition, readStreamRange } from '../adapters/dynamodb/stream-range-reader.js';
-import type { EventEnvelope } from '../core/event.js';
-import type { EventStore } from '../core/event-store.js';
+import type { EventEnvelope, StreamRef } from '../core/event.js';
+import { METRIC, type Metrics } from '../core/metrics.js';
 import type { StreamChanges } from '../core/stream-changes.js';
+import type { StreamTypes } from '../core/stream-types.js';
+import { readVersions } from './replay-versions.js';
 
 /**
  * A failure record's arrival times are when the records entered the stream; an event's
@@ -19,12 +21,17 @@ export interface FailureEvents {
   /** Why the stream could not be read, when it could not. */
   streamError?: string;
   events: EventEnvelope[];
+  /** Streams of the batch of a type no module is registered for: not read, not republished. */
+  unregistered: StreamRef[];
 }
 
 export interface FailureReplayDeps {
   streams: DynamoDBStreamsClient;
   changes: StreamChanges;
-  events: Pick<EventStore, 'readStream'>;
+  /** The registered stream types: each stream is read, as stored, from its type's store. */
+  streamTypes: StreamTypes;
+  /** `UnregisteredStreamType` for each stream of the batch no module is registered for. */
+  metrics?: Metrics;
 }
 
 const positionsFromChangeIndex = async (
@@ -44,7 +51,8 @@ const positionsFromChangeIndex = async (
  * The events a failed stream batch held, read from the event store: the batch's keys come
  * from the stream while it still holds the records (24 h), else from the change index over
  * the batch's arrival times (a superset: republishing an event twice is harmless, the
- * projector catches a view up, it never applies an event twice).
+ * projector catches a view up, it never applies an event twice). Each stream is read from
+ * its type's store; a stream of a type no module is registered for is named and counted.
  */
 export const eventsOfFailure = async (
   record: StreamFailureRecord,
@@ -61,22 +69,12 @@ export const eventsOfFailure = async (
     streamError = error instanceof Error ? error.message : String(error);
     positions = await positionsFromChangeIndex(deps.changes, info);
   }
-  // One range read per stream, from its lowest to its highest version in the batch.
-  const ranges = new Map<string, { from: number; to: number; versions: Set<number> }>();
-  for (const { aggregateId, version } of positions) {
-    const range = ranges.get(aggregateId) ?? { from: version, to: version, versions: new Set() };
-    range.from = Math.min(range.from, version);
-    range.to = Math.max(range.to, version);
-    range.versions.add(version);
-    ranges.set(aggregateId, range);
-  }
   const events: EventEnvelope[] = [];
-  for (const [aggregateId, range] of ranges) {
-    const read = await deps.events.readStream(aggregateId, {
-      fromVersion: range.from,
-      toVersion: range.to,
-    });
-    events.push(...read.filter((e) => range.versions.has(e.version)));
+  const { unregistered } = await readVersions(positions, deps.streamTypes, (read) => {
+    events.push(...read);
+  });
+  for (const _ of unregistered) {
+    deps.metrics?.count(METRIC.unregisteredStreamType, { consumer: 'stream-failures' });
   }
-  return { source, ...(streamError ? { streamError } : {}), events };
+  return { source, ...(streamError ? { streamError } : {}), events, unregistered };
 };

@@ -83,8 +83,9 @@ export const runStreamFailuresCli = async (
     const deps = {
       streams: session.streams(),
       changes: session.service.streamChanges,
-      // As stored (personal data still encrypted): what the stream carried to the publisher.
-      events: session.service.storedEvents,
+      // Read as stored (personal data still encrypted): what the stream carried to the publisher.
+      streamTypes: session.service.streamTypes,
+      metrics: session.service.metrics,
     };
     for (const failure of failures) {
       if (!failure.record) {
@@ -100,15 +101,19 @@ export const runStreamFailuresCli = async (
       try {
         const found = await eventsOfFailure(failure.record, deps);
         const unpublished = await session.service.envelopePublisher(found.events);
+        const unregistered = found.unregistered.map((s) => `${s.aggregateType} ${s.aggregateId}`);
         outcomes.push({
           messageId: failure.messageId,
           source: found.source,
           ...(found.streamError ? { streamError: found.streamError } : {}),
           events: found.events.length,
           unpublished: unpublished.length,
+          ...(unregistered.length > 0
+            ? { error: `no module is registered for the type of ${unregistered.join(', ')}` }
+            : {}),
         });
         // Only a record whose every event is on the bus again is done with.
-        if (unpublished.length === 0) await queue.delete(failure);
+        if (unpublished.length === 0 && unregistered.length === 0) await queue.delete(failure);
         else await queue.release([failure]);
       } catch (error) {
         outcomes.push({

@@ -4,7 +4,7 @@ import type { CliIo } from '../../src/ops/cli-io.js';
 import { openOpsSession } from '../../src/ops/ops-session.js';
 
 /** What an audit compares, as the service composes it (decrypting what it reads). */
-export type AuditTarget = Pick<AuditOptions, 'catalog' | 'events' | 'views'>;
+export type AuditTarget = Pick<AuditOptions, 'catalog' | 'streams'>;
 
 export const auditOnce = (target: AuditTarget): Promise<AuditReport> => auditViews(target);
 

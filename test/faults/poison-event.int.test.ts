@@ -10,6 +10,7 @@ import type { CustomerViewRecord } from '../../src/app/customer-view.js';
 import { createProjectorHandler } from '../../src/app/projector.js';
 import type { ViewStore } from '../../src/core/view-store.js';
 import { type LocalRuntime, startLocalRuntime } from '../../src/local/runtime.js';
+import { customerStreams } from '../support/customer-stream-types.js';
 import { localClientConfig } from '../support/dynamodb.js';
 import { configWithOwnTables, dropTables } from '../support/runtime-tables.js';
 import { type AuditTarget, auditOnce } from './audit.js';
@@ -52,7 +53,7 @@ describe('a poison event', () => {
       dynamodb,
       maxReceiveCount: 2,
       visibilityTimeoutSeconds: 1,
-      handlers: { projector: createProjectorHandler({ events, views }) },
+      handlers: { projector: createProjectorHandler({ streams: customerStreams(events, views) }) },
     });
     sqs = new SQSClient(runtime.sqs.clientConfig);
     dlq = new SqsDeadLetterQueue({ client: sqs, queueUrl: runtime.sqs.dlqUrl, holdSeconds: 5 });

@@ -95,7 +95,7 @@ beforeAll(async () => {
     logger: silentLogger,
   });
   const activity = new ServiceActivity();
-  const { events, views } = service.auditSources;
+  const { events, views, repair } = service.auditSources;
   const operations = {
     health: new InProcessPipelineHealth({
       activity,
@@ -103,7 +103,7 @@ beforeAll(async () => {
       deadLetterQueue: new SqsQueueDepth({ client: sqsClient, queueUrl: sqs.dlqUrl }),
     }),
     audit: { events, views },
-    repair: { events, views: service.viewStore },
+    repair,
     deadLetters: new DeadLetterOperations({
       queue: new SqsDeadLetterQueue({
         client: sqsClient,
@@ -111,7 +111,7 @@ beforeAll(async () => {
         waitTimeSeconds: 0,
       }),
       targetQueueUrl: sqs.queueUrl,
-      events,
+      streams: service.streamTypes,
     }),
   };
   const app = (authenticate?: Authenticate) =>

@@ -9,7 +9,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBCustomerViewAuditSource } from '../../src/adapters/dynamodb/dynamodb-customer-view-audit-source.js';
 import { DynamoDBCustomerViewReader } from '../../src/adapters/dynamodb/dynamodb-customer-view-reader.js';
-import { type AuditOptions, auditViews } from '../../src/app/audit.js';
+import { type AuditViewSource, auditViews } from '../../src/app/audit.js';
 import {
   CustomerCommandService,
   SNAPSHOT_SCHEMA_VERSION,
@@ -24,6 +24,7 @@ import type { EventStore, StreamCatalog } from '../../src/core/event-store.js';
 import { silentLogger } from '../../src/core/ports.js';
 import { type KmsStandIn, startKmsStandIn } from '../../src/local/kms/kms-standin.js';
 import { messageBody } from '../support/customer-histories.js';
+import { customerStreams } from '../support/customer-stream-types.js';
 import { createTestTables, type TestTables } from '../support/dynamodb.js';
 import { sqsEvent, sqsRecord } from '../support/sqs-messages.js';
 
@@ -80,7 +81,7 @@ interface Side {
   /** The event store as the service reads it (decrypted when it encrypts). */
   events: EventStore & StreamCatalog;
   projector: ReturnType<typeof createProjectorHandler>;
-  auditViews: AuditOptions['views'];
+  auditViews: AuditViewSource;
   /** True when new personal data is stored encrypted and claims hashed. */
   encrypts: boolean;
   close(): Promise<void>;
@@ -94,7 +95,7 @@ let side: Side;
 const plainSide = (): Side => ({
   commands: new CustomerCommandService({ store: tables.events }),
   events: tables.events,
-  projector: createProjectorHandler({ events: tables.events, views: tables.views }),
+  projector: createProjectorHandler({ streams: customerStreams(tables.events, tables.views) }),
   auditViews: new DynamoDBCustomerViewAuditSource({
     client: tables.documentClient,
     tableName: tables.viewsTableName,
@@ -401,12 +402,14 @@ describe.each([
     });
     const audit = await auditViews({
       catalog: side.events,
-      events: side.events,
-      views: side.auditViews,
+      streams: customerStreams(side.events, tables.views, { audit: side.auditViews }),
     });
     expect(audit.examples.filter((e) => e.aggregateId === 'legacy-cy')).toEqual([]);
     // A rebuild leaves it as it is: its version is current.
-    await rebuildViews({ catalog: side.events, events: side.events, views: tables.views });
+    await rebuildViews({
+      catalog: side.events,
+      streams: customerStreams(side.events, tables.views),
+    });
     const { Item } = await tables.documentClient.send(
       new GetCommand({ TableName: tables.viewsTableName, Key: { customerId: 'legacy-cy' } }),
     );
@@ -425,8 +428,7 @@ describe.each([
     }
     const report = await rebuildViews({
       catalog: side.events,
-      events: side.events,
-      views: tables.views,
+      streams: customerStreams(side.events, tables.views),
     });
     expect(report).toMatchObject({ discovered: 3, processed: 3, updated: 2, failed: 0 });
     expect(await tables.views.get('legacy-ada')).toEqual(before.ada);
@@ -435,8 +437,7 @@ describe.each([
 
     const audit = await auditViews({
       catalog: side.events,
-      events: side.events,
-      views: side.auditViews,
+      streams: customerStreams(side.events, tables.views, { audit: side.auditViews }),
     });
     expect(audit).toMatchObject({ streams: 3, views: 3, clean: true });
     expect(audit.counts.ok).toBe(3);

@@ -19,6 +19,7 @@ import type { CustomerViewPage } from '../../src/app/customer-view-reader.js';
 import { applyEnvelopes } from '../../src/core/projection.js';
 import type { CliIo } from '../../src/ops/cli-io.js';
 import { runRebuildCli } from '../../src/ops/rebuild-cli.js';
+import { customerStreams } from '../support/customer-stream-types.js';
 import { createTestTables, type TestTables } from '../support/dynamodb.js';
 import { unshardedViewItem } from '../support/view-items.js';
 
@@ -120,10 +121,11 @@ describe('the read model moving from layout 1 to layout 2', () => {
     expect(new Set(indexes.slice(32))).toEqual(new Set(['byStatus', 'byEmail']));
     const report = await auditViews({
       catalog: tables.events,
-      events: tables.events,
-      views: new DynamoDBCustomerViewAuditSource({
-        client: tables.documentClient,
-        tableName: blue,
+      streams: customerStreams(tables.events, tables.views, {
+        audit: new DynamoDBCustomerViewAuditSource({
+          client: tables.documentClient,
+          tableName: blue,
+        }),
       }),
     });
     expect(report.counts).toMatchObject({ ok: people.length, different: 0 });
@@ -166,10 +168,11 @@ describe('the read model moving from layout 1 to layout 2', () => {
     ]);
     const report = await auditViews({
       catalog: tables.events,
-      events: tables.events,
-      views: new DynamoDBCustomerViewAuditSource({
-        client: tables.documentClient,
-        tableName: green,
+      streams: customerStreams(tables.events, tables.views, {
+        audit: new DynamoDBCustomerViewAuditSource({
+          client: tables.documentClient,
+          tableName: green,
+        }),
       }),
     });
     expect(report.clean).toBe(true);

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { AuditViewSource, StoredViewItem } from '../../app/audit.js';
+import type { AuditViewSource, StoredViewItem } from '../../core/stream-types.js';
 import { upcastViewItem } from './customer-view-item.js';
 import { rethrowTransient } from './dynamodb-errors.js';
 
@@ -20,6 +20,10 @@ export class DynamoDBCustomerViewAuditSource implements AuditViewSource {
   constructor(options: DynamoDBCustomerViewAuditSourceOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
+  }
+
+  idOf(item: StoredViewItem): string {
+    return String(item.customerId);
   }
 
   async get(customerId: string): Promise<StoredViewItem | undefined> {

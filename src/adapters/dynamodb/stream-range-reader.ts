@@ -4,11 +4,11 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import { StoreUnavailableError } from '../../core/errors.js';
+import { type StreamRef, UNTYPED_STREAM_TYPE } from '../../core/event.js';
 import { ITEM_TYPE } from './event-store-keys.js';
 
-/** An event's place: which stream, which version. */
-export interface EventPosition {
-  aggregateId: string;
+/** An event's place: which stream (of which type), which version. */
+export interface EventPosition extends StreamRef {
   version: number;
 }
 
@@ -29,13 +29,16 @@ const MAX_EMPTY_PAGES = 5;
 
 const positionOf = (
   keys: Record<string, { S?: string }> | undefined,
+  image: Record<string, { S?: string }>,
 ): EventPosition | undefined => {
   const pk = keys?.PK?.S ?? '';
   const sk = keys?.SK?.S ?? '';
   const hash = pk.indexOf('#');
   const version = Number(sk.slice('EVENT#'.length));
   if (hash < 0 || !sk.startsWith('EVENT#') || !Number.isInteger(version)) return undefined;
-  return { aggregateId: pk.slice(hash + 1), version };
+  // Items written before the type travelled with the event carry none: they are a Customer's.
+  const aggregateType = image.aggregateType?.S ?? UNTYPED_STREAM_TYPE;
+  return { aggregateType, aggregateId: pk.slice(hash + 1), version };
 };
 
 /**
@@ -66,7 +69,7 @@ export const readStreamRange = async (
         if (BigInt(record.dynamodb?.SequenceNumber ?? '0') > end) return positions;
         const image = record.dynamodb?.NewImage as Record<string, { S?: string }> | undefined;
         if (record.eventName !== 'INSERT' || image?.itemType?.S !== ITEM_TYPE.event) continue;
-        const position = positionOf(record.dynamodb?.Keys as Record<string, { S?: string }>);
+        const position = positionOf(record.dynamodb?.Keys as Record<string, { S?: string }>, image);
         if (position) positions.push(position);
       }
       iterator = page.NextShardIterator;

@@ -1,4 +1,5 @@
-import { customerEventTypes } from '../../domain/customer/events.js';
+import type { AggregateDeclaration } from '../../composition/aggregate-module.js';
+import { checkDeclarations } from '../../composition/check-declarations.js';
 
 /**
  * The bus rule that feeds the projection queue, defined once for the CDK stack and the
@@ -16,6 +17,7 @@ export interface ProjectionRule {
   targetRetryPolicy: { maximumRetryAttempts: number; maximumEventAgeInSeconds: number };
 }
 
+/** Named when the Customer was the only aggregate; renaming would replace the deployed rule. */
 export const PROJECTION_RULE_NAME = 'customer-events-to-projection';
 
 /** Every event the service publishes, whatever its type: what the archive keeps for replay. */
@@ -24,15 +26,23 @@ export const serviceEventsPattern = (source: string): { source: string[] } => ({
 });
 
 /**
- * Only the event types the projection folds reach its queue; the list follows the domain's
- * union, so a new event type joins the rule the day it joins the union.
+ * Only the event types the projections fold reach their queue: the union of the declared
+ * aggregates' event types, so a new aggregate or event type joins the rule the day it is
+ * declared. A list that cannot be registered (an event type declared twice, say) is refused
+ * here too, before any rule exists.
  */
-export const projectionRule = (options: { source: string }): ProjectionRule => ({
-  name: PROJECTION_RULE_NAME,
-  description: 'Every customer event to the projection queue',
-  eventPattern: {
-    ...serviceEventsPattern(options.source),
-    'detail-type': [...customerEventTypes],
-  },
-  targetRetryPolicy: { maximumRetryAttempts: 185, maximumEventAgeInSeconds: 24 * 60 * 60 },
-});
+export const projectionRule = (options: {
+  source: string;
+  aggregates: readonly AggregateDeclaration[];
+}): ProjectionRule => {
+  checkDeclarations(options.aggregates);
+  return {
+    name: PROJECTION_RULE_NAME,
+    description: 'Every event of the declared aggregates to the projection queue',
+    eventPattern: {
+      ...serviceEventsPattern(options.source),
+      'detail-type': options.aggregates.flatMap((aggregate) => aggregate.eventTypes),
+    },
+    targetRetryPolicy: { maximumRetryAttempts: 185, maximumEventAgeInSeconds: 24 * 60 * 60 },
+  };
+};

@@ -10,6 +10,7 @@ import { InMemoryEventStore } from '../../adapters/memory/in-memory-event-store.
 import { InMemoryViewStore } from '../../adapters/memory/in-memory-view-store.js';
 import { CustomerCommandService } from '../customer-commands.js';
 import { CustomerQueryService } from '../customer-queries.js';
+import { customerViewProjection } from '../customer-view.js';
 import type { PipelineHealth } from '../operations/pipeline-health.js';
 import { createHttpApp } from './app.js';
 import { InMemoryConsoleAssets } from './console-assets.js';
@@ -46,7 +47,7 @@ const fullApp = () => {
         list: async () => [],
         redrive: async () => ({ moved: [], skipped: 0, failed: [] }),
       } as never,
-      repair: { events: store, views: new InMemoryViewStore() },
+      repair: { events: store, views: new InMemoryViewStore(), projection: customerViewProjection },
     },
     console: new InMemoryConsoleAssets(new Map([['console.js', '']])),
   });

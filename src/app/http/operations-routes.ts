@@ -88,7 +88,9 @@ const DeadLetterBody = z
     bodyPreview: z.string(),
     diagnosis: z.object({
       messageId: z.string(),
+      aggregateType: z.string().optional(),
       error: z.string().optional(),
+      projection: z.string().optional(),
       streamVersion: z.number().int(),
     }),
   })
@@ -187,7 +189,8 @@ export const createOperationsRoutes = (ops: OperationsDependencies): DocumentedR
 
   serveRoute(app, customerRepairRoute, async (c) => {
     const id = parseOrThrow(CustomerId, c.req.param('id') ?? '', 'customer id', 'id');
-    return c.json(await repairView(id, ops.repair), 200);
+    const { aggregateId, ...repair } = await repairView(id, ops.repair);
+    return c.json({ customerId: aggregateId, ...repair }, 200);
   });
 
   serveRoute(app, deadLettersRoute, async (c) =>

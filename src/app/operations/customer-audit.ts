@@ -5,6 +5,8 @@ import {
   compareWithStream,
   type StoredViewItem,
 } from '../audit.js';
+import { customerStoredItem } from '../audit-customer-view.js';
+import { customerViewProjection } from '../customer-view.js';
 import { INDEX_KEY_ATTRIBUTES } from '../customer-view-keys.js';
 
 export interface CustomerAudit {
@@ -34,7 +36,8 @@ export const auditCustomer = async (
     sources.views.get(customerId),
   ]);
   const { finding, expected, fields, error } = compareWithStream(events, stored, {
-    withIndexKeys: sources.views.storesIndexKeys,
+    projection: customerViewProjection,
+    storedItem: customerStoredItem(sources.views.storesIndexKeys ?? false),
   });
   return {
     customerId,

@@ -1,5 +1,5 @@
 import type { DeadLetter, RedriveReport } from '../../adapters/sqs/dead-letter-queue.js';
-import type { EventStore } from '../../core/event-store.js';
+import type { StreamTypes } from '../../core/stream-types.js';
 import { type Diagnosis, diagnose } from '../dead-letter-diagnosis.js';
 
 /** The dead-letter queue as the operations routes use it (`SqsDeadLetterQueue`). */
@@ -24,7 +24,8 @@ export class DeadLetterOperations {
       queue: DeadLetterQueuePort;
       /** The projection queue, where a redriven message goes. */
       targetQueueUrl: string;
-      events: Pick<EventStore, 'readStream'>;
+      /** Every registered stream type: a letter's stream is diagnosed by its type. */
+      streams: StreamTypes;
       maxListed?: number;
     },
   ) {}
@@ -34,7 +35,7 @@ export class DeadLetterOperations {
     return Promise.all(
       letters.map(async (letter) => ({
         ...letter,
-        diagnosis: await diagnose(letter, this.options.events),
+        diagnosis: await diagnose(letter, this.options.streams),
       })),
     );
   }

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { projectionRule } from '../../adapters/eventbridge/projection-rule.js';
+import { DECLARED_AGGREGATES } from '../../composition/aggregate-declarations.js';
 import { type SqsEmulator, startSqsEmulator } from '../sqs-emulator.js';
 import { type EventBridgeStandIn, startEventBridgeStandIn } from './stand-in.js';
 
@@ -50,7 +51,7 @@ describe('EventBridge stand-in: routing by event pattern to SQS', () => {
       region: sqs.region,
       rules: [
         {
-          ...projectionRule({ source: SOURCE }),
+          ...projectionRule({ source: SOURCE, aggregates: DECLARED_AGGREGATES }),
           eventBusName: BUS,
           targets: [{ id: 'Target0', arn: sqs.queueArn, queueUrl: sqs.queueUrl }],
         },
