@@ -96,6 +96,17 @@ describe('DynamoDBViewStore, one item per stream under a key it is told', () => 
     expect(ids.sort()).toEqual(['a-1', 'a-2', 'a-5', 'a-6', 'a-7']);
     expect(Math.max(...pages)).toBeLessThanOrEqual(2);
   });
+
+  it('serves the audit: whole items by id, a paged scan, and the id of each item', async () => {
+    const audit = store.auditSource();
+    expect(await audit.get('a-5')).toEqual(view('a-5', 1));
+    expect(await audit.get('a-none')).toBeUndefined();
+    const ids: string[] = [];
+    for await (const page of audit.scan({ pageSize: 3 }))
+      ids.push(...page.map((i) => audit.idOf?.(i) ?? ''));
+    expect(ids.sort()).toEqual(['a-1', 'a-2', 'a-5', 'a-6', 'a-7']);
+    expect(audit.storesIndexKeys).toBe(false);
+  });
 });
 
 describe('DynamoDBViewStore with an item mapping', () => {

@@ -5,6 +5,7 @@ import {
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { VersionedView } from '../../core/projection.js';
+import type { AuditViewSource } from '../../core/stream-types.js';
 import {
   type RepairableViewStore,
   type StoredView,
@@ -163,6 +164,16 @@ export class DynamoDBViewStore<View extends VersionedView> implements Repairable
       if (page.Items && page.Items.length > 0) yield page.Items.map(this.readItem);
       startKey = page.LastEvaluatedKey;
     } while (startKey);
+  }
+
+  /** The items as the audit reads them: whole, as the current code reads them, with their id. */
+  auditSource(): AuditViewSource {
+    return {
+      get: async (id) => (await this.getStored(id))?.item,
+      scan: (options) => this.scan(options),
+      idOf: (item) => String(item[this.keyName]),
+      storesIndexKeys: this.storesIndexKeys,
+    };
   }
 
   private itemOf(id: string, view: View): Item {

@@ -1,5 +1,7 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBViewStore } from '../../../src/adapters/dynamodb/dynamodb-view-store.js';
 import { defineAggregate, type ModuleContext } from '../../../src/composition/aggregate-module.js';
+import type { ProjectionBinding } from '../../../src/core/stream-types.js';
 import { loyaltyAggregate } from './aggregate.js';
 import type { LoyaltyCommand } from './commands.js';
 import { LoyaltyQueries } from './queries.js';
@@ -7,17 +9,29 @@ import { loyaltyCommandRoutes, loyaltyQueryRoutes } from './routes.js';
 import { type LoyaltyAccountView, loyaltyViewProjection } from './view.js';
 import { loyaltyViewTable } from './view-table.js';
 
-/** Its read model: one view per account in its own table, read by id. */
-const loyaltyReadModels = ({ dynamodb, viewTableName }: ModuleContext) => {
+/** The account views in one table: the live one, or a blue/green rebuild's. */
+const accountViews = (
+  client: DynamoDBDocumentClient,
+  tableName: string,
+): ProjectionBinding<LoyaltyAccountView> & { views: DynamoDBViewStore<LoyaltyAccountView> } => {
   const views = new DynamoDBViewStore<LoyaltyAccountView>({
-    client: dynamodb,
-    tableName: viewTableName(loyaltyViewTable.id),
+    client,
+    tableName,
     keyName: 'accountId',
   });
   return {
-    projections: [{ name: 'loyalty-account-views', projection: loyaltyViewProjection, views }],
-    queries: new LoyaltyQueries(views),
+    name: 'loyalty-account-views',
+    projection: loyaltyViewProjection,
+    views,
+    audit: views.auditSource(),
+    into: (table) => accountViews(client, table),
   };
+};
+
+/** Its read model: one view per account in its own table, read by id. */
+const loyaltyReadModels = ({ dynamodb, viewTableName }: ModuleContext) => {
+  const binding = accountViews(dynamodb, viewTableName(loyaltyViewTable.id));
+  return { projections: [binding], queries: new LoyaltyQueries(binding.views) };
 };
 
 /** The loyalty account as registered: its pure declaration, read model and routes. */
