@@ -193,4 +193,23 @@ describe('personal data of streams of several types', () => {
     });
     expect((await service.eventStore.readStream(id))[0]?.payload).toMatchObject({ email });
   });
+
+  it("a module's encoding store encrypts only what it declares, and makes no key without it", async () => {
+    const orders = streamType('Order', 'ORDER', orderData);
+    const loyalty = streamType('LoyaltyAccount', 'LOYALTY');
+    const other = `new-${tag}`;
+    const placed = envelope('Order', other, 1, 'OrderPlaced', { address, total: 3 });
+    const opened = envelope('LoyaltyAccount', other, 1, 'AccountOpened', { address, points: 1 });
+    await orders.decoded.append(other, [placed], { expectedVersion: 0 });
+    await loyalty.decoded.append(other, [opened], { expectedVersion: 0 });
+
+    expect((await orders.stored.readStream(other))[0]?.payload).toMatchObject({
+      address: { $enc: expect.any(String) },
+    });
+    expect(await keyItem(`Order#${other}`)).toBeDefined();
+    expect(await orders.decoded.readStream(other)).toEqual([placed]);
+    expect(await loyalty.stored.readStream(other)).toEqual([opened]);
+    expect(await keyItem(`LoyaltyAccount#${other}`)).toBeUndefined();
+    expect(await keyItem(other)).toBeUndefined();
+  });
 });

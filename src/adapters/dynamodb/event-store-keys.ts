@@ -9,6 +9,10 @@ import { shardOf } from '../../core/stable-hash.js';
  * | snapshot        | `CUSTOMER#<id>`     | `SNAPSHOT`         | sorts after every event of its stream
  * | command record  | `COMMAND#<id>`      | `COMMAND`          | expires through TTL
  * | unique claim    | `UNIQUE#<scope>#<v>`| `UNIQUE`           |
+ *
+ * A stream's prefix is its type's (`CUSTOMER` for `Customer`). Event, snapshot and command
+ * items also hold the type as `aggregateType`; those written before it travelled hold none
+ * and are Customers'.
  */
 export const ITEM_TYPE = {
   event: 'EVENT',

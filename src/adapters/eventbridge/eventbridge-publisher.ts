@@ -147,6 +147,7 @@ const forTheBus = (
     if (!isEventSchemaError(error)) throw error;
     logger.warn('event published as stored: schema unknown here', {
       correlationId: envelope.metadata?.correlationId,
+      aggregateType: envelope.aggregateType,
       aggregateId: envelope.aggregateId,
       version: envelope.version,
       eventType: envelope.eventType,
