@@ -1,7 +1,6 @@
-import { type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditViewSource, StoredViewItem } from '../../core/stream-types.js';
-import { upcastViewItem } from './customer-view-item.js';
-import { rethrowTransient } from './dynamodb-errors.js';
+import { DynamoDBCustomerViewStore } from './dynamodb-customer-view-store.js';
 
 export interface DynamoDBCustomerViewAuditSourceOptions {
   client: DynamoDBDocumentClient;
@@ -14,47 +13,21 @@ export interface DynamoDBCustomerViewAuditSourceOptions {
  */
 export class DynamoDBCustomerViewAuditSource implements AuditViewSource {
   readonly storesIndexKeys = true;
-  private readonly client: DynamoDBDocumentClient;
-  private readonly tableName: string;
+  private readonly source: AuditViewSource;
 
   constructor(options: DynamoDBCustomerViewAuditSourceOptions) {
-    this.client = options.client;
-    this.tableName = options.tableName;
+    this.source = new DynamoDBCustomerViewStore(options).auditSource();
   }
 
   idOf(item: StoredViewItem): string {
     return String(item.customerId);
   }
 
-  async get(customerId: string): Promise<StoredViewItem | undefined> {
-    try {
-      const { Item } = await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: { customerId }, ConsistentRead: true }),
-      );
-      return Item && upcastViewItem(Item);
-    } catch (error) {
-      return rethrowTransient(error, 'GetItem');
-    }
+  get(customerId: string): Promise<StoredViewItem | undefined> {
+    return this.source.get(customerId);
   }
 
-  async *scan(options: { pageSize: number }): AsyncIterable<StoredViewItem[]> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      let page: { Items?: StoredViewItem[]; LastEvaluatedKey?: Record<string, unknown> };
-      try {
-        page = await this.client.send(
-          new ScanCommand({
-            TableName: this.tableName,
-            Limit: options.pageSize,
-            ConsistentRead: true,
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        );
-      } catch (error) {
-        return rethrowTransient(error, 'Scan');
-      }
-      if (page.Items && page.Items.length > 0) yield page.Items.map(upcastViewItem);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+  scan(options: { pageSize: number }): AsyncIterable<StoredViewItem[]> {
+    return this.source.scan(options);
   }
 }
