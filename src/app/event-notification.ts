@@ -1,10 +1,14 @@
 import * as z from 'zod';
+import { UNTYPED_STREAM_TYPE } from '../core/event.js';
 
 const AggregateId = z.string().min(1);
+/** Added later: events published before carry none, and were a Customer's. */
+const AggregateType = z.string().min(1).optional();
 const Version = z.number().int().positive();
 
 const EnvelopeDetail = z.object({
   eventId: z.string().min(1),
+  aggregateType: AggregateType,
   aggregateId: AggregateId,
   eventType: z.string().min(1),
   payload: z.unknown(),
@@ -21,6 +25,7 @@ const EnvelopeDetail = z.object({
 /** Sent instead of the envelope when it is too large for one EventBridge entry. */
 export const ThinDetail = z.object({
   thin: z.literal(true),
+  aggregateType: AggregateType,
   aggregateId: AggregateId,
   version: Version,
   eventType: z.string().min(1),
@@ -45,6 +50,8 @@ const EventBridgeMessage = z.looseObject({
  * event store.
  */
 export interface EventNotification {
+  /** The stream's type, which consumers route by; `UNTYPED_STREAM_TYPE` when the message has none. */
+  aggregateType: string;
   aggregateId: string;
   version: number;
   eventType: string;
@@ -79,6 +86,7 @@ export const parseEventNotification = (body: string): EventNotification => {
   }
   const { detail } = parsed.data;
   const notification: EventNotification = {
+    aggregateType: detail.aggregateType ?? UNTYPED_STREAM_TYPE,
     aggregateId: detail.aggregateId,
     version: detail.version,
     eventType: detail.eventType,
