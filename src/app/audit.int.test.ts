@@ -150,7 +150,9 @@ describe('npm run audit:views against DynamoDB Local', () => {
     expect(byId.get(id(0))).toMatchObject({ finding: 'missing', expectedVersion: 1 });
     expect(byId.get(id(2))).toEqual({
       finding: 'behind',
+      aggregateType: 'Customer',
       aggregateId: id(2),
+      projection: 'customer-views',
       expectedVersion: 3,
       actualVersion: 2,
       fields: ['lastUpdated', 'status', 'suspensionReasonCode', 'version'],

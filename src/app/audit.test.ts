@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { runHistories } from '../../test/support/customer-histories.js';
 import { customerStreams } from '../../test/support/customer-stream-types.js';
+import { addTallies, customersAndTallies, tallyOf } from '../../test/support/tally-stream-type.js';
 import { InMemoryEventStore } from '../adapters/memory/in-memory-event-store.js';
+import { InMemoryMetrics } from '../adapters/memory/in-memory-metrics.js';
 import { InMemoryViewStore } from '../adapters/memory/in-memory-view-store.js';
+import { METRIC } from '../core/metrics.js';
 import { type AuditViewSource, auditViews, differingFields } from './audit.js';
 import type { CustomerView } from './customer-view.js';
 import { rebuildViews } from './rebuild.js';
@@ -190,5 +193,66 @@ describe('auditViews', () => {
   it('compares attributes present on either side', () => {
     expect(differingFields({ a: 1, b: { c: 2 } }, { a: 1, b: { c: 2 } })).toEqual([]);
     expect(differingFields({ a: 1, b: 2 }, { a: 1, c: 3 })).toEqual(['b', 'c']);
+  });
+});
+
+describe('auditViews over several stream types', () => {
+  it('compares each stream with its type’s read models, finds orphans per read model, and reports an unregistered type', async () => {
+    const { customers, tallies, orders, customerViews, tallyViews, streams, catalog } =
+      customersAndTallies();
+    const [same = '', other = ''] = await runHistories(customers, [['email'], []], 'same');
+    await addTallies(tallies, same, [1, 2]);
+    await addTallies(tallies, 't-2', [3]);
+    await addTallies(orders, 'o-1', [1], 'Order');
+    const built = await rebuildViews({ catalog, streams });
+    expect(built.failed).toBe(1);
+    // The tally with the customer's id is wrong; the customer with that id is not.
+    tallyViews.delete(same);
+    await tallyViews.put(same, { ...tallyOf(same, [1, 2]), total: 4 }, 0);
+    // A tally view without a stream, and a customer whose view is missing.
+    await tallyViews.put('ghost', tallyOf('ghost', [1]), 0);
+    customerViews.delete(other);
+    const metrics = new InMemoryMetrics();
+
+    const report = await auditViews({ catalog, streams, metrics });
+
+    expect(report).toMatchObject({ streams: 5, views: 3, clean: false });
+    expect(report.counts).toMatchObject({
+      ok: 2,
+      missing: 1,
+      different: 1,
+      orphan: 1,
+      unregistered: 1,
+    });
+    const found = report.examples.map((e) => [
+      e.finding,
+      e.aggregateType,
+      e.aggregateId,
+      e.projection,
+    ]);
+    expect(found.sort()).toEqual(
+      [
+        ['different', 'Tally', same, 'tally-views'],
+        ['missing', 'Customer', other, 'customer-views'],
+        ['orphan', 'Tally', 'ghost', 'tally-views'],
+        ['unregistered', 'Order', 'o-1', undefined],
+      ].sort(),
+    );
+    expect(report.readModels).toEqual([
+      expect.objectContaining({
+        name: 'customer-views',
+        aggregateType: 'Customer',
+        orphansScanned: false,
+        counts: expect.objectContaining({ ok: 1, missing: 1 }),
+      }),
+      expect.objectContaining({
+        name: 'tally-views',
+        aggregateType: 'Tally',
+        orphansScanned: true,
+        views: 3,
+        counts: expect.objectContaining({ ok: 1, different: 1, orphan: 1 }),
+      }),
+    ]);
+    expect(metrics.total(METRIC.unregisteredStreamType, { consumer: 'audit' })).toBe(1);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { customerStreams } from '../../test/support/customer-stream-types.js';
+import { addTallies, customersAndTallies } from '../../test/support/tally-stream-type.js';
 import { InMemoryEventStore } from '../adapters/memory/in-memory-event-store.js';
 import { InMemoryViewStore } from '../adapters/memory/in-memory-view-store.js';
 import type { DeadLetter } from '../adapters/sqs/dead-letter-queue.js';
@@ -71,5 +72,36 @@ describe('dead-letter diagnosis', () => {
     expect(
       (await diagnose(letter(2), customerStreams(store, new InMemoryViewStore()))).error,
     ).toBeUndefined();
+  });
+});
+
+describe('dead-letter diagnosis over several stream types', () => {
+  const letterOf = (aggregateType: string, aggregateId: string, version: number): DeadLetter => ({
+    ...letter(version),
+    aggregateType,
+    aggregateId,
+  });
+
+  it('replays the stream of the letter’s type into that type’s read models, and names the type', async () => {
+    const { tallies, streams } = customersAndTallies();
+    // A customer stream with this id does not exist: the tally's is the one read.
+    await addTallies(tallies, 'c1', [1, 'x']);
+    expect(await diagnose(letterOf('Tally', 'c1', 2), streams)).toEqual({
+      messageId: 'm-1',
+      aggregateType: 'Tally',
+      projection: 'tally-views',
+      streamVersion: 2,
+      error: 'TallyAdded v2 is not a tally event',
+    });
+  });
+
+  it('names a type nothing is registered for', async () => {
+    const { streams } = customersAndTallies();
+    expect(await diagnose(letterOf('Order', 'o-1', 1), streams)).toEqual({
+      messageId: 'm-1',
+      aggregateType: 'Order',
+      streamVersion: 0,
+      error: 'No aggregate module is registered for stream type "Order" (stream o-1)',
+    });
   });
 });

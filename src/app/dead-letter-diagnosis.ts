@@ -1,7 +1,7 @@
 import type { DeadLetter } from '../adapters/sqs/dead-letter-queue.js';
+import { UNTYPED_STREAM_TYPE } from '../core/event.js';
 import { applyEnvelopes } from '../core/projection.js';
 import { type StreamTypes, UnregisteredStreamTypeError } from '../core/stream-types.js';
-import { streamTypeOf } from './projector.js';
 
 export interface Diagnosis {
   messageId: string;
@@ -27,7 +27,7 @@ export const diagnose = async (letter: DeadLetter, streams: StreamTypes): Promis
   if (letter.aggregateId === undefined) {
     return { messageId, aggregateType: undefined, error: letter.bodyError, streamVersion: 0 };
   }
-  const aggregateType = streamTypeOf(letter);
+  const aggregateType = letter.aggregateType ?? UNTYPED_STREAM_TYPE;
   const type = streams.find(aggregateType);
   if (!type) {
     const error = new UnregisteredStreamTypeError(aggregateType, letter.aggregateId);

@@ -9,6 +9,7 @@ import {
 import { customerStreams } from '../../test/support/customer-stream-types.js';
 import { deliverShuffled } from '../../test/support/projection-scenario.js';
 import { sqsEvent, sqsRecord } from '../../test/support/sqs-messages.js';
+import { addTallies, customersAndTallies, tallyOf } from '../../test/support/tally-stream-type.js';
 import { InMemoryEventStore } from '../adapters/memory/in-memory-event-store.js';
 import { InMemoryMetrics } from '../adapters/memory/in-memory-metrics.js';
 import { InMemoryViewStore } from '../adapters/memory/in-memory-view-store.js';
@@ -405,5 +406,66 @@ describe('projector metrics and log lines', () => {
       ['req-77', undefined],
       ['req-77', true],
     ]);
+  });
+});
+
+describe('projector over several stream types', () => {
+  it('routes each notification by its type to that type’s read models; an unregistered type fails, counted', async () => {
+    const { customers, tallies, orders, customerViews, tallyViews, streams } =
+      customersAndTallies();
+    const [same = '', other = ''] = await runHistories(customers, [['email'], ['suspend']], 'same');
+    const customerEvents = [
+      ...(await customers.readStream(same)),
+      ...(await customers.readStream(other)),
+    ];
+    // A tally with a customer's id: ids are unique within a type only.
+    const tallyEvents = [
+      ...(await addTallies(tallies, same, [5, 7])),
+      ...(await addTallies(tallies, 't-1', [1])),
+    ];
+    const [order] = await addTallies(orders, 'o-1', [3], 'Order');
+    const orderRecord = sqsRecord(messageBody(order as EventEnvelope));
+    const metrics = new InMemoryMetrics();
+    const projector = createProjectorHandler({ streams, metrics, maxReceiveCount: 1 });
+
+    const response = await projector(
+      sqsEvent([
+        ...customerEvents.map((e) => sqsRecord(messageBody(e))),
+        orderRecord,
+        ...tallyEvents.map((e) => sqsRecord(messageBody(e))),
+      ]),
+    );
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: orderRecord.messageId }]);
+    expect(await customerViews.get(same)).toEqual(await expectedView(customers, same));
+    expect(await customerViews.get(other)).toEqual(await expectedView(customers, other));
+    expect([...customerViews.all().keys()].sort()).toEqual([same, other].sort());
+    expect(tallyViews.all()).toEqual(
+      new Map([
+        [same, tallyOf(same, [5, 7])],
+        ['t-1', tallyOf('t-1', [1])],
+      ]),
+    );
+    expect(metrics.total(METRIC.unregisteredStreamType, { consumer: 'projector' })).toBe(1);
+    expect(metrics.total(METRIC.deadLetter, { source: 'projector' })).toBe(1);
+  });
+
+  it('fails a stream of one type without failing the stream of another type with the same id', async () => {
+    const { customers, tallies, customerViews, tallyViews, streams } = customersAndTallies();
+    const [same = ''] = await runHistories(customers, [['email']], 'same');
+    const registered = await customers.readStream(same);
+    const broken = await addTallies(tallies, same, [2, 'not a number']);
+    const tallyRecords = broken.map((e) => sqsRecord(messageBody(e)));
+    const projector = createProjectorHandler({ streams, sleep: noSleep });
+
+    const response = await projector(
+      sqsEvent([...registered.map((e) => sqsRecord(messageBody(e))), ...tallyRecords]),
+    );
+
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
+      tallyRecords.map((r) => r.messageId).sort(),
+    );
+    expect(await customerViews.get(same)).toEqual(await expectedView(customers, same));
+    expect(await tallyViews.get(same)).toBeUndefined();
   });
 });

@@ -1,5 +1,4 @@
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { UNTYPED_STREAM_TYPE } from '../core/event.js';
 import { METRIC, type Metrics, noMetrics } from '../core/metrics.js';
 import { type Clock, type Logger, silentLogger } from '../core/ports.js';
 import type { VersionedView } from '../core/projection.js';
@@ -31,12 +30,6 @@ export interface ProjectorOptions {
   maxAttempts?: number;
   sleep?: (ms: number) => Promise<void>;
 }
-
-/** The stream type a message names; messages published before the type travelled name none. */
-export const streamTypeOf = (message: object): string => {
-  const type = (message as { aggregateType?: unknown }).aggregateType;
-  return typeof type === 'string' ? type : UNTYPED_STREAM_TYPE;
-};
 
 interface Received {
   record: SQSRecord;
@@ -108,7 +101,7 @@ export const createProjectorHandler = (
       ...(notification
         ? {
             correlationId: notification.correlationId,
-            aggregateType: streamTypeOf(notification),
+            aggregateType: notification.aggregateType,
             aggregateId: notification.aggregateId,
           }
         : {}),
@@ -130,7 +123,7 @@ export const createProjectorHandler = (
     logger.warn('notification rejected: the event store does not hold its version', {
       messageId: record.messageId,
       correlationId: notification.correlationId,
-      aggregateType: streamTypeOf(notification),
+      aggregateType: notification.aggregateType,
       aggregateId: notification.aggregateId,
       eventVersion: notification.version,
       storeVersion,
@@ -188,7 +181,7 @@ export const createProjectorHandler = (
         failures.push(failed(record, undefined, error));
         continue;
       }
-      const type = streamTypeOf(notification);
+      const type = notification.aggregateType;
       const streams = byType.get(type) ?? new Map<string, Received[]>();
       const group = streams.get(notification.aggregateId) ?? [];
       group.push({ record, notification });
@@ -254,7 +247,7 @@ export const createProjectorHandler = (
       logger.debug('event projected', {
         messageId: record.messageId,
         correlationId: notification.correlationId,
-        aggregateType: streamTypeOf(notification),
+        aggregateType: notification.aggregateType,
         aggregateId,
         eventVersion: notification.version,
         views: applied.map(({ projection, outcome }) => ({ projection, ...outcome })),

@@ -137,9 +137,11 @@ describe('npm run rebuild -- --repair', () => {
       '0 views moved forward, 2 rewritten (different or ahead), 0 failed',
     );
     expect(repaired.out).toContain(
-      `rewritten ${wrongId}: different (email, emailBucket, emailLower)`,
+      `rewritten customer-views of Customer ${wrongId}: different (email, emailBucket, emailLower)`,
     );
-    expect(repaired.out).toContain(`rewritten ${aheadId}: ahead (version)`);
+    expect(repaired.out).toContain(
+      `rewritten customer-views of Customer ${aheadId}: ahead (version)`,
+    );
     expect(await stored(wrongId)).toEqual(viewItem(correct));
     expect(await stored(aheadId)).toEqual(viewItem(await fold(aheadId)));
     expect(await stored(fineId)).toEqual(fine);

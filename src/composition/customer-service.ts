@@ -389,7 +389,7 @@ export class CustomerService {
       streams: this.streamTypes,
       metrics: this.metrics,
       events: this.eventStore,
-      views: views.audit as AuditViewSource,
+      views: views.audit,
       repair: { ...views, views: this.viewStore, events: this.eventStore },
     };
   }

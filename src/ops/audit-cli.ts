@@ -1,6 +1,6 @@
 /**
- * `npm run audit:views`: compares every Customer stream with its view and prints what
- * differs. Exit code 0 when clean, 1 when anything differs, 2 when the audit could not run.
+ * `npm run audit:views`: compares every stream with each read model its type feeds and
+ * prints what differs. Exit code 0 when clean, 1 when anything differs, 2 when the audit could not run.
  * Finds the local stack `npm start` runs, unless AWS settings are given (see
  * `ops-target.ts`); tables from COMMAND_TABLE / QUERY_TABLE. Read-only; safe on a live system.
  */
@@ -18,21 +18,33 @@ const positive = (value: string | undefined, name: string, fallback: number): nu
   return n;
 };
 
-export const formatReport = (report: AuditReport, tables: { events: string; views: string }) => {
-  const lines = [`Audit of ${tables.events} (event store) against ${tables.views} (views)`];
+export const formatReport = (report: AuditReport, tables: { events: string }) => {
+  const names = report.readModels.map((r) => r.name).join(', ') || 'no read model';
+  const lines = [`Audit of ${tables.events} (event store) against ${names}`];
   const width = Math.max(...auditFindings.map((f) => f.length), 'streams'.length);
   const row = (label: string, value: number) =>
     `  ${label.padEnd(width)}  ${String(value).padStart(8)}`;
   lines.push(row('streams', report.streams), row('views', report.views));
   for (const finding of auditFindings) lines.push(row(finding, report.counts[finding]));
+  if (report.readModels.length > 1 || report.readModels.some((r) => !r.orphansScanned)) {
+    lines.push('', 'Read models:');
+    for (const r of report.readModels) {
+      const found = auditFindings
+        .filter((f) => f !== 'ok' && r.counts[f] > 0)
+        .map((f) => `${r.counts[f]} ${f}`);
+      const orphans = r.orphansScanned ? `${r.views} views scanned` : 'not scanned for orphans';
+      lines.push(
+        `  ${r.name} (${r.aggregateType}): ${r.counts.ok} ok${found.length ? `, ${found.join(', ')}` : ''}; ${orphans}`,
+      );
+    }
+  }
   if (report.examples.length > 0) {
     lines.push('', 'Examples:');
     for (const e of report.examples) {
       const versions = `expected v${e.expectedVersion ?? '-'}, actual v${e.actualVersion ?? '-'}`;
       const detail = e.error ?? (e.fields.length > 0 ? `fields: ${e.fields.join(', ')}` : '');
-      lines.push(
-        `  ${e.finding.padEnd(width)}  ${e.aggregateId}  (${versions})  ${detail}`.trimEnd(),
-      );
+      const where = `${e.projection ?? e.aggregateType} ${e.aggregateId}`;
+      lines.push(`  ${e.finding.padEnd(width)}  ${where}  (${versions})  ${detail}`.trimEnd());
     }
   }
   lines.push('', report.clean ? 'Clean: every view matches its stream.' : 'Views differ.');
@@ -75,10 +87,7 @@ export const runAuditCli = async (
         }),
       );
     } else {
-      for (const line of formatReport(report, {
-        events: config.COMMAND_TABLE,
-        views: config.QUERY_TABLE,
-      })) {
+      for (const line of formatReport(report, { events: config.COMMAND_TABLE })) {
         io.out(line);
       }
     }

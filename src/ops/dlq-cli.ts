@@ -9,7 +9,6 @@
 import { parseArgs } from 'node:util';
 import { type DeadLetter, SqsDeadLetterQueue } from '../adapters/sqs/dead-letter-queue.js';
 import { type Diagnosis, diagnose } from '../app/dead-letter-diagnosis.js';
-import { streamTypeOf } from '../app/projector.js';
 import type { Env } from '../local/local-endpoints.js';
 import { runAsScript } from '../local/run-as-script.js';
 import { type CliIo, consoleIo, EXIT_FINDINGS, EXIT_OK } from './cli-io.js';
@@ -23,7 +22,7 @@ const QUEUE_URL = 'the queue URL, as the stack outputs it';
 const describe = (letter: DeadLetter, diagnosis?: Diagnosis): string => {
   const what = letter.bodyError
     ? `unreadable body: ${letter.bodyError.split('\n')[0]}`
-    : `${letter.eventType} v${letter.version} of ${streamTypeOf(letter)} ${letter.aggregateId}${letter.thin ? ' (thin)' : ''}`;
+    : `${letter.eventType} v${letter.version} of ${letter.aggregateType} ${letter.aggregateId}${letter.thin ? ' (thin)' : ''}`;
   const when = `received ${letter.receiveCount ?? '?'}x, first ${letter.firstReceivedAt ?? '?'}`;
   const why =
     diagnosis === undefined
@@ -77,12 +76,7 @@ export const runDlqCli = async (
           JSON.stringify({
             messages: letters.map((letter, i) => ({
               ...letter,
-              ...(diagnoses
-                ? {
-                    diagnosis: diagnoses[i]?.error ?? null,
-                    aggregateType: diagnoses[i]?.aggregateType ?? null,
-                  }
-                : {}),
+              ...(diagnoses ? { diagnosis: diagnoses[i]?.error ?? null } : {}),
             })),
           }),
         );

@@ -132,7 +132,7 @@ const rebuildInto = async (
   const sources = session.service.rebuildSourcesInto(table, projection);
   if (sources.liveTables.includes(table)) {
     throw new Error(
-      `--into names a live read model's table (${table}); a blue/green rebuild goes into a fresh table. Run without --into to catch the live one up.`,
+      `--into names the live read model's table (${table}); a blue/green rebuild goes into a fresh table. Run without --into to catch the live one up.`,
     );
   }
   const client = session.aws.dynamodb(endpointClientConfig(session.env, 'DYNAMODB', 'us-east-1'));

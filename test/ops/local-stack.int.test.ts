@@ -127,7 +127,7 @@ describe('npm start as a local AWS', () => {
     expect(await runRebuildCli([], env, rebuild.io, { progress: false })).toBe(0);
     expect(rebuild.out[0]).toBe(firstLine);
     expect(rebuild.out[1]).toMatch(
-      /^\d+ streams replayed into CustomerViews: 0 views moved forward, 0 failed$/,
+      /^\d+ streams replayed into customer-views: 0 views moved forward, 0 failed$/,
     );
   });
 });

@@ -18,6 +18,8 @@ import { parseEventNotification } from '../../app/event-notification.js';
 export interface DeadLetter {
   messageId: string;
   eventType: string | undefined;
+  /** The stream's type (`Customer` for messages sent before it travelled); absent when unreadable. */
+  aggregateType?: string;
   aggregateId: string | undefined;
   version: number | undefined;
   /** Thin notifications carry no event; the projector reads it from the event store. */
@@ -81,6 +83,7 @@ export const toDeadLetter = (message: Message): DeadLetter => {
     return {
       ...base,
       eventType: notification.eventType,
+      aggregateType: notification.aggregateType,
       aggregateId: notification.aggregateId,
       version: notification.version,
       thin: notification.thin,

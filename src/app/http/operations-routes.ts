@@ -78,6 +78,7 @@ const DeadLetterBody = z
   .object({
     messageId: z.string(),
     eventType: z.string().optional(),
+    aggregateType: z.string().optional(),
     aggregateId: z.string().optional(),
     version: z.number().int().optional(),
     thin: z.boolean(),
