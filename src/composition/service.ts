@@ -9,9 +9,8 @@ import type {
 import type { Hono } from 'hono';
 import { CustomerErasure } from '../adapters/crypto/customer-erasure.js';
 import { DynamoDBCustomerViewAuditSource } from '../adapters/dynamodb/dynamodb-customer-view-audit-source.js';
-import { DynamoDBCustomerViewReader } from '../adapters/dynamodb/dynamodb-customer-view-reader.js';
 import { DynamoDBCustomerViewStore } from '../adapters/dynamodb/dynamodb-customer-view-store.js';
-import { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
+import type { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
 import {
   DynamoDBCheckpoints,
   DynamoDBStreamChanges,
@@ -23,25 +22,23 @@ import {
   type PutEventsClient,
 } from '../adapters/eventbridge/eventbridge-publisher.js';
 import type { AuditOptions } from '../app/audit.js';
-import { CustomerCommandService } from '../app/customer-commands.js';
-import { upcastCustomerEvent } from '../app/customer-events.js';
-import { CustomerQueryService } from '../app/customer-queries.js';
 import { customerViewProjection } from '../app/customer-view.js';
 import { createHttpApp, type HttpAppDependencies } from '../app/http/app.js';
 import { consoleSignInFrom } from '../app/http/console-sign-in.js';
+import type { DocumentedRoutes } from '../app/http/openapi-route.js';
 import type { HttpEnv } from '../app/http/request.js';
 import { createProjectorHandler } from '../app/projector.js';
 import type { RebuildOptions } from '../app/rebuild.js';
 import { type ReconcileReport, type ReconcilerOptions, reconcileViews } from '../app/reconciler.js';
 import type { Config } from '../config.js';
-import { LruAggregateCache } from '../core/aggregate-cache.js';
-import { EncodedEventStore } from '../core/encoded-event-store.js';
-import type { EventEnvelope } from '../core/event.js';
+import { type EventEnvelope, UNTYPED_STREAM_TYPE } from '../core/event.js';
 import type { EventStore, StreamCatalog } from '../core/event-store.js';
 import { type Metrics, noMetrics } from '../core/metrics.js';
 import type { Logger } from '../core/ports.js';
-import { StreamTypes } from '../core/stream-types.js';
-import type { CustomerState } from '../domain/customer/index.js';
+import { StreamTypes, UnregisteredStreamTypeError } from '../core/stream-types.js';
+import type { ModuleContext, ReadModels, RegisteredAggregate } from './aggregate-module.js';
+import { AggregateServices } from './aggregate-services.js';
+import { AGGREGATES } from './aggregates.js';
 import {
   buildCustomerCrypto,
   buildRequestFingerprints,
@@ -57,51 +54,85 @@ export interface ServiceClients {
   kms?: KMSClient;
 }
 
-export interface CustomerServiceOptions {
+export interface ServiceOptions {
   config: Config;
   clients: ServiceClients;
   logger: Logger;
   /** Powertools (EMF) on Lambda; none locally unless given. */
   metrics?: Metrics;
+  /** The registered aggregates (`AGGREGATES`); tests register others beside them. */
+  aggregates?: readonly RegisteredAggregate[];
 }
 
 /**
- * The one place where configuration and clients become the Customer service: the command
- * and query services, the HTTP app, the stream publisher, the projector, and what rebuild
- * and audit read. `src/lambda/*`, `src/local/*` and `src/ops/*` all build from here, so a
- * setting means the same on AWS and on one machine. Every part is built on first use and
- * then kept, so a function pays only for what it serves.
+ * The one place where configuration, clients and the registered aggregates become the
+ * service: each module's store, command service, read models and routes, the HTTP app, the
+ * stream publisher, the projector, and what rebuild and audit read. `src/lambda/*`,
+ * `src/local/*` and `src/ops/*` all build from here, so a setting means the same on AWS and
+ * on one machine. Every part is built on first use and then kept, so a function pays only
+ * for what it serves.
  */
-export class CustomerService {
+export class Service {
   readonly config: Config;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  readonly aggregates: readonly RegisteredAggregate[];
   private readonly clients: ServiceClients;
   private readonly built = new Map<string, unknown>();
+  private readonly byType: ReadonlyMap<string, AggregateServices>;
 
-  constructor(options: CustomerServiceOptions) {
+  constructor(options: ServiceOptions) {
     this.config = options.config;
     this.logger = options.logger;
     this.metrics = options.metrics ?? noMetrics;
     this.clients = options.clients;
+    this.aggregates = options.aggregates ?? AGGREGATES;
+    const streamTypes = Object.fromEntries(this.aggregates.map((m) => [m.streamPrefix, m.type]));
+    const context = {
+      config: this.config,
+      dynamodb: this.clients.dynamodb,
+      logger: this.logger,
+      metrics: this.metrics,
+      streamTypes,
+      encoding: () => this.crypto,
+      fingerprints: () =>
+        buildRequestFingerprints({
+          crypto: this.crypto,
+          config: this.config,
+          dynamodb: this.clients.dynamodb,
+        }),
+      erase: (_module: RegisteredAggregate, aggregateId: string) => this.erasure.erase(aggregateId),
+    };
+    const byType = new Map<string, AggregateServices>();
+    for (const module of this.aggregates) {
+      if (byType.has(module.type)) throw new TypeError(`aggregate ${module.type} registered twice`);
+      byType.set(module.type, new AggregateServices(module, context));
+    }
+    this.byType = byType;
   }
 
   /**
-   * The event store, for the command side, the projector's catch-up, rebuild, audit and
-   * every other reader: personal data encrypted at rest and decrypted on read when a KMS key
-   * is configured, so no reader handles ciphertext.
+   * One registered module's services: by the module itself (typed by it), or by its type;
+   * `UnregisteredStreamTypeError` for a type no module is registered for.
+   */
+  aggregate<Queries>(module: {
+    type: string;
+    readModels: (context: ModuleContext) => ReadModels<Queries>;
+  }): AggregateServices<Queries>;
+  aggregate(type: string): AggregateServices;
+  aggregate(key: string | { type: string }): AggregateServices {
+    const type = typeof key === 'string' ? key : key.type;
+    const services = this.byType.get(type);
+    if (!services) throw new UnregisteredStreamTypeError(type);
+    return services;
+  }
+
+  /**
+   * The streams of the type that items without one read as (the first aggregate's): what
+   * the projector's catch-up, rebuild, audit and other readers of it use, decoded.
    */
   get eventStore(): EventStore & StreamCatalog {
-    return this.once('eventStore', () => {
-      const { crypto } = this;
-      if (!crypto) return this.storedEvents;
-      return new EncodedEventStore({
-        inner: this.storedEvents,
-        codec: crypto.codec,
-        claims: crypto.claims,
-        erasureEventTypes: crypto.erasureEventTypes,
-      });
-    });
+    return this.aggregate(UNTYPED_STREAM_TYPE).events;
   }
 
   /** Data keys, codec and hashed claims; undefined without a KMS client and `KMS_KEY_ID`. */
@@ -140,17 +171,7 @@ export class CustomerService {
 
   /** The events as stored (ciphertext): what the publisher sends, what rewrites touch. */
   get storedEvents(): DynamoDBEventStore {
-    return this.once('storedEvents', () => {
-      const { config } = this;
-      return new DynamoDBEventStore({
-        client: this.clients.dynamodb,
-        tableName: config.COMMAND_TABLE,
-        // One newest-first query from the snapshot down loads any stream.
-        loadWindow: config.SNAPSHOT_EVERY + 1,
-        commandRecordTtlSeconds: config.COMMAND_RECORD_TTL_DAYS * 86_400,
-        changeIndexShards: config.CHANGE_INDEX_SHARDS,
-      });
-    });
+    return this.aggregate(UNTYPED_STREAM_TYPE).storedEvents;
   }
 
   /** The read model as the projector and rebuild write it. */
@@ -165,52 +186,6 @@ export class CustomerService {
     );
   }
 
-  get commands(): CustomerCommandService {
-    return this.once(
-      'commands',
-      () =>
-        new CustomerCommandService({
-          store: this.eventStore,
-          logger: this.logger,
-          metrics: this.metrics,
-          snapshotEvery: this.config.SNAPSHOT_EVERY,
-          conflictRetryBudgetMs: this.config.COMMAND_RETRY_BUDGET_MS,
-          afterForget: (customerId) => this.erasure.erase(customerId),
-          fingerprints: buildRequestFingerprints({
-            crypto: this.crypto,
-            config: this.config,
-            dynamodb: this.clients.dynamodb,
-          }),
-          ...(this.aggregateCache ? { aggregateCache: this.aggregateCache } : {}),
-        }),
-    );
-  }
-
-  /** The command side's cache of recently used customers; undefined when the size is 0. */
-  get aggregateCache(): LruAggregateCache<CustomerState> | undefined {
-    return this.once('aggregateCache', () =>
-      this.config.AGGREGATE_CACHE_SIZE > 0
-        ? new LruAggregateCache<CustomerState>(this.config.AGGREGATE_CACHE_SIZE, {
-            maxAgeMs: this.config.AGGREGATE_CACHE_MAX_AGE_SECONDS * 1000,
-          })
-        : undefined,
-    );
-  }
-
-  get queries(): CustomerQueryService {
-    return this.once(
-      'queries',
-      () =>
-        new CustomerQueryService({
-          reader: new DynamoDBCustomerViewReader({
-            client: this.clients.dynamodb,
-            tableName: this.config.QUERY_TABLE,
-          }),
-          minVersionWaitMs: this.config.MIN_VERSION_WAIT_MS,
-        }),
-    );
-  }
-
   /**
    * Every registered stream type with its decoded events, upcaster and read models: what
    * the publisher, projector, reconciler, rebuild and audit route by.
@@ -218,21 +193,11 @@ export class CustomerService {
   get streamTypes(): StreamTypes {
     return this.once(
       'streamTypes',
-      () =>
-        new StreamTypes([
-          {
-            type: 'Customer',
-            events: this.eventStore,
-            upcast: upcastCustomerEvent,
-            projections: [
-              { name: 'customer-views', projection: customerViewProjection, views: this.viewStore },
-            ],
-          },
-        ]),
+      () => new StreamTypes([...this.byType.values()].map((services) => services.streamType)),
     );
   }
 
-  /** The HTTP API serving the command routes, the query routes, or both. */
+  /** The HTTP API serving every module's command routes, query routes, or both. */
   httpApp(
     sides: { commands?: boolean; queries?: boolean },
     extras: Pick<HttpAppDependencies, 'operations' | 'console' | 'activity' | 'authenticate'> = {},
@@ -240,10 +205,14 @@ export class CustomerService {
     return createHttpApp({
       consoleSignIn: consoleSignInFrom(this.config),
       ...extras,
-      ...(sides.commands ? { commands: this.commands } : {}),
-      ...(sides.queries ? { queries: this.queries } : {}),
+      ...(sides.commands ? { commands: this.routes('commands') } : {}),
+      ...(sides.queries ? { queries: this.routes('queries') } : {}),
       logger: this.logger,
     });
+  }
+
+  private routes(side: 'commands' | 'queries'): DocumentedRoutes<HttpEnv>[] {
+    return [...this.byType.values()].flatMap((services) => services.routes(side) ?? []);
   }
 
   /** DynamoDB stream batch → EventBridge. */
@@ -265,6 +234,7 @@ export class CustomerService {
           client: this.clients.dynamodb,
           tableName: this.config.COMMAND_TABLE,
           shards: this.config.CHANGE_INDEX_SHARDS,
+          streamTypes: Object.fromEntries(this.aggregates.map((m) => [m.streamPrefix, m.type])),
         }),
     );
   }
@@ -366,8 +336,7 @@ export class CustomerService {
    * runs off the request path and is awaited at shutdown.
    */
   async settle(): Promise<void> {
-    const commands = this.built.get('commands') as CustomerCommandService | undefined;
-    await commands?.drain();
+    await Promise.all([...this.byType.values()].map((services) => services.drain()));
   }
 
   private publisherOptions() {
@@ -378,7 +347,7 @@ export class CustomerService {
       busName: this.config.EVENT_BUS_NAME,
       source: this.config.EVENT_SOURCE_NAME,
       // Consumers on the bus see the latest shape, whatever version was stored.
-      upcast: upcastCustomerEvent,
+      upcast: (envelope: EventEnvelope) => this.streamTypes.upcast(envelope),
       logger: this.logger,
       metrics: this.metrics,
     };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { localClientConfig } from '../../test/support/dynamodb.js';
 import { configWithOwnTables, dropTables } from '../../test/support/runtime-tables.js';
+import { customerModule } from '../app/customer/module.js';
 import { type LocalRuntime, startLocalRuntime } from './runtime.js';
 
 describe('local runtime with pipeline: false (npm start -- --no-pipeline)', () => {
@@ -20,7 +21,7 @@ describe('local runtime with pipeline: false (npm start -- --no-pipeline)', () =
   });
 
   it('serves commands, publishes and projects nothing, and stops without draining', async () => {
-    const { commands, queries } = runtime.service;
+    const { commands, queries } = runtime.service.aggregate(customerModule);
     const outcome = await commands.execute(
       {
         type: 'RegisterCustomer',

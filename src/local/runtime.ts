@@ -14,7 +14,7 @@ import { probeProjector, probePublisher } from '../app/operations/activity-probe
 import { ServiceActivity } from '../app/operations/service-activity.js';
 import { awsClients } from '../composition/aws-clients.js';
 import { callBudget, oneAttemptBudget } from '../composition/call-budget.js';
-import { CustomerService } from '../composition/customer-service.js';
+import { Service } from '../composition/service.js';
 import { type Config, readConfig } from '../config.js';
 import { type Logger, silentLogger } from '../core/ports.js';
 import { type DynamoDBLocal, startDynamoDBLocal } from './dynamodb-local.js';
@@ -97,7 +97,7 @@ export interface LocalRuntimeOptions {
 export interface LocalRuntime {
   config: Config;
   /** The service on the local clients: its HTTP app, command and query services, stores. */
-  service: CustomerService;
+  service: Service;
   /** Client settings for the DynamoDB the pipeline uses. */
   dynamodb: DynamoDBClientConfig;
   /** The DynamoDB Local this runtime started, if it started one. */
@@ -288,7 +288,7 @@ export const startLocalRuntime = async (
       kmsClient && serviceConfig.KMS_KEY_ID
         ? await describeServiceKey(kmsClient, serviceConfig.KMS_KEY_ID)
         : undefined;
-    const service = new CustomerService({
+    const service = new Service({
       config: serviceConfig,
       logger,
       clients: {

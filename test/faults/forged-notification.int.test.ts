@@ -1,6 +1,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { customerModule } from '../../src/app/customer/module.js';
 import type { EventEnvelope } from '../../src/core/event.js';
 import type { Logger } from '../../src/core/ports.js';
 import { LOCAL_CREDENTIALS } from '../../src/local/local-endpoints.js';
@@ -54,8 +55,10 @@ describe('a forged event put on the bus', () => {
     await dropTables(config);
   });
 
-  const execute = (command: Parameters<LocalRuntime['service']['commands']['execute']>[0]) =>
-    runtime.service.commands.execute(command, { correlationId: 'forged-test' });
+  const execute = (command: unknown) =>
+    runtime.service.aggregate(customerModule).commands.execute(command, {
+      correlationId: 'forged-test',
+    });
   const put = async (detail: object, detailType: string) => {
     const answer = await bus.send(
       new PutEventsCommand({

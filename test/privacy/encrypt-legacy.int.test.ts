@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CustomerService } from '../../src/composition/customer-service.js';
+import { customerModule } from '../../src/app/customer/module.js';
+import { Service } from '../../src/composition/service.js';
 import { readConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/core/ports.js';
 import { type KmsStandIn, startKmsStandIn } from '../../src/local/kms/kms-standin.js';
@@ -13,7 +14,7 @@ import { legacyEventItem } from '../support/legacy-events.js';
 let tables: TestTables;
 let kms: KmsStandIn;
 let kmsClient: KMSClient;
-let service: CustomerService;
+let service: Service;
 
 const put = (Item: Record<string, unknown>) =>
   tables.documentClient.send(new PutCommand({ TableName: tables.eventStoreTableName, Item }));
@@ -60,7 +61,7 @@ beforeAll(async () => {
   tables = await createTestTables();
   kms = await startKmsStandIn();
   kmsClient = new KMSClient(kms.clientConfig);
-  service = new CustomerService({
+  service = new Service({
     config: readConfig({
       COMMAND_TABLE: tables.eventStoreTableName,
       QUERY_TABLE: tables.viewsTableName,
@@ -105,7 +106,7 @@ describe('npm run encrypt-legacy', () => {
       legacyEventItem(gone, 1, 'CustomerRegistered', { email: '[forgotten]', name: '[forgotten]' }),
     );
     await put(legacyEventItem(gone, 2, 'CustomerForgotten', {}));
-    const historyBefore = await service.commands.history(id);
+    const historyBefore = await service.aggregate(customerModule).commands.history(id);
 
     const first = await runCli();
     expect(first.code).toBe(0);
@@ -116,7 +117,7 @@ describe('npm run encrypt-legacy', () => {
     const text = await tableText();
     for (const secret of [email, name, reason]) expect(text).not.toContain(secret.toLowerCase());
     // Same events, same versions, readable through the service exactly as before.
-    expect(await service.commands.history(id)).toEqual(historyBefore);
+    expect(await service.aggregate(customerModule).commands.history(id)).toEqual(historyBefore);
     expect(await claimOwner(`UNIQUE#email#${email}`)).toBeUndefined();
     const { Items = [] } = await tables.documentClient.send(
       new QueryCommand({
@@ -128,18 +129,21 @@ describe('npm run encrypt-legacy', () => {
     expect(Items).toEqual([]);
 
     // The hashed claim holds the email for its customer.
-    const taken = await service.commands
-      .execute(
+    const taken = await service
+      .aggregate(customerModule)
+      .commands.execute(
         { type: 'RegisterCustomer', data: { customerId: randomUUID(), email, name: 'X' } },
         { correlationId: 'c' },
       )
       .catch((e: unknown) => e);
     expect(taken).toMatchObject({ code: 'ALREADY_CLAIMED' });
     // Commands go on: the customer is reactivated on the encrypted stream.
-    await service.commands.execute(
-      { type: 'ReactivateCustomer', data: { customerId: id } },
-      { correlationId: 'c' },
-    );
+    await service
+      .aggregate(customerModule)
+      .commands.execute(
+        { type: 'ReactivateCustomer', data: { customerId: id } },
+        { correlationId: 'c' },
+      );
 
     const again = await runCli();
     expect(again.lines.at(-1)).toMatch(

@@ -12,8 +12,10 @@ import { CustomerCommandService } from '../customer-commands.js';
 import { CustomerQueryService } from '../customer-queries.js';
 import type { PipelineHealth } from '../operations/pipeline-health.js';
 import { createHttpApp } from './app.js';
+import { createCommandRoutes } from './command-routes.js';
 import { InMemoryConsoleAssets } from './console-assets.js';
 import { openApiPath } from './openapi-route.js';
+import { createQueryRoutes } from './query-routes.js';
 import { serviceRoutes } from './route-catalog.js';
 
 const health: PipelineHealth = {
@@ -34,8 +36,8 @@ const fullApp = () => {
   const store = new InMemoryEventStore();
   const reader = new InMemoryCustomerViewReader();
   return createHttpApp({
-    commands: new CustomerCommandService({ store }),
-    queries: new CustomerQueryService({ reader, minVersionWaitMs: 0 }),
+    commands: [createCommandRoutes(new CustomerCommandService({ store }))],
+    queries: [createQueryRoutes(new CustomerQueryService({ reader, minVersionWaitMs: 0 }))],
     operations: {
       health: { read: async () => health },
       audit: {
@@ -105,7 +107,9 @@ describe('the OpenAPI document', () => {
   it('is the same whichever part of the service a process serves', async () => {
     const full = await documentOf(fullApp());
     const queriesOnly = createHttpApp({
-      queries: new CustomerQueryService({ reader: new InMemoryCustomerViewReader() }),
+      queries: [
+        createQueryRoutes(new CustomerQueryService({ reader: new InMemoryCustomerViewReader() })),
+      ],
     });
     expect(await documentOf(queriesOnly)).toEqual(full);
   });
