@@ -1,86 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
+import { TallyNotFoundError, tallyModel } from '../../test/support/tally-aggregate.js';
 import { InMemoryEventStore } from '../adapters/memory/in-memory-event-store.js';
 import { InMemoryMetrics } from '../adapters/memory/in-memory-metrics.js';
-import {
-  ConcurrencyError,
-  NotFoundError,
-  UniquenessError,
-  ValidationError,
-} from '../core/errors.js';
+import { ConcurrencyError, UniquenessError, ValidationError } from '../core/errors.js';
 import { METRIC } from '../core/metrics.js';
-import { createUpcaster, firstVersion } from '../core/upcasting.js';
-import { AggregateCommands, type CommandModel } from './aggregate-commands.js';
-
-/** A tally with a unique label: the smallest aggregate that uses every part of the model. */
-const TallyCommand = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('OpenTally'),
-    data: z.strictObject({ tallyId: z.string().min(1), label: z.string().min(1) }),
-  }),
-  z.strictObject({
-    type: z.literal('AddToTally'),
-    data: z.strictObject({
-      tallyId: z.string().min(1),
-      amount: z.number().int().positive(),
-      expectedVersion: z.number().int().min(0).optional(),
-    }),
-  }),
-]);
-type TallyCommand = z.infer<typeof TallyCommand>;
-type TallyEvent =
-  | { type: 'TallyOpened'; data: { label: string } }
-  | { type: 'TallyAdded'; data: { amount: number } };
-type TallyState = { open: false } | { open: true; total: number };
-
-class TallyNotFoundError extends NotFoundError {
-  override readonly code = 'TALLY_NOT_FOUND';
-}
-
-const tallyModel = (
-  afterCommand?: CommandModel<TallyState, TallyCommand, TallyEvent>['afterCommand'],
-): CommandModel<TallyState, TallyCommand, TallyEvent> => ({
-  type: 'Tally',
-  decider: {
-    initialState: () => ({ open: false }),
-    decide: (command, state) => {
-      if (command.type === 'OpenTally') {
-        return state.open ? [] : [{ type: 'TallyOpened', data: { label: command.data.label } }];
-      }
-      if (!state.open) throw new TallyNotFoundError(`No tally ${command.data.tallyId}`);
-      return [{ type: 'TallyAdded', data: { amount: command.data.amount } }];
-    },
-    evolve: (state, event) =>
-      event.type === 'TallyOpened'
-        ? { open: true, total: 0 }
-        : { open: true, total: (state.open ? state.total : 0) + event.data.amount },
-  },
-  commandSchema: TallyCommand,
-  commandTypes: TallyCommand.options.map((o) => o.shape.type.value),
-  target: (command) => ({
-    aggregateId: command.data.tallyId,
-    expectedVersion: 'expectedVersion' in command.data ? command.data.expectedVersion : undefined,
-  }),
-  completeCommand: (input, { commandId, newId }) => {
-    const { type, data } = input as { type: string; data: Record<string, unknown> };
-    if (type !== 'OpenTally' || data.tallyId !== undefined) return input;
-    return { type, data: { tallyId: commandId ? `tally-${commandId}` : newId(), ...data } };
-  },
-  upcaster: createUpcaster<TallyEvent>({
-    TallyOpened: firstVersion<{ label: string }>(),
-    // v1 counted in tens; v2 in units.
-    TallyAdded: firstVersion<{ tens: number }>().next(({ tens }) => ({ amount: tens * 10 })),
-  }),
-  snapshotSchemaVersion: 1,
-  uniqueness: (_state, events) => ({
-    claims: events.flatMap((e) =>
-      e.type === 'TallyOpened' ? [{ scope: 'label', value: e.data.label }] : [],
-    ),
-    releases: [],
-  }),
-  notFound: (id) => new TallyNotFoundError(`No tally ${id}`),
-  ...(afterCommand ? { afterCommand } : {}),
-});
+import { AggregateCommands } from './aggregate-commands.js';
 
 const meta = { correlationId: 'corr-t' };
 
