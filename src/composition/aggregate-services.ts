@@ -25,8 +25,8 @@ export interface AggregateServicesContext {
   /** With encryption on: the codec and hashed claims that personal data is stored under. */
   readonly encoding: () => { codec: EventCodec; claims: ClaimCodec } | undefined;
   readonly fingerprints: () => RequestFingerprints;
-  /** The clean-up after an erasure of one of its streams. */
-  readonly erase: (module: RegisteredAggregate, aggregateId: string) => Promise<unknown>;
+  /** The clean-up after a stream's erasure (data key, snapshot, legacy plaintext). */
+  readonly erase: (aggregateId: string) => Promise<unknown>;
 }
 
 /**
@@ -98,7 +98,7 @@ export class AggregateServices<Queries = unknown> {
         metrics,
         snapshotEvery: config.SNAPSHOT_EVERY,
         conflictRetryBudgetMs: config.COMMAND_RETRY_BUDGET_MS,
-        erase: (aggregateId) => this.context.erase(this.module, aggregateId),
+        erase: this.context.erase,
         fingerprints: this.context.fingerprints(),
         ...(cache ? { aggregateCache: cache } : {}),
       });

@@ -80,6 +80,8 @@ export class Service {
   private readonly clients: ServiceClients;
   private readonly built = new Map<string, unknown>();
   private readonly byType: ReadonlyMap<string, AggregateServices>;
+  /** Every stream type of the table by key prefix (`CUSTOMER` → `Customer`). */
+  private readonly typesByPrefix: Readonly<Record<string, string>>;
 
   constructor(options: ServiceOptions) {
     this.config = options.config;
@@ -87,13 +89,26 @@ export class Service {
     this.metrics = options.metrics ?? noMetrics;
     this.clients = options.clients;
     this.aggregates = options.aggregates ?? AGGREGATES;
-    const streamTypes = Object.fromEntries(this.aggregates.map((m) => [m.streamPrefix, m.type]));
+    const typesByPrefix: Record<string, string> = {};
+    for (const { type, streamPrefix } of this.aggregates) {
+      if (Object.values(typesByPrefix).includes(type)) {
+        throw new TypeError(`aggregate ${type} registered twice`);
+      }
+      const holder = typesByPrefix[streamPrefix];
+      if (holder !== undefined) {
+        throw new TypeError(
+          `aggregates ${holder} and ${type} share the stream prefix ${streamPrefix}`,
+        );
+      }
+      typesByPrefix[streamPrefix] = type;
+    }
+    this.typesByPrefix = typesByPrefix;
     const context = {
       config: this.config,
       dynamodb: this.clients.dynamodb,
       logger: this.logger,
       metrics: this.metrics,
-      streamTypes,
+      streamTypes: typesByPrefix,
       encoding: () => this.crypto,
       fingerprints: () =>
         buildRequestFingerprints({
@@ -101,14 +116,11 @@ export class Service {
           config: this.config,
           dynamodb: this.clients.dynamodb,
         }),
-      erase: (_module: RegisteredAggregate, aggregateId: string) => this.erasure.erase(aggregateId),
+      erase: (aggregateId: string) => this.erasure.erase(aggregateId),
     };
-    const byType = new Map<string, AggregateServices>();
-    for (const module of this.aggregates) {
-      if (byType.has(module.type)) throw new TypeError(`aggregate ${module.type} registered twice`);
-      byType.set(module.type, new AggregateServices(module, context));
-    }
-    this.byType = byType;
+    this.byType = new Map(
+      this.aggregates.map((module) => [module.type, new AggregateServices(module, context)]),
+    );
   }
 
   /**
@@ -234,7 +246,7 @@ export class Service {
           client: this.clients.dynamodb,
           tableName: this.config.COMMAND_TABLE,
           shards: this.config.CHANGE_INDEX_SHARDS,
-          streamTypes: Object.fromEntries(this.aggregates.map((m) => [m.streamPrefix, m.type])),
+          streamTypes: this.typesByPrefix,
         }),
     );
   }
