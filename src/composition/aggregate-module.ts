@@ -1,5 +1,14 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TableDefinition } from '../adapters/dynamodb/table-definitions.js';
+import type { AggregateCommand, CommandModel, CommandService } from '../app/aggregate-commands.js';
+import type { DocumentedRoutes } from '../app/http/openapi-route.js';
+import type { HttpEnv } from '../app/http/request.js';
 import type { Config } from '../config.js';
+import type { DomainEvent } from '../core/event.js';
+import type { EventStore, StreamCatalog } from '../core/event-store.js';
+import type { Metrics } from '../core/metrics.js';
+import type { Logger } from '../core/ports.js';
+import type { ProjectionBinding } from '../core/stream-types.js';
 
 /**
  * A read model's table, declared by the module whose projection writes it. The stack
@@ -45,3 +54,66 @@ export interface AggregateDeclaration {
   /** The tables its read models live in. */
   readonly viewTables: readonly ViewTableDeclaration[];
 }
+
+/** What a module's read models are built from: one per service, its store and view tables. */
+export interface ModuleContext {
+  readonly config: Config;
+  readonly dynamodb: DynamoDBDocumentClient;
+  /** The table of one of its declared view tables (`viewTableName(config, id)` by default). */
+  readonly viewTableName: (id: string) => string;
+  /** Its own streams, decoded (personal data decrypted): what queries and catch-up read. */
+  readonly events: EventStore & StreamCatalog;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+/** A module's read side: the projections its streams feed, and the queries its routes serve. */
+export interface ReadModels<Queries> {
+  readonly projections: readonly ProjectionBinding[];
+  readonly queries: Queries;
+}
+
+/**
+ * A module's HTTP routes by the function that serves them on AWS, each with its roles
+ * (`createRoute`). Built from the module's services; the route catalog (OpenAPI document,
+ * API Gateway routes, IAM policies) builds them without services, for their declarations.
+ */
+export interface ModuleRoutes<Queries> {
+  readonly commands?: (commands: CommandService) => DocumentedRoutes<HttpEnv>;
+  readonly queries?: (queries: Queries) => DocumentedRoutes<HttpEnv>;
+}
+
+/**
+ * One aggregate, registered once (`src/composition/aggregates.ts`): its declaration, the
+ * pure parts its command service runs (decider, command schema, event versions, snapshot
+ * version, uniqueness, personal data, hooks), its read models and its routes. The
+ * composition root builds its store, command service, projections and routes from it.
+ */
+export interface AggregateModule<
+  State = unknown,
+  Command extends AggregateCommand = AggregateCommand,
+  Event extends DomainEvent = DomainEvent,
+  Queries = unknown,
+> extends AggregateDeclaration,
+    CommandModel<State, Command, Event> {
+  readonly readModels: (context: ModuleContext) => ReadModels<Queries>;
+  readonly routes: ModuleRoutes<Queries>;
+}
+
+/**
+ * A module as the registration list holds it, its types erased: the composition root
+ * treats every module alike. `defineAggregate` checks a module against its own types first.
+ */
+export type RegisteredAggregate = AggregateModule<unknown, AggregateCommand, DomainEvent, unknown>;
+
+/** Checks a module against its State, Command, Event and Queries, and erases them for the list. */
+export const defineAggregate = <
+  State,
+  Command extends AggregateCommand,
+  Event extends DomainEvent,
+  Queries,
+>(
+  module: AggregateModule<State, Command, Event, Queries>,
+): RegisteredAggregate & AggregateModule<State, Command, Event, Queries> =>
+  // Sound as the composition uses it: a module's parts only ever meet each other.
+  module as RegisteredAggregate & AggregateModule<State, Command, Event, Queries>;

@@ -9,8 +9,7 @@ import {
   SuspensionNote,
   suspensionFields,
 } from '../../domain/customer/index.js';
-import { IdempotencyKey } from '../command-metadata.js';
-import type { CommandMetadata, CustomerCommandService } from '../customer-commands.js';
+import type { CommandOutcome, CommandService } from '../aggregate-commands.js';
 import { parseOrThrow } from '../validation.js';
 import {
   CommandAnswer,
@@ -23,7 +22,8 @@ import {
   jsonContent,
   storeErrors,
 } from './api-schemas.js';
-import { createRoute, DocumentedRoutes, serveRoute } from './openapi-route.js';
+import { CommandHeaders, serveCommand, serveHistory } from './command-glue.js';
+import { createRoute, DocumentedRoutes } from './openapi-route.js';
 import { type HttpEnv, readJsonBody } from './request.js';
 
 /** The domain's printable text (no control characters, no lone surrogates), as a class body. */
@@ -75,11 +75,6 @@ const SuspendBody = z
 const ReactivateBody = z.strictObject({ expectedVersion: ExpectedVersion.optional() });
 
 const IdParam = z.object({ id: CustomerId });
-const CommandHeaders = z.object({
-  'Idempotency-Key': IdempotencyKey.optional().meta({
-    description: 'A retry with the same key answers the first result and appends nothing',
-  }),
-});
 
 const body = (schema: z.ZodType, required = true) => ({
   content: { 'application/json': { schema } },
@@ -212,89 +207,62 @@ export const customerHistoryRoute = createRoute({
 });
 
 /** Write routes: each validates its body, runs one command and answers the new version. */
-export const createCommandRoutes = (
-  commands: CustomerCommandService,
-): DocumentedRoutes<HttpEnv> => {
-  const app = new DocumentedRoutes<HttpEnv>();
-
-  // First in every handler: a key that could not be stored is refused before anything else.
-  const metadata = (c: Context<HttpEnv>) => {
-    const headers = { 'Idempotency-Key': c.req.header('idempotency-key') };
-    const commandId = parseOrThrow(CommandHeaders, headers, 'Idempotency-Key header')[
-      'Idempotency-Key'
-    ];
-    const caller = c.get('caller');
-    const meta: CommandMetadata = { correlationId: c.get('correlationId') ?? '' };
-    if (commandId !== undefined) meta.commandId = commandId;
-    if (caller) meta.actor = caller.actor;
-    return meta;
-  };
-  const pathId = (raw: string) => parseOrThrow(CustomerId, raw, 'customer id', 'id');
-
-  serveRoute(app, registerCustomerRoute, async (c) => {
-    const meta = metadata(c);
-    const body = parseOrThrow(RegisterBody, await readJsonBody(c), 'request body');
-    const outcome = await commands.execute({ type: 'RegisterCustomer', data: body }, meta);
-    c.header('location', `/customers/${outcome.customerId}`);
-    if (outcome.replayed) c.header('idempotent-replayed', 'true');
-    return c.json({ customerId: outcome.customerId, version: outcome.version }, 201);
+export const createCommandRoutes = (commands: CommandService): DocumentedRoutes<HttpEnv> => {
+  const routes = new DocumentedRoutes<HttpEnv>();
+  const pathId = (c: Context<HttpEnv>) =>
+    parseOrThrow(CustomerId, c.req.param('id') ?? '', 'customer id', 'id');
+  const readBody = async <S extends z.ZodType>(
+    c: Context<HttpEnv>,
+    schema: S,
+    allowEmpty = false,
+  ) => parseOrThrow(schema, await readJsonBody(c, { allowEmpty }), 'request body');
+  const answer = ({ aggregateId, version }: CommandOutcome) => ({
+    customerId: aggregateId,
+    version,
   });
 
-  serveRoute(app, updateEmailRoute, async (c) => {
-    const meta = metadata(c);
-    const customerId = pathId(c.req.param('id') ?? '');
-    const body = parseOrThrow(UpdateEmailBody, await readJsonBody(c), 'request body');
-    const outcome = await commands.execute(
-      {
+  serveCommand(routes, registerCustomerRoute, commands, {
+    command: async (c) => ({ type: 'RegisterCustomer', data: await readBody(c, RegisterBody) }),
+    status: 201,
+    answer,
+    location: ({ aggregateId }) => `/customers/${aggregateId}`,
+  });
+
+  serveCommand(routes, updateEmailRoute, commands, {
+    command: async (c) => {
+      const customerId = pathId(c);
+      const body = await readBody(c, UpdateEmailBody);
+      return {
         type: 'UpdateEmail',
         data: { customerId, newEmail: body.email, expectedVersion: body.expectedVersion },
-      },
-      meta,
-    );
-    if (outcome.replayed) c.header('idempotent-replayed', 'true');
-    return c.json({ customerId, version: outcome.version }, 200);
+      };
+    },
+    answer,
   });
 
-  serveRoute(app, suspendCustomerRoute, async (c) => {
-    const meta = metadata(c);
-    const customerId = pathId(c.req.param('id') ?? '');
-    const body = parseOrThrow(SuspendBody, await readJsonBody(c), 'request body');
-    const outcome = await commands.execute(
-      { type: 'SuspendCustomer', data: { customerId, ...body } },
-      meta,
-    );
-    if (outcome.replayed) c.header('idempotent-replayed', 'true');
-    return c.json({ customerId, version: outcome.version }, 200);
+  serveCommand(routes, suspendCustomerRoute, commands, {
+    command: async (c) => {
+      const customerId = pathId(c);
+      return { type: 'SuspendCustomer', data: { customerId, ...(await readBody(c, SuspendBody)) } };
+    },
+    answer,
   });
 
-  serveRoute(app, reactivateCustomerRoute, async (c) => {
-    const meta = metadata(c);
-    const customerId = pathId(c.req.param('id') ?? '');
-    const body = parseOrThrow(
-      ReactivateBody,
-      await readJsonBody(c, { allowEmpty: true }),
-      'request body',
-    );
-    const outcome = await commands.execute(
-      { type: 'ReactivateCustomer', data: { customerId, ...body } },
-      meta,
-    );
-    if (outcome.replayed) c.header('idempotent-replayed', 'true');
-    return c.json({ customerId, version: outcome.version }, 200);
+  serveCommand(routes, reactivateCustomerRoute, commands, {
+    command: async (c) => {
+      const customerId = pathId(c);
+      const body = await readBody(c, ReactivateBody, true);
+      return { type: 'ReactivateCustomer', data: { customerId, ...body } };
+    },
+    answer,
   });
 
-  serveRoute(app, forgetCustomerRoute, async (c) => {
-    const meta = metadata(c);
-    const customerId = pathId(c.req.param('id') ?? '');
-    const outcome = await commands.execute({ type: 'ForgetCustomer', data: { customerId } }, meta);
-    if (outcome.replayed) c.header('idempotent-replayed', 'true');
-    return c.json({ customerId, version: outcome.version }, 200);
+  serveCommand(routes, forgetCustomerRoute, commands, {
+    command: async (c) => ({ type: 'ForgetCustomer', data: { customerId: pathId(c) } }),
+    answer,
   });
 
-  serveRoute(app, customerHistoryRoute, async (c) => {
-    const customerId = pathId(c.req.param('id') ?? '');
-    return c.json({ events: await commands.history(customerId) }, 200);
-  });
+  serveHistory(routes, customerHistoryRoute, commands, pathId);
 
-  return app;
+  return routes;
 };
