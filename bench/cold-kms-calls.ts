@@ -4,7 +4,8 @@ import { HierarchicalDataKeyWrapper } from '../src/adapters/crypto/hierarchical-
 import { DynamoDBSubjectKeyStore } from '../src/adapters/dynamodb/dynamodb-subject-key-store.js';
 import { customerViewsTable, eventStoreTable } from '../src/adapters/dynamodb/table-definitions.js';
 import { KMSDataKeyWrapper } from '../src/adapters/kms/kms-data-key-wrapper.js';
-import { CustomerService } from '../src/composition/customer-service.js';
+import { customerModule } from '../src/app/customer/module.js';
+import { Service } from '../src/composition/service.js';
 import { buildBranchKeys } from '../src/composition/service-crypto.js';
 import { readConfig } from '../src/config.js';
 import { DataKeyCache } from '../src/core/data-key-cache.js';
@@ -24,7 +25,7 @@ import { round } from './stats.js';
  *   (`SubjectDataKeys` over `KMSDataKeyWrapper`), which is every KMS call a warm-secret
  *   command makes; a change or suspension unwraps (Decrypt), a registration generates.
  * - **branch key**: the same data-key path over the hierarchy, and the whole command path of
- *   the service as composed (`CustomerService`), both after a restart.
+ *   the service as composed (`Service`), both after a restart.
  */
 export interface ColdKmsCalls {
   commands: number;
@@ -85,7 +86,7 @@ export const measureColdKmsCalls = async (
   const branchKeyPerCommand = await keyPath('b', hierarchy);
 
   const serviceProcess = () =>
-    new CustomerService({
+    new Service({
       config,
       clients: { dynamodb, kms: kms.client },
       logger: silentLogger,
@@ -98,24 +99,30 @@ export const measureColdKmsCalls = async (
   });
   const writer = serviceProcess();
   for (const [n, id] of ids.entries())
-    if (opOf(n) !== 'register') await writer.commands.execute(registration(id), meta);
+    if (opOf(n) !== 'register')
+      await writer.aggregate(customerModule).commands.execute(registration(id), meta);
   await writer.settle();
   const restarted = serviceProcess();
   await restarted.crypto?.hasher.hash('warm-up@bench.example');
   const before = requests();
   for (const [n, id] of ids.entries()) {
     const op = opOf(n);
-    if (op === 'register') await restarted.commands.execute(registration(id), meta);
+    if (op === 'register')
+      await restarted.aggregate(customerModule).commands.execute(registration(id), meta);
     else if (op === 'suspend')
-      await restarted.commands.execute(
-        { type: 'SuspendCustomer', data: { customerId: id, reasonCode: 'FRAUD' as const } },
-        meta,
-      );
+      await restarted
+        .aggregate(customerModule)
+        .commands.execute(
+          { type: 'SuspendCustomer', data: { customerId: id, reasonCode: 'FRAUD' as const } },
+          meta,
+        );
     else
-      await restarted.commands.execute(
-        { type: 'UpdateEmail', data: { customerId: id, newEmail: `${id}-2@bench.example` } },
-        meta,
-      );
+      await restarted
+        .aggregate(customerModule)
+        .commands.execute(
+          { type: 'UpdateEmail', data: { customerId: id, newEmail: `${id}-2@bench.example` } },
+          meta,
+        );
   }
   const servicePerCommand = (requests() - before) / commands;
   await restarted.settle();

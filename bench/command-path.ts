@@ -8,6 +8,7 @@ import {
 } from '../src/app/customer-commands.js';
 import { customerEventUpcaster } from '../src/app/customer-events.js';
 import { createHttpApp } from '../src/app/http/app.js';
+import { createCommandRoutes } from '../src/app/http/command-routes.js';
 import { CommandHandler } from '../src/core/command-handler.js';
 import {
   type CustomerCommand,
@@ -141,7 +142,7 @@ const createTarget = async (
       close: () => service.drain(),
     };
   }
-  const app = createHttpApp({ commands: service });
+  const app = createHttpApp({ commands: [createCommandRoutes(service)] });
   // The request is served in another async context than the client's, so the DynamoDB
   // calls are attributed on the server side, by route.
   const server = await serveHttp(

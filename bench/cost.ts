@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { customerViewsTable, eventStoreTable } from '../src/adapters/dynamodb/table-definitions.js';
+import { customerModule } from '../src/app/customer/module.js';
 import { priceOf, priceTable } from '../src/capacity/aws-tables.js';
 import {
   type Billing,
@@ -10,7 +11,7 @@ import {
   dynamodbUnitsUsd,
 } from '../src/capacity/dynamodb-cost.js';
 import { EmailPopulation, seededRandom } from '../src/capacity/email-population.js';
-import { CustomerService } from '../src/composition/customer-service.js';
+import { Service } from '../src/composition/service.js';
 import { readConfig } from '../src/config.js';
 import { silentLogger } from '../src/core/ports.js';
 import { startKmsStandIn } from '../src/local/kms/kms-standin.js';
@@ -64,7 +65,7 @@ const runVariant = async (
   const tables = { events: `cost-${run}-events`, views: `cost-${run}-views` };
   await db.createTable(tables.events, eventStoreTable);
   await db.createTable(tables.views, customerViewsTable);
-  const service = new CustomerService({
+  const service = new Service({
     config: readConfig({
       COMMAND_TABLE: tables.events,
       QUERY_TABLE: tables.views,
@@ -78,7 +79,9 @@ const runVariant = async (
   const people = new EmailPopulation(7);
   const random = seededRandom(7);
   const execute = (input: unknown) =>
-    service.commands.execute(input, { correlationId: randomUUID(), commandId: randomUUID() });
+    service
+      .aggregate(customerModule)
+      .commands.execute(input, { correlationId: randomUUID(), commandId: randomUUID() });
   const register = (customerId: string) =>
     execute({ type: 'RegisterCustomer', data: { customerId, ...people.next() } });
   // The customers the email changes and suspensions go to, one each, registered uncounted.
@@ -102,7 +105,7 @@ const runVariant = async (
             }),
     );
   }
-  await service.commands.drain();
+  await service.aggregate(customerModule).commands.drain();
   const kmsCalls = kms.requests() - kmsBefore;
   const tally = db.counter.snapshot(scope);
   const per = (n: number) => n / Math.max(tally.operations, 1);

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { customerViewsTable, eventStoreTable } from '../src/adapters/dynamodb/table-definitions.js';
-import { CustomerService } from '../src/composition/customer-service.js';
+import { customerModule } from '../src/app/customer/module.js';
+import { Service } from '../src/composition/service.js';
 import { readConfig } from '../src/config.js';
 import { silentLogger } from '../src/core/ports.js';
 import { type KmsStandIn, startKmsStandIn } from '../src/local/kms/kms-standin.js';
@@ -57,7 +58,7 @@ const serviceFor = (db: BenchDynamoDB, label: string, mode: EncryptionMode, kms:
   const tables = { events: `${label}-events`, views: `${label}-views` };
   return {
     tables,
-    service: new CustomerService({
+    service: new Service({
       config: readConfig({
         COMMAND_TABLE: tables.events,
         QUERY_TABLE: tables.views,
@@ -74,19 +75,21 @@ const serviceFor = (db: BenchDynamoDB, label: string, mode: EncryptionMode, kms:
 };
 
 const meta = { correlationId: 'bench' };
-const register = (service: CustomerService, customerId: string) =>
-  service.commands.execute(
+const register = (service: Service, customerId: string) =>
+  service.aggregate(customerModule).commands.execute(
     {
       type: 'RegisterCustomer',
       data: { customerId, email: `${customerId}-0@bench.example`, name: `Bench ${customerId}` },
     },
     meta,
   );
-const changeEmail = (service: CustomerService, customerId: string, k: number) =>
-  service.commands.execute(
-    { type: 'UpdateEmail', data: { customerId, newEmail: `${customerId}-${k}@bench.example` } },
-    meta,
-  );
+const changeEmail = (service: Service, customerId: string, k: number) =>
+  service
+    .aggregate(customerModule)
+    .commands.execute(
+      { type: 'UpdateEmail', data: { customerId, newEmail: `${customerId}-${k}@bench.example` } },
+      meta,
+    );
 
 const runConcurrency = async (
   db: BenchDynamoDB,

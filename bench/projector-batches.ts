@@ -1,9 +1,12 @@
 import { isDeepStrictEqual } from 'node:util';
 import { customerViewsTable, eventStoreTable } from '../src/adapters/dynamodb/table-definitions.js';
-import { CustomerService } from '../src/composition/customer-service.js';
+import { customerModule } from '../src/app/customer/module.js';
+import type { CustomerViewRecord } from '../src/app/customer-view.js';
+import { Service } from '../src/composition/service.js';
 import { readConfig } from '../src/config.js';
 import type { EventEnvelope } from '../src/core/event.js';
 import { silentLogger } from '../src/core/ports.js';
+import type { ViewStore } from '../src/core/view-store.js';
 import { expectedView, messageBody } from '../test/support/customer-histories.js';
 import { sqsEvent, sqsRecord } from '../test/support/sqs-messages.js';
 import type { BenchDynamoDB } from './bench-dynamodb.js';
@@ -60,21 +63,26 @@ export const runProjectorBatches = async (
   const views = 'pb-views';
   await db.createTable(events, eventStoreTable);
   await db.createTable(views, customerViewsTable);
-  const service = new CustomerService({
+  const service = new Service({
     config: readConfig({ COMMAND_TABLE: events, QUERY_TABLE: views }),
     clients: { dynamodb: db.documentClient },
     logger: silentLogger,
   });
   const write = async (id: string, changes: number) => {
-    await service.commands.execute(
-      { type: 'RegisterCustomer', data: { customerId: id, email: `${id}@pb.example`, name: 'P' } },
+    await service.aggregate(customerModule).commands.execute(
+      {
+        type: 'RegisterCustomer',
+        data: { customerId: id, email: `${id}@pb.example`, name: 'P' },
+      },
       { correlationId: 'pb' },
     );
     for (let k = 1; k <= changes; k++) {
-      await service.commands.execute(
-        { type: 'UpdateEmail', data: { customerId: id, newEmail: `${id}-${k}@pb.example` } },
-        { correlationId: 'pb' },
-      );
+      await service
+        .aggregate(customerModule)
+        .commands.execute(
+          { type: 'UpdateEmail', data: { customerId: id, newEmail: `${id}-${k}@pb.example` } },
+          { correlationId: 'pb' },
+        );
     }
     return service.eventStore.readStream(id);
   };
@@ -124,7 +132,7 @@ type Write = (id: string, changes: number) => Promise<EventEnvelope[]>;
 /** Both projector paths over the same notifications, each into a read model of its own. */
 const comparePaths = async (
   db: BenchDynamoDB,
-  service: CustomerService,
+  service: Service,
   write: Write,
   customers: number,
 ): Promise<ProjectorPathRow[]> => {
@@ -136,16 +144,17 @@ const comparePaths = async (
   const projectors = await Promise.all(
     Object.entries(paths).map(async ([path, table]) => {
       await db.createTable(table, customerViewsTable);
-      const scoped = new CustomerService({
+      const scoped = new Service({
         config: { ...service.config, QUERY_TABLE: table },
         clients: { dynamodb: db.documentClient },
         logger: silentLogger,
       });
+      const views = scoped.aggregate('Customer').views() as ViewStore<CustomerViewRecord>;
       const handler =
         path === 'store reads (after)'
           ? scoped.projector
-          : createCarriedEnvelopeProjector({ events: scoped.eventStore, views: scoped.viewStore });
-      return { path: path as ProjectorPathRow['path'], handler, views: scoped.viewStore };
+          : createCarriedEnvelopeProjector({ events: scoped.eventStore, views });
+      return { path: path as ProjectorPathRow['path'], handler, views };
     }),
   );
   const rows: ProjectorPathRow[] = [];
@@ -182,7 +191,7 @@ const comparePaths = async (
         const written = await Promise.all(
           ids.map(async (id) => {
             if (version === 1) return (await write(id, 0))[0] as EventEnvelope;
-            await service.commands.execute(
+            await service.aggregate(customerModule).commands.execute(
               {
                 type: 'UpdateEmail',
                 data: { customerId: id, newEmail: `${id}-${version}@pb.example` },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { customerViewsTable, eventStoreTable } from '../src/adapters/dynamodb/table-definitions.js';
 import { JoseTokenVerifier } from '../src/adapters/jose/jose-token-verifier.js';
 import type { Authenticate } from '../src/app/http/access-guard.js';
-import { CustomerService } from '../src/composition/customer-service.js';
+import { Service } from '../src/composition/service.js';
 import { readConfig } from '../src/config.js';
 import { silentLogger } from '../src/core/ports.js';
 import { type RunningHttpServer, serveHttp } from '../src/local/http-server.js';
@@ -49,7 +49,7 @@ export interface RoleCheckResults {
 
 interface ModeTarget {
   server: RunningHttpServer;
-  service: CustomerService;
+  service: Service;
   tables: { events: string; views: string };
   headers: Record<string, string>;
 }
@@ -63,7 +63,7 @@ const startMode = async (
   const tables = { events: `${label}-events`, views: `${label}-views` };
   await db.createTable(tables.events, eventStoreTable);
   await db.createTable(tables.views, customerViewsTable);
-  const service = new CustomerService({
+  const service = new Service({
     config: readConfig({ COMMAND_TABLE: tables.events, QUERY_TABLE: tables.views }),
     clients: { dynamodb: db.newDocumentClient() },
     logger: silentLogger,

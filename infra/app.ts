@@ -1,6 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { DECLARED_AGGREGATES } from '../src/composition/aggregate-declarations.js';
+import { AGGREGATES } from '../src/composition/aggregates.js';
 import { CustomerServiceStack } from './customer-service-stack.js';
 import { readStackContext } from './stack-context.js';
 
@@ -11,7 +11,7 @@ new CustomerServiceStack(app, 'CustomerService', {
   stackName,
   description: 'CQRS and event-sourced Customer service',
   // Its bus rule, view tables and their grants follow the service's aggregates.
-  aggregates: DECLARED_AGGREGATES,
+  aggregates: AGGREGATES,
   // Environment-agnostic unless the CLI knows the account: synth needs no credentials.
   env: {
     account: process.env.CDK_DEFAULT_ACCOUNT,

@@ -16,8 +16,8 @@ import {
 } from '../src/adapters/eventbridge/projection-rule.js';
 import { scopeFor } from '../src/app/access/roles.js';
 import { publicRoutes, serviceRoutes } from '../src/app/http/route-catalog.js';
-import { DECLARED_AGGREGATES } from '../src/composition/aggregate-declarations.js';
 import type { AggregateDeclaration } from '../src/composition/aggregate-module.js';
+import { AGGREGATES } from '../src/composition/aggregates.js';
 import { callBudget } from '../src/composition/call-budget.js';
 import { AggregateDeclarationError } from '../src/composition/check-declarations.js';
 import { readConfig } from '../src/config.js';
@@ -368,7 +368,7 @@ describe('CustomerServiceStack', () => {
       };
       const shared = projectionRule({
         source: readConfig({}).EVENT_SOURCE_NAME,
-        aggregates: DECLARED_AGGREGATES,
+        aggregates: AGGREGATES,
       });
       const rules = (Object.values(template.findResources('AWS::Events::Rule')) as Json[])
         .map((r) => r.Properties as Json)
@@ -1214,7 +1214,7 @@ describe('CustomerServiceStack', () => {
       plain = { stack, template };
       const sizing = defaultStackSizing();
       if (unsized) delete sizing.routeThrottles[operationIdOf(unsized)];
-      two = synth({ aggregates: [...DECLARED_AGGREGATES, ledger], sizing });
+      two = synth({ aggregates: [...AGGREGATES, ledger], sizing });
     }, SYNTH_TIMEOUT);
 
     const ledgerTableId = () => {
@@ -1370,7 +1370,7 @@ describe('CustomerServiceStack', () => {
 
     it('refuses declarations that clash before building anything', () => {
       const thief = { ...ledger, streamPrefix: 'CUSTOMER' };
-      expect(() => synth({ aggregates: [...DECLARED_AGGREGATES, thief] })).toThrow(
+      expect(() => synth({ aggregates: [...AGGREGATES, thief] })).toThrow(
         AggregateDeclarationError,
       );
     });

@@ -37,11 +37,11 @@ import {
   projectionRule,
   serviceEventsPattern,
 } from '../src/adapters/eventbridge/projection-rule.js';
-import { DECLARED_AGGREGATES } from '../src/composition/aggregate-declarations.js';
 import {
   type AggregateDeclaration,
   LEGACY_VIEWS_TABLE_ID,
 } from '../src/composition/aggregate-module.js';
+import { AGGREGATES } from '../src/composition/aggregates.js';
 import { checkDeclarations } from '../src/composition/check-declarations.js';
 import { type Config, readConfig } from '../src/config.js';
 import { METRIC } from '../src/core/metrics.js';
@@ -195,7 +195,7 @@ export class CustomerServiceStack extends Stack {
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const eventSource = defaults.EVENT_SOURCE_NAME;
     const sizing = props.sizing ?? defaultStackSizing();
-    const aggregates = props.aggregates ?? DECLARED_AGGREGATES;
+    const aggregates = props.aggregates ?? AGGREGATES;
     checkDeclarations(aggregates);
 
     // ---- Storage -------------------------------------------------------------------------

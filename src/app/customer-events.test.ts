@@ -7,6 +7,7 @@ import { CustomerCommandService } from './customer-commands.js';
 import { customerEventUpcaster, upcastCustomerEvent } from './customer-events.js';
 import { runDirectCommand } from './direct-commands.js';
 import { createHttpApp } from './http/app.js';
+import { createCommandRoutes } from './http/command-routes.js';
 
 const meta = { correlationId: 'corr-1' };
 const setup = () => {
@@ -168,9 +169,12 @@ describe('Customer events at the edges', () => {
       ],
       { expectedVersion: 0 },
     );
-    const response = await createHttpApp({ commands }).request('/customers/c1/reactivate', {
-      method: 'POST',
-    });
+    const response = await createHttpApp({ commands: [createCommandRoutes(commands)] }).request(
+      '/customers/c1/reactivate',
+      {
+        method: 'POST',
+      },
+    );
     expect(response.status).toBe(503);
     expect(response.headers.get('retry-after')).toBe('1');
     expect(await response.json()).toEqual({

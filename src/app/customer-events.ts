@@ -1,13 +1,12 @@
 import type { EventEnvelope } from '../core/event.js';
-import { createUpcaster } from '../core/upcasting.js';
-import { type CustomerEvent, customerEventVersions } from '../domain/customer/index.js';
+import { customerAggregate } from '../domain/customer/module.js';
 
 /**
  * Lifts stored Customer events to their latest shape. Every read path goes through it: the
  * command side's load, the history route, the projection (catch-up, rebuild, audit, the
  * dead-letter diagnosis) and the publisher.
  */
-export const customerEventUpcaster = createUpcaster<CustomerEvent>(customerEventVersions);
+export const customerEventUpcaster = customerAggregate.upcaster;
 
 /** The publisher's `upcast` option: bus consumers see the latest shape and schema version. */
 export const upcastCustomerEvent = (envelope: EventEnvelope): EventEnvelope =>

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { Logger } from '../core/ports.js';
+import type { CommandService } from './aggregate-commands.js';
 import { CorrelationId, IdempotencyKey } from './command-metadata.js';
-import type { CustomerCommandService } from './customer-commands.js';
 import { type DirectResponse, toDirectErrorResponse } from './http/error-response.js';
 import { parseOrThrow } from './validation.js';
 
@@ -24,7 +24,7 @@ export const isDirectCommandInvocation = (event: unknown): boolean =>
 
 /** Runs a direct invocation and answers like the HTTP API would: status and JSON body. */
 export const runDirectCommand = async (
-  commands: CustomerCommandService,
+  commands: CommandService,
   event: unknown,
   correlationId: string,
   logger?: Logger,
@@ -43,7 +43,7 @@ export const runDirectCommand = async (
     );
     return {
       statusCode: invocation.commandType === 'RegisterCustomer' ? 201 : 200,
-      body: JSON.stringify({ customerId: outcome.customerId, version: outcome.version }),
+      body: JSON.stringify({ customerId: outcome.aggregateId, version: outcome.version }),
     };
   } catch (error) {
     return toDirectErrorResponse(error, correlationId, logger);

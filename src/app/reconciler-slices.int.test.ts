@@ -6,7 +6,7 @@ import { createTestTables, type TestTables } from '../../test/support/dynamodb.j
 import { toEventItem } from '../adapters/dynamodb/dynamodb-event-store.js';
 import { DynamoDBCheckpoints } from '../adapters/dynamodb/dynamodb-stream-changes.js';
 import { changeBucket, LEGACY_CHANGE_INDEX_SHARDS } from '../adapters/dynamodb/event-store-keys.js';
-import { CustomerService } from '../composition/customer-service.js';
+import { Service } from '../composition/service.js';
 import { readConfig } from '../config.js';
 import { silentLogger } from '../core/ports.js';
 import type { ViewStore } from '../core/view-store.js';
@@ -22,7 +22,7 @@ const at = (ms: number) => new Date(T0 + ms).toISOString();
 const runClock = { now: () => new Date(T0 + 7 * MINUTE) };
 
 const serviceOn = (tables: TestTables, env: Record<string, string> = {}) =>
-  new CustomerService({
+  new Service({
     config: readConfig({
       COMMAND_TABLE: tables.eventStoreTableName,
       QUERY_TABLE: tables.viewsTableName,

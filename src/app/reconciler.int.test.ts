@@ -4,20 +4,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTables, type TestTables } from '../../test/support/dynamodb.js';
 import { toEventItem } from '../adapters/dynamodb/dynamodb-event-store.js';
 import { InMemoryMetrics } from '../adapters/memory/in-memory-metrics.js';
-import { CustomerService } from '../composition/customer-service.js';
+import { Service } from '../composition/service.js';
 import { readConfig } from '../config.js';
 import { METRIC } from '../core/metrics.js';
 import { silentLogger } from '../core/ports.js';
+import { customerModule } from './customer/module.js';
 import { CustomerCommandService } from './customer-commands.js';
 import { rebuildViews } from './rebuild.js';
 
 let tables: TestTables;
-let service: CustomerService;
+let service: Service;
 const metrics = new InMemoryMetrics();
 const meta = { correlationId: 'corr-reconciler' };
 
 const register = (customerId: string) =>
-  service.commands.execute(
+  service.aggregate(customerModule).commands.execute(
     {
       type: 'RegisterCustomer',
       data: { customerId, email: `${customerId}@example.com`, name: 'R' },
@@ -25,10 +26,12 @@ const register = (customerId: string) =>
     meta,
   );
 const changeEmail = (customerId: string) =>
-  service.commands.execute(
-    { type: 'UpdateEmail', data: { customerId, newEmail: `new-${customerId}@example.com` } },
-    meta,
-  );
+  service
+    .aggregate(customerModule)
+    .commands.execute(
+      { type: 'UpdateEmail', data: { customerId, newEmail: `new-${customerId}@example.com` } },
+      meta,
+    );
 const viewOf = async (customerId: string) =>
   (
     await tables.documentClient.send(
@@ -41,7 +44,7 @@ const runAt = (minutes: number) =>
 
 beforeAll(async () => {
   tables = await createTestTables();
-  service = new CustomerService({
+  service = new Service({
     config: readConfig({
       COMMAND_TABLE: tables.eventStoreTableName,
       QUERY_TABLE: tables.viewsTableName,

@@ -6,7 +6,7 @@ import {
   type TableDefinition,
 } from '../adapters/dynamodb/table-definitions.js';
 import { CustomerCommandService } from '../app/customer-commands.js';
-import { CustomerService } from '../composition/customer-service.js';
+import { Service } from '../composition/service.js';
 import { buildRequestFingerprints } from '../composition/service-crypto.js';
 import { type Config, readConfig } from '../config.js';
 import { silentLogger } from '../core/ports.js';
@@ -198,8 +198,8 @@ export const replayWorkload = async (options: ReplayOptions): Promise<ReplayResu
   const clients = { dynamodb: dynamodb.asDocumentClient(), kms: kms.asClient(), eventBridge: bus };
   // The command function and the pipeline's functions are separate processes: their caches
   // are their own.
-  const commandSide = new CustomerService({ config: settings, clients, logger: silentLogger });
-  const pipeline = new CustomerService({ config: settings, clients, logger: silentLogger });
+  const commandSide = new Service({ config: settings, clients, logger: silentLogger });
+  const pipeline = new Service({ config: settings, clients, logger: silentLogger });
 
   const start = Date.parse(options.start ?? '2026-12-01T07:00:00.000Z');
   let now = start;

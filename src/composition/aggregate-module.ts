@@ -114,6 +114,6 @@ export const defineAggregate = <
   Queries,
 >(
   module: AggregateModule<State, Command, Event, Queries>,
-): AggregateModule<State, Command, Event, Queries> & RegisteredAggregate =>
+): RegisteredAggregate & AggregateModule<State, Command, Event, Queries> =>
   // Sound as the composition uses it: a module's parts only ever meet each other.
-  module as AggregateModule<State, Command, Event, Queries> & RegisteredAggregate;
+  module as RegisteredAggregate & AggregateModule<State, Command, Event, Queries>;

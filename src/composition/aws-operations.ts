@@ -5,7 +5,7 @@ import type { OperationsDependencies } from '../app/http/operations-routes.js';
 import { DeadLetterOperations } from '../app/operations/dead-letter-operations.js';
 import { ConfigError } from '../config.js';
 import type { AwsClients } from './aws-clients.js';
-import type { CustomerService } from './customer-service.js';
+import type { Service } from './service.js';
 
 /**
  * The operations routes on AWS: queue depths and the dead-letter redrive through SQS, the
@@ -14,10 +14,7 @@ import type { CustomerService } from './customer-service.js';
  * read, conditional view puts, the queues, CloudWatch), which neither the command nor the
  * query function holds.
  */
-export const awsOperations = (
-  service: CustomerService,
-  aws: AwsClients,
-): OperationsDependencies => {
+export const awsOperations = (service: Service, aws: AwsClients): OperationsDependencies => {
   const { config } = service;
   const projectionQueueUrl = config.PROJECTION_QUEUE_URL;
   const deadLetterQueueUrl = config.PROJECTION_DLQ_URL;

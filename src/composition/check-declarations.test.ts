@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { customerViewsTable } from '../adapters/dynamodb/table-definitions.js';
-import { customerDeclaration, DECLARED_AGGREGATES } from './aggregate-declarations.js';
+import { customerModule } from '../app/customer/module.js';
 import type { AggregateDeclaration } from './aggregate-module.js';
+import { AGGREGATES } from './aggregates.js';
 import { AggregateDeclarationError, checkDeclarations } from './check-declarations.js';
 
 const order: AggregateDeclaration = {
@@ -23,8 +24,8 @@ const refused = (aggregates: readonly AggregateDeclaration[]): string => {
 
 describe('checkDeclarations', () => {
   it("accepts the service's own list, and a second aggregate beside it", () => {
-    expect(() => checkDeclarations(DECLARED_AGGREGATES)).not.toThrow();
-    expect(() => checkDeclarations([...DECLARED_AGGREGATES, order])).not.toThrow();
+    expect(() => checkDeclarations(AGGREGATES)).not.toThrow();
+    expect(() => checkDeclarations([...AGGREGATES, order])).not.toThrow();
   });
 
   it('refuses an empty list', () => {
@@ -32,26 +33,26 @@ describe('checkDeclarations', () => {
   });
 
   it('refuses a type declared twice', () => {
-    expect(refused([customerDeclaration, { ...order, type: 'Customer' }])).toBe(
+    expect(refused([customerModule, { ...order, type: 'Customer' }])).toBe(
       'Aggregate type "Customer" is declared by Customer twice',
     );
   });
 
   it('refuses a stream prefix two aggregates share, naming both', () => {
-    expect(refused([customerDeclaration, { ...order, streamPrefix: 'CUSTOMER' }])).toBe(
+    expect(refused([customerModule, { ...order, streamPrefix: 'CUSTOMER' }])).toBe(
       'Stream prefix "CUSTOMER" is declared by Customer and Order',
     );
   });
 
   it('refuses a prefix with the # the store adds, as the Order trial wrote it', () => {
-    expect(refused([customerDeclaration, { ...order, streamPrefix: 'ORDER#' }])).toMatch(
+    expect(refused([customerModule, { ...order, streamPrefix: 'ORDER#' }])).toMatch(
       /Order's stream prefix "ORDER#" must be letters, digits, _ or - \(the store adds the #\)/,
     );
   });
 
   it("refuses a prefix the event store's other items live under", () => {
     for (const prefix of ['COMMAND', 'UNIQUE', 'CHECKPOINT', 'KEY', 'BRANCH_KEY']) {
-      expect(refused([customerDeclaration, { ...order, streamPrefix: prefix }])).toMatch(
+      expect(refused([customerModule, { ...order, streamPrefix: prefix }])).toMatch(
         `Order's stream prefix "${prefix}" is the event store's own`,
       );
     }
@@ -59,10 +60,7 @@ describe('checkDeclarations', () => {
 
   it('refuses an event type two aggregates declare, or one declares twice', () => {
     expect(
-      refused([
-        customerDeclaration,
-        { ...order, eventTypes: ['OrderPlaced', 'CustomerSuspended'] },
-      ]),
+      refused([customerModule, { ...order, eventTypes: ['OrderPlaced', 'CustomerSuspended'] }]),
     ).toBe('Event type "CustomerSuspended" is declared by Customer and Order');
     expect(refused([{ ...order, eventTypes: ['OrderPlaced', 'OrderPlaced'] }])).toBe(
       'Event type "OrderPlaced" is declared by Order twice',
@@ -72,12 +70,12 @@ describe('checkDeclarations', () => {
 
   it('refuses a view table id two aggregates declare, and ids no table can be named by', () => {
     const sharing = { ...order, viewTables: [{ id: 'views', definition: customerViewsTable }] };
-    expect(refused([customerDeclaration, sharing])).toBe(
+    expect(refused([customerModule, sharing])).toBe(
       'View table id "views" is declared by Customer and Order',
     );
     for (const id of ['Order-Views', '9Views', 'ab']) {
       const badId = { ...order, viewTables: [{ id, definition: customerViewsTable }] };
-      expect(refused([customerDeclaration, badId])).toMatch(`Order's view table id "${id}"`);
+      expect(refused([customerModule, badId])).toMatch(`Order's view table id "${id}"`);
     }
   });
 });

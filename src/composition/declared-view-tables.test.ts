@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { customerViewsTable, eventStoreTable } from '../adapters/dynamodb/table-definitions.js';
 import { readConfig } from '../config.js';
-import { DECLARED_AGGREGATES } from './aggregate-declarations.js';
 import type { AggregateDeclaration } from './aggregate-module.js';
+import { AGGREGATES } from './aggregates.js';
 import { declaredViewTables, withViewTableNames } from './declared-view-tables.js';
 
 const ledger: AggregateDeclaration = {
@@ -19,11 +19,11 @@ describe('the declared view tables', () => {
   it("are today's views table alone for the service's own list, named by QUERY_TABLE", () => {
     const config = withViewTableNames(
       readConfig({ QUERY_TABLE: 'views-1' }),
-      DECLARED_AGGREGATES,
+      AGGREGATES,
       (id) => id,
     );
     expect(config.VIEW_TABLES).toEqual({});
-    expect(declaredViewTables(config, DECLARED_AGGREGATES)).toEqual([
+    expect(declaredViewTables(config, AGGREGATES)).toEqual([
       { id: 'views', name: 'views-1', definition: customerViewsTable },
     ]);
   });
@@ -33,12 +33,12 @@ describe('the declared view tables', () => {
       QUERY_TABLE: 'views-1',
       VIEW_TABLES: '{"LedgerTotals":"totals-blue"}',
     });
-    const config = withViewTableNames(given, [...DECLARED_AGGREGATES, ledger], (id) => `${id}-x`);
+    const config = withViewTableNames(given, [...AGGREGATES, ledger], (id) => `${id}-x`);
     expect(config.VIEW_TABLES).toEqual({
       LedgerViews: 'LedgerViews-x',
       LedgerTotals: 'totals-blue',
     });
-    expect(declaredViewTables(config, [...DECLARED_AGGREGATES, ledger])).toEqual([
+    expect(declaredViewTables(config, [...AGGREGATES, ledger])).toEqual([
       { id: 'views', name: 'views-1', definition: customerViewsTable },
       { id: 'LedgerViews', name: 'LedgerViews-x', definition: customerViewsTable },
       { id: 'LedgerTotals', name: 'totals-blue', definition: eventStoreTable },

@@ -6,7 +6,7 @@ import { apiGatewayAccess } from '../app/http/access-guard.js';
 import { readConfig } from '../config.js';
 import { awsClients } from './aws-clients.js';
 import { callBudget } from './call-budget.js';
-import { CustomerService } from './customer-service.js';
+import { Service } from './service.js';
 
 /**
  * The service as a Lambda container holds it: configuration read once from the function's
@@ -26,7 +26,7 @@ export const lambdaService = (options: { eventBridge?: boolean } = {}) => {
     serviceName: config.SERVICE_NAME,
   });
   const aws = awsClients(callBudget(config));
-  const service = new CustomerService({
+  const service = new Service({
     config,
     logger,
     metrics,

@@ -54,6 +54,8 @@ export interface ProjectionBinding<View extends VersionedView = VersionedView> {
    * older item layout that is still correct). Without it: the view's fields alone.
    */
   storedItem?(view: View, found: StoredViewItem | undefined): StoredViewItem;
+  /** The id of the declared view table it lives in (`ViewTableDeclaration.id`). */
+  readonly viewTable?: string;
   /** The same read model written into another table (a blue/green rebuild). */
   readonly into?: (tableName: string) => ProjectionBinding<View>;
 }

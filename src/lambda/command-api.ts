@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { handle } from 'hono/aws-lambda';
+import { customerModule } from '../app/customer/module.js';
 import { isDirectCommandInvocation, runDirectCommand } from '../app/direct-commands.js';
 import { lambdaService } from '../composition/lambda-service.js';
 
@@ -11,7 +12,12 @@ export const handler = instrument(
   async (event: APIGatewayProxyEventV2 | unknown, context: Context) => {
     try {
       if (isDirectCommandInvocation(event)) {
-        return await runDirectCommand(service.commands, event, context.awsRequestId, logger);
+        return await runDirectCommand(
+          service.aggregate(customerModule).commands,
+          event,
+          context.awsRequestId,
+          logger,
+        );
       }
       return await http(event as Parameters<typeof http>[0], context);
     } finally {

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { handle } from 'hono/aws-lambda';
+import { customerModule } from '../app/customer/module.js';
 import { isDirectQueryInvocation, runDirectQuery } from '../app/direct-queries.js';
 import { lambdaService } from '../composition/lambda-service.js';
 import { FileConsoleAssets } from '../console/file-console-assets.js';
@@ -14,7 +15,12 @@ const http = handle(service.httpApp({ queries: true }, { console: consoleAssets,
 export const handler = instrument(
   async (event: APIGatewayProxyEventV2 | unknown, context: Context) => {
     if (isDirectQueryInvocation(event)) {
-      return runDirectQuery(service.queries, event, context.awsRequestId, logger);
+      return runDirectQuery(
+        service.aggregate(customerModule).queries,
+        event,
+        context.awsRequestId,
+        logger,
+      );
     }
     return http(event as Parameters<typeof http>[0], context);
   },

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { localClientConfig } from '../../test/support/dynamodb.js';
 import { configWithOwnTables, dropTables } from '../../test/support/runtime-tables.js';
+import { customerModule } from '../app/customer/module.js';
 import { type LocalRuntime, startLocalRuntime } from './runtime.js';
 
 describe('local runtime with pipeline: false (npm start -- --no-pipeline)', () => {
@@ -20,7 +21,7 @@ describe('local runtime with pipeline: false (npm start -- --no-pipeline)', () =
   });
 
   it('serves commands, publishes and projects nothing, and stops without draining', async () => {
-    const { commands, queries } = runtime.service;
+    const { commands, queries } = runtime.service.aggregate(customerModule);
     const outcome = await commands.execute(
       {
         type: 'RegisterCustomer',
@@ -39,7 +40,7 @@ describe('local runtime with pipeline: false (npm start -- --no-pipeline)', () =
 
     // Long enough for a running pipeline to have projected it (its idle pause is 100 ms).
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(await runtime.service.viewStore.get('np-1')).toBeUndefined();
+    expect(await runtime.service.aggregate('Customer').views().get('np-1')).toBeUndefined();
     await expect(queries.getCustomer('np-1')).rejects.toThrow(/np-1/);
     // Nothing was consumed, so nothing can be called idle.
     await expect(runtime.waitUntilIdle(500)).rejects.toThrow(/not running/);

@@ -4,8 +4,9 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { localClientConfig } from '../../test/support/dynamodb.js';
 import { configWithOwnTables, dropTables } from '../../test/support/runtime-tables.js';
 import type { TableDefinition } from '../adapters/dynamodb/table-definitions.js';
-import { DECLARED_AGGREGATES } from '../composition/aggregate-declarations.js';
-import type { AggregateDeclaration } from '../composition/aggregate-module.js';
+import { customerModule } from '../app/customer/module.js';
+import type { RegisteredAggregate } from '../composition/aggregate-module.js';
+import { AGGREGATES } from '../composition/aggregates.js';
 import { type Config, readConfig } from '../config.js';
 import { startLocalRuntime } from './runtime.js';
 
@@ -21,13 +22,17 @@ const ledgerViews: TableDefinition = {
     },
   ],
 };
-const ledger: AggregateDeclaration = {
+/** Only its declaration matters here: it serves no route and builds no read model. */
+const ledger: RegisteredAggregate = {
+  ...customerModule,
   type: 'Ledger',
   streamPrefix: 'LEDGER',
   eventTypes: ['LedgerOpened'],
   viewTables: [{ id: 'LedgerViews', definition: ledgerViews }],
+  readModels: () => ({ projections: [], queries: undefined }),
+  routes: {},
 };
-const aggregates = [...DECLARED_AGGREGATES, ledger];
+const aggregates = [...AGGREGATES, ledger];
 
 describe('the local runtime creates every declared view table', () => {
   const client = new DynamoDBClient(localClientConfig(inject('dynamoEndpoint')));
@@ -74,7 +79,7 @@ describe('the local runtime creates every declared view table', () => {
     expect(own.VIEW_TABLES).toEqual({});
     const used = await start(
       readConfig({ COMMAND_TABLE: own.COMMAND_TABLE, QUERY_TABLE: own.QUERY_TABLE }),
-      [...DECLARED_AGGREGATES, { ...ledger, viewTables: [{ id, definition: ledgerViews }] }],
+      [...AGGREGATES, { ...ledger, viewTables: [{ id, definition: ledgerViews }] }],
     );
     expect(used.VIEW_TABLES).toEqual({ [id]: id });
     expect((await describeTable(id))?.KeySchema).toEqual([

@@ -12,13 +12,13 @@ import { hashedClaimsOnlyMarker } from '../adapters/dynamodb/hashed-claims-marke
 import { eventStoreTable } from '../adapters/dynamodb/table-definitions.js';
 import { probeProjector, probePublisher } from '../app/operations/activity-probes.js';
 import { ServiceActivity } from '../app/operations/service-activity.js';
-import { DECLARED_AGGREGATES } from '../composition/aggregate-declarations.js';
-import type { AggregateDeclaration } from '../composition/aggregate-module.js';
+import type { RegisteredAggregate } from '../composition/aggregate-module.js';
+import { AGGREGATES } from '../composition/aggregates.js';
 import { awsClients } from '../composition/aws-clients.js';
 import { callBudget, oneAttemptBudget } from '../composition/call-budget.js';
 import { checkDeclarations } from '../composition/check-declarations.js';
-import { CustomerService } from '../composition/customer-service.js';
 import { declaredViewTables, withViewTableNames } from '../composition/declared-view-tables.js';
+import { Service } from '../composition/service.js';
 import { type Config, readConfig } from '../config.js';
 import { type Logger, silentLogger } from '../core/ports.js';
 import { type DynamoDBLocal, startDynamoDBLocal } from './dynamodb-local.js';
@@ -45,7 +45,7 @@ export interface LocalRuntimeOptions {
    */
   config?: Config;
   /** The aggregates whose view tables are created and whose events the bus rule routes. */
-  aggregates?: readonly AggregateDeclaration[];
+  aggregates?: readonly RegisteredAggregate[];
   /** A DynamoDB to use; when absent, DynamoDB Local is started (and stopped) here. */
   dynamodb?: DynamoDBClientConfig;
   /** Folder for DynamoDB Local's files and the stream checkpoint; in memory when absent. */
@@ -106,7 +106,7 @@ export interface LocalRuntimeOptions {
 export interface LocalRuntime {
   config: Config;
   /** The service on the local clients: its HTTP app, command and query services, stores. */
-  service: CustomerService;
+  service: Service;
   /** Client settings for the DynamoDB the pipeline uses. */
   dynamodb: DynamoDBClientConfig;
   /** The DynamoDB Local this runtime started, if it started one. */
@@ -182,7 +182,7 @@ const queueIsEmpty = async (client: SQSClient, QueueUrl: string): Promise<boolea
 export const startLocalRuntime = async (
   options: LocalRuntimeOptions = {},
 ): Promise<LocalRuntime> => {
-  const aggregates = options.aggregates ?? DECLARED_AGGREGATES;
+  const aggregates = options.aggregates ?? AGGREGATES;
   checkDeclarations(aggregates);
   const config = withViewTableNames(options.config ?? readConfig(), aggregates, (id) => id);
   const region = options.region ?? LOCAL_REGION;
@@ -302,8 +302,9 @@ export const startLocalRuntime = async (
       kmsClient && serviceConfig.KMS_KEY_ID
         ? await describeServiceKey(kmsClient, serviceConfig.KMS_KEY_ID)
         : undefined;
-    const service = new CustomerService({
+    const service = new Service({
       config: serviceConfig,
+      aggregates,
       logger,
       clients: {
         dynamodb: documentClient,

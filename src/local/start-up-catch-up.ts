@@ -1,5 +1,5 @@
 import { rebuildViews } from '../app/rebuild.js';
-import type { CustomerService } from '../composition/customer-service.js';
+import type { Service } from '../composition/service.js';
 
 export interface StartUpCatchUp {
   /** Streams looked at. */
@@ -19,7 +19,7 @@ export interface StartUpCatchUp {
  * older data folder) every stream is replayed once. Views only move forward, so catching up
  * twice changes nothing; run before the pipeline, `healed` counts what the last run lost.
  */
-export const catchUpViews = async (service: CustomerService): Promise<StartUpCatchUp> => {
+export const catchUpViews = async (service: Service): Promise<StartUpCatchUp> => {
   let rebuilt = { processed: 0, updated: 0, failed: 0 };
   const firstRun = (await service.lastReconciled()) === undefined;
   if (firstRun) {

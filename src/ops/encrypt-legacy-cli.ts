@@ -14,7 +14,7 @@ import {
 } from '../adapters/crypto/legacy-encryption.js';
 import { writeHashedClaimsOnlyMarker } from '../adapters/dynamodb/hashed-claims-marker.js';
 import { customerEventUpcaster } from '../app/customer-events.js';
-import type { CustomerService } from '../composition/customer-service.js';
+import type { Service } from '../composition/service.js';
 import type { EventEnvelope } from '../core/event.js';
 import type { UniqueClaim } from '../core/event-store.js';
 import { customerDecider, EMAIL_SCOPE, normaliseEmail } from '../domain/customer/index.js';
@@ -35,7 +35,7 @@ const heldCustomerClaims = (events: EventEnvelope[]): UniqueClaim[] => {
 };
 
 /** The registered stream types, by `aggregateType`, as the pass reads and rewrites them. */
-const legacyStreamTypes = (service: CustomerService): ReadonlyMap<string, LegacyStreamType> =>
+const legacyStreamTypes = (service: Service): ReadonlyMap<string, LegacyStreamType> =>
   new Map([
     [
       'Customer',

@@ -4,7 +4,7 @@ import type { SQSClient, SQSClientConfig } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type AwsClients, awsClients } from '../composition/aws-clients.js';
 import { callBudget } from '../composition/call-budget.js';
-import { CustomerService } from '../composition/customer-service.js';
+import { Service } from '../composition/service.js';
 import { readConfig } from '../config.js';
 import { silentLogger } from '../core/ports.js';
 import { type Env, endpointClientConfig } from '../local/local-endpoints.js';
@@ -22,7 +22,7 @@ export const sqsClientConfig = (env: Env): SQSClientConfig =>
 export interface OpsSession {
   target: OpsTarget;
   env: Env;
-  service: CustomerService;
+  service: Service;
   /** Builds any further client the tool needs, held to the same call budget. */
   aws: AwsClients;
   /** The document client the service is composed on (a tool's own item writes). */
@@ -58,7 +58,7 @@ export const openOpsSession = (
     : undefined;
   // Makes no call until a tool publishes or replays.
   const eventBridge = aws.eventBridge(endpointClientConfig(settings, 'EVENTBRIDGE', 'us-east-1'));
-  const service = new CustomerService({
+  const service = new Service({
     config,
     clients: { dynamodb, eventBridge, ...(kms ? { kms } : {}) },
     logger: silentLogger,

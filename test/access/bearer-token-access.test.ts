@@ -7,6 +7,7 @@ import { InMemoryEventStore } from '../../src/adapters/memory/in-memory-event-st
 import { CustomerCommandService } from '../../src/app/customer-commands.js';
 import { bearerTokenAccess, type VerifyAccessToken } from '../../src/app/http/access-guard.js';
 import { createHttpApp } from '../../src/app/http/app.js';
+import { createCommandRoutes } from '../../src/app/http/command-routes.js';
 import { freePort } from '../../src/local/free-port.js';
 import { LocalAuthModeError, readLocalAuthMode } from '../../src/local/oidc/local-auth.js';
 
@@ -23,7 +24,7 @@ const register = (authorization?: string) =>
 const appWith = (verify: VerifyAccessToken) => {
   const store = new InMemoryEventStore();
   const app = createHttpApp({
-    commands: new CustomerCommandService({ store }),
+    commands: [createCommandRoutes(new CustomerCommandService({ store }))],
     authenticate: bearerTokenAccess({ verify, scopePrefix: 'customer-service/' }),
   });
   return { app, store };

@@ -4,7 +4,7 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ROLES, type Role } from '../../src/app/access/roles.js';
 import type { RouteSide } from '../../src/app/http/route-catalog.js';
-import { CustomerService } from '../../src/composition/customer-service.js';
+import { Service } from '../../src/composition/service.js';
 import { readConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/core/ports.js';
 import { type SqsEmulator, startSqsEmulator } from '../../src/local/sqs-emulator.js';
@@ -23,7 +23,7 @@ let tables: TestTables;
 let sqs: SqsEmulator;
 /** CloudWatch for the health route: it answers GetMetricData with no data points. */
 let cloudWatch: Server;
-let service: CustomerService;
+let service: Service;
 const handlers = {} as Record<RouteSide, Handler>;
 const context = {
   awsRequestId: 'req-1',
@@ -88,7 +88,7 @@ beforeAll(async () => {
   handlers.operations = (
     (await import('../../src/lambda/ops-api.js')) as { handler: Handler }
   ).handler;
-  service = new CustomerService({
+  service = new Service({
     config: readConfig(env),
     clients: { dynamodb: tables.documentClient },
     logger: silentLogger,

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDocumentClient } from '../../src/adapters/dynamodb/document-client.js';
 import { JoseTokenVerifier } from '../../src/adapters/jose/jose-token-verifier.js';
 import { ROLES, type Role } from '../../src/app/access/roles.js';
+import { customerModule } from '../../src/app/customer/module.js';
 import { bearerTokenAccess } from '../../src/app/http/access-guard.js';
 import { freePort } from '../../src/local/free-port.js';
 import { type RunningHttpServer, serveHttp } from '../../src/local/http-server.js';
@@ -129,7 +130,9 @@ describe('npm start -- --auth=oidc: every route checks the token of the local is
     if (!call) throw new Error('no registration case');
     const answer = await send(call, await tokenFor(['customers:write']), server.url);
     expect(answer.status).toBe(201);
-    const [event] = await runtime.service.commands.history(String(answer.json.customerId));
+    const [event] = await runtime.service
+      .aggregate(customerModule)
+      .commands.history(String(answer.json.customerId));
     expect(event?.metadata.actor).toEqual({ kind: 'jwt', id: 'dev-tool', clientId: 'dev-tool' });
   });
 });

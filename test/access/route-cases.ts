@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { customerModule } from '../../src/app/customer/module.js';
 import { type CatalogRoute, serviceRoutes } from '../../src/app/http/route-catalog.js';
 import { rebuildViews } from '../../src/app/rebuild.js';
-import type { CustomerService } from '../../src/composition/customer-service.js';
+import type { Service } from '../../src/composition/service.js';
 
 /** One request, as the route's caller would send it. */
 export interface RouteCall {
@@ -19,10 +20,10 @@ export interface RouteFixtures {
   projected(): Promise<string>;
 }
 
-export const routeFixtures = (service: CustomerService): RouteFixtures => {
+export const routeFixtures = (service: Service): RouteFixtures => {
   const registered = async () => {
     const customerId = `acc-${randomUUID()}`;
-    await service.commands.execute(
+    await service.aggregate(customerModule).commands.execute(
       {
         type: 'RegisterCustomer',
         data: { customerId, email: `${customerId}@example.com`, name: 'Access Test' },
@@ -35,10 +36,12 @@ export const routeFixtures = (service: CustomerService): RouteFixtures => {
     registered,
     async suspended() {
       const customerId = await registered();
-      await service.commands.execute(
-        { type: 'SuspendCustomer', data: { customerId, reasonCode: 'OTHER' } },
-        { correlationId: randomUUID() },
-      );
+      await service
+        .aggregate(customerModule)
+        .commands.execute(
+          { type: 'SuspendCustomer', data: { customerId, reasonCode: 'OTHER' } },
+          { correlationId: randomUUID() },
+        );
       return customerId;
     },
     async projected() {

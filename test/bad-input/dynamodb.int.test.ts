@@ -7,6 +7,8 @@ import { CustomerQueryService } from '../../src/app/customer-queries.js';
 import { runDirectCommand } from '../../src/app/direct-commands.js';
 import { runDirectQuery } from '../../src/app/direct-queries.js';
 import { createHttpApp } from '../../src/app/http/app.js';
+import { createCommandRoutes } from '../../src/app/http/command-routes.js';
+import { createQueryRoutes } from '../../src/app/http/query-routes.js';
 import { createTestTables, type TestTables } from '../support/dynamodb.js';
 import {
   type ErrorBody,
@@ -53,7 +55,10 @@ beforeAll(async () => {
     }),
     minVersionWaitMs: 0,
   });
-  app = createHttpApp({ commands, queries });
+  app = createHttpApp({
+    commands: [createCommandRoutes(commands)],
+    queries: [createQueryRoutes(queries)],
+  });
   await commands.execute(
     { type: 'RegisterCustomer', data: { customerId: 'known', email: 'k@example.com', name: 'K' } },
     { correlationId: 'seed', commandId: 'seed-key' },

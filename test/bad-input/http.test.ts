@@ -5,6 +5,8 @@ import { InMemoryEventStore } from '../../src/adapters/memory/in-memory-event-st
 import { CustomerCommandService } from '../../src/app/customer-commands.js';
 import { CustomerQueryService } from '../../src/app/customer-queries.js';
 import { createHttpApp } from '../../src/app/http/app.js';
+import { createCommandRoutes } from '../../src/app/http/command-routes.js';
+import { createQueryRoutes } from '../../src/app/http/query-routes.js';
 import {
   CountingEventStore,
   type ErrorBody,
@@ -29,7 +31,10 @@ beforeAll(async () => {
   const commands = new CustomerCommandService({ store });
   const reader = new InMemoryCustomerViewReader();
   const queries = new CustomerQueryService({ reader, minVersionWaitMs: 0 });
-  app = createHttpApp({ commands, queries });
+  app = createHttpApp({
+    commands: [createCommandRoutes(commands)],
+    queries: [createQueryRoutes(queries)],
+  });
   await commands.execute(
     {
       type: 'RegisterCustomer',

@@ -3,6 +3,7 @@ import { InMemoryEventStore } from '../../src/adapters/memory/in-memory-event-st
 import { CustomerCommandService } from '../../src/app/customer-commands.js';
 import { runDirectCommand } from '../../src/app/direct-commands.js';
 import { createHttpApp } from '../../src/app/http/app.js';
+import { createCommandRoutes } from '../../src/app/http/command-routes.js';
 import { CountingEventStore, type ErrorBody } from './bad-input.js';
 
 /**
@@ -24,7 +25,7 @@ const realText = [
 const setup = () => {
   const store = new CountingEventStore(new InMemoryEventStore());
   const commands = new CustomerCommandService({ store });
-  const app = createHttpApp({ commands });
+  const app = createHttpApp({ commands: [createCommandRoutes(commands)] });
   const post = async (path: string, body: unknown) => {
     const response = await app.request(path, {
       method: 'POST',

@@ -7,6 +7,7 @@ import {
   eventStoreTable,
   type TableDefinition,
 } from '../../src/adapters/dynamodb/table-definitions.js';
+import { customerModule } from '../../src/app/customer/module.js';
 import { EmailPopulation, seededRandom } from '../../src/capacity/email-population.js';
 import { type LocalRuntime, startLocalRuntime } from '../../src/local/runtime.js';
 import { localClientConfig } from '../support/dynamodb.js';
@@ -83,7 +84,7 @@ const countKeys = async (
 beforeAll(async () => {
   const dynamodb = localClientConfig(inject('dynamoEndpoint'));
   runtime = await startLocalRuntime({ config, dynamodb, visibilityTimeoutSeconds: 1 });
-  const commands = runtime.service.commands;
+  const commands = runtime.service.aggregate(customerModule).commands;
   const people = new EmailPopulation(18);
   const random = seededRandom(18);
   const ids = seededRandom(1818);

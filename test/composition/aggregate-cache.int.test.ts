@@ -1,20 +1,21 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CustomerService } from '../../src/composition/customer-service.js';
+import { customerModule } from '../../src/app/customer/module.js';
+import { Service } from '../../src/composition/service.js';
 import { readConfig } from '../../src/config.js';
 import { UniquenessError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/ports.js';
 import { createTestTables, type TestTables } from '../support/dynamodb.js';
 
 let tables: TestTables;
-let processes: CustomerService[];
+let processes: Service[];
 
 beforeAll(async () => {
   tables = await createTestTables();
   // Two service instances, as two Lambda containers: one table, a cache each.
   processes = [0, 1].map(
     () =>
-      new CustomerService({
+      new Service({
         config: readConfig({
           COMMAND_TABLE: tables.eventStoreTableName,
           QUERY_TABLE: tables.viewsTableName,
@@ -38,26 +39,30 @@ const currentEmail = (payload: unknown): string => {
 
 describe('two service instances with their own aggregate caches on one DynamoDB', () => {
   it('land every email change once, each decided on the latest state, and no email is held twice', async () => {
-    const [a, b] = processes as [CustomerService, CustomerService];
+    const [a, b] = processes as [Service, Service];
     const ids = ['p1', 'p2', 'p3', 'p4'];
     // Both caches start warm on every customer.
     for (const id of ids) {
-      await a.commands.execute(
+      await a.aggregate(customerModule).commands.execute(
         {
           type: 'RegisterCustomer',
           data: { customerId: id, email: `${id}@example.com`, name: 'P' },
         },
         meta,
       );
-      await b.commands.execute(
-        { type: 'SuspendCustomer', data: { customerId: id, reasonCode: 'FRAUD' } },
-        meta,
-      );
-      await a.commands.execute({ type: 'ReactivateCustomer', data: { customerId: id } }, meta);
+      await b
+        .aggregate(customerModule)
+        .commands.execute(
+          { type: 'SuspendCustomer', data: { customerId: id, reasonCode: 'FRAUD' } },
+          meta,
+        );
+      await a
+        .aggregate(customerModule)
+        .commands.execute({ type: 'ReactivateCustomer', data: { customerId: id } }, meta);
     }
     // a's entries are at version 3; b's at version 2, already stale.
-    expect(a.aggregateCache?.get('p1')?.version).toBe(3);
-    expect(b.aggregateCache?.get('p1')?.version).toBe(2);
+    expect(a.aggregate(customerModule).aggregateCache?.get('p1')?.version).toBe(3);
+    expect(b.aggregate(customerModule).aggregateCache?.get('p1')?.version).toBe(2);
 
     // Rounds of changes from both instances; the emails rotate through a shared pool, so a
     // stale release or claim would hand one address to two customers.
@@ -65,8 +70,9 @@ describe('two service instances with their own aggregate caches on one DynamoDB'
     for (let round = 0; round < 6; round++) {
       const writes = ids.flatMap((id, i) =>
         [a, b].map((service, s) =>
-          service.commands
-            .execute(
+          service
+            .aggregate(customerModule)
+            .commands.execute(
               {
                 type: 'UpdateEmail',
                 data: { customerId: id, newEmail: pool(round * 3 + i + s * 7) },
@@ -115,12 +121,14 @@ describe('two service instances with their own aggregate caches on one DynamoDB'
 
     // Every address a customer holds now is refused to a newcomer, by either instance.
     for (const [n, email] of [...current.values()].entries()) {
-      const service = processes[n % 2] as CustomerService;
+      const service = processes[n % 2] as Service;
       await expect(
-        service.commands.execute(
-          { type: 'RegisterCustomer', data: { customerId: `new-${n}`, email, name: 'N' } },
-          meta,
-        ),
+        service
+          .aggregate(customerModule)
+          .commands.execute(
+            { type: 'RegisterCustomer', data: { customerId: `new-${n}`, email, name: 'N' } },
+            meta,
+          ),
       ).rejects.toBeInstanceOf(UniquenessError);
     }
     // An address given up is free again.
@@ -129,25 +137,32 @@ describe('two service instances with their own aggregate caches on one DynamoDB'
       .find((email) => ![...current.values()].includes(email));
     expect(freed).toBeDefined();
     await expect(
-      b.commands.execute(
-        { type: 'RegisterCustomer', data: { customerId: 'late', email: freed, name: 'L' } },
-        meta,
-      ),
+      b
+        .aggregate(customerModule)
+        .commands.execute(
+          { type: 'RegisterCustomer', data: { customerId: 'late', email: freed, name: 'L' } },
+          meta,
+        ),
     ).resolves.toMatchObject({ version: 1 });
   }, 60_000);
 
   it('a client version seen through the other instance is accepted, not answered 409', async () => {
-    const [a, b] = processes as [CustomerService, CustomerService];
-    await a.commands.execute(
-      { type: 'RegisterCustomer', data: { customerId: 'v1', email: 'v1@example.com', name: 'V' } },
+    const [a, b] = processes as [Service, Service];
+    await a.aggregate(customerModule).commands.execute(
+      {
+        type: 'RegisterCustomer',
+        data: { customerId: 'v1', email: 'v1@example.com', name: 'V' },
+      },
       meta,
     );
-    const moved = await b.commands.execute(
-      { type: 'UpdateEmail', data: { customerId: 'v1', newEmail: 'v2@example.com' } },
-      meta,
-    );
+    const moved = await b
+      .aggregate(customerModule)
+      .commands.execute(
+        { type: 'UpdateEmail', data: { customerId: 'v1', newEmail: 'v2@example.com' } },
+        meta,
+      );
     // a's cache still says version 1; the client read version 2 from b.
-    const outcome = await a.commands.execute(
+    const outcome = await a.aggregate(customerModule).commands.execute(
       {
         type: 'UpdateEmail',
         data: { customerId: 'v1', newEmail: 'v3@example.com', expectedVersion: moved.version },

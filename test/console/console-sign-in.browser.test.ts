@@ -4,9 +4,11 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { JoseTokenVerifier } from '../../src/adapters/jose/jose-token-verifier.js';
 import { ROLES } from '../../src/app/access/roles.js';
+import { customerModule } from '../../src/app/customer/module.js';
 import { bearerTokenAccess } from '../../src/app/http/access-guard.js';
 import { createHttpApp } from '../../src/app/http/app.js';
 import { consoleSignInFrom } from '../../src/app/http/console-sign-in.js';
+import { createQueryRoutes } from '../../src/app/http/query-routes.js';
 import { freePort } from '../../src/local/free-port.js';
 import { type RunningHttpServer, serveHttp } from '../../src/local/http-server.js';
 import { type LocalConsole, startLocalConsole } from '../../src/local/local-console.js';
@@ -282,7 +284,7 @@ describe('operator console signed in, in Chromium', () => {
     });
     const second = await serveHttp(
       createHttpApp({
-        queries: runtime.service.queries,
+        queries: [createQueryRoutes(runtime.service.aggregate(customerModule).queries)],
         ...operator.extras,
         consoleSignIn: consoleSignInFrom({
           CONSOLE_OIDC_ISSUER: shortLived.issuer,

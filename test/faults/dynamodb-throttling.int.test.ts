@@ -6,6 +6,7 @@ import { DynamoDBEventStore } from '../../src/adapters/dynamodb/dynamodb-event-s
 import { claimKey, commandKey } from '../../src/adapters/dynamodb/event-store-keys.js';
 import { CustomerCommandService } from '../../src/app/customer-commands.js';
 import { createHttpApp } from '../../src/app/http/app.js';
+import { createCommandRoutes } from '../../src/app/http/command-routes.js';
 import { EMAIL_SCOPE } from '../../src/domain/customer/uniqueness.js';
 import { createTestTables, localClientConfig, type TestTables } from '../support/dynamodb.js';
 import { type FaultyDynamoDB, faultyDynamoDB } from './faulty-dynamodb.js';
@@ -26,7 +27,7 @@ describe('DynamoDB throttling and transient faults under the command API', () =>
       client: faultyClient,
       tableName: tables.eventStoreTableName,
     });
-    app = createHttpApp({ commands: new CustomerCommandService({ store }) });
+    app = createHttpApp({ commands: [createCommandRoutes(new CustomerCommandService({ store }))] });
     inspect = new DynamoDBEventStore({
       client: tables.documentClient,
       tableName: tables.eventStoreTableName,

@@ -1,6 +1,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { customerModule } from '../../src/app/customer/module.js';
 import type { EventEnvelope } from '../../src/core/event.js';
 import type { Logger } from '../../src/core/ports.js';
 import { LOCAL_CREDENTIALS } from '../../src/local/local-endpoints.js';
@@ -54,8 +55,10 @@ describe('a forged event put on the bus', () => {
     await dropTables(config);
   });
 
-  const execute = (command: Parameters<LocalRuntime['service']['commands']['execute']>[0]) =>
-    runtime.service.commands.execute(command, { correlationId: 'forged-test' });
+  const execute = (command: unknown) =>
+    runtime.service.aggregate(customerModule).commands.execute(command, {
+      correlationId: 'forged-test',
+    });
   const put = async (detail: object, detailType: string) => {
     const answer = await bus.send(
       new PutEventsCommand({
@@ -116,8 +119,8 @@ describe('a forged event put on the bus', () => {
     await runtime.waitUntilIdle();
     const alice = await foldOf('alice');
     const bob = await foldOf('bob');
-    expect(await runtime.service.viewStore.get('alice')).toEqual(alice);
-    expect(await runtime.service.viewStore.get('bob')).toEqual(bob);
+    expect(await runtime.service.aggregate('Customer').views().get('alice')).toEqual(alice);
+    expect(await runtime.service.aggregate('Customer').views().get('bob')).toEqual(bob);
 
     await forge('alice', 3, 'CustomerEmailUpdated', {
       oldEmail: 'alice.2@example.com',
@@ -144,9 +147,9 @@ describe('a forged event put on the bus', () => {
       async () => (await queued(runtime.sqs.queueUrl)) === 0,
       'the projection queue to empty',
     );
-    expect(await runtime.service.viewStore.get('alice')).toEqual(alice);
-    expect(await runtime.service.viewStore.get('bob')).toEqual(bob);
-    expect(await runtime.service.viewStore.get('mallory')).toBeUndefined();
+    expect(await runtime.service.aggregate('Customer').views().get('alice')).toEqual(alice);
+    expect(await runtime.service.aggregate('Customer').views().get('bob')).toEqual(bob);
+    expect(await runtime.service.aggregate('Customer').views().get('mallory')).toBeUndefined();
     expect(await queued(runtime.sqs.dlqUrl)).toBe(0);
     const rejections = lines.filter((l) => l.message.startsWith('notification rejected'));
     expect(
@@ -164,7 +167,7 @@ describe('a forged event put on the bus', () => {
       data: { customerId: 'alice', newEmail: 'alice.3@example.com' },
     });
     await runtime.waitUntilIdle();
-    const moved = await runtime.service.viewStore.get('alice');
+    const moved = await runtime.service.aggregate('Customer').views().get('alice');
     expect(moved).toEqual(await foldOf('alice'));
     expect(moved).toMatchObject({ version: 3, email: 'alice.3@example.com' });
   }, 90_000);

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-kms';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CustomerService } from '../../src/composition/customer-service.js';
+import { Service } from '../../src/composition/service.js';
 import { readConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/core/ports.js';
 import { type KmsStandIn, startKmsStandIn } from '../../src/local/kms/kms-standin.js';
@@ -24,11 +24,11 @@ describe('the service while its KMS key is disabled or pending deletion', () => 
   let kms: KmsStandIn;
   let serviceKms: KMSClient;
   let admin: KMSClient;
-  const services: CustomerService[] = [];
+  const services: Service[] = [];
 
   /** One process of the service: its own data-key cache and HMAC secret, the shared KMS. */
   const startProcess = () => {
-    const service = new CustomerService({
+    const service = new Service({
       config: readConfig({
         COMMAND_TABLE: tables.eventStoreTableName,
         QUERY_TABLE: tables.viewsTableName,
@@ -41,7 +41,7 @@ describe('the service while its KMS key is disabled or pending deletion', () => 
     return service;
   };
 
-  const call = async (service: CustomerService, method: string, path: string, body: unknown) => {
+  const call = async (service: Service, method: string, path: string, body: unknown) => {
     const response = await service.httpApp({ commands: true, queries: true }).request(path, {
       method,
       headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
@@ -53,7 +53,7 @@ describe('the service while its KMS key is disabled or pending deletion', () => 
       body: (await response.json()) as { customerId?: string; error?: { code: string } },
     };
   };
-  const register = (service: CustomerService) => {
+  const register = (service: Service) => {
     const tag = randomUUID();
     return call(service, 'POST', '/customers', { email: `${tag}@example.com`, name: 'Ada' });
   };
@@ -68,7 +68,7 @@ describe('the service while its KMS key is disabled or pending deletion', () => 
     );
     return Count ?? 0;
   };
-  const expectRefusedWithNothingWritten = async (service: CustomerService) => {
+  const expectRefusedWithNothingWritten = async (service: Service) => {
     const before = await storedItems();
     const refused = await register(service);
     expect(refused).toMatchObject({ status: 503, retryAfter: '1' });

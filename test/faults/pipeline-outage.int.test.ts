@@ -5,6 +5,7 @@ import { DynamoDBCustomerViewStore } from '../../src/adapters/dynamodb/dynamodb-
 import { DynamoDBEventStore } from '../../src/adapters/dynamodb/dynamodb-event-store.js';
 import { CustomerCommandService } from '../../src/app/customer-commands.js';
 import { createHttpApp } from '../../src/app/http/app.js';
+import { createCommandRoutes } from '../../src/app/http/command-routes.js';
 import { type LocalRuntime, startLocalRuntime } from '../../src/local/runtime.js';
 import { localClientConfig } from '../support/dynamodb.js';
 import { configWithOwnTables, dropTables } from '../support/runtime-tables.js';
@@ -31,7 +32,7 @@ describe('a pipeline stage down for a while during load', () => {
       client: documentClient,
       tableName: config.QUERY_TABLE,
     });
-    app = createHttpApp({ commands: new CustomerCommandService({ store }) });
+    app = createHttpApp({ commands: [createCommandRoutes(new CustomerCommandService({ store }))] });
     target = runtime.service.auditSources;
   });
   afterAll(async () => {

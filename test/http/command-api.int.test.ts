@@ -6,6 +6,7 @@ import {
   SNAPSHOT_SCHEMA_VERSION,
 } from '../../src/app/customer-commands.js';
 import { createHttpApp } from '../../src/app/http/app.js';
+import { createCommandRoutes } from '../../src/app/http/command-routes.js';
 import { StoreUnavailableError } from '../../src/core/errors.js';
 import { type RunningHttpServer, serveHttp } from '../../src/local/http-server.js';
 import { createTestTables, type TestTables } from '../support/dynamodb.js';
@@ -18,7 +19,9 @@ beforeAll(async () => {
   tables = await createTestTables();
   store = tables.events;
   const commands = new CustomerCommandService({ store, snapshotEvery: 5 });
-  server = await serveHttp(createHttpApp({ commands }), { port: 0 });
+  server = await serveHttp(createHttpApp({ commands: [createCommandRoutes(commands)] }), {
+    port: 0,
+  });
 });
 afterAll(async () => {
   await server?.close();
@@ -260,7 +263,9 @@ describe('command HTTP API', () => {
         client: tables.documentClient,
         tableName: tables.eventStoreTableName,
       });
-      const app = createHttpApp({ commands: new CustomerCommandService({ store: failing }) });
+      const app = createHttpApp({
+        commands: [createCommandRoutes(new CustomerCommandService({ store: failing }))],
+      });
       vi.spyOn(failing, 'load').mockRejectedValueOnce(new TypeError('secret internals at line 42'));
       const r = await app.request('/customers/c-1/suspend', {
         method: 'POST',

@@ -7,6 +7,8 @@ import { DynamoDBEventStore } from '../../src/adapters/dynamodb/dynamodb-event-s
 import { CustomerCommandService } from '../../src/app/customer-commands.js';
 import { CustomerQueryService } from '../../src/app/customer-queries.js';
 import { createHttpApp } from '../../src/app/http/app.js';
+import { createCommandRoutes } from '../../src/app/http/command-routes.js';
+import { createQueryRoutes } from '../../src/app/http/query-routes.js';
 import { type RunningHttpServer, serveHttp } from '../../src/local/http-server.js';
 import { type LocalRuntime, startLocalRuntime } from '../../src/local/runtime.js';
 import { localClientConfig } from '../support/dynamodb.js';
@@ -33,8 +35,8 @@ describe('end to end through the local runtime', () => {
       tableName: config.QUERY_TABLE,
     });
     const app = createHttpApp({
-      commands: new CustomerCommandService({ store }),
-      queries: new CustomerQueryService({ reader, minVersionWaitMs: 10_000 }),
+      commands: [createCommandRoutes(new CustomerCommandService({ store }))],
+      queries: [createQueryRoutes(new CustomerQueryService({ reader, minVersionWaitMs: 10_000 }))],
     });
     server = await serveHttp(app, { port: 0 });
   });

@@ -13,7 +13,7 @@ import { DeadLetterOperations } from '../../src/app/operations/dead-letter-opera
 import { InProcessPipelineHealth } from '../../src/app/operations/in-process-pipeline-health.js';
 import { ServiceActivity } from '../../src/app/operations/service-activity.js';
 import { rebuildViews } from '../../src/app/rebuild.js';
-import { CustomerService } from '../../src/composition/customer-service.js';
+import { Service } from '../../src/composition/service.js';
 import { readConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/core/ports.js';
 import { type SqsEmulator, startSqsEmulator } from '../../src/local/sqs-emulator.js';
@@ -68,7 +68,7 @@ let faulty: FaultyDynamoDB;
 let dynamodb: DynamoDBDocumentClient;
 let sqs: SqsEmulator;
 let sqsClient: SQSClient;
-let service: CustomerService;
+let service: Service;
 let apps: Record<As, Hono<HttpEnv>>;
 let document: OpenApiDocument;
 let validateRequest: ReturnType<typeof openApiRequestValidator>;
@@ -84,7 +84,7 @@ beforeAll(async () => {
   dynamodb = createDocumentClient(faulty.config);
   sqs = await startSqsEmulator({ region: 'local' });
   sqsClient = new SQSClient(sqs.clientConfig);
-  service = new CustomerService({
+  service = new Service({
     config: readConfig({
       COMMAND_TABLE: tables.eventStoreTableName,
       QUERY_TABLE: tables.viewsTableName,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CustomerService } from '../../src/composition/customer-service.js';
+import { Service } from '../../src/composition/service.js';
 import { readConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/core/ports.js';
 import { type RunningHttpServer, serveHttp } from '../../src/local/http-server.js';
@@ -10,7 +10,7 @@ let server: RunningHttpServer;
 
 beforeAll(async () => {
   tables = await createTestTables();
-  const service = new CustomerService({
+  const service = new Service({
     config: readConfig({
       COMMAND_TABLE: tables.eventStoreTableName,
       QUERY_TABLE: tables.viewsTableName,

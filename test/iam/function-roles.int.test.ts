@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HANDLER_ENTRIES, type HandlerName } from '../../infra/bundling.js';
 import type { CustomerServiceStack } from '../../infra/customer-service-stack.js';
 import type { RouteSide } from '../../src/app/http/route-catalog.js';
-import { CustomerService } from '../../src/composition/customer-service.js';
+import { Service } from '../../src/composition/service.js';
 import { readConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/core/ports.js';
 import { toLambdaSqsRecord } from '../../src/local/sqs-poller.js';
@@ -131,7 +131,7 @@ beforeAll(async () => {
   });
 
   // Customers the routes act on, written outside any function (not recorded).
-  const fixtureService = new CustomerService({
+  const fixtureService = new Service({
     config: readConfig({
       COMMAND_TABLE: local.tables.eventStoreTableName,
       QUERY_TABLE: local.tables.viewsTableName,

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DECLARED_AGGREGATES } from '../../src/composition/aggregate-declarations.js';
+import { AGGREGATES } from '../../src/composition/aggregates.js';
 import { readConfig } from '../../src/config.js';
 import {
   type EventBridgeStandIn,
@@ -69,7 +69,7 @@ export const startLocalAws = async (): Promise<LocalAws> => {
     rules: [
       localProjectionRule({
         source: readConfig({}).EVENT_SOURCE_NAME,
-        aggregates: DECLARED_AGGREGATES,
+        aggregates: AGGREGATES,
         eventBusName: busName,
         queues: sqs,
       }),

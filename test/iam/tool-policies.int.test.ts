@@ -11,7 +11,8 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CustomerServiceStack } from '../../infra/customer-service-stack.js';
 import { GREEN_VIEWS_TABLE_PREFIX, OPERATOR_TOOLS } from '../../infra/operator-tool-policies.js';
-import { CustomerService } from '../../src/composition/customer-service.js';
+import { customerModule } from '../../src/app/customer/module.js';
+import { Service } from '../../src/composition/service.js';
 import { readConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/core/ports.js';
 import type { AwsJsonServer } from '../../src/local/aws-json/aws-json-server.js';
@@ -186,7 +187,7 @@ beforeAll(async () => {
     region: LOCAL_REGION,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  const service = new CustomerService({
+  const service = new Service({
     config: readConfig({
       COMMAND_TABLE: local.tables.eventStoreTableName,
       QUERY_TABLE: local.tables.viewsTableName,
@@ -198,7 +199,7 @@ beforeAll(async () => {
   });
   for (let index = 0; index < 3; index += 1) {
     const customerId = `tool-${randomUUID()}`;
-    await service.commands.execute(
+    await service.aggregate(customerModule).commands.execute(
       {
         type: 'RegisterCustomer',
         data: { customerId, email: `${customerId}@example.com`, name: 'T' },

@@ -9,15 +9,18 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBCustomerViewAuditSource } from '../../src/adapters/dynamodb/dynamodb-customer-view-audit-source.js';
 import { DynamoDBCustomerViewReader } from '../../src/adapters/dynamodb/dynamodb-customer-view-reader.js';
-import { type AuditViewSource, auditViews } from '../../src/app/audit.js';
+import type { CommandService } from '../../src/app/aggregate-commands.js';
+import { type AuditOptions, type AuditViewSource, auditViews } from '../../src/app/audit.js';
+import { customerModule } from '../../src/app/customer/module.js';
 import {
   CustomerCommandService,
   SNAPSHOT_SCHEMA_VERSION,
 } from '../../src/app/customer-commands.js';
 import { createHttpApp } from '../../src/app/http/app.js';
+import { createCommandRoutes } from '../../src/app/http/command-routes.js';
 import { createProjectorHandler } from '../../src/app/projector.js';
 import { rebuildViews } from '../../src/app/rebuild.js';
-import { CustomerService } from '../../src/composition/customer-service.js';
+import { Service } from '../../src/composition/service.js';
 import { readConfig } from '../../src/config.js';
 import type { EventEnvelope } from '../../src/core/event.js';
 import type { EventStore, StreamCatalog } from '../../src/core/event-store.js';
@@ -77,7 +80,7 @@ const bob = [
  * stack compose it by default, which encrypts what it writes and decrypts what it reads.
  */
 interface Side {
-  commands: CustomerCommandService;
+  commands: CommandService;
   /** The event store as the service reads it (decrypted when it encrypts). */
   events: EventStore & StreamCatalog;
   projector: ReturnType<typeof createProjectorHandler>;
@@ -88,7 +91,7 @@ interface Side {
 }
 
 let tables: TestTables;
-let commands: CustomerCommandService;
+let commands: CommandService;
 let app: ReturnType<typeof createHttpApp>;
 let side: Side;
 
@@ -107,7 +110,7 @@ const plainSide = (): Side => ({
 const encryptingSide = async (): Promise<Side> => {
   const kms: KmsStandIn = await startKmsStandIn({ port: 0 });
   const kmsClient = new KMSClient(kms.clientConfig);
-  const service = new CustomerService({
+  const service = new Service({
     config: readConfig({
       COMMAND_TABLE: tables.eventStoreTableName,
       QUERY_TABLE: tables.viewsTableName,
@@ -117,7 +120,7 @@ const encryptingSide = async (): Promise<Side> => {
     clients: { dynamodb: tables.documentClient, kms: kmsClient },
   });
   return {
-    commands: service.commands,
+    commands: service.aggregate(customerModule).commands,
     events: service.eventStore,
     projector: service.projector,
     auditViews: service.auditSources.views,
@@ -248,7 +251,7 @@ describe.each([
     await writeLegacyData();
     side = await start();
     commands = side.commands;
-    app = createHttpApp({ commands });
+    app = createHttpApp({ commands: [createCommandRoutes(commands)] });
   });
   afterAll(async () => {
     await commands.drain();

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InMemoryMetrics } from '../../src/adapters/memory/in-memory-metrics.js';
 import { CustomerCommandService } from '../../src/app/customer-commands.js';
 import { parseEventNotification } from '../../src/app/event-notification.js';
-import { CustomerService } from '../../src/composition/customer-service.js';
+import { Service } from '../../src/composition/service.js';
 import { readConfig } from '../../src/config.js';
 import { METRIC } from '../../src/core/metrics.js';
 import { silentLogger } from '../../src/core/ports.js';
@@ -103,7 +103,7 @@ const fakeBus = () => {
 };
 
 let tables: TestTables;
-let service: CustomerService;
+let service: Service;
 let bus: ReturnType<typeof fakeBus>;
 const metrics = new InMemoryMetrics();
 
@@ -122,7 +122,7 @@ describe('items and messages written before the stream type travelled read as Cu
       );
     }
     bus = fakeBus();
-    service = new CustomerService({
+    service = new Service({
       config: readConfig({
         COMMAND_TABLE: tables.eventStoreTableName,
         QUERY_TABLE: tables.viewsTableName,

@@ -8,6 +8,7 @@ import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDocumentClient } from '../../src/adapters/dynamodb/document-client.js';
+import { customerModule } from '../../src/app/customer/module.js';
 import { type LocalRuntime, startLocalRuntime } from '../../src/local/runtime.js';
 import type { CliIo } from '../../src/ops/cli-io.js';
 import { RebuildCheckpointFile } from '../../src/ops/rebuild-checkpoint.js';
@@ -49,7 +50,7 @@ const toolEnv = () => ({
 const viewOf = async (customerId: string, table = config.QUERY_TABLE) =>
   (await documentClient.send(new GetCommand({ TableName: table, Key: { customerId } }))).Item;
 const register = async (customerId: string) =>
-  runtime.service.commands.execute(
+  runtime.service.aggregate(customerModule).commands.execute(
     {
       type: 'RegisterCustomer',
       data: { customerId, email: `${customerId}@example.com`, name: 'Op' },
@@ -113,10 +114,12 @@ describe('the reconciler on the local stack', () => {
     // 2 exists, or its notification alone would bring the view to 2.
     await runtime.waitUntilIdle();
     lose.add(`${lost}@2`);
-    await runtime.service.commands.execute(
-      { type: 'UpdateEmail', data: { customerId: lost, newEmail: `new-${lost}@example.com` } },
-      { correlationId: 'corr-lost' },
-    );
+    await runtime.service
+      .aggregate(customerModule)
+      .commands.execute(
+        { type: 'UpdateEmail', data: { customerId: lost, newEmail: `new-${lost}@example.com` } },
+        { correlationId: 'corr-lost' },
+      );
     await runtime.waitUntilIdle();
     expect(await viewOf(lost)).toMatchObject({ version: 1, email: `${lost}@example.com` });
     const fineBefore = await viewOf(fine);

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HASHED_CLAIMS_ONLY_KEY } from '../../src/adapters/dynamodb/hashed-claims-marker.js';
-import type { CustomerService } from '../../src/composition/customer-service.js';
+import { customerModule } from '../../src/app/customer/module.js';
+import type { Service } from '../../src/composition/service.js';
 import { runEncryptLegacyCli } from '../../src/ops/encrypt-legacy-cli.js';
 import type { TestTables } from '../support/dynamodb.js';
 import { legacyEventItem } from '../support/legacy-events.js';
@@ -10,7 +11,7 @@ import { type EncryptedService, startEncryptedService } from './encrypted-servic
 
 let started: EncryptedService;
 let tables: TestTables;
-let service: CustomerService;
+let service: Service;
 
 const put = (Item: Record<string, unknown>) =>
   tables.documentClient.send(new PutCommand({ TableName: tables.eventStoreTableName, Item }));
@@ -89,7 +90,7 @@ describe('npm run encrypt-legacy', () => {
       legacyEventItem(gone, 1, 'CustomerRegistered', { email: '[forgotten]', name: '[forgotten]' }),
     );
     await put(legacyEventItem(gone, 2, 'CustomerForgotten', {}));
-    const historyBefore = await service.commands.history(id);
+    const historyBefore = await service.aggregate(customerModule).commands.history(id);
 
     const first = await runCli();
     expect(first.code).toBe(0);
@@ -100,7 +101,7 @@ describe('npm run encrypt-legacy', () => {
     const text = await tableText();
     for (const secret of [email, name, reason]) expect(text).not.toContain(secret.toLowerCase());
     // Same events, same versions, readable through the service exactly as before.
-    expect(await service.commands.history(id)).toEqual(historyBefore);
+    expect(await service.aggregate(customerModule).commands.history(id)).toEqual(historyBefore);
     expect(await claimOwner(`UNIQUE#email#${email}`)).toBeUndefined();
     const { Items = [] } = await tables.documentClient.send(
       new QueryCommand({
@@ -112,18 +113,21 @@ describe('npm run encrypt-legacy', () => {
     expect(Items).toEqual([]);
 
     // The hashed claim holds the email for its customer.
-    const taken = await service.commands
-      .execute(
+    const taken = await service
+      .aggregate(customerModule)
+      .commands.execute(
         { type: 'RegisterCustomer', data: { customerId: randomUUID(), email, name: 'X' } },
         { correlationId: 'c' },
       )
       .catch((e: unknown) => e);
     expect(taken).toMatchObject({ code: 'ALREADY_CLAIMED' });
     // Commands go on: the customer is reactivated on the encrypted stream.
-    await service.commands.execute(
-      { type: 'ReactivateCustomer', data: { customerId: id } },
-      { correlationId: 'c' },
-    );
+    await service
+      .aggregate(customerModule)
+      .commands.execute(
+        { type: 'ReactivateCustomer', data: { customerId: id } },
+        { correlationId: 'c' },
+      );
 
     const again = await runCli();
     expect(again.lines.at(-1)).toMatch(

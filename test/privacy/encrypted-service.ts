@@ -1,5 +1,5 @@
 import { KMSClient } from '@aws-sdk/client-kms';
-import { CustomerService } from '../../src/composition/customer-service.js';
+import { Service } from '../../src/composition/service.js';
 import { readConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/core/ports.js';
 import { type KmsStandIn, startKmsStandIn } from '../../src/local/kms/kms-standin.js';
@@ -8,7 +8,7 @@ import { createTestTables, type TestTables } from '../support/dynamodb.js';
 export interface EncryptedService {
   tables: TestTables;
   kms: KmsStandIn;
-  service: CustomerService;
+  service: Service;
   /** What an ops CLI is given to reach these tables and this KMS, as it would reach AWS. */
   cliEnv: Record<string, string>;
   stop(): Promise<void>;
@@ -24,7 +24,7 @@ export const startEncryptedService = async (): Promise<EncryptedService> => {
     QUERY_TABLE: tables.viewsTableName,
     KMS_KEY_ID: kms.aliasName,
   };
-  const service = new CustomerService({
+  const service = new Service({
     config: readConfig(settings),
     clients: { dynamodb: tables.documentClient, kms: kmsClient },
     logger: silentLogger,

@@ -12,7 +12,8 @@ import {
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDocumentClient } from '../../src/adapters/dynamodb/document-client.js';
 import { serviceEventsPattern } from '../../src/adapters/eventbridge/projection-rule.js';
-import { CustomerService } from '../../src/composition/customer-service.js';
+import { customerModule } from '../../src/app/customer/module.js';
+import { Service } from '../../src/composition/service.js';
 import { silentLogger } from '../../src/core/ports.js';
 import { type LocalRuntime, startLocalRuntime } from '../../src/local/runtime.js';
 import { localClientConfig } from '../support/dynamodb.js';
@@ -38,7 +39,7 @@ const call = async (
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
-  service: CustomerService = runtime.service,
+  service: Service = runtime.service,
 ): Promise<Answer> => {
   const app = service.httpApp({ commands: true, queries: true });
   const response = await app.request(path, {
@@ -297,7 +298,7 @@ describe('forgetting a customer (crypto-shredding)', () => {
       .customerId as string;
     const { runDirectCommand } = await import('../../src/app/direct-commands.js');
     const answer = await runDirectCommand(
-      runtime.service.commands,
+      runtime.service.aggregate(customerModule).commands,
       { commandType: 'ForgetCustomer', payload: { customerId: id } },
       'test',
     );
@@ -356,7 +357,7 @@ describe('forgetting a customer (crypto-shredding)', () => {
       .customerId as string;
     // A second process on the same tables and KMS, with nothing cached yet.
     const kmsClient = new KMSClient({ ...kms.clientConfig, maxAttempts: 1 });
-    const cold = new CustomerService({
+    const cold = new Service({
       config: runtime.config,
       logger: silentLogger,
       clients: { dynamodb: documentClient, kms: kmsClient },
@@ -516,7 +517,7 @@ describe('forgetting leaves no trace', () => {
     if (!kms) throw new Error('the runtime runs without its KMS stand-in');
     const kmsClient = new KMSClient(kms.clientConfig);
     // Another warm process on the same tables: it read the history, so it holds the key.
-    const first = new CustomerService({
+    const first = new Service({
       config: runtime.config,
       logger: silentLogger,
       clients: { dynamodb: documentClient, kms: kmsClient },

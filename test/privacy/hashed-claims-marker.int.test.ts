@@ -10,7 +10,8 @@ import {
   markIfEmpty,
 } from '../../src/adapters/dynamodb/hashed-claims-marker.js';
 import { eventStoreTable } from '../../src/adapters/dynamodb/table-definitions.js';
-import { CustomerService } from '../../src/composition/customer-service.js';
+import { customerModule } from '../../src/app/customer/module.js';
+import { Service } from '../../src/composition/service.js';
 import { type Config, readConfig } from '../../src/config.js';
 import { UniquenessError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/ports.js';
@@ -34,7 +35,7 @@ afterAll(async () => {
 });
 
 const serviceOn = (eventStore: string, setting?: Config['LEGACY_EMAIL_CLAIMS']) =>
-  new CustomerService({
+  new Service({
     config: readConfig({
       COMMAND_TABLE: eventStore,
       QUERY_TABLE: tables.viewsTableName,
@@ -54,11 +55,13 @@ const plaintextClaim = (tableName: string, email: string, owner: string) =>
     }),
   );
 
-const register = (service: CustomerService, email: string) =>
-  service.commands.execute(
-    { type: 'RegisterCustomer', data: { customerId: randomUUID(), email, name: 'Ann' } },
-    { correlationId: randomUUID() },
-  );
+const register = (service: Service, email: string) =>
+  service
+    .aggregate(customerModule)
+    .commands.execute(
+      { type: 'RegisterCustomer', data: { customerId: randomUUID(), email, name: 'Ann' } },
+      { correlationId: randomUUID() },
+    );
 
 const plaintextClaimItems = async (tableName: string) => {
   const { Items = [] } = await tables.documentClient.send(

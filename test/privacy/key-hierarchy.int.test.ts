@@ -6,7 +6,7 @@ import { branchKeyOf, isBranchWrapped } from '../../src/adapters/crypto/branch-k
 import { DynamoDBSubjectKeyStore } from '../../src/adapters/dynamodb/dynamodb-subject-key-store.js';
 import { DATA_KEYS_BRANCH_KEY_ID } from '../../src/adapters/kms/kms-branch-key-protector.js';
 import { KMSDataKeyWrapper } from '../../src/adapters/kms/kms-data-key-wrapper.js';
-import { CustomerService } from '../../src/composition/customer-service.js';
+import { Service } from '../../src/composition/service.js';
 import { readConfig } from '../../src/config.js';
 import { DataKeyForgottenError } from '../../src/core/data-keys.js';
 import { silentLogger } from '../../src/core/ports.js';
@@ -22,11 +22,11 @@ describe('data keys wrapped by a branch key', () => {
   let tables: TestTables;
   let kms: KmsStandIn;
   let kmsClient: KMSClient;
-  const services: CustomerService[] = [];
+  const services: Service[] = [];
 
   /** One process of the service: its own caches, the shared table and KMS. */
   const startProcess = (settings: Record<string, string> = {}) => {
-    const service = new CustomerService({
+    const service = new Service({
       config: readConfig({
         COMMAND_TABLE: tables.eventStoreTableName,
         QUERY_TABLE: tables.viewsTableName,
@@ -39,12 +39,12 @@ describe('data keys wrapped by a branch key', () => {
     services.push(service);
     return service;
   };
-  const cryptoOf = (service: CustomerService) => {
+  const cryptoOf = (service: Service) => {
     const crypto = service.crypto;
     if (!crypto) throw new Error('no crypto');
     return crypto;
   };
-  const call = async (service: CustomerService, method: string, path: string, body?: unknown) => {
+  const call = async (service: Service, method: string, path: string, body?: unknown) => {
     const response = await service.httpApp({ commands: true, queries: true }).request(path, {
       method,
       headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
@@ -56,7 +56,7 @@ describe('data keys wrapped by a branch key', () => {
       body: (await response.json()) as { customerId?: string; error?: { code: string } },
     };
   };
-  const register = async (service: CustomerService) => {
+  const register = async (service: Service) => {
     const answer = await call(service, 'POST', '/customers', {
       email: `${randomUUID()}@example.com`,
       name: 'Ada Lovelace',

@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CustomerService } from '../../src/composition/customer-service.js';
+import { customerModule } from '../../src/app/customer/module.js';
+import { Service } from '../../src/composition/service.js';
 import { readConfig } from '../../src/config.js';
 import { IdempotencyKeyReusedError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/ports.js';
@@ -14,7 +15,7 @@ import { createTestTables, type TestTables } from '../support/dynamodb.js';
  * process on it.
  */
 let tables: TestTables;
-let services: [CustomerService, CustomerService];
+let services: [Service, Service];
 
 const item = async (PK: string, SK: string) =>
   (
@@ -35,7 +36,7 @@ beforeAll(async () => {
   });
   expect(config.KMS_KEY_ID).toBeUndefined();
   const service = () =>
-    new CustomerService({
+    new Service({
       config,
       logger: silentLogger,
       clients: { dynamodb: tables.documentClient },
@@ -56,7 +57,7 @@ describe('request fingerprints without a KMS key (plaintext mode)', () => {
       data: { customerId, email: `plain.${customerId}@example.com`, name: 'Plain Mode' },
     };
     const meta = { commandId: key, correlationId: 'corr' };
-    expect(await first.commands.execute(command, meta)).toMatchObject({
+    expect(await first.aggregate(customerModule).commands.execute(command, meta)).toMatchObject({
       version: 1,
       replayed: false,
     });
@@ -70,21 +71,22 @@ describe('request fingerprints without a KMS key (plaintext mode)', () => {
     expect((secret?.wrappedKey as Uint8Array | undefined)?.length).toBe(32);
 
     // Another process derives the same key from the stored secret: the retry is a replay.
-    expect(await second.commands.execute(command, meta)).toMatchObject({
+    expect(await second.aggregate(customerModule).commands.execute(command, meta)).toMatchObject({
       version: 1,
       replayed: true,
     });
     await expect(
-      second.commands.execute({ ...command, data: { ...command.data, name: 'Other' } }, meta),
+      second
+        .aggregate(customerModule)
+        .commands.execute({ ...command, data: { ...command.data, name: 'Other' } }, meta),
     ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
 
-    await first.commands.execute(
-      { type: 'ForgetCustomer', data: { customerId } },
-      { correlationId: 'c' },
-    );
+    await first
+      .aggregate(customerModule)
+      .commands.execute({ type: 'ForgetCustomer', data: { customerId } }, { correlationId: 'c' });
     expect(await item(`COMMAND#${key}`, 'COMMAND')).toBeUndefined();
-    await expect(second.commands.execute(command, meta)).rejects.toBeInstanceOf(
-      CustomerForgottenError,
-    );
+    await expect(
+      second.aggregate(customerModule).commands.execute(command, meta),
+    ).rejects.toBeInstanceOf(CustomerForgottenError);
   });
 });

@@ -8,7 +8,7 @@ import {
 import { PersonalDataErasure } from '../../src/adapters/crypto/personal-data-erasure.js';
 import { DynamoDBEventStore } from '../../src/adapters/dynamodb/dynamodb-event-store.js';
 import { DynamoDBStreamEraser } from '../../src/adapters/dynamodb/dynamodb-stream-eraser.js';
-import type { CustomerService } from '../../src/composition/customer-service.js';
+import type { Service } from '../../src/composition/service.js';
 import { encodingStoreFor, type ServiceCrypto } from '../../src/composition/service-crypto.js';
 import type { EventEnvelope } from '../../src/core/event.js';
 import type { PersonalDataDeclaration } from '../../src/core/personal-data.js';
@@ -24,7 +24,7 @@ import { type EncryptedService, startEncryptedService } from './encrypted-servic
  */
 let started: EncryptedService;
 let tables: TestTables;
-let service: CustomerService;
+let service: Service;
 let crypto: ServiceCrypto;
 
 const orderData: PersonalDataDeclaration = {

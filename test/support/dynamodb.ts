@@ -7,8 +7,8 @@ import { createDocumentClient } from '../../src/adapters/dynamodb/document-clien
 import { DynamoDBCustomerViewStore } from '../../src/adapters/dynamodb/dynamodb-customer-view-store.js';
 import { DynamoDBEventStore } from '../../src/adapters/dynamodb/dynamodb-event-store.js';
 import { eventStoreTable } from '../../src/adapters/dynamodb/table-definitions.js';
-import { DECLARED_AGGREGATES } from '../../src/composition/aggregate-declarations.js';
 import type { AggregateDeclaration } from '../../src/composition/aggregate-module.js';
+import { AGGREGATES } from '../../src/composition/aggregates.js';
 import {
   declaredViewTables,
   withViewTableNames,
@@ -40,7 +40,7 @@ export interface TestTables {
  * event store and every view table the aggregates declare.
  */
 export const createTestTables = async (
-  aggregates: readonly AggregateDeclaration[] = DECLARED_AGGREGATES,
+  aggregates: readonly AggregateDeclaration[] = AGGREGATES,
 ): Promise<TestTables> => {
   const endpoint = inject('dynamoEndpoint');
   const suffix = randomUUID().slice(0, 8);

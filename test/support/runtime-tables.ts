@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
-import { DECLARED_AGGREGATES } from '../../src/composition/aggregate-declarations.js';
 import type { AggregateDeclaration } from '../../src/composition/aggregate-module.js';
+import { AGGREGATES } from '../../src/composition/aggregates.js';
 import { withViewTableNames } from '../../src/composition/declared-view-tables.js';
 import { type Config, readConfig } from '../../src/config.js';
 import { localClientConfig } from './dynamodb.js';
@@ -12,7 +12,7 @@ import { localClientConfig } from './dynamodb.js';
  * table and every other view table the aggregates declare.
  */
 export const configWithOwnTables = (
-  aggregates: readonly AggregateDeclaration[] = DECLARED_AGGREGATES,
+  aggregates: readonly AggregateDeclaration[] = AGGREGATES,
 ): Config => {
   const suffix = randomUUID().slice(0, 8);
   const config = readConfig({ COMMAND_TABLE: `events-${suffix}`, QUERY_TABLE: `views-${suffix}` });

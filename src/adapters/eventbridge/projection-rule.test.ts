@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DECLARED_AGGREGATES } from '../../composition/aggregate-declarations.js';
 import type { AggregateDeclaration } from '../../composition/aggregate-module.js';
+import { AGGREGATES } from '../../composition/aggregates.js';
 import { AggregateDeclarationError } from '../../composition/check-declarations.js';
 import { customerEventTypes } from '../../domain/customer/events.js';
 import { customerViewsTable } from '../dynamodb/table-definitions.js';
@@ -16,7 +16,7 @@ const loyalty: AggregateDeclaration = {
 
 describe('the projection rule', () => {
   it('is named once and matches the configured source and every Customer event type', () => {
-    const rule = projectionRule({ source: 'acme.customers', aggregates: DECLARED_AGGREGATES });
+    const rule = projectionRule({ source: 'acme.customers', aggregates: AGGREGATES });
     expect(rule.name).toBe('customer-events-to-projection');
     expect(PROJECTION_RULE_NAME).toBe(rule.name);
     expect(rule.eventPattern).toEqual({
@@ -35,7 +35,7 @@ describe('the projection rule', () => {
   });
 
   it("matches the union of every declared aggregate's event types", () => {
-    const rule = projectionRule({ source: 's', aggregates: [...DECLARED_AGGREGATES, loyalty] });
+    const rule = projectionRule({ source: 's', aggregates: [...AGGREGATES, loyalty] });
     expect(rule.eventPattern['detail-type']).toEqual([
       ...customerEventTypes,
       'LoyaltyAccountOpened',
@@ -45,19 +45,19 @@ describe('the projection rule', () => {
 
   it('refuses an event type two aggregates declare, naming both', () => {
     const thief = { ...loyalty, eventTypes: ['PointsEarned', 'CustomerRegistered'] };
-    expect(() =>
-      projectionRule({ source: 's', aggregates: [...DECLARED_AGGREGATES, thief] }),
-    ).toThrow(AggregateDeclarationError);
-    expect(() =>
-      projectionRule({ source: 's', aggregates: [...DECLARED_AGGREGATES, thief] }),
-    ).toThrow('Event type "CustomerRegistered" is declared by Customer and LoyaltyAccount');
+    expect(() => projectionRule({ source: 's', aggregates: [...AGGREGATES, thief] })).toThrow(
+      AggregateDeclarationError,
+    );
+    expect(() => projectionRule({ source: 's', aggregates: [...AGGREGATES, thief] })).toThrow(
+      'Event type "CustomerRegistered" is declared by Customer and LoyaltyAccount',
+    );
   });
 
   it('hands out its own arrays: a caller changing one cannot change the next rule', () => {
-    const first = projectionRule({ source: 's', aggregates: DECLARED_AGGREGATES });
+    const first = projectionRule({ source: 's', aggregates: AGGREGATES });
     first.eventPattern['detail-type'].push('Injected');
     first.eventPattern.source.push('other');
-    expect(projectionRule({ source: 's', aggregates: DECLARED_AGGREGATES }).eventPattern).toEqual({
+    expect(projectionRule({ source: 's', aggregates: AGGREGATES }).eventPattern).toEqual({
       source: ['s'],
       'detail-type': [...customerEventTypes],
     });
@@ -68,7 +68,7 @@ describe('the projection rule', () => {
     expect(serviceEventsPattern('acme.customers')).toEqual({ source: ['acme.customers'] });
     const { eventPattern } = projectionRule({
       source: 'acme.customers',
-      aggregates: DECLARED_AGGREGATES,
+      aggregates: AGGREGATES,
     });
     expect(eventPattern.source).toEqual(serviceEventsPattern('acme.customers').source);
   });

@@ -1,3 +1,4 @@
+import { DynamoDBCustomerViewAuditSource } from '../../adapters/dynamodb/dynamodb-customer-view-audit-source.js';
 import { DynamoDBCustomerViewReader } from '../../adapters/dynamodb/dynamodb-customer-view-reader.js';
 import { DynamoDBCustomerViewStore } from '../../adapters/dynamodb/dynamodb-customer-view-store.js';
 import { customerViewsTable } from '../../adapters/dynamodb/table-definitions.js';
@@ -6,10 +7,12 @@ import {
   LEGACY_VIEWS_TABLE_ID,
   type ModuleContext,
 } from '../../composition/aggregate-module.js';
+import type { ProjectionBinding } from '../../core/stream-types.js';
 import type { CustomerCommand } from '../../domain/customer/commands.js';
 import { customerAggregate } from '../../domain/customer/module.js';
+import { customerStoredItem } from '../audit-customer-view.js';
 import { CustomerQueryService } from '../customer-queries.js';
-import { customerViewProjection } from '../customer-view.js';
+import { type CustomerViewRecord, customerViewProjection } from '../customer-view.js';
 import { createCommandRoutes } from '../http/command-routes.js';
 import { createQueryRoutes } from '../http/query-routes.js';
 import { withCustomerId } from './command-input.js';
@@ -17,17 +20,28 @@ import { withCustomerId } from './command-input.js';
 /** The Customer views' table: `QUERY_TABLE`, as it was before modules. */
 const VIEWS = LEGACY_VIEWS_TABLE_ID;
 
+/** The Customer views in one table: the live one, or a blue/green rebuild's. */
+const customerViews = (
+  dynamodb: ModuleContext['dynamodb'],
+  tableName: string,
+): ProjectionBinding<CustomerViewRecord> => {
+  const views = new DynamoDBCustomerViewStore({ client: dynamodb, tableName });
+  return {
+    name: 'customer-views',
+    viewTable: VIEWS,
+    projection: customerViewProjection,
+    views,
+    audit: new DynamoDBCustomerViewAuditSource({ client: dynamodb, tableName }),
+    storedItem: customerStoredItem(views.storesIndexKeys),
+    into: (table) => customerViews(dynamodb, table),
+  };
+};
+
 /** Its read model: one view per customer, queried by id, status and email. */
 const customerReadModels = ({ config, dynamodb, viewTableName }: ModuleContext) => {
   const tableName = viewTableName(VIEWS);
   return {
-    projections: [
-      {
-        name: 'customer-views',
-        projection: customerViewProjection,
-        views: new DynamoDBCustomerViewStore({ client: dynamodb, tableName }),
-      },
-    ],
+    projections: [customerViews(dynamodb, tableName)],
     queries: new CustomerQueryService({
       reader: new DynamoDBCustomerViewReader({ client: dynamodb, tableName }),
       minVersionWaitMs: config.MIN_VERSION_WAIT_MS,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InMemoryCustomerViewReader } from '../../adapters/memory/in-memory-customer-view-reader.js';
 import { CustomerQueryService } from '../customer-queries.js';
 import { createHttpApp } from './app.js';
+import { createQueryRoutes } from './query-routes.js';
 
 describe('HTTP app request log', () => {
   const setup = () => {
@@ -13,7 +14,7 @@ describe('HTTP app request log', () => {
       error: () => {},
     };
     const queries = new CustomerQueryService({ reader: new InMemoryCustomerViewReader() });
-    return { lines, app: createHttpApp({ queries, logger }) };
+    return { lines, app: createHttpApp({ queries: [createQueryRoutes(queries)], logger }) };
   };
 
   it('writes one line per request with the route pattern, status and correlation id', async () => {

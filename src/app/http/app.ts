@@ -5,25 +5,24 @@ import { matchedRoutes } from 'hono/route';
 import type { Logger } from '../../core/ports.js';
 import { describeActor } from '../access/caller.js';
 import { CorrelationId } from '../command-metadata.js';
-import type { CustomerCommandService } from '../customer-commands.js';
-import type { CustomerQueryService } from '../customer-queries.js';
 import type { ServiceActivity } from '../operations/service-activity.js';
 import { type Authenticate, openAccess } from './access-guard.js';
 import { privateAnswers } from './answer-headers.js';
-import { createCommandRoutes } from './command-routes.js';
 import type { ConsoleAssets } from './console-assets.js';
 import { createConsoleRoutes } from './console-routes.js';
 import { browserWriteGuard, SAFE_METHODS } from './console-security.js';
 import type { ConsoleSignInSettings } from './console-sign-in.js';
 import { toErrorResponse } from './error-response.js';
 import { openApiDocument } from './openapi-document.js';
+import { type DocumentedRoutes, honoPath } from './openapi-route.js';
 import { createOperationsRoutes, type OperationsDependencies } from './operations-routes.js';
-import { createQueryRoutes } from './query-routes.js';
 import { type HttpEnv, HttpProtocolError, MAX_BODY_BYTES } from './request.js';
 
 export interface HttpAppDependencies {
-  commands?: CustomerCommandService;
-  queries?: CustomerQueryService;
+  /** The registered aggregates' command routes (writes and histories), mounted in order. */
+  commands?: readonly DocumentedRoutes<HttpEnv>[];
+  /** The registered aggregates' query routes, mounted in order. */
+  queries?: readonly DocumentedRoutes<HttpEnv>[];
   /** Pipeline health, the per-customer audit and the dead-letter redrive (`/ops/*`). */
   operations?: OperationsDependencies;
   /** The console's bundle: with it the app serves `/console` and `/docs`. */
@@ -55,8 +54,16 @@ const sharedDocument = () => {
   return document;
 };
 
+/** `POST /customers/:id/suspend`: how a served route is named once matched. */
+const routeKey = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
+
 export const createHttpApp = (deps: HttpAppDependencies): Hono<HttpEnv> => {
   const app = new Hono<HttpEnv>();
+  const commandRoutes = new Set(
+    (deps.commands ?? []).flatMap((routes) =>
+      routes.documented.map((route) => routeKey(route.method, honoPath(route.path))),
+    ),
+  );
 
   // One structured line per request, keyed by correlation id. The route pattern, never the
   // raw path or query string: searches carry email addresses there.
@@ -68,7 +75,7 @@ export const createHttpApp = (deps: HttpAppDependencies): Hono<HttpEnv> => {
     if (
       deps.activity &&
       !SAFE_METHODS.has(c.req.method) &&
-      route.startsWith('/customers') &&
+      commandRoutes.has(routeKey(c.req.method, route)) &&
       c.res.status < 300
     ) {
       deps.activity.commandAnswered();
@@ -107,8 +114,7 @@ export const createHttpApp = (deps: HttpAppDependencies): Hono<HttpEnv> => {
 
   app.use(browserWriteGuard);
 
-  if (deps.commands) app.route('/', createCommandRoutes(deps.commands));
-  if (deps.queries) app.route('/', createQueryRoutes(deps.queries));
+  for (const routes of [...(deps.commands ?? []), ...(deps.queries ?? [])]) app.route('/', routes);
   if (deps.operations) app.route('/', createOperationsRoutes(deps.operations));
   if (deps.console) app.route('/', createConsoleRoutes(deps.console, deps.consoleSignIn));
   app.get('/openapi.json', (c) => c.json(sharedDocument()));

@@ -4,13 +4,17 @@ import { InMemoryEventStore } from '../../adapters/memory/in-memory-event-store.
 import { CustomerCommandService } from '../customer-commands.js';
 import { CustomerQueryService } from '../customer-queries.js';
 import { createHttpApp } from './app.js';
+import { createCommandRoutes } from './command-routes.js';
 import { InMemoryConsoleAssets } from './console-assets.js';
+import { createQueryRoutes } from './query-routes.js';
 
 const setup = () => {
   const store = new InMemoryEventStore();
   const app = createHttpApp({
-    commands: new CustomerCommandService({ store }),
-    queries: new CustomerQueryService({ reader: new InMemoryCustomerViewReader() }),
+    commands: [createCommandRoutes(new CustomerCommandService({ store }))],
+    queries: [
+      createQueryRoutes(new CustomerQueryService({ reader: new InMemoryCustomerViewReader() })),
+    ],
     console: new InMemoryConsoleAssets(
       new Map([
         ['console.js', 'console.log(1)'],

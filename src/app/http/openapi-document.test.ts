@@ -13,8 +13,10 @@ import { CustomerQueryService } from '../customer-queries.js';
 import { customerViewProjection } from '../customer-view.js';
 import type { PipelineHealth } from '../operations/pipeline-health.js';
 import { createHttpApp } from './app.js';
+import { createCommandRoutes } from './command-routes.js';
 import { InMemoryConsoleAssets } from './console-assets.js';
 import { openApiPath } from './openapi-route.js';
+import { createQueryRoutes } from './query-routes.js';
 import { serviceRoutes } from './route-catalog.js';
 
 const health: PipelineHealth = {
@@ -35,8 +37,8 @@ const fullApp = () => {
   const store = new InMemoryEventStore();
   const reader = new InMemoryCustomerViewReader();
   return createHttpApp({
-    commands: new CustomerCommandService({ store }),
-    queries: new CustomerQueryService({ reader, minVersionWaitMs: 0 }),
+    commands: [createCommandRoutes(new CustomerCommandService({ store }))],
+    queries: [createQueryRoutes(new CustomerQueryService({ reader, minVersionWaitMs: 0 }))],
     operations: {
       health: { read: async () => health },
       audit: {
@@ -106,7 +108,9 @@ describe('the OpenAPI document', () => {
   it('is the same whichever part of the service a process serves', async () => {
     const full = await documentOf(fullApp());
     const queriesOnly = createHttpApp({
-      queries: new CustomerQueryService({ reader: new InMemoryCustomerViewReader() }),
+      queries: [
+        createQueryRoutes(new CustomerQueryService({ reader: new InMemoryCustomerViewReader() })),
+      ],
     });
     expect(await documentOf(queriesOnly)).toEqual(full);
   });

@@ -6,7 +6,9 @@ import { CustomerCommandService } from '../customer-commands.js';
 import { CustomerQueryService } from '../customer-queries.js';
 import type { Authenticate } from './access-guard.js';
 import { createHttpApp } from './app.js';
+import { createCommandRoutes } from './command-routes.js';
 import { InMemoryConsoleAssets } from './console-assets.js';
+import { createQueryRoutes } from './query-routes.js';
 
 const setup = (options: { authenticate?: Authenticate } = {}) => {
   const lines: string[] = [];
@@ -20,8 +22,8 @@ const setup = (options: { authenticate?: Authenticate } = {}) => {
   const store = new InMemoryEventStore();
   const reader = new InMemoryCustomerViewReader();
   const app = createHttpApp({
-    commands: new CustomerCommandService({ store, logger }),
-    queries: new CustomerQueryService({ reader, minVersionWaitMs: 0 }),
+    commands: [createCommandRoutes(new CustomerCommandService({ store, logger }))],
+    queries: [createQueryRoutes(new CustomerQueryService({ reader, minVersionWaitMs: 0 }))],
     console: new InMemoryConsoleAssets(new Map([['console.js', 'export {}']])),
     logger,
     ...(options.authenticate ? { authenticate: options.authenticate } : {}),

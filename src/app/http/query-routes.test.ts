@@ -4,11 +4,12 @@ import { InMemoryCustomerViewReader } from '../../adapters/memory/in-memory-cust
 import { CustomerQueryService } from '../customer-queries.js';
 import type { CustomerView } from '../customer-view-reader.js';
 import { createHttpApp } from './app.js';
+import { createQueryRoutes } from './query-routes.js';
 
 const setup = (minVersionWaitMs = 3000) => {
   const reader = new InMemoryCustomerViewReader();
   const queries = new CustomerQueryService({ reader, minVersionWaitMs });
-  const app = createHttpApp({ queries });
+  const app = createHttpApp({ queries: [createQueryRoutes(queries)] });
   const get = async (path: string) => {
     const response = await app.request(path);
     return {

@@ -1,9 +1,10 @@
+import type { RegisteredAggregate } from '../../composition/aggregate-module.js';
+import { AGGREGATES } from '../../composition/aggregates.js';
 import type { Role } from '../access/roles.js';
-import { createCommandRoutes } from './command-routes.js';
 import { PUBLIC_PATHS } from './console-routes.js';
-import type { ServiceRoute } from './openapi-route.js';
+import type { DocumentedRoutes, ServiceRoute } from './openapi-route.js';
 import { createOperationsRoutes } from './operations-routes.js';
-import { createQueryRoutes } from './query-routes.js';
+import type { HttpEnv } from './request.js';
 
 /** Which function serves a route on AWS. */
 export type RouteSide = 'commands' | 'queries' | 'operations';
@@ -29,16 +30,23 @@ const describedOnly = new Proxy(
 
 /**
  * Every route of the service with its role and the function that serves it, from the very
- * declarations the app serves: the OpenAPI document, the stack's API Gateway routes (with
- * their JWT scopes) and its per-role IAM policies are all derived from this list.
+ * declarations the app serves: each registered aggregate's command and query routes, then
+ * the operations routes. The OpenAPI document, the stack's API Gateway routes (with their
+ * JWT scopes) and its per-role IAM policies are all derived from this list.
  */
-export const serviceRoutes = (): CatalogRoute[] =>
+export const serviceRoutes = (
+  aggregates: readonly Pick<RegisteredAggregate, 'routes'>[] = AGGREGATES,
+): CatalogRoute[] =>
   (
     [
-      ['commands', createCommandRoutes(describedOnly)],
-      ['queries', createQueryRoutes(describedOnly)],
-      ['operations', createOperationsRoutes(describedOnly)],
-    ] as const
+      ...aggregates.flatMap(({ routes }) =>
+        routes.commands ? [['commands', routes.commands(describedOnly)] as const] : [],
+      ),
+      ...aggregates.flatMap(({ routes }) =>
+        routes.queries ? [['queries', routes.queries(describedOnly)] as const] : [],
+      ),
+      ['operations', createOperationsRoutes(describedOnly)] as const,
+    ] satisfies ReadonlyArray<readonly [RouteSide, DocumentedRoutes<HttpEnv>]>
   ).flatMap(([side, routes]) =>
     routes.documented.map((route) => ({
       side,

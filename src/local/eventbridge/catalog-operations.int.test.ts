@@ -9,7 +9,7 @@ import {
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectionRule } from '../../adapters/eventbridge/projection-rule.js';
-import { DECLARED_AGGREGATES } from '../../composition/aggregate-declarations.js';
+import { AGGREGATES } from '../../composition/aggregates.js';
 import { InvalidRuleError } from './errors.js';
 import { type EventBridgeStandIn, startEventBridgeStandIn } from './stand-in.js';
 
@@ -24,7 +24,7 @@ describe('EventBridge stand-in: rules and buses through the SDK', () => {
   const sqs = new SQSClient({ region: REGION, endpoint: 'http://127.0.0.1:1' });
   let bus: EventBridgeStandIn;
   let events: EventBridgeClient;
-  const rule = projectionRule({ source: 'customer.service', aggregates: DECLARED_AGGREGATES });
+  const rule = projectionRule({ source: 'customer.service', aggregates: AGGREGATES });
 
   beforeAll(async () => {
     bus = await startEventBridgeStandIn({

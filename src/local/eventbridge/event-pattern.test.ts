@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { projectionRule } from '../../adapters/eventbridge/projection-rule.js';
-import { DECLARED_AGGREGATES } from '../../composition/aggregate-declarations.js';
+import { AGGREGATES } from '../../composition/aggregates.js';
 import { InvalidEventPatternError } from './errors.js';
 import { compileEventPattern, matchesEventPattern } from './event-pattern.js';
 import { MATCH_CASES, REFUSAL_CASES } from './event-pattern-cases.js';
@@ -182,7 +182,7 @@ describe('event patterns: operators', () => {
 describe('event patterns: the projection rule', () => {
   const { eventPattern } = projectionRule({
     source: 'customer.service',
-    aggregates: DECLARED_AGGREGATES,
+    aggregates: AGGREGATES,
   });
 
   it('takes every Customer event type from the service source, and nothing else', () => {

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { projectionRule } from '../../adapters/eventbridge/projection-rule.js';
-import { DECLARED_AGGREGATES } from '../../composition/aggregate-declarations.js';
+import { AGGREGATES } from '../../composition/aggregates.js';
 import { type SqsEmulator, startSqsEmulator } from '../sqs-emulator.js';
 import { type EventBridgeStandIn, startEventBridgeStandIn } from './stand-in.js';
 
@@ -51,7 +51,7 @@ describe('EventBridge stand-in: routing by event pattern to SQS', () => {
       region: sqs.region,
       rules: [
         {
-          ...projectionRule({ source: SOURCE, aggregates: DECLARED_AGGREGATES }),
+          ...projectionRule({ source: SOURCE, aggregates: AGGREGATES }),
           eventBusName: BUS,
           targets: [{ id: 'Target0', arn: sqs.queueArn, queueUrl: sqs.queueUrl }],
         },

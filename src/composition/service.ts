@@ -7,60 +7,52 @@ import type {
   SQSEvent,
 } from 'aws-lambda';
 import type { Hono } from 'hono';
-import { PersonalDataErasure } from '../adapters/crypto/personal-data-erasure.js';
-import { DynamoDBCustomerViewAuditSource } from '../adapters/dynamodb/dynamodb-customer-view-audit-source.js';
-import { DynamoDBCustomerViewReader } from '../adapters/dynamodb/dynamodb-customer-view-reader.js';
-import { DynamoDBCustomerViewStore } from '../adapters/dynamodb/dynamodb-customer-view-store.js';
-import { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
+import type { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
 import {
   DynamoDBCheckpoints,
   DynamoDBStreamChanges,
 } from '../adapters/dynamodb/dynamodb-stream-changes.js';
 import { DynamoDBStreamEraser } from '../adapters/dynamodb/dynamodb-stream-eraser.js';
-import {
-  customerViewsTable,
-  type TableDefinition,
-} from '../adapters/dynamodb/table-definitions.js';
+import type { TableDefinition } from '../adapters/dynamodb/table-definitions.js';
 import {
   createEnvelopePublisher,
   createStreamPublisher,
   type PutEventsClient,
 } from '../adapters/eventbridge/eventbridge-publisher.js';
 import type { AuditOptions, AuditViewSource } from '../app/audit.js';
-import { customerStoredItem } from '../app/audit-customer-view.js';
-import { CustomerCommandService } from '../app/customer-commands.js';
-import { upcastCustomerEvent } from '../app/customer-events.js';
-import { CustomerQueryService } from '../app/customer-queries.js';
-import { type CustomerViewRecord, customerViewProjection } from '../app/customer-view.js';
 import { createHttpApp, type HttpAppDependencies } from '../app/http/app.js';
 import { consoleSignInFrom } from '../app/http/console-sign-in.js';
+import type { DocumentedRoutes } from '../app/http/openapi-route.js';
 import type { HttpEnv } from '../app/http/request.js';
 import { createProjectorHandler } from '../app/projector.js';
 import type { RebuildOptions } from '../app/rebuild.js';
 import { type ReconcileReport, type ReconcilerOptions, reconcileViews } from '../app/reconciler.js';
 import type { ViewRepairSources } from '../app/view-repair.js';
 import type { Config } from '../config.js';
-import { LruAggregateCache } from '../core/aggregate-cache.js';
-import type { EventEnvelope } from '../core/event.js';
+import { type EventEnvelope, UNTYPED_STREAM_TYPE } from '../core/event.js';
 import type { EventStore, StreamCatalog } from '../core/event-store.js';
 import { type Metrics, noMetrics } from '../core/metrics.js';
 import type { Logger } from '../core/ports.js';
-import { type ProjectionBinding, StreamTypes } from '../core/stream-types.js';
-import type { CustomerState } from '../domain/customer/index.js';
-import { customerPersonalData } from '../domain/customer/personal-data.js';
+import type { VersionedView } from '../core/projection.js';
+import {
+  type ProjectionBinding,
+  StreamTypes,
+  UnregisteredStreamTypeError,
+} from '../core/stream-types.js';
+import type { RepairableViewStore } from '../core/view-store.js';
+import {
+  LEGACY_VIEWS_TABLE_ID,
+  type ModuleContext,
+  type ReadModels,
+  type RegisteredAggregate,
+} from './aggregate-module.js';
+import { AggregateServices } from './aggregate-services.js';
+import { AGGREGATES } from './aggregates.js';
 import {
   buildRequestFingerprints,
   buildServiceCrypto,
-  encodingStoreFor,
   type ServiceCrypto,
 } from './service-crypto.js';
-
-const CUSTOMER_VIEWS = 'customer-views';
-
-/** The table each read model is declared with, and the setting that names it. */
-const VIEW_TABLE_OF: Readonly<Record<string, { definition: TableDefinition; setting: string }>> = {
-  [CUSTOMER_VIEWS]: { definition: customerViewsTable, setting: 'QUERY_TABLE' },
-};
 
 /** The SDK clients the service runs on; the caller creates them once and aims them. */
 export interface ServiceClients {
@@ -71,72 +63,105 @@ export interface ServiceClients {
   kms?: KMSClient;
 }
 
-export interface CustomerServiceOptions {
+export interface ServiceOptions {
   config: Config;
   clients: ServiceClients;
   logger: Logger;
   /** Powertools (EMF) on Lambda; none locally unless given. */
   metrics?: Metrics;
+  /** The registered aggregates (`AGGREGATES`); tests register others beside them. */
+  aggregates?: readonly RegisteredAggregate[];
 }
 
 /**
- * The one place where configuration and clients become the Customer service: the command
- * and query services, the HTTP app, the stream publisher, the projector, and what rebuild
- * and audit read. `src/lambda/*`, `src/local/*` and `src/ops/*` all build from here, so a
- * setting means the same on AWS and on one machine. Every part is built on first use and
- * then kept, so a function pays only for what it serves.
+ * The one place where configuration, clients and the registered aggregates become the
+ * service: each module's store, command service, read models and routes, the HTTP app, the
+ * stream publisher, the projector, and what rebuild and audit read. `src/lambda/*`,
+ * `src/local/*` and `src/ops/*` all build from here, so a setting means the same on AWS and
+ * on one machine. Every part is built on first use and then kept, so a function pays only
+ * for what it serves.
  */
-export class CustomerService {
+export class Service {
   readonly config: Config;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  readonly aggregates: readonly RegisteredAggregate[];
   private readonly clients: ServiceClients;
   private readonly built = new Map<string, unknown>();
+  private readonly byType: ReadonlyMap<string, AggregateServices>;
+  /** Every stream type of the table by key prefix (`CUSTOMER` → `Customer`). */
+  private readonly typesByPrefix: Readonly<Record<string, string>>;
 
-  constructor(options: CustomerServiceOptions) {
+  constructor(options: ServiceOptions) {
     this.config = options.config;
     this.logger = options.logger;
     this.metrics = options.metrics ?? noMetrics;
     this.clients = options.clients;
-  }
-
-  /**
-   * The event store, for the command side, the projector's catch-up, rebuild, audit and
-   * every other reader: personal data encrypted at rest and decrypted on read when a KMS key
-   * is configured, so no reader handles ciphertext.
-   */
-  get eventStore(): EventStore & StreamCatalog {
-    return this.once('eventStore', () =>
-      encodingStoreFor(
-        { type: 'Customer', personalData: customerPersonalData },
-        this.storedEvents,
-        this.crypto,
-      ),
+    this.aggregates = options.aggregates ?? AGGREGATES;
+    const typesByPrefix: Record<string, string> = {};
+    for (const { type, streamPrefix } of this.aggregates) {
+      if (Object.values(typesByPrefix).includes(type)) {
+        throw new TypeError(`aggregate ${type} registered twice`);
+      }
+      const holder = typesByPrefix[streamPrefix];
+      if (holder !== undefined) {
+        throw new TypeError(
+          `aggregates ${holder} and ${type} share the stream prefix ${streamPrefix}`,
+        );
+      }
+      typesByPrefix[streamPrefix] = type;
+    }
+    this.typesByPrefix = typesByPrefix;
+    const context = {
+      config: this.config,
+      dynamodb: this.clients.dynamodb,
+      logger: this.logger,
+      metrics: this.metrics,
+      streamTypes: typesByPrefix,
+      crypto: () => this.crypto,
+      fingerprints: () =>
+        buildRequestFingerprints({
+          crypto: this.crypto,
+          config: this.config,
+          dynamodb: this.clients.dynamodb,
+        }),
+    };
+    this.byType = new Map(
+      this.aggregates.map((module) => [module.type, new AggregateServices(module, context)]),
     );
   }
 
-  /** Data keys and hashed claims; undefined without a KMS client and `KMS_KEY_ID`. */
+  /**
+   * One registered module's services: by the module itself (typed by it), or by its type;
+   * `UnregisteredStreamTypeError` for a type no module is registered for.
+   */
+  aggregate<Queries>(module: {
+    type: string;
+    readModels: (context: ModuleContext) => ReadModels<Queries>;
+  }): AggregateServices<Queries>;
+  aggregate(type: string): AggregateServices;
+  aggregate(key: string | { type: string }): AggregateServices {
+    const type = typeof key === 'string' ? key : key.type;
+    const services = this.byType.get(type);
+    if (!services) throw new UnregisteredStreamTypeError(type);
+    return services;
+  }
+
+  /**
+   * The streams of the type that items without one read as (the first aggregate's): what
+   * the projector's catch-up, rebuild, audit and other readers of it use, decoded.
+   */
+  get eventStore(): EventStore & StreamCatalog {
+    return this.aggregate(UNTYPED_STREAM_TYPE).events;
+  }
+
+  /** Data keys, codec and hashed claims; undefined without a KMS client and `KMS_KEY_ID`. */
   get crypto(): ServiceCrypto | undefined {
     return this.once('crypto', () => {
       const kms = this.clients.kms;
       if (!kms || !this.config.KMS_KEY_ID) return undefined;
       return buildServiceCrypto({ config: this.config, kms, dynamodb: this.clients.dynamodb });
     });
-  }
-
-  /** What follows a recorded `CustomerForgotten`: key, snapshot and legacy plaintext erased. */
-  get erasure(): PersonalDataErasure {
-    return this.once(
-      'erasure',
-      () =>
-        new PersonalDataErasure({
-          aggregateType: 'Customer',
-          personalData: customerPersonalData,
-          eraser: this.streamEraser,
-          commands: this.storedEvents,
-          ...(this.crypto ? { keys: this.crypto.keys } : {}),
-        }),
-    );
   }
 
   /** The sanctioned in-place rewrites of stored events (forgetting, `encrypt-legacy`). */
@@ -153,77 +178,7 @@ export class CustomerService {
 
   /** The events as stored (ciphertext): what the publisher sends, what rewrites touch. */
   get storedEvents(): DynamoDBEventStore {
-    return this.once('storedEvents', () => {
-      const { config } = this;
-      return new DynamoDBEventStore({
-        client: this.clients.dynamodb,
-        tableName: config.COMMAND_TABLE,
-        aggregateType: 'Customer',
-        streamTypes: { CUSTOMER: 'Customer' },
-        // One newest-first query from the snapshot down loads any stream.
-        loadWindow: config.SNAPSHOT_EVERY + 1,
-        commandRecordTtlSeconds: config.COMMAND_RECORD_TTL_DAYS * 86_400,
-        changeIndexShards: config.CHANGE_INDEX_SHARDS,
-      });
-    });
-  }
-
-  /** The read model as the projector and rebuild write it. */
-  get viewStore(): DynamoDBCustomerViewStore {
-    return this.once(
-      'viewStore',
-      () =>
-        new DynamoDBCustomerViewStore({
-          client: this.clients.dynamodb,
-          tableName: this.config.QUERY_TABLE,
-        }),
-    );
-  }
-
-  get commands(): CustomerCommandService {
-    return this.once(
-      'commands',
-      () =>
-        new CustomerCommandService({
-          store: this.eventStore,
-          logger: this.logger,
-          metrics: this.metrics,
-          snapshotEvery: this.config.SNAPSHOT_EVERY,
-          conflictRetryBudgetMs: this.config.COMMAND_RETRY_BUDGET_MS,
-          afterForget: (customerId) => this.erasure.erase(customerId),
-          fingerprints: buildRequestFingerprints({
-            crypto: this.crypto,
-            config: this.config,
-            dynamodb: this.clients.dynamodb,
-          }),
-          ...(this.aggregateCache ? { aggregateCache: this.aggregateCache } : {}),
-        }),
-    );
-  }
-
-  /** The command side's cache of recently used customers; undefined when the size is 0. */
-  get aggregateCache(): LruAggregateCache<CustomerState> | undefined {
-    return this.once('aggregateCache', () =>
-      this.config.AGGREGATE_CACHE_SIZE > 0
-        ? new LruAggregateCache<CustomerState>(this.config.AGGREGATE_CACHE_SIZE, {
-            maxAgeMs: this.config.AGGREGATE_CACHE_MAX_AGE_SECONDS * 1000,
-          })
-        : undefined,
-    );
-  }
-
-  get queries(): CustomerQueryService {
-    return this.once(
-      'queries',
-      () =>
-        new CustomerQueryService({
-          reader: new DynamoDBCustomerViewReader({
-            client: this.clients.dynamodb,
-            tableName: this.config.QUERY_TABLE,
-          }),
-          minVersionWaitMs: this.config.MIN_VERSION_WAIT_MS,
-        }),
-    );
+    return this.aggregate(UNTYPED_STREAM_TYPE).storedEvents;
   }
 
   /**
@@ -233,20 +188,11 @@ export class CustomerService {
   get streamTypes(): StreamTypes {
     return this.once(
       'streamTypes',
-      () =>
-        new StreamTypes([
-          {
-            type: 'Customer',
-            events: this.eventStore,
-            stored: this.storedEvents,
-            upcast: upcastCustomerEvent,
-            projections: [this.customerViews(this.config.QUERY_TABLE, this.viewStore)],
-          },
-        ]),
+      () => new StreamTypes([...this.byType.values()].map((services) => services.streamType)),
     );
   }
 
-  /** The HTTP API serving the command routes, the query routes, or both. */
+  /** The HTTP API serving every module's command routes, query routes, or both. */
   httpApp(
     sides: { commands?: boolean; queries?: boolean },
     extras: Pick<HttpAppDependencies, 'operations' | 'console' | 'activity' | 'authenticate'> = {},
@@ -254,10 +200,14 @@ export class CustomerService {
     return createHttpApp({
       consoleSignIn: consoleSignInFrom(this.config),
       ...extras,
-      ...(sides.commands ? { commands: this.commands } : {}),
-      ...(sides.queries ? { queries: this.queries } : {}),
+      ...(sides.commands ? { commands: this.routes('commands') } : {}),
+      ...(sides.queries ? { queries: this.routes('queries') } : {}),
       logger: this.logger,
     });
+  }
+
+  private routes(side: 'commands' | 'queries'): DocumentedRoutes<HttpEnv>[] {
+    return [...this.byType.values()].flatMap((services) => services.routes(side) ?? []);
   }
 
   /** DynamoDB stream batch → EventBridge. */
@@ -279,7 +229,7 @@ export class CustomerService {
           client: this.clients.dynamodb,
           tableName: this.config.COMMAND_TABLE,
           shards: this.config.CHANGE_INDEX_SHARDS,
-          streamTypes: { CUSTOMER: 'Customer' },
+          streamTypes: this.typesByPrefix,
         }),
     );
   }
@@ -329,7 +279,7 @@ export class CustomerService {
     });
   }
 
-  /** SQS batch of event notifications → read model, from what the event store holds. */
+  /** SQS batch of event notifications → read models, from what the event store holds. */
   get projector(): (event: SQSEvent) => Promise<SQSBatchResponse> {
     return this.once('projector', () =>
       createProjectorHandler({
@@ -353,7 +303,7 @@ export class CustomerService {
    */
   rebuildSourcesInto(
     tableName: string,
-    projection = CUSTOMER_VIEWS,
+    projection = this.streamTypes.projections[0]?.projection.name ?? '',
   ): Pick<RebuildOptions, 'streams'> & {
     pages: DynamoDBEventStore;
     projection: string;
@@ -361,10 +311,7 @@ export class CustomerService {
     liveTables: readonly string[];
     setting: string;
   } {
-    const declared = VIEW_TABLE_OF[projection];
-    if (!declared) {
-      throw new TypeError(`no view table is declared for the read model ${projection}`);
-    }
+    const declared = this.viewTableOf(projection);
     return {
       pages: this.storedEvents,
       streams: this.streamTypes.into(projection, tableName),
@@ -374,38 +321,44 @@ export class CustomerService {
     };
   }
 
+  /** The declared table of a read model, and the setting that names it in a deployment. */
+  private viewTableOf(projection: string): { definition: TableDefinition; setting: string } {
+    for (const module of this.aggregates) {
+      const services = this.aggregate(module.type);
+      const binding = services.projections.find((p) => p.name === projection);
+      if (!binding) continue;
+      const table = module.viewTables.find((t) => t.id === binding.viewTable);
+      if (!table) break;
+      return {
+        definition: table.definition,
+        setting: table.id === LEGACY_VIEWS_TABLE_ID ? 'QUERY_TABLE' : `VIEW_TABLES[${table.id}]`,
+      };
+    }
+    throw new TypeError(`no view table is declared for the read model ${projection}`);
+  }
+
   /**
    * What an audit compares (`auditViews({ ...service.auditSources, ... })`), and what the
-   * audit and repair of one customer read (the operations routes).
+   * audit and repair of one stream of the first type read (the operations routes).
    */
   get auditSources(): Pick<AuditOptions, 'catalog' | 'streams' | 'metrics'> & {
     events: EventStore;
     views: AuditViewSource;
-    repair: ViewRepairSources<CustomerViewRecord>;
+    repair: ViewRepairSources<VersionedView>;
   } {
-    const views = this.customerViews(this.config.QUERY_TABLE, this.viewStore);
+    const first = this.aggregate(UNTYPED_STREAM_TYPE);
+    const views = first.projections[0] as ProjectionBinding & { audit: AuditViewSource };
     return {
       catalog: this.eventStore,
       streams: this.streamTypes,
       metrics: this.metrics,
       events: this.eventStore,
       views: views.audit,
-      repair: { ...views, views: this.viewStore, events: this.eventStore },
-    };
-  }
-
-  /** The Customer views in one table: the live one, or a blue/green rebuild's. */
-  private customerViews(
-    tableName: string,
-    views = new DynamoDBCustomerViewStore({ client: this.clients.dynamodb, tableName }),
-  ): ProjectionBinding<CustomerViewRecord> & { audit: AuditViewSource } {
-    return {
-      name: CUSTOMER_VIEWS,
-      projection: customerViewProjection,
-      views,
-      audit: new DynamoDBCustomerViewAuditSource({ client: this.clients.dynamodb, tableName }),
-      storedItem: customerStoredItem(views.storesIndexKeys),
-      into: (table) => this.customerViews(table),
+      repair: {
+        ...views,
+        views: views.views as RepairableViewStore<VersionedView>,
+        events: this.eventStore,
+      },
     };
   }
 
@@ -415,8 +368,7 @@ export class CustomerService {
    * runs off the request path and is awaited at shutdown.
    */
   async settle(): Promise<void> {
-    const commands = this.built.get('commands') as CustomerCommandService | undefined;
-    await commands?.drain();
+    await Promise.all([...this.byType.values()].map((services) => services.drain()));
   }
 
   private publisherOptions() {
@@ -426,8 +378,8 @@ export class CustomerService {
       client,
       busName: this.config.EVENT_BUS_NAME,
       source: this.config.EVENT_SOURCE_NAME,
-      // Consumers on the bus see the latest shape of each stream type, whatever was stored.
-      upcast: (e: EventEnvelope) => this.streamTypes.upcast(e),
+      // Consumers on the bus see the latest shape, whatever version was stored.
+      upcast: (envelope: EventEnvelope) => this.streamTypes.upcast(envelope),
       logger: this.logger,
       metrics: this.metrics,
     };
