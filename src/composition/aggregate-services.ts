@@ -78,18 +78,25 @@ export class AggregateServices<Queries = unknown> {
     return this.once('erasure', () => {
       const { personalData } = this.module;
       if (!personalData) return undefined;
-      const { config, dynamodb } = this.context;
       const keys = this.context.crypto()?.keys;
       return new PersonalDataErasure({
         aggregateType: this.module.type,
         personalData,
-        eraser: new DynamoDBStreamEraser({
-          client: dynamodb,
-          tableName: config.COMMAND_TABLE,
-          streamPrefix: this.module.streamPrefix,
-        }),
+        eraser: this.eraser,
         commands: this.storedEvents,
         ...(keys ? { keys } : {}),
+      });
+    });
+  }
+
+  /** The sanctioned in-place rewrites of its stored events (erasure, `encrypt-legacy`). */
+  get eraser(): DynamoDBStreamEraser {
+    return this.once('eraser', () => {
+      const { config, dynamodb } = this.context;
+      return new DynamoDBStreamEraser({
+        client: dynamodb,
+        tableName: config.COMMAND_TABLE,
+        streamPrefix: this.module.streamPrefix,
       });
     });
   }
