@@ -171,6 +171,15 @@ describe('a second aggregate, registered as a module beside the Customer', () =>
       status: 422,
       body: { error: { code: 'POINTS_INSUFFICIENT' } },
     });
+    const noPoints = await call('POST', `/loyalty-accounts/${accounts.grace}/earn`, {
+      points: 0,
+      reason: 'PURCHASE',
+    });
+    expect(noPoints).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
+    expect(await call('POST', '/loyalty-accounts/nobody/redeem', { points: 1 })).toMatchObject({
+      status: 404,
+      body: { error: { code: 'LOYALTY_ACCOUNT_NOT_FOUND' } },
+    });
 
     await call('POST', '/loyalty-accounts', { accountId: accounts.alan, ownerName: 'Alan' });
 
@@ -345,6 +354,14 @@ describe('a second aggregate, registered as a module beside the Customer', () =>
       [LOYALTY, 'LoyaltyAccountClosed'],
     ]);
     expect(JSON.stringify(events)).not.toContain('Grace Hopper');
+    const afterClosing = await call('POST', `/loyalty-accounts/${accounts.grace}/earn`, {
+      points: 1,
+      reason: 'PURCHASE',
+    });
+    expect(afterClosing).toMatchObject({
+      status: 410,
+      body: { error: { code: 'LOYALTY_ACCOUNT_CLOSED' } },
+    });
   });
 
   it('dead-letters a poisoned loyalty event, and the diagnosis names its type and read model', async () => {
