@@ -67,15 +67,13 @@ export const runProjectorBatches = async (
     logger: silentLogger,
   });
   const write = async (id: string, changes: number) => {
-    await service
-      .aggregate(customerModule)
-      .commands.execute(
-        {
-          type: 'RegisterCustomer',
-          data: { customerId: id, email: `${id}@pb.example`, name: 'P' },
-        },
-        { correlationId: 'pb' },
-      );
+    await service.aggregate(customerModule).commands.execute(
+      {
+        type: 'RegisterCustomer',
+        data: { customerId: id, email: `${id}@pb.example`, name: 'P' },
+      },
+      { correlationId: 'pb' },
+    );
     for (let k = 1; k <= changes; k++) {
       await service
         .aggregate(customerModule)

@@ -148,15 +148,13 @@ describe('two service instances with their own aggregate caches on one DynamoDB'
 
   it('a client version seen through the other instance is accepted, not answered 409', async () => {
     const [a, b] = processes as [Service, Service];
-    await a
-      .aggregate(customerModule)
-      .commands.execute(
-        {
-          type: 'RegisterCustomer',
-          data: { customerId: 'v1', email: 'v1@example.com', name: 'V' },
-        },
-        meta,
-      );
+    await a.aggregate(customerModule).commands.execute(
+      {
+        type: 'RegisterCustomer',
+        data: { customerId: 'v1', email: 'v1@example.com', name: 'V' },
+      },
+      meta,
+    );
     const moved = await b
       .aggregate(customerModule)
       .commands.execute(
