@@ -38,7 +38,7 @@ const binding = (
 
 describe('StreamTypes', () => {
   it('refuses a type or a read model registered twice', () => {
-    const type = { type: 'A', events: noEvents, upcast: same, projections: [] };
+    const type = { type: 'A', events: noEvents, stored: noEvents, upcast: same, projections: [] };
     expect(() => new StreamTypes([type, type])).toThrow('stream type A registered twice');
     expect(
       () =>
@@ -61,10 +61,17 @@ describe('StreamTypes', () => {
       {
         type: 'A',
         events: noEvents,
+        stored: noEvents,
         upcast: same,
         projections: [binding('a-views', tables), binding('a-more')],
       },
-      { type: 'B', events: noEvents, upcast: same, projections: [binding('b-views')] },
+      {
+        type: 'B',
+        events: noEvents,
+        stored: noEvents,
+        upcast: same,
+        projections: [binding('b-views')],
+      },
     ]);
 
     const moved = types.into('a-views', 'a-views-v2');
