@@ -202,6 +202,7 @@ const measure = async (
         {
           type: 'Customer',
           events: ports.events,
+          stored: ports.events,
           upcast: (envelope) => envelope,
           projections: [{ name: 'bench-views', projection, views: ports.views }],
         },

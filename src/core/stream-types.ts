@@ -60,10 +60,6 @@ export interface ProjectionBinding<View extends VersionedView = VersionedView> {
   readonly into?: (tableName: string) => ProjectionBinding<View>;
 }
 
-/** A type's events as stored: what a replay republishes. */
-export const storedEventsOf = (type: StreamTypeBinding): Pick<EventStore, 'readStream'> =>
-  type.stored ?? type.events;
-
 /** A store that can put a view back to the fold at any version (a repair). */
 export const isRepairable = <View extends VersionedView>(
   views: ViewStore<View>,
@@ -79,9 +75,10 @@ export interface StreamTypeBinding {
   readonly events: Pick<EventStore, 'readStream'>;
   /**
    * Its events as stored (personal data still encrypted): what a replay republishes, as the
-   * publisher sent them. Absent when what is stored is what is read.
+   * publisher sent them. The same store as `events` for a type whose events are not encoded;
+   * required, so that no replay ever publishes decrypted personal data by omission.
    */
-  readonly stored?: Pick<EventStore, 'readStream'>;
+  readonly stored: Pick<EventStore, 'readStream'>;
   /** Lifts a stored envelope to its type's latest shape (the publisher, history). */
   readonly upcast: (envelope: EventEnvelope) => EventEnvelope;
   /** The read models its streams feed; none is allowed (a type without views). */

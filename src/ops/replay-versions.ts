@@ -1,5 +1,5 @@
 import type { EventEnvelope, StreamRef } from '../core/event.js';
-import { type StreamTypes, storedEventsOf } from '../core/stream-types.js';
+import type { StreamTypes } from '../core/stream-types.js';
 
 /** One event's place, typed. */
 export interface VersionOfStream extends StreamRef {
@@ -42,7 +42,7 @@ export const readVersions = async (
       unregistered.push({ aggregateType: range.aggregateType, aggregateId: range.aggregateId });
       continue;
     }
-    const read = await storedEventsOf(type).readStream(range.aggregateId, {
+    const read = await type.stored.readStream(range.aggregateId, {
       fromVersion: range.from,
       toVersion: range.to,
     });

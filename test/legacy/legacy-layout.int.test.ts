@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBCustomerViewAuditSource } from '../../src/adapters/dynamodb/dynamodb-customer-view-audit-source.js';
 import { DynamoDBCustomerViewReader } from '../../src/adapters/dynamodb/dynamodb-customer-view-reader.js';
 import type { CommandService } from '../../src/app/aggregate-commands.js';
-import { type AuditOptions, type AuditViewSource, auditViews } from '../../src/app/audit.js';
+import { type AuditViewSource, auditViews } from '../../src/app/audit.js';
 import { customerModule } from '../../src/app/customer/module.js';
 import {
   CustomerCommandService,

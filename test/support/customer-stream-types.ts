@@ -29,6 +29,7 @@ export const customerStreams = (
     {
       type: 'Customer',
       events,
+      stored: events,
       upcast: upcastCustomerEvent,
       projections: [customerViewsBinding(views, extra)],
     },

@@ -100,12 +100,14 @@ export const customersAndTallies = () => {
     {
       type: 'Customer',
       events: customers,
+      stored: customers,
       upcast: (e) => e,
       projections: [customerViewsBinding(customerViews)],
     },
     {
       type: TALLY,
       events: tallies,
+      stored: tallies,
       upcast: (e) => e,
       projections: [
         {

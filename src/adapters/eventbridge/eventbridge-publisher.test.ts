@@ -291,6 +291,7 @@ describe('publishing by stream type', () => {
     {
       type: 'Customer',
       events: { readStream: async () => [] },
+      stored: { readStream: async () => [] },
       upcast: (e) =>
         e.eventType === 'CustomerSuspended' && e.metadata.schemaVersion === 1
           ? {
@@ -301,7 +302,13 @@ describe('publishing by stream type', () => {
           : e,
       projections: [],
     },
-    { type: 'Order', events: { readStream: async () => [] }, upcast: (e) => e, projections: [] },
+    {
+      type: 'Order',
+      events: { readStream: async () => [] },
+      stored: { readStream: async () => [] },
+      upcast: (e) => e,
+      projections: [],
+    },
   ]);
   const options = (fake: ReturnType<typeof fakeEventBridge>) => {
     const metrics = new InMemoryMetrics();
