@@ -23,6 +23,7 @@ import { replayFromStore } from '../../src/ops/archive-replay.js';
 import { legacyStreamTypes } from '../../src/ops/encrypt-legacy-cli.js';
 import { createTestTables, type TestTables } from '../support/dynamodb.js';
 import { legacyEventItem } from '../support/legacy-events.js';
+import { loyaltyEnvelope } from '../support/loyalty/envelopes.js';
 import { loyaltyModule } from '../support/loyalty/module.js';
 import { configWithOwnTables } from '../support/runtime-tables.js';
 import { sqsEvent, sqsRecord } from '../support/sqs-messages.js';
@@ -179,21 +180,11 @@ beforeAll(async () => {
     meta('earn'),
   );
   // An account whose `PointsEarned` was stored at version 1 (no reason).
-  const stamp = (version: number, eventType: string, payload: unknown): EventEnvelope => ({
-    eventId: randomUUID(),
-    aggregateType: LOYALTY,
-    aggregateId: String(ida),
-    eventType,
-    payload,
-    timestamp: new Date().toISOString(),
-    version,
-    metadata: { correlationId: `ida-${tag}`, schemaVersion: 1 },
-  });
   await loyalty.events.append(
     String(ida),
     [
-      stamp(1, 'LoyaltyAccountOpened', { ownerName: 'Ida' }),
-      stamp(2, 'PointsEarned', { points: 9 }),
+      loyaltyEnvelope(String(ida), 1, 'LoyaltyAccountOpened', { ownerName: 'Ida' }),
+      loyaltyEnvelope(String(ida), 2, 'PointsEarned', { points: 9 }),
     ],
     { expectedVersion: 0 },
   );
@@ -309,22 +300,13 @@ describe('no registered type is skipped by any consumer', () => {
         }),
       }),
     );
-    await service.aggregate(loyaltyModule).storedEvents.append(
-      account,
-      [
-        {
-          eventId: randomUUID(),
-          aggregateType: LOYALTY,
-          aggregateId: account,
-          eventType: 'LoyaltyAccountOpened',
-          payload: { ownerName: 'Plain Grace' },
-          timestamp: new Date().toISOString(),
-          version: 1,
-          metadata: { correlationId: `plain-${tag}`, schemaVersion: 1 },
-        },
-      ],
-      { expectedVersion: 0 },
-    );
+    await service
+      .aggregate(loyaltyModule)
+      .storedEvents.append(
+        account,
+        [loyaltyEnvelope(account, 1, 'LoyaltyAccountOpened', { ownerName: 'Plain Grace' })],
+        { expectedVersion: 0 },
+      );
     const crypto = service.crypto;
     if (!crypto) throw new Error('the service runs with encryption');
     const report = await encryptLegacyStreams({

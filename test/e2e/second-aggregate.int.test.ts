@@ -22,6 +22,7 @@ import { type LocalRuntime, startLocalRuntime } from '../../src/local/runtime.js
 import { replayFromStore } from '../../src/ops/archive-replay.js';
 import { localClientConfig } from '../support/dynamodb.js';
 import { requestJson } from '../support/json-requests.js';
+import { loyaltyEnvelope } from '../support/loyalty/envelopes.js';
 import { loyaltyModule } from '../support/loyalty/module.js';
 import { loyaltyViewTable } from '../support/loyalty/view-table.js';
 import { configWithOwnTables, dropTables } from '../support/runtime-tables.js';
@@ -184,26 +185,19 @@ describe('a second aggregate, registered as a module beside the Customer', () =>
     await call('POST', '/loyalty-accounts', { accountId: accounts.alan, ownerName: 'Alan' });
 
     // A stream written by an earlier deployment: `PointsEarned` v1, without a reason.
-    const stamp = (version: number, eventType: string, payload: unknown, schemaVersion = 1) =>
-      ({
-        eventId: randomUUID(),
-        aggregateType: LOYALTY,
-        aggregateId: accounts.legacy,
-        eventType,
-        payload,
-        timestamp: new Date().toISOString(),
-        version,
-        metadata: { correlationId: `legacy-${tag}`, schemaVersion },
-      }) satisfies EventEnvelope;
     await loyalty().events.append(
       accounts.legacy,
-      [stamp(1, 'LoyaltyAccountOpened', { ownerName: 'Ida' })],
+      [loyaltyEnvelope(accounts.legacy, 1, 'LoyaltyAccountOpened', { ownerName: 'Ida' })],
       { expectedVersion: 0 },
     );
     await runtime.waitUntilIdle();
-    await loyalty().events.append(accounts.legacy, [stamp(2, 'PointsEarned', { points: 30 })], {
-      expectedVersion: 1,
-    });
+    await loyalty().events.append(
+      accounts.legacy,
+      [loyaltyEnvelope(accounts.legacy, 2, 'PointsEarned', { points: 30 })],
+      {
+        expectedVersion: 1,
+      },
+    );
     await runtime.waitUntilIdle();
   });
 
@@ -371,18 +365,7 @@ describe('a second aggregate, registered as a module beside the Customer', () =>
     // An event its projection cannot fold: points that are not a number.
     await loyalty().events.append(
       poisoned,
-      [
-        {
-          eventId: randomUUID(),
-          aggregateType: LOYALTY,
-          aggregateId: poisoned,
-          eventType: 'PointsRedeemed',
-          payload: { points: 'all of them' },
-          timestamp: new Date().toISOString(),
-          version: 2,
-          metadata: { correlationId: `poison-${tag}`, schemaVersion: 1 },
-        },
-      ],
+      [loyaltyEnvelope(poisoned, 2, 'PointsRedeemed', { points: 'all of them' })],
       { expectedVersion: 1 },
     );
     const dlq = new SqsDeadLetterQueue({
