@@ -70,6 +70,18 @@ export class AggregateServices<Queries = unknown> {
     );
   }
 
+  /** The sanctioned in-place rewrites of its stored events (forgetting, `encrypt-legacy`). */
+  get streamEraser(): DynamoDBStreamEraser {
+    return this.once('streamEraser', () => {
+      const { config, dynamodb } = this.context;
+      return new DynamoDBStreamEraser({
+        client: dynamodb,
+        tableName: config.COMMAND_TABLE,
+        streamPrefix: this.module.streamPrefix,
+      });
+    });
+  }
+
   /**
    * What follows one of its erasure events: the data key, the snapshot, the idempotency
    * records and plaintext of before erased; undefined for a module without personal data.
@@ -78,16 +90,11 @@ export class AggregateServices<Queries = unknown> {
     return this.once('erasure', () => {
       const { personalData } = this.module;
       if (!personalData) return undefined;
-      const { config, dynamodb } = this.context;
       const keys = this.context.crypto()?.keys;
       return new PersonalDataErasure({
         aggregateType: this.module.type,
         personalData,
-        eraser: new DynamoDBStreamEraser({
-          client: dynamodb,
-          tableName: config.COMMAND_TABLE,
-          streamPrefix: this.module.streamPrefix,
-        }),
+        eraser: this.streamEraser,
         commands: this.storedEvents,
         ...(keys ? { keys } : {}),
       });

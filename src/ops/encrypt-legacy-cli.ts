@@ -13,41 +13,31 @@ import {
   type LegacyStreamType,
 } from '../adapters/crypto/legacy-encryption.js';
 import { writeHashedClaimsOnlyMarker } from '../adapters/dynamodb/hashed-claims-marker.js';
-import { customerEventUpcaster } from '../app/customer-events.js';
+import { heldClaimsOf } from '../app/held-claims.js';
 import type { Service } from '../composition/service.js';
-import type { EventEnvelope } from '../core/event.js';
-import type { UniqueClaim } from '../core/event-store.js';
-import { customerDecider, EMAIL_SCOPE, normaliseEmail } from '../domain/customer/index.js';
-import { customerPersonalData } from '../domain/customer/personal-data.js';
 import type { Env } from '../local/local-endpoints.js';
 import { runAsScript } from '../local/run-as-script.js';
 import { type CliIo, consoleIo, EXIT_FINDINGS, EXIT_OK, errorMessage } from './cli-io.js';
 import { runOpsTool } from './ops-session.js';
 import { progressBar } from './progress-bar.js';
 
-/** The email claim a stream's customer holds now, folded as the command side folds it. */
-const heldCustomerClaims = (events: EventEnvelope[]): UniqueClaim[] => {
-  let state = customerDecider.initialState();
-  for (const envelope of events) {
-    state = customerDecider.evolve(state, customerEventUpcaster.toEvent(envelope));
-  }
-  return 'email' in state ? [{ scope: EMAIL_SCOPE, value: normaliseEmail(state.email) }] : [];
-};
-
-/** The registered stream types, by `aggregateType`, as the pass reads and rewrites them. */
+/** Every registered stream type, as the pass reads and rewrites it. */
 const legacyStreamTypes = (service: Service): ReadonlyMap<string, LegacyStreamType> =>
-  new Map([
-    [
-      'Customer',
-      {
-        personalData: customerPersonalData,
-        stored: service.storedEvents,
-        decoded: service.eventStore,
-        eraser: service.streamEraser,
-        heldClaims: heldCustomerClaims,
-      },
-    ],
-  ]);
+  new Map(
+    service.aggregates.map((module) => {
+      const streams = service.aggregate(module.type);
+      return [
+        module.type,
+        {
+          ...(module.personalData ? { personalData: module.personalData } : {}),
+          stored: streams.storedEvents,
+          decoded: streams.events,
+          eraser: streams.streamEraser,
+          heldClaims: heldClaimsOf(module),
+        },
+      ];
+    }),
+  );
 
 export const runEncryptLegacyCli = async (
   argv: string[],
