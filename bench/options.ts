@@ -9,6 +9,7 @@ export const SECTIONS = [
   'cost',
   'reconciler',
   'views',
+  'registry',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 
@@ -45,7 +46,7 @@ export interface BenchOptions {
   profileDir?: string;
 }
 
-const USAGE = `Usage: npm run bench -- [--quick | --smoke] [--only=command,load,projection,cold,service,encryption,access,cost,reconciler,views] [--name=value ...]
+const USAGE = `Usage: npm run bench -- [--quick | --smoke] [--only=command,load,projection,cold,service,encryption,access,cost,reconciler,views,registry] [--name=value ...]
 
 --smoke runs every section, the whole-service one too, once on tiny inputs (a check that
 each still runs; its figures mean nothing).

@@ -8,6 +8,7 @@ import type { BenchOptions } from './options.js';
 import type { ProjectionResult } from './projection.js';
 import { type ProjectorBatchResult, renderProjectorBatches } from './projector-batches.js';
 import type { ReconcilerScaleResults } from './reconciler-scale.js';
+import type { RegistryCostResults } from './registry-cost.js';
 import type { RoleCheckResults } from './role-check.js';
 import { round } from './stats.js';
 import type { ViewQueryResults } from './view-queries.js';
@@ -29,6 +30,7 @@ export interface BenchResults {
   cost?: CostResults;
   reconciler?: ReconcilerScaleResults;
   viewQueries?: ViewQueryResults;
+  registryCost?: RegistryCostResults;
   targets: TargetCheck[];
 }
 

@@ -9,6 +9,7 @@ import type { Progress } from './progress.js';
 import { runProjection } from './projection.js';
 import { runProjectorBatches } from './projector-batches.js';
 import { renderReconcilerScale, runReconcilerScale } from './reconciler-scale.js';
+import { renderRegistryCost, runRegistryCost } from './registry-cost.js';
 import { type BenchResults, renderMarkdown } from './report.js';
 import { renderRoleCheck, runRoleCheck } from './role-check.js';
 import { renderViewQueries, runViewQueries } from './view-queries.js';
@@ -101,6 +102,13 @@ export const BENCH_SECTIONS: Record<Section, BenchSection> = {
     }),
     rows: (r) => r.viewQueries?.rows.length ?? 0,
   },
+  // The command path and the projector before modules and through the registry, in one run.
+  registry: {
+    run: async ({ options, progress }) => ({
+      registryCost: await runRegistryCost(options, progress),
+    }),
+    rows: (r) => r.registryCost?.rows.length ?? 0,
+  },
   // One DynamoDB Local per round for every server of the round; the order rotates.
   service: {
     run: async ({ withDynamoDB, options, progress }) => ({
@@ -160,4 +168,5 @@ export const renderReport = (results: BenchResults): string =>
   (results.roleCheck ? `\n${renderRoleCheck(results.roleCheck)}` : '') +
   (results.cost ? `\n${renderCost(results.cost)}` : '') +
   (results.reconciler ? `\n${renderReconcilerScale(results.reconciler)}` : '') +
-  (results.viewQueries ? `\n${renderViewQueries(results.viewQueries)}` : '');
+  (results.viewQueries ? `\n${renderViewQueries(results.viewQueries)}` : '') +
+  (results.registryCost ? `\n${renderRegistryCost(results.registryCost)}` : '');

@@ -70,6 +70,18 @@ export class AggregateServices<Queries = unknown> {
     );
   }
 
+  /** The sanctioned in-place rewrites of its stored events (forgetting, `encrypt-legacy`). */
+  get streamEraser(): DynamoDBStreamEraser {
+    return this.once('streamEraser', () => {
+      const { config, dynamodb } = this.context;
+      return new DynamoDBStreamEraser({
+        client: dynamodb,
+        tableName: config.COMMAND_TABLE,
+        streamPrefix: this.module.streamPrefix,
+      });
+    });
+  }
+
   /**
    * What follows one of its erasure events: the data key, the snapshot, the idempotency
    * records and plaintext of before erased; undefined for a module without personal data.
@@ -82,21 +94,9 @@ export class AggregateServices<Queries = unknown> {
       return new PersonalDataErasure({
         aggregateType: this.module.type,
         personalData,
-        eraser: this.eraser,
+        eraser: this.streamEraser,
         commands: this.storedEvents,
         ...(keys ? { keys } : {}),
-      });
-    });
-  }
-
-  /** The sanctioned in-place rewrites of its stored events (erasure, `encrypt-legacy`). */
-  get eraser(): DynamoDBStreamEraser {
-    return this.once('eraser', () => {
-      const { config, dynamodb } = this.context;
-      return new DynamoDBStreamEraser({
-        client: dynamodb,
-        tableName: config.COMMAND_TABLE,
-        streamPrefix: this.module.streamPrefix,
       });
     });
   }

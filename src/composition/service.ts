@@ -12,7 +12,7 @@ import {
   DynamoDBCheckpoints,
   DynamoDBStreamChanges,
 } from '../adapters/dynamodb/dynamodb-stream-changes.js';
-import { DynamoDBStreamEraser } from '../adapters/dynamodb/dynamodb-stream-eraser.js';
+import type { DynamoDBStreamEraser } from '../adapters/dynamodb/dynamodb-stream-eraser.js';
 import type { TableDefinition } from '../adapters/dynamodb/table-definitions.js';
 import {
   createEnvelopePublisher,
@@ -164,16 +164,9 @@ export class Service {
     });
   }
 
-  /** The sanctioned in-place rewrites of stored events (forgetting, `encrypt-legacy`). */
+  /** The sanctioned in-place rewrites of the first type's stored events. */
   get streamEraser(): DynamoDBStreamEraser {
-    return this.once(
-      'streamEraser',
-      () =>
-        new DynamoDBStreamEraser({
-          client: this.clients.dynamodb,
-          tableName: this.config.COMMAND_TABLE,
-        }),
-    );
+    return this.aggregate(UNTYPED_STREAM_TYPE).streamEraser;
   }
 
   /** The events as stored (ciphertext): what the publisher sends, what rewrites touch. */

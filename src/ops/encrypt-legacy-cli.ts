@@ -13,50 +13,29 @@ import {
   type LegacyStreamType,
 } from '../adapters/crypto/legacy-encryption.js';
 import { writeHashedClaimsOnlyMarker } from '../adapters/dynamodb/hashed-claims-marker.js';
-import type { RegisteredAggregate } from '../composition/aggregate-module.js';
+import { heldClaimsOf } from '../app/held-claims.js';
 import type { Service } from '../composition/service.js';
-import type { EventEnvelope } from '../core/event.js';
-import type { UniqueClaim } from '../core/event-store.js';
 import type { Env } from '../local/local-endpoints.js';
 import { runAsScript } from '../local/run-as-script.js';
 import { type CliIo, consoleIo, EXIT_FINDINGS, EXIT_OK, errorMessage } from './cli-io.js';
 import { runOpsTool } from './ops-session.js';
 import { progressBar } from './progress-bar.js';
 
-/**
- * The unique values a stream holds now, folded as the command side takes and gives them up
- * (the module's uniqueness rule, event by event); none for a module without one.
- */
-const heldClaimsOf =
-  (module: RegisteredAggregate) =>
-  (events: EventEnvelope[]): UniqueClaim[] => {
-    const { decider, upcaster, uniqueness } = module;
-    if (!uniqueness) return [];
-    const held = new Map<string, UniqueClaim>();
-    let state = decider.initialState();
-    for (const envelope of events) {
-      const event = upcaster.toEvent(envelope);
-      const { claims, releases } = uniqueness(state, [event]);
-      for (const claim of releases) held.delete(`${claim.scope}#${claim.value}`);
-      for (const claim of claims) held.set(`${claim.scope}#${claim.value}`, claim);
-      state = decider.evolve(state, event);
-    }
-    return [...held.values()];
-  };
-
-/** Every registered stream type, by `aggregateType`, as the pass reads and rewrites it. */
+/** Every registered stream type, as the pass reads and rewrites it. */
 export const legacyStreamTypes = (service: Service): ReadonlyMap<string, LegacyStreamType> =>
   new Map(
     service.aggregates.map((module) => {
-      const parts = service.aggregate(module.type);
-      const type: LegacyStreamType = {
-        ...(module.personalData ? { personalData: module.personalData } : {}),
-        stored: parts.storedEvents,
-        decoded: parts.events,
-        eraser: parts.eraser,
-        heldClaims: heldClaimsOf(module),
-      };
-      return [module.type, type];
+      const streams = service.aggregate(module.type);
+      return [
+        module.type,
+        {
+          ...(module.personalData ? { personalData: module.personalData } : {}),
+          stored: streams.storedEvents,
+          decoded: streams.events,
+          eraser: streams.streamEraser,
+          heldClaims: heldClaimsOf(module),
+        },
+      ];
     }),
   );
 
