@@ -1,14 +1,16 @@
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { METRIC, type Metrics, noMetrics } from '../core/metrics.js';
 import { type Clock, type Logger, silentLogger } from '../core/ports.js';
-import type { VersionedView } from '../core/projection.js';
 import {
-  type ProjectionBinding,
   type StreamTypeBinding,
   type StreamTypes,
   UnregisteredStreamTypeError,
 } from '../core/stream-types.js';
-import { type CatchUpOutcome, type CatchUpTarget, ViewCatchUp } from '../core/view-catch-up.js';
+import {
+  type CatchUpOutcome,
+  type CatchUpTarget,
+  catchUpsPerReadModel,
+} from '../core/view-catch-up.js';
 import { type EventNotification, parseEventNotification } from './event-notification.js';
 
 export interface ProjectorOptions {
@@ -66,21 +68,10 @@ export const createProjectorHandler = (
   const logger = options.logger ?? silentLogger;
   const metrics = options.metrics ?? noMetrics;
   const now = () => (options.clock ? options.clock.now() : new Date()).getTime();
-  const catchUps = new Map<string, ViewCatchUp<VersionedView>>();
-  const catchUpOf = (type: StreamTypeBinding, binding: ProjectionBinding) => {
-    let catchUp = catchUps.get(binding.name);
-    if (!catchUp) {
-      catchUp = new ViewCatchUp({
-        events: type.events,
-        views: binding.views,
-        projection: binding.projection,
-        ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
-        ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
-      });
-      catchUps.set(binding.name, catchUp);
-    }
-    return catchUp;
-  };
+  const catchUpOf = catchUpsPerReadModel({
+    ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
+    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+  });
 
   const receiveOf = (record: SQSRecord) => {
     const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? 0);

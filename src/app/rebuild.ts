@@ -2,7 +2,6 @@ import type { StreamRef } from '../core/event.js';
 import type { StreamCatalog } from '../core/event-store.js';
 import { METRIC, type Metrics, noMetrics } from '../core/metrics.js';
 import { type Logger, silentLogger } from '../core/ports.js';
-import type { VersionedView } from '../core/projection.js';
 import {
   isRepairable,
   type ProjectionBinding,
@@ -10,7 +9,7 @@ import {
   type StreamTypes,
   UnregisteredStreamTypeError,
 } from '../core/stream-types.js';
-import { ViewCatchUp } from '../core/view-catch-up.js';
+import { catchUpsPerReadModel } from '../core/view-catch-up.js';
 import { repairView, type ViewRepair } from './view-repair.js';
 
 export interface RebuildProgress {
@@ -83,7 +82,7 @@ export const rebuildViews = async (options: RebuildOptions): Promise<RebuildRepo
   const logger = options.logger ?? silentLogger;
   const metrics = options.metrics ?? noMetrics;
   const concurrency = Math.max(options.concurrency ?? 8, 1);
-  const catchUps = new Map<string, ViewCatchUp<VersionedView>>();
+  const catchUpOf = catchUpsPerReadModel();
   const report: RebuildReport = {
     discovered: 0,
     processed: 0,
@@ -138,15 +137,7 @@ export const rebuildViews = async (options: RebuildOptions): Promise<RebuildRepo
     binding: ProjectionBinding,
     aggregateId: string,
   ) => {
-    let views = catchUps.get(binding.name);
-    if (!views) {
-      views = new ViewCatchUp({
-        events: type.events,
-        views: binding.views,
-        projection: binding.projection,
-      });
-      catchUps.set(binding.name, views);
-    }
+    const views = catchUpOf(type, binding);
     if ((await views.catchUp(aggregateId)).status === 'applied') report.updated++;
   };
 

@@ -4,7 +4,7 @@ import type { VersionedView } from '../core/projection.js';
 import type { Checkpoints, StreamChanges } from '../core/stream-changes.js';
 import { type StreamTypes, UnregisteredStreamTypeError } from '../core/stream-types.js';
 import { SliceSizer, sliceFrom, type TimeSlice } from '../core/time-slices.js';
-import { ViewCatchUp } from '../core/view-catch-up.js';
+import { catchUpsPerReadModel, type ViewCatchUp } from '../core/view-catch-up.js';
 
 /** BatchGetItem's limit: the views of one batch are read in one call. */
 const VIEWS_PER_BATCH = 100;
@@ -220,7 +220,7 @@ const healer = (options: ReconcilerOptions, report: ReconcileReport) => {
   const logger = options.logger ?? silentLogger;
   const metrics = options.metrics ?? noMetrics;
   const concurrency = Math.max(options.concurrency ?? 4, 1);
-  const catchUps = new Map<string, ViewCatchUp<VersionedView>>();
+  const catchUpOf = catchUpsPerReadModel();
   const fail = (failure: ReconcileFailure) => {
     report.failed++;
     if (report.failures.length < FAILURES_KEPT) report.failures.push(failure);
@@ -245,15 +245,7 @@ const healer = (options: ReconcilerOptions, report: ReconcileReport) => {
         continue;
       }
       for (const binding of type.projections) {
-        let catchUp = catchUps.get(binding.name);
-        if (!catchUp) {
-          catchUp = new ViewCatchUp({
-            events: type.events,
-            views: binding.views,
-            projection: binding.projection,
-          });
-          catchUps.set(binding.name, catchUp);
-        }
+        const catchUp = catchUpOf(type, binding);
         work.push({ type: typeName, projection: binding.name, catchUp, streams });
       }
     }

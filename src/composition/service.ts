@@ -191,6 +191,7 @@ export class Service {
     extras: Pick<HttpAppDependencies, 'operations' | 'console' | 'activity' | 'authenticate'> = {},
   ): Hono<HttpEnv> {
     return createHttpApp({
+      aggregates: this.aggregates,
       consoleSignIn: consoleSignInFrom(this.config),
       ...extras,
       ...(sides.commands ? { commands: this.routes('commands') } : {}),

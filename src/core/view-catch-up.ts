@@ -9,6 +9,7 @@ import {
   versionOf,
 } from './projection.js';
 import { retry } from './retry.js';
+import type { ProjectionBinding, StreamTypeBinding } from './stream-types.js';
 import { isViewConflictError, type ViewStore } from './view-store.js';
 
 export interface ViewCatchUpOptions<View extends VersionedView> {
@@ -149,3 +150,27 @@ export class ViewCatchUp<View extends VersionedView> {
     return events;
   }
 }
+
+/**
+ * One `ViewCatchUp` per read model, made on its first use: what every consumer that routes
+ * streams by type to their read models (projector, reconciler, rebuild) keeps.
+ */
+export const catchUpsPerReadModel = (
+  settings: Pick<ViewCatchUpOptions<VersionedView>, 'maxAttempts' | 'sleep'> = {},
+): ((type: StreamTypeBinding, binding: ProjectionBinding) => ViewCatchUp<VersionedView>) => {
+  const made = new Map<string, ViewCatchUp<VersionedView>>();
+  return (type, binding) => {
+    let catchUp = made.get(binding.name);
+    if (!catchUp) {
+      catchUp = new ViewCatchUp({
+        events: type.events,
+        views: binding.views,
+        projection: binding.projection,
+        ...(settings.maxAttempts === undefined ? {} : { maxAttempts: settings.maxAttempts }),
+        ...(settings.sleep === undefined ? {} : { sleep: settings.sleep }),
+      });
+      made.set(binding.name, catchUp);
+    }
+    return catchUp;
+  };
+};

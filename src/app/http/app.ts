@@ -19,6 +19,8 @@ import { createOperationsRoutes, type OperationsDependencies } from './operation
 import { type HttpEnv, HttpProtocolError, MAX_BODY_BYTES } from './request.js';
 
 export interface HttpAppDependencies {
+  /** The registered aggregates whose routes the document describes (`AGGREGATES` when absent). */
+  aggregates?: Aggregates;
   /** The registered aggregates' command routes (writes and histories), mounted in order. */
   commands?: readonly DocumentedRoutes<HttpEnv>[];
   /** The registered aggregates' query routes, mounted in order. */
@@ -48,9 +50,16 @@ export interface HttpAppDependencies {
  * Built on the first request, from the schemas that validate requests, and shared by every
  * app of the process: a cold start that is never asked for it does not pay for it.
  */
-let document: ReturnType<typeof openApiDocument> | undefined;
-const sharedDocument = () => {
-  document ??= openApiDocument();
+type Aggregates = NonNullable<Parameters<typeof openApiDocument>[0]>;
+const documents = new WeakMap<Aggregates, ReturnType<typeof openApiDocument>>();
+let defaultDocument: ReturnType<typeof openApiDocument> | undefined;
+const sharedDocument = (aggregates: Aggregates | undefined) => {
+  if (!aggregates) {
+    defaultDocument ??= openApiDocument();
+    return defaultDocument;
+  }
+  const document = documents.get(aggregates) ?? openApiDocument(aggregates);
+  documents.set(aggregates, document);
   return document;
 };
 
@@ -117,7 +126,7 @@ export const createHttpApp = (deps: HttpAppDependencies): Hono<HttpEnv> => {
   for (const routes of [...(deps.commands ?? []), ...(deps.queries ?? [])]) app.route('/', routes);
   if (deps.operations) app.route('/', createOperationsRoutes(deps.operations));
   if (deps.console) app.route('/', createConsoleRoutes(deps.console, deps.consoleSignIn));
-  app.get('/openapi.json', (c) => c.json(sharedDocument()));
+  app.get('/openapi.json', (c) => c.json(sharedDocument(deps.aggregates)));
 
   app.notFound((c) =>
     c.json(

@@ -67,7 +67,7 @@ const edgeAnswers = (route: ServiceRoute) => {
  * serves (on AWS the command and query functions each serve theirs): the route factories
  * are run without services, for their declarations only.
  */
-export const openApiDocument = () => {
+export const openApiDocument = (aggregates?: Parameters<typeof serviceRoutes>[0]) => {
   const registry = new OpenAPIRegistry();
   const roles = ROLES.map((role) => `- \`${role}\`: ${ROLE_DESCRIPTIONS[role]}`).join('\n');
   registry.registerComponent('securitySchemes', SECURITY_SCHEMES.bearer, {
@@ -83,7 +83,7 @@ export const openApiDocument = () => {
     description:
       "A request signed with AWS Signature Version 4 by a principal holding the role's managed policy (IAM authorisation).",
   });
-  for (const { route } of serviceRoutes()) {
+  for (const { route } of serviceRoutes(aggregates)) {
     const { role: _role, ...declaration } = route;
     // Integer keys enumerate in ascending order: the statuses come out sorted.
     registry.registerPath({
