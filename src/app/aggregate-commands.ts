@@ -29,6 +29,24 @@ export interface CommandTarget {
   expectedVersion?: number | undefined;
 }
 
+/**
+ * An `afterCommand` hook for a module whose `commandType` erases its stream: this process
+ * drops what it caches of the stream, then the personal data at rest is erased. It runs
+ * after a replayed command too, so a crash between the steps heals on retry.
+ */
+export const eraseAfter =
+  <Command extends AggregateCommand>(
+    commandType: Command['type'],
+    target: (command: Command) => CommandTarget,
+  ) =>
+  async (command: Command, { evict, erase }: CommandEffects): Promise<void> => {
+    if (command.type !== commandType) return;
+    const { aggregateId } = target(command);
+    // This process must not keep the personal data of an erased stream in memory.
+    evict(aggregateId);
+    await erase(aggregateId);
+  };
+
 /** What the command service does for a module's `afterCommand` hook. */
 export interface CommandEffects {
   /** Drops what this process caches of the stream. */

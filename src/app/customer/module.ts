@@ -10,6 +10,7 @@ import {
 import type { ProjectionBinding } from '../../core/stream-types.js';
 import type { CustomerCommand } from '../../domain/customer/commands.js';
 import { customerAggregate } from '../../domain/customer/module.js';
+import { eraseAfter } from '../aggregate-commands.js';
 import { customerStoredItem } from '../audit-customer-view.js';
 import { CustomerQueryService } from '../customer-queries.js';
 import { type CustomerViewRecord, customerViewProjection } from '../customer-view.js';
@@ -54,12 +55,7 @@ export const customerModule = defineAggregate({
   ...customerAggregate,
   viewTables: [{ id: VIEWS, definition: customerViewsTable }],
   completeCommand: withCustomerId,
-  afterCommand: async (command: CustomerCommand, { evict, erase }) => {
-    if (command.type !== 'ForgetCustomer') return;
-    // This process must not keep a forgotten customer's personal data in memory.
-    evict(command.data.customerId);
-    await erase(command.data.customerId);
-  },
+  afterCommand: eraseAfter<CustomerCommand>('ForgetCustomer', customerAggregate.target),
   readModels: customerReadModels,
   routes: { commands: createCommandRoutes, queries: createQueryRoutes },
 });

@@ -1,3 +1,4 @@
+import { targetByField } from '../../core/command-target.js';
 import type { PersonalDataDeclaration } from '../../core/personal-data.js';
 import { createUpcaster } from '../../core/upcasting.js';
 import { CustomerCommand } from './commands.js';
@@ -19,10 +20,7 @@ export const customerAggregate = {
   decider: customerDecider,
   commandSchema: CustomerCommand,
   commandTypes: CustomerCommand.options.map((o) => o.shape.type.value),
-  target: (command: CustomerCommand) => ({
-    aggregateId: command.data.customerId,
-    expectedVersion: 'expectedVersion' in command.data ? command.data.expectedVersion : undefined,
-  }),
+  target: targetByField('customerId'),
   upcaster: createUpcaster<CustomerEvent>(customerEventVersions),
   /**
    * Bump when `CustomerState` changes shape: older snapshots are then ignored, and the next

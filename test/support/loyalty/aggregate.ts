@@ -1,3 +1,4 @@
+import { targetByField } from '../../../src/core/command-target.js';
 import { LoyaltyCommand } from './commands.js';
 import { loyaltyDecider } from './decider.js';
 import { loyaltyDeclaration } from './declaration.js';
@@ -12,10 +13,7 @@ export const loyaltyAggregate = {
   decider: loyaltyDecider,
   commandSchema: LoyaltyCommand,
   commandTypes: LoyaltyCommand.options.map((o) => o.shape.type.value),
-  target: (command: LoyaltyCommand) => ({
-    aggregateId: command.data.accountId,
-    expectedVersion: 'expectedVersion' in command.data ? command.data.expectedVersion : undefined,
-  }),
+  target: targetByField('accountId'),
   upcaster: loyaltyEventUpcaster,
   snapshotSchemaVersion: LOYALTY_SNAPSHOT_SCHEMA_VERSION,
   personalData: loyaltyPersonalData,

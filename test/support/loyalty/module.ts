@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBViewStore } from '../../../src/adapters/dynamodb/dynamodb-view-store.js';
+import { eraseAfter } from '../../../src/app/aggregate-commands.js';
 import { defineAggregate, type ModuleContext } from '../../../src/composition/aggregate-module.js';
 import type { ProjectionBinding } from '../../../src/core/stream-types.js';
 import { loyaltyAggregate } from './aggregate.js';
@@ -37,12 +38,8 @@ const loyaltyReadModels = ({ dynamodb, viewTableName }: ModuleContext) => {
 /** The loyalty account as registered: its pure declaration, read model and routes. */
 export const loyaltyModule = defineAggregate({
   ...loyaltyAggregate,
-  afterCommand: async (command: LoyaltyCommand, { evict, erase }) => {
-    if (command.type !== 'CloseLoyaltyAccount') return;
-    // A closed account's holder is forgotten: out of this process's memory, and at rest.
-    evict(command.data.accountId);
-    await erase(command.data.accountId);
-  },
+  // A closed account's holder is forgotten: out of this process's memory, and at rest.
+  afterCommand: eraseAfter<LoyaltyCommand>('CloseLoyaltyAccount', loyaltyAggregate.target),
   readModels: loyaltyReadModels,
   routes: { commands: loyaltyCommandRoutes, queries: loyaltyQueryRoutes },
 });
