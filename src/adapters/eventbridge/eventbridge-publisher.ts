@@ -76,16 +76,7 @@ const isEventInsert = (record: DynamoDBRecord): boolean =>
 const toEnvelope = (record: DynamoDBRecord, sequenceNumber: string): EventEnvelope => {
   try {
     const item = unmarshall(record.dynamodb?.NewImage as Record<string, AttributeValue>);
-    const {
-      eventId,
-      aggregateType,
-      aggregateId,
-      eventType,
-      payload,
-      timestamp,
-      version,
-      metadata,
-    } = item;
+    const { eventId, aggregateId, eventType, timestamp, version } = item;
     if (
       typeof eventId !== 'string' ||
       typeof aggregateId !== 'string' ||
@@ -95,10 +86,13 @@ const toEnvelope = (record: DynamoDBRecord, sequenceNumber: string): EventEnvelo
     ) {
       throw new TypeError('missing envelope fields');
     }
+    // Written before the type travelled with the event: the one type there was.
+    const aggregateType =
+      typeof item.aggregateType === 'string' ? item.aggregateType : UNTYPED_STREAM_TYPE;
+    const { payload, metadata } = item;
     return {
       eventId,
-      // Written before the type travelled with the event: the one type there was.
-      aggregateType: typeof aggregateType === 'string' ? aggregateType : UNTYPED_STREAM_TYPE,
+      aggregateType,
       aggregateId,
       eventType,
       payload,
