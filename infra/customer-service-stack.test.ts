@@ -3,7 +3,6 @@ import { App, type CfnResource, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { TableDefinition } from '../src/adapters/dynamodb/table-definitions.js';
 import {
   CUSTOMER_VIEW_INDEXES,
   customerViewsTable,
@@ -16,12 +15,12 @@ import {
 } from '../src/adapters/eventbridge/projection-rule.js';
 import { scopeFor } from '../src/app/access/roles.js';
 import { publicRoutes, serviceRoutes } from '../src/app/http/route-catalog.js';
-import type { AggregateDeclaration } from '../src/composition/aggregate-module.js';
 import { AGGREGATES } from '../src/composition/aggregates.js';
 import { callBudget } from '../src/composition/call-budget.js';
 import { AggregateDeclarationError } from '../src/composition/check-declarations.js';
 import { readConfig } from '../src/config.js';
 import { customerEventTypes } from '../src/domain/customer/events.js';
+import { ledgerDeclaration } from '../test/support/ledger-declaration.js';
 import { CustomerServiceStack, type CustomerServiceStackProps } from './customer-service-stack.js';
 import { OPERATOR_TOOLS } from './operator-tool-policies.js';
 import type { ServiceFunction } from './service-function.js';
@@ -86,24 +85,7 @@ const functionsOf = (stack: CustomerServiceStack) => [
   stack.opsApi,
 ];
 
-/** A second aggregate, declared in this test alone, with a view table and an index of its own. */
-const ledgerViews: TableDefinition = {
-  partitionKey: { name: 'ledgerId', type: 'S' },
-  globalSecondaryIndexes: [
-    {
-      indexName: 'byOwner',
-      partitionKey: { name: 'ownerShard', type: 'S' },
-      sortKey: { name: 'ownerSortKey', type: 'S' },
-      projection: 'ALL',
-    },
-  ],
-};
-const ledger: AggregateDeclaration = {
-  type: 'Ledger',
-  streamPrefix: 'LEDGER',
-  eventTypes: ['LedgerOpened', 'LedgerCredited'],
-  viewTables: [{ id: 'LedgerViews', definition: ledgerViews }],
-};
+const ledger = ledgerDeclaration;
 
 const resourcesOf = (template: Template) =>
   template.toJSON().Resources as Record<string, { Type: string; Properties?: Json }>;

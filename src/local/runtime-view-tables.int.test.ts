@@ -2,33 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { localClientConfig } from '../../test/support/dynamodb.js';
+import { ledgerDeclaration, ledgerViews } from '../../test/support/ledger-declaration.js';
 import { configWithOwnTables, dropTables } from '../../test/support/runtime-tables.js';
-import type { TableDefinition } from '../adapters/dynamodb/table-definitions.js';
 import { customerModule } from '../app/customer/module.js';
 import type { RegisteredAggregate } from '../composition/aggregate-module.js';
 import { AGGREGATES } from '../composition/aggregates.js';
 import { type Config, readConfig } from '../config.js';
 import { startLocalRuntime } from './runtime.js';
 
-/** A second aggregate, declared here alone, with a view table of its own. */
-const ledgerViews: TableDefinition = {
-  partitionKey: { name: 'ledgerId', type: 'S' },
-  globalSecondaryIndexes: [
-    {
-      indexName: 'byOwner',
-      partitionKey: { name: 'ownerShard', type: 'S' },
-      sortKey: { name: 'ownerSortKey', type: 'S' },
-      projection: 'ALL',
-    },
-  ],
-};
 /** Only its declaration matters here: it serves no route and builds no read model. */
 const ledger: RegisteredAggregate = {
   ...customerModule,
-  type: 'Ledger',
-  streamPrefix: 'LEDGER',
-  eventTypes: ['LedgerOpened'],
-  viewTables: [{ id: 'LedgerViews', definition: ledgerViews }],
+  ...ledgerDeclaration,
   readModels: () => ({ projections: [], queries: undefined }),
   routes: {},
 };
