@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBEventStore, toEventItem } from '../src/adapters/dynamodb/dynamodb-event-store.js';
 import { eventStoreTable } from '../src/adapters/dynamodb/table-definitions.js';
-import { SNAPSHOT_SCHEMA_VERSION } from '../src/app/customer-commands.js';
-import { customerEventUpcaster } from '../src/app/customer-events.js';
+import { SNAPSHOT_SCHEMA_VERSION } from '../src/app/customer/customer-commands.js';
+import { customerEventUpcaster } from '../src/app/customer/customer-events.js';
 import type { EventEnvelope } from '../src/core/event.js';
 import {
   type CustomerEvent,

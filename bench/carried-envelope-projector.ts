@@ -1,6 +1,6 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { CustomerViewRecord } from '../src/app/customer-view.js';
-import { customerViewProjection } from '../src/app/customer-view.js';
+import type { CustomerViewRecord } from '../src/app/customer/customer-view.js';
+import { customerViewProjection } from '../src/app/customer/customer-view.js';
 import type { EventEnvelope } from '../src/core/event.js';
 import type { EventStore } from '../src/core/event-store.js';
 import { applyEnvelopes, EventGapError, versionOf } from '../src/core/projection.js';

@@ -5,8 +5,8 @@ import {
   CustomerCommandService,
   systemClock,
   uuidGenerator,
-} from '../src/app/customer-commands.js';
-import { customerEventUpcaster } from '../src/app/customer-events.js';
+} from '../src/app/customer/customer-commands.js';
+import { customerEventUpcaster } from '../src/app/customer/customer-events.js';
 import { createHttpApp } from '../src/app/http/app.js';
 import { createCommandRoutes } from '../src/app/http/command-routes.js';
 import { CommandHandler } from '../src/core/command-handler.js';

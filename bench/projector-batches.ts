@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { customerViewsTable, eventStoreTable } from '../src/adapters/dynamodb/table-definitions.js';
+import type { CustomerViewRecord } from '../src/app/customer/customer-view.js';
 import { customerModule } from '../src/app/customer/module.js';
-import type { CustomerViewRecord } from '../src/app/customer-view.js';
 import { Service } from '../src/composition/service.js';
 import { readConfig } from '../src/config.js';
 import type { EventEnvelope } from '../src/core/event.js';

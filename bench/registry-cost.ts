@@ -10,9 +10,12 @@
 import { InMemoryEventStore } from '../src/adapters/memory/in-memory-event-store.js';
 import { InMemoryViewStore } from '../src/adapters/memory/in-memory-view-store.js';
 import { AggregateCommands, systemClock, uuidGenerator } from '../src/app/aggregate-commands.js';
+import { upcastCustomerEvent } from '../src/app/customer/customer-events.js';
+import {
+  type CustomerViewRecord,
+  customerViewProjection,
+} from '../src/app/customer/customer-view.js';
 import { customerModule } from '../src/app/customer/module.js';
-import { upcastCustomerEvent } from '../src/app/customer-events.js';
-import { type CustomerViewRecord, customerViewProjection } from '../src/app/customer-view.js';
 import { parseEventNotification } from '../src/app/event-notification.js';
 import { createProjectorHandler } from '../src/app/projector.js';
 import { CommandHandler } from '../src/core/command-handler.js';

@@ -9,7 +9,7 @@ import {
   customerViewsTable,
   customerViewsTableLayout1,
 } from '../src/adapters/dynamodb/table-definitions.js';
-import type { CustomerView, CustomerViewPage } from '../src/app/customer-view-reader.js';
+import type { CustomerView, CustomerViewPage } from '../src/app/customer/customer-view-reader.js';
 import type { BenchDynamoDB } from './bench-dynamodb.js';
 import type { BenchOptions } from './options.js';
 import type { Progress } from './progress.js';

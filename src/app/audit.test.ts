@@ -7,7 +7,7 @@ import { InMemoryMetrics } from '../adapters/memory/in-memory-metrics.js';
 import { InMemoryViewStore } from '../adapters/memory/in-memory-view-store.js';
 import { METRIC } from '../core/metrics.js';
 import { type AuditViewSource, auditViews, differingFields } from './audit.js';
-import type { CustomerView } from './customer-view.js';
+import type { CustomerView } from './customer/customer-view.js';
 import { rebuildViews } from './rebuild.js';
 
 /** The in-memory read model keeps no index keys, so only the public fields are compared. */

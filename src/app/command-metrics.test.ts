@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InMemoryEventStore } from '../adapters/memory/in-memory-event-store.js';
 import { InMemoryMetrics } from '../adapters/memory/in-memory-metrics.js';
 import { METRIC } from '../core/metrics.js';
-import { CustomerCommandService } from './customer-commands.js';
+import { CustomerCommandService } from './customer/customer-commands.js';
 
 const meta = { correlationId: 'corr-1' };
 

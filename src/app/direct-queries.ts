@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { Logger } from '../core/ports.js';
-import type { CustomerQueryService } from './customer-queries.js';
+import type { CustomerQueryService } from './customer/customer-queries.js';
 import { type DirectResponse, toDirectErrorResponse } from './http/error-response.js';
 import { parseOrThrow } from './validation.js';
 

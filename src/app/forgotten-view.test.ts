@@ -4,7 +4,7 @@ import { InMemoryEventStore } from '../adapters/memory/in-memory-event-store.js'
 import { InMemoryViewStore } from '../adapters/memory/in-memory-view-store.js';
 import type { EventEnvelope } from '../core/event.js';
 import { applyEnvelopes } from '../core/projection.js';
-import { type CustomerViewRecord, customerViewProjection } from './customer-view.js';
+import { type CustomerViewRecord, customerViewProjection } from './customer/customer-view.js';
 import { rebuildViews } from './rebuild.js';
 
 const envelope = (

@@ -11,7 +11,7 @@ import { InMemoryEventStore } from '../adapters/memory/in-memory-event-store.js'
 import { InMemoryViewStore } from '../adapters/memory/in-memory-view-store.js';
 import type { EventEnvelope } from '../core/event.js';
 import type { ViewStore } from '../core/view-store.js';
-import type { CustomerViewRecord } from './customer-view.js';
+import type { CustomerViewRecord } from './customer/customer-view.js';
 import { createProjectorHandler } from './projector.js';
 
 const noSleep = async () => {};

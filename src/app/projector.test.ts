@@ -16,7 +16,7 @@ import { InMemoryViewStore } from '../adapters/memory/in-memory-view-store.js';
 import type { EventEnvelope } from '../core/event.js';
 import { METRIC } from '../core/metrics.js';
 import { ViewConflictError } from '../core/view-store.js';
-import type { CustomerView } from './customer-view.js';
+import type { CustomerView } from './customer/customer-view.js';
 import { createProjectorHandler } from './projector.js';
 
 const noSleep = async () => {};

@@ -9,7 +9,7 @@ import type { DynamoDBCustomerViewStore } from '../adapters/dynamodb/dynamodb-cu
 import type { DynamoDBEventStore } from '../adapters/dynamodb/dynamodb-event-store.js';
 import type { CliIo } from '../ops/cli-io.js';
 import { runRebuildCli } from '../ops/rebuild-cli.js';
-import type { CustomerView } from './customer-view.js';
+import type { CustomerView } from './customer/customer-view.js';
 import { createProjectorHandler } from './projector.js';
 import { rebuildViews } from './rebuild.js';
 

@@ -7,7 +7,7 @@ import { InMemoryMetrics } from '../adapters/memory/in-memory-metrics.js';
 import { InMemoryViewStore } from '../adapters/memory/in-memory-view-store.js';
 import { METRIC } from '../core/metrics.js';
 import { UnregisteredStreamTypeError } from '../core/stream-types.js';
-import type { CustomerView } from './customer-view.js';
+import type { CustomerView } from './customer/customer-view.js';
 import { type RebuildProgress, rebuildViews } from './rebuild.js';
 
 const histories = Array.from({ length: 57 }, (_, i) =>

@@ -10,8 +10,8 @@ import { Service } from '../composition/service.js';
 import { readConfig } from '../config.js';
 import { silentLogger } from '../core/ports.js';
 import type { ViewStore } from '../core/view-store.js';
-import type { CustomerViewRecord } from './customer-view.js';
-import { customerViewProjection } from './customer-view.js';
+import type { CustomerViewRecord } from './customer/customer-view.js';
+import { customerViewProjection } from './customer/customer-view.js';
 import { reconcileViews } from './reconciler.js';
 
 const MINUTE = 60_000;

@@ -8,8 +8,8 @@ import { Service } from '../composition/service.js';
 import { readConfig } from '../config.js';
 import { METRIC } from '../core/metrics.js';
 import { silentLogger } from '../core/ports.js';
+import { CustomerCommandService } from './customer/customer-commands.js';
 import { customerModule } from './customer/module.js';
-import { CustomerCommandService } from './customer-commands.js';
 import { rebuildViews } from './rebuild.js';
 
 let tables: TestTables;
@@ -162,7 +162,7 @@ describe('the reconciler', () => {
 
 /** The view as the projection folds the first `count` events (all when absent). */
 const foldOf = async (customerId: string, count?: number) => {
-  const { customerViewProjection } = await import('./customer-view.js');
+  const { customerViewProjection } = await import('./customer/customer-view.js');
   const events = await tables.events.readStream(customerId);
   return events
     .slice(0, count ?? events.length)

@@ -5,8 +5,8 @@ import { InMemoryEventStore } from '../adapters/memory/in-memory-event-store.js'
 import { InMemoryViewStore } from '../adapters/memory/in-memory-view-store.js';
 import { ViewCatchUp } from '../core/view-catch-up.js';
 import { ViewConflictError } from '../core/view-store.js';
-import type { CustomerView, CustomerViewRecord } from './customer-view.js';
-import { customerViewProjection } from './customer-view.js';
+import type { CustomerView, CustomerViewRecord } from './customer/customer-view.js';
+import { customerViewProjection } from './customer/customer-view.js';
 import { rebuildViews } from './rebuild.js';
 import { repairView } from './view-repair.js';
 

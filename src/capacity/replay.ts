@@ -5,7 +5,7 @@ import {
   eventStoreTable,
   type TableDefinition,
 } from '../adapters/dynamodb/table-definitions.js';
-import { CustomerCommandService } from '../app/customer-commands.js';
+import { CustomerCommandService } from '../app/customer/customer-commands.js';
 import { Service } from '../composition/service.js';
 import { buildRequestFingerprints } from '../composition/service-crypto.js';
 import { type Config, readConfig } from '../config.js';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiGatewayEvent, jwtAuthorizer } from '../../test/support/api-gateway-events.js';
 import { createTestTables, type TestTables } from '../../test/support/dynamodb.js';
 import { unshardedViewItem, viewItem } from '../../test/support/view-items.js';
-import { CustomerCommandService } from '../app/customer-commands.js';
+import { CustomerCommandService } from '../app/customer/customer-commands.js';
 import { type SqsEmulator, startSqsEmulator } from '../local/sqs-emulator.js';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;

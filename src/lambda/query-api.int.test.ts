@@ -5,7 +5,7 @@ import { view } from '../../test/contract/customer-view-reader.contract.js';
 import { apiGatewayEvent } from '../../test/support/api-gateway-events.js';
 import { createTestTables, type TestTables } from '../../test/support/dynamodb.js';
 import { viewItem } from '../../test/support/view-items.js';
-import type { CustomerView } from '../app/customer-view-reader.js';
+import type { CustomerView } from '../app/customer/customer-view-reader.js';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 

@@ -4,7 +4,7 @@ import {
   JoseTokenVerifier,
 } from '../../src/adapters/jose/jose-token-verifier.js';
 import { InMemoryEventStore } from '../../src/adapters/memory/in-memory-event-store.js';
-import { CustomerCommandService } from '../../src/app/customer-commands.js';
+import { CustomerCommandService } from '../../src/app/customer/customer-commands.js';
 import { bearerTokenAccess, type VerifyAccessToken } from '../../src/app/http/access-guard.js';
 import { createHttpApp } from '../../src/app/http/app.js';
 import { createCommandRoutes } from '../../src/app/http/command-routes.js';

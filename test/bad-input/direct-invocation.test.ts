@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InMemoryCustomerViewReader } from '../../src/adapters/memory/in-memory-customer-view-reader.js';
 import { InMemoryEventStore } from '../../src/adapters/memory/in-memory-event-store.js';
-import { CustomerCommandService } from '../../src/app/customer-commands.js';
-import { CustomerQueryService } from '../../src/app/customer-queries.js';
+import { CustomerCommandService } from '../../src/app/customer/customer-commands.js';
+import { CustomerQueryService } from '../../src/app/customer/customer-queries.js';
 import { runDirectCommand } from '../../src/app/direct-commands.js';
 import { runDirectQuery } from '../../src/app/direct-queries.js';
 import {

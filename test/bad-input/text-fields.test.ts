@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryEventStore } from '../../src/adapters/memory/in-memory-event-store.js';
-import { CustomerCommandService } from '../../src/app/customer-commands.js';
+import { CustomerCommandService } from '../../src/app/customer/customer-commands.js';
 import { runDirectCommand } from '../../src/app/direct-commands.js';
 import { createHttpApp } from '../../src/app/http/app.js';
 import { createCommandRoutes } from '../../src/app/http/command-routes.js';

@@ -1,5 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { CustomerView, CustomerViewReader } from '../../src/app/customer-view-reader.js';
+import type {
+  CustomerView,
+  CustomerViewReader,
+} from '../../src/app/customer/customer-view-reader.js';
 import { encodeCursor } from '../../src/app/page-cursor.js';
 import { ValidationError } from '../../src/core/errors.js';
 

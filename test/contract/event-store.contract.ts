@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CustomerCommandService } from '../../src/app/customer-commands.js';
+import { CustomerCommandService } from '../../src/app/customer/customer-commands.js';
 import {
   ConcurrencyError,
   DuplicateCommandError,

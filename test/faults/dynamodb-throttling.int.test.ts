@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { createDocumentClient } from '../../src/adapters/dynamodb/document-client.js';
 import { DynamoDBEventStore } from '../../src/adapters/dynamodb/dynamodb-event-store.js';
 import { claimKey, commandKey } from '../../src/adapters/dynamodb/event-store-keys.js';
-import { CustomerCommandService } from '../../src/app/customer-commands.js';
+import { CustomerCommandService } from '../../src/app/customer/customer-commands.js';
 import { createHttpApp } from '../../src/app/http/app.js';
 import { createCommandRoutes } from '../../src/app/http/command-routes.js';
 import { EMAIL_SCOPE } from '../../src/domain/customer/uniqueness.js';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDocumentClient } from '../../src/adapters/dynamodb/document-client.js';
 import { DynamoDBCustomerViewStore } from '../../src/adapters/dynamodb/dynamodb-customer-view-store.js';
 import { DynamoDBEventStore } from '../../src/adapters/dynamodb/dynamodb-event-store.js';
-import { CustomerCommandService } from '../../src/app/customer-commands.js';
+import { CustomerCommandService } from '../../src/app/customer/customer-commands.js';
 import { createHttpApp } from '../../src/app/http/app.js';
 import { createCommandRoutes } from '../../src/app/http/command-routes.js';
 import { type LocalRuntime, startLocalRuntime } from '../../src/local/runtime.js';

@@ -5,8 +5,8 @@ import { createDocumentClient } from '../../src/adapters/dynamodb/document-clien
 import { DynamoDBCustomerViewStore } from '../../src/adapters/dynamodb/dynamodb-customer-view-store.js';
 import { DynamoDBEventStore } from '../../src/adapters/dynamodb/dynamodb-event-store.js';
 import { type DeadLetter, SqsDeadLetterQueue } from '../../src/adapters/sqs/dead-letter-queue.js';
-import { CustomerCommandService } from '../../src/app/customer-commands.js';
-import type { CustomerViewRecord } from '../../src/app/customer-view.js';
+import { CustomerCommandService } from '../../src/app/customer/customer-commands.js';
+import type { CustomerViewRecord } from '../../src/app/customer/customer-view.js';
 import { createProjectorHandler } from '../../src/app/projector.js';
 import type { ViewStore } from '../../src/core/view-store.js';
 import { type LocalRuntime, startLocalRuntime } from '../../src/local/runtime.js';

@@ -4,7 +4,7 @@ import { DynamoDBEventStore } from '../../src/adapters/dynamodb/dynamodb-event-s
 import {
   CustomerCommandService,
   SNAPSHOT_SCHEMA_VERSION,
-} from '../../src/app/customer-commands.js';
+} from '../../src/app/customer/customer-commands.js';
 import { createHttpApp } from '../../src/app/http/app.js';
 import { createCommandRoutes } from '../../src/app/http/command-routes.js';
 import { StoreUnavailableError } from '../../src/core/errors.js';

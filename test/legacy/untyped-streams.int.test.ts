@@ -5,7 +5,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AttributeValue } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InMemoryMetrics } from '../../src/adapters/memory/in-memory-metrics.js';
-import { CustomerCommandService } from '../../src/app/customer-commands.js';
+import { CustomerCommandService } from '../../src/app/customer/customer-commands.js';
 import { parseEventNotification } from '../../src/app/event-notification.js';
 import { Service } from '../../src/composition/service.js';
 import { readConfig } from '../../src/config.js';

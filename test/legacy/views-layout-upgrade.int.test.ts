@@ -13,9 +13,9 @@ import {
   customerViewsTableLayout1,
 } from '../../src/adapters/dynamodb/table-definitions.js';
 import { auditViews } from '../../src/app/audit.js';
-import { CustomerCommandService } from '../../src/app/customer-commands.js';
-import { type CustomerView, customerViewProjection } from '../../src/app/customer-view.js';
-import type { CustomerViewPage } from '../../src/app/customer-view-reader.js';
+import { CustomerCommandService } from '../../src/app/customer/customer-commands.js';
+import { type CustomerView, customerViewProjection } from '../../src/app/customer/customer-view.js';
+import type { CustomerViewPage } from '../../src/app/customer/customer-view-reader.js';
 import { applyEnvelopes } from '../../src/core/projection.js';
 import type { CliIo } from '../../src/ops/cli-io.js';
 import { runRebuildCli } from '../../src/ops/rebuild-cli.js';

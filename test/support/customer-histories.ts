@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { customerEventUpcaster } from '../../src/app/customer-events.js';
-import type { CustomerViewRecord } from '../../src/app/customer-view.js';
-import { customerViewProjection } from '../../src/app/customer-view.js';
+import { customerEventUpcaster } from '../../src/app/customer/customer-events.js';
+import type { CustomerViewRecord } from '../../src/app/customer/customer-view.js';
+import { customerViewProjection } from '../../src/app/customer/customer-view.js';
 import { CommandHandler } from '../../src/core/command-handler.js';
 import { BusinessRuleError } from '../../src/core/errors.js';
 import type { EventEnvelope } from '../../src/core/event.js';

@@ -1,6 +1,9 @@
-import { customerStoredItem } from '../../src/app/audit-customer-view.js';
-import { upcastCustomerEvent } from '../../src/app/customer-events.js';
-import { type CustomerViewRecord, customerViewProjection } from '../../src/app/customer-view.js';
+import { customerStoredItem } from '../../src/app/customer/audit-customer-view.js';
+import { upcastCustomerEvent } from '../../src/app/customer/customer-events.js';
+import {
+  type CustomerViewRecord,
+  customerViewProjection,
+} from '../../src/app/customer/customer-view.js';
 import type { EventStore } from '../../src/core/event-store.js';
 import { type ProjectionBinding, StreamTypes } from '../../src/core/stream-types.js';
 import type { ViewStore } from '../../src/core/view-store.js';

@@ -1,6 +1,6 @@
 import { InMemoryEventStore } from '../../src/adapters/memory/in-memory-event-store.js';
 import { InMemoryViewStore } from '../../src/adapters/memory/in-memory-view-store.js';
-import type { CustomerViewRecord } from '../../src/app/customer-view.js';
+import type { CustomerViewRecord } from '../../src/app/customer/customer-view.js';
 import type { EventEnvelope, StreamRef } from '../../src/core/event.js';
 import type { StreamCatalog } from '../../src/core/event-store.js';
 import type { Projection } from '../../src/core/projection.js';

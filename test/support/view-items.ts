@@ -1,5 +1,5 @@
-import { customerViewIndexKeys } from '../../src/app/customer-view-keys.js';
-import type { CustomerView } from '../../src/app/customer-view-reader.js';
+import { customerViewIndexKeys } from '../../src/app/customer/customer-view-keys.js';
+import type { CustomerView } from '../../src/app/customer/customer-view-reader.js';
 
 /**
  * The CustomerViews item exactly as the first deployment's projector wrote it (layout 1),
@@ -18,7 +18,7 @@ export const unshardedViewItem = (view: CustomerView) => {
 
 /**
  * The item as the projector writes it today: layout 1's keys and layout 2's write-sharded
- * ones (whose values `src/app/customer-view-keys.test.ts` pins down).
+ * ones (whose values `src/app/customer/customer-view-keys.test.ts` pins down).
  */
 export const viewItem = (view: CustomerView) => ({
   ...unshardedViewItem(view),

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTables, type TestTables } from '../../../test/support/dynamodb.js';
-import type { CustomerViewRecord } from '../../app/customer-view.js';
+import type { CustomerViewRecord } from '../../app/customer/customer-view.js';
 
 let tables: TestTables;
 

@@ -3,12 +3,12 @@ import {
   type CustomerViewRecord,
   type ForgottenCustomerView,
   isForgottenView,
-} from '../../app/customer-view.js';
-import { customerViewIndexKeys } from '../../app/customer-view-keys.js';
+} from '../../app/customer/customer-view.js';
+import { customerViewIndexKeys } from '../../app/customer/customer-view-keys.js';
 
 /**
  * A CustomerViews item is the public view plus the attributes that only serve the indexes,
- * those of both layouts (`app/customer-view-keys.ts`): a table on either layout answers
+ * those of both layouts (`app/customer/customer-view-keys.ts`): a table on either layout answers
  * from the same items. Every adapter of the table converts here.
  */
 export const toCustomerViewItem = (view: CustomerViewRecord): Record<string, unknown> =>

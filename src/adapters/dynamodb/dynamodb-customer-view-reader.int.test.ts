@@ -8,7 +8,7 @@ import {
 } from '../../../test/contract/customer-view-reader.contract.js';
 import { createTestTables, type TestTables } from '../../../test/support/dynamodb.js';
 import { unshardedViewItem, viewItem } from '../../../test/support/view-items.js';
-import type { CustomerView } from '../../app/customer-view-reader.js';
+import type { CustomerView } from '../../app/customer/customer-view-reader.js';
 import { StoreUnavailableError } from '../../core/errors.js';
 import { createTableIfMissing } from './create-tables.js';
 import { DynamoDBCustomerViewReader } from './dynamodb-customer-view-reader.js';

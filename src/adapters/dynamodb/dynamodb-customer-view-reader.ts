@@ -7,7 +7,7 @@ import {
   domainCursor,
   emailCursor,
   statusCursor,
-} from '../../app/customer-view-cursors.js';
+} from '../../app/customer/customer-view-cursors.js';
 import {
   domainShardKeys,
   emailShardKeys,
@@ -15,13 +15,13 @@ import {
   exactEmailSortPrefix,
   splitEmailSortKey,
   statusShardKeys,
-} from '../../app/customer-view-keys.js';
+} from '../../app/customer/customer-view-keys.js';
 import type {
   CustomerViewPage,
   CustomerViewReader,
   CustomerViewRecord,
   PageRequest,
-} from '../../app/customer-view-reader.js';
+} from '../../app/customer/customer-view-reader.js';
 import { mergeShards, type ShardReader } from '../../app/sharded-merge.js';
 import { ValidationError } from '../../core/errors.js';
 import type { CustomerStatus } from '../../domain/customer/index.js';

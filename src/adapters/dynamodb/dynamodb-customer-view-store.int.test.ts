@@ -1,7 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTables, type TestTables } from '../../../test/support/dynamodb.js';
-import type { CustomerView } from '../../app/customer-view.js';
+import type { CustomerView } from '../../app/customer/customer-view.js';
 import { isViewConflictError, ViewConflictError } from '../../core/view-store.js';
 import type { DynamoDBCustomerViewStore } from './dynamodb-customer-view-store.js';
 

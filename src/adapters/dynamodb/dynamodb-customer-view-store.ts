@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CustomerViewRecord } from '../../app/customer-view.js';
+import type { CustomerViewRecord } from '../../app/customer/customer-view.js';
 import { toCustomerViewItem, toCustomerViewRecord, upcastViewItem } from './customer-view-item.js';
 import { DynamoDBViewStore } from './dynamodb-view-store.js';
 

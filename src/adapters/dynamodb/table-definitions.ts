@@ -55,7 +55,7 @@ export const eventStoreTable: TableDefinition = {
 /** Layout 1 (the first deployment's): one partition per status, one per first character. */
 export const CUSTOMERS_BY_STATUS_INDEX = 'byStatus';
 export const CUSTOMERS_BY_EMAIL_INDEX = 'byEmail';
-/** Layout 2: every key write-sharded (`app/customer-view-keys.ts`). */
+/** Layout 2: every key write-sharded (`app/customer/customer-view-keys.ts`). */
 export const CUSTOMERS_BY_STATUS_SHARD_INDEX = 'byStatusShard';
 export const CUSTOMERS_BY_EMAIL_SHARD_INDEX = 'byEmailShard';
 export const CUSTOMERS_BY_EMAIL_DOMAIN_INDEX = 'byEmailDomain';

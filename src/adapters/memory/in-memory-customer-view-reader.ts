@@ -6,19 +6,19 @@ import {
   domainCursor,
   emailCursor,
   statusCursor,
-} from '../../app/customer-view-cursors.js';
-import { customerViewIndexKeys, emailDomain } from '../../app/customer-view-keys.js';
+} from '../../app/customer/customer-view-cursors.js';
+import { customerViewIndexKeys, emailDomain } from '../../app/customer/customer-view-keys.js';
 import type {
   CustomerView,
   CustomerViewPage,
   CustomerViewReader,
   PageRequest,
-} from '../../app/customer-view-reader.js';
+} from '../../app/customer/customer-view-reader.js';
 import type { CustomerStatus } from '../../domain/customer/index.js';
 
 /**
  * The read model in a map, ordered and paged the way the DynamoDB indexes are, with the same
- * keys and cursors (`app/customer-view-keys.ts`); for unit tests.
+ * keys and cursors (`app/customer/customer-view-keys.ts`); for unit tests.
  */
 export class InMemoryCustomerViewReader implements CustomerViewReader {
   private readonly views = new Map<string, CustomerView>();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryCustomerViewReader } from '../../adapters/memory/in-memory-customer-view-reader.js';
-import { CustomerQueryService } from '../customer-queries.js';
+import { CustomerQueryService } from '../customer/customer-queries.js';
 import { createHttpApp } from './app.js';
 import { createQueryRoutes } from './query-routes.js';
 

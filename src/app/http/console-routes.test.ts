@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryCustomerViewReader } from '../../adapters/memory/in-memory-customer-view-reader.js';
 import { InMemoryEventStore } from '../../adapters/memory/in-memory-event-store.js';
-import { CustomerCommandService } from '../customer-commands.js';
-import { CustomerQueryService } from '../customer-queries.js';
+import { CustomerCommandService } from '../customer/customer-commands.js';
+import { CustomerQueryService } from '../customer/customer-queries.js';
 import { createHttpApp } from './app.js';
 import { createCommandRoutes } from './command-routes.js';
 import { InMemoryConsoleAssets } from './console-assets.js';

@@ -8,9 +8,9 @@ import {
 import { InMemoryCustomerViewReader } from '../../adapters/memory/in-memory-customer-view-reader.js';
 import { InMemoryEventStore } from '../../adapters/memory/in-memory-event-store.js';
 import { InMemoryViewStore } from '../../adapters/memory/in-memory-view-store.js';
-import { CustomerCommandService } from '../customer-commands.js';
-import { CustomerQueryService } from '../customer-queries.js';
-import { customerViewProjection } from '../customer-view.js';
+import { CustomerCommandService } from '../customer/customer-commands.js';
+import { CustomerQueryService } from '../customer/customer-queries.js';
+import { customerViewProjection } from '../customer/customer-view.js';
 import type { PipelineHealth } from '../operations/pipeline-health.js';
 import { createHttpApp } from './app.js';
 import { createCommandRoutes } from './command-routes.js';

@@ -7,7 +7,7 @@ import {
   MAX_DOMAIN_LENGTH,
   MAX_EMAIL_QUERY_LENGTH,
   MAX_PAGE_LIMIT,
-} from '../customer-queries.js';
+} from '../customer/customer-queries.js';
 import { parseOrThrow } from '../validation.js';
 import {
   CustomerPage,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryEventStore } from '../../adapters/memory/in-memory-event-store.js';
 import type { AuditViewSource, StoredViewItem } from '../audit.js';
-import { CustomerCommandService } from '../customer-commands.js';
+import { CustomerCommandService } from '../customer/customer-commands.js';
 import { auditCustomer } from './customer-audit.js';
 
 const viewsOf = (items: Record<string, StoredViewItem>): AuditViewSource => ({

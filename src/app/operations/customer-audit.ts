@@ -5,9 +5,9 @@ import {
   compareWithStream,
   type StoredViewItem,
 } from '../audit.js';
-import { customerStoredItem } from '../audit-customer-view.js';
-import { customerViewProjection } from '../customer-view.js';
-import { INDEX_KEY_ATTRIBUTES } from '../customer-view-keys.js';
+import { customerStoredItem } from '../customer/audit-customer-view.js';
+import { customerViewProjection } from '../customer/customer-view.js';
+import { INDEX_KEY_ATTRIBUTES } from '../customer/customer-view-keys.js';
 
 export interface CustomerAudit {
   customerId: string;

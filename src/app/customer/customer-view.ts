@@ -1,11 +1,11 @@
-import type { EventEnvelope } from '../core/event.js';
-import { FORGOTTEN_MARKER } from '../core/event-codec.js';
-import type { Projection } from '../core/projection.js';
+import type { EventEnvelope } from '../../core/event.js';
+import { FORGOTTEN_MARKER } from '../../core/event-codec.js';
+import type { Projection } from '../../core/projection.js';
 import {
   CustomerEvent,
   type CustomerStatus,
   type SuspensionReasonCode,
-} from '../domain/customer/index.js';
+} from '../../domain/customer/index.js';
 import { customerEventUpcaster } from './customer-events.js';
 
 /** One customer as the query side serves it. */

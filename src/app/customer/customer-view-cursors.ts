@@ -4,9 +4,9 @@
  * a cursor means the same on either table layout (it survives a blue/green switch). Cursors
  * of the first deployment, which held an index's whole start key, are still taken.
  */
-import { ValidationError } from '../core/errors.js';
+import { ValidationError } from '../../core/errors.js';
+import { type CursorShape, decodeCursor, encodeCursor } from '../page-cursor.js';
 import { emailSortKeyOf, exactEmailSortPrefix } from './customer-view-keys.js';
-import { type CursorShape, decodeCursor, encodeCursor } from './page-cursor.js';
 
 /** Decodes with the current shape, else the first deployment's; the current one's error wins. */
 const decodeEither = <T>(

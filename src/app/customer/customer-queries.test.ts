@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { view } from '../../test/contract/customer-view-reader.contract.js';
-import { InMemoryCustomerViewReader } from '../adapters/memory/in-memory-customer-view-reader.js';
-import { NotFoundError, ValidationError } from '../core/errors.js';
-import type { Clock } from '../core/ports.js';
+import { view } from '../../../test/contract/customer-view-reader.contract.js';
+import { InMemoryCustomerViewReader } from '../../adapters/memory/in-memory-customer-view-reader.js';
+import { NotFoundError, ValidationError } from '../../core/errors.js';
+import type { Clock } from '../../core/ports.js';
+import { ViewNotCaughtUpError } from '../query-errors.js';
 import { CustomerQueryService } from './customer-queries.js';
-import { ViewNotCaughtUpError } from './query-errors.js';
 
 /** A clock that only moves when the service sleeps, so waits take no real time. */
 const fakeTime = () => {

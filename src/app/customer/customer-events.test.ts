@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryEventStore } from '../adapters/memory/in-memory-event-store.js';
-import type { EventEnvelope } from '../core/event.js';
-import { UnknownEventTypeError, UnknownEventVersionError } from '../core/upcasting.js';
-import { CustomerNotActiveError } from '../domain/customer/errors.js';
+import { InMemoryEventStore } from '../../adapters/memory/in-memory-event-store.js';
+import type { EventEnvelope } from '../../core/event.js';
+import { UnknownEventTypeError, UnknownEventVersionError } from '../../core/upcasting.js';
+import { CustomerNotActiveError } from '../../domain/customer/errors.js';
+import { runDirectCommand } from '../direct-commands.js';
+import { createHttpApp } from '../http/app.js';
+import { createCommandRoutes } from '../http/command-routes.js';
 import { CustomerCommandService } from './customer-commands.js';
 import { customerEventUpcaster, upcastCustomerEvent } from './customer-events.js';
-import { runDirectCommand } from './direct-commands.js';
-import { createHttpApp } from './http/app.js';
-import { createCommandRoutes } from './http/command-routes.js';
 
 const meta = { correlationId: 'corr-1' };
 const setup = () => {

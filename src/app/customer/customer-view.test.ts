@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { EventEnvelope } from '../core/event.js';
-import { applyEnvelopes } from '../core/projection.js';
-import { UnknownEventTypeError, UnknownEventVersionError } from '../core/upcasting.js';
+import type { EventEnvelope } from '../../core/event.js';
+import { applyEnvelopes } from '../../core/projection.js';
+import { UnknownEventTypeError, UnknownEventVersionError } from '../../core/upcasting.js';
 import {
   CustomerViewProjectionError,
   customerViewProjection,

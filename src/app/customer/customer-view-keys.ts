@@ -9,8 +9,8 @@
  * 500 writes/s (half a partition's 1,000). Views carry the keys of both layouts, so a table
  * built in layout 1 keeps answering until a blue/green rebuild moves it to layout 2.
  */
-import { shardOf } from '../core/stable-hash.js';
-import { normaliseEmail } from '../domain/customer/index.js';
+import { shardOf } from '../../core/stable-hash.js';
+import { normaliseEmail } from '../../domain/customer/index.js';
 
 /**
  * Shards per status. Every projected command rewrites its view, and with the index

@@ -1,4 +1,4 @@
-import type { CustomerStatus } from '../domain/customer/index.js';
+import type { CustomerStatus } from '../../domain/customer/index.js';
 import type { CustomerView, CustomerViewRecord } from './customer-view.js';
 
 export type { CustomerView, CustomerViewRecord };

@@ -1,4 +1,4 @@
-import type { StoredViewItem } from '../core/stream-types.js';
+import type { StoredViewItem } from '../../core/stream-types.js';
 import { type CustomerViewRecord, isForgottenView } from './customer-view.js';
 import {
   customerViewIndexKeys,

@@ -1,16 +1,16 @@
-import type { CustomerCommand, CustomerEvent, CustomerState } from '../domain/customer/index.js';
-import { customerAggregate } from '../domain/customer/module.js';
+import type { CustomerCommand, CustomerEvent, CustomerState } from '../../domain/customer/index.js';
+import { customerAggregate } from '../../domain/customer/module.js';
 import {
   AggregateCommands,
   type AggregateCommandsOptions,
   type CommandMetadata,
   type CommandOutcome,
-} from './aggregate-commands.js';
-import { customerModule } from './customer/module.js';
+} from '../aggregate-commands.js';
+import { customerModule } from './module.js';
 
-export type { CommandMetadata } from './aggregate-commands.js';
-export { systemClock, uuidGenerator } from './aggregate-commands.js';
-export { customerIdForKey } from './customer/command-input.js';
+export type { CommandMetadata } from '../aggregate-commands.js';
+export { systemClock, uuidGenerator } from '../aggregate-commands.js';
+export { customerIdForKey } from './command-input.js';
 
 /** See `customerAggregate.snapshotSchemaVersion`. */
 export const SNAPSHOT_SCHEMA_VERSION = customerAggregate.snapshotSchemaVersion;

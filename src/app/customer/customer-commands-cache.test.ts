@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import { InMemoryEventStore } from '../adapters/memory/in-memory-event-store.js';
-import { LruAggregateCache } from '../core/aggregate-cache.js';
-import { ConcurrencyError, StoreUnavailableError, UniquenessError } from '../core/errors.js';
-import type { CustomerState } from '../domain/customer/index.js';
+import { InMemoryEventStore } from '../../adapters/memory/in-memory-event-store.js';
+import { LruAggregateCache } from '../../core/aggregate-cache.js';
+import { ConcurrencyError, StoreUnavailableError, UniquenessError } from '../../core/errors.js';
+import type { CustomerState } from '../../domain/customer/index.js';
 import { CustomerCommandService } from './customer-commands.js';
 
 const meta = { correlationId: 'corr-1' };

@@ -1,5 +1,5 @@
-import type { EventEnvelope } from '../core/event.js';
-import { customerAggregate } from '../domain/customer/module.js';
+import type { EventEnvelope } from '../../core/event.js';
+import { customerAggregate } from '../../domain/customer/module.js';
 
 /**
  * Lifts stored Customer events to their latest shape. Every read path goes through it: the

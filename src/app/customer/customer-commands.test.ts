@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { InMemoryEventStore } from '../adapters/memory/in-memory-event-store.js';
-import { LruAggregateCache } from '../core/aggregate-cache.js';
+import { InMemoryEventStore } from '../../adapters/memory/in-memory-event-store.js';
+import { LruAggregateCache } from '../../core/aggregate-cache.js';
 import {
   ConcurrencyError,
   IdempotencyKeyReusedError,
   UniquenessError,
   ValidationError,
-} from '../core/errors.js';
-import { CustomerNotActiveError, CustomerNotSuspendedError } from '../domain/customer/errors.js';
+} from '../../core/errors.js';
+import { CustomerNotActiveError, CustomerNotSuspendedError } from '../../domain/customer/errors.js';
 import {
   CustomerCommandService,
   customerIdForKey,

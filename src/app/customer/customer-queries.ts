@@ -1,17 +1,17 @@
-import { ValidationError } from '../core/errors.js';
-import { type Clock, sleep as defaultSleep } from '../core/ports.js';
-import { Backoff } from '../core/retry.js';
+import { ValidationError } from '../../core/errors.js';
+import { type Clock, sleep as defaultSleep } from '../../core/ports.js';
+import { Backoff } from '../../core/retry.js';
 import {
   CustomerForgottenError,
   CustomerId,
   CustomerNotFoundError,
   type CustomerStatus,
   normaliseEmail,
-} from '../domain/customer/index.js';
+} from '../../domain/customer/index.js';
+import { ViewNotCaughtUpError } from '../query-errors.js';
+import { parseOrThrow } from '../validation.js';
 import { isForgottenView } from './customer-view.js';
 import type { CustomerView, CustomerViewPage, CustomerViewReader } from './customer-view-reader.js';
-import { ViewNotCaughtUpError } from './query-errors.js';
-import { parseOrThrow } from './validation.js';
 
 export const DEFAULT_PAGE_LIMIT = 20;
 export const MAX_PAGE_LIMIT = 100;
