@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBEventStore } from '../src/adapters/dynamodb/dynamodb-event-store.js';
 import { eventStoreTable } from '../src/adapters/dynamodb/table-definitions.js';
+import { createCommandRoutes } from '../src/app/customer/command-routes.js';
 import {
   CustomerCommandService,
   systemClock,
@@ -8,7 +9,6 @@ import {
 } from '../src/app/customer/customer-commands.js';
 import { customerEventUpcaster } from '../src/app/customer/customer-events.js';
 import { createHttpApp } from '../src/app/http/app.js';
-import { createCommandRoutes } from '../src/app/http/command-routes.js';
 import { CommandHandler } from '../src/core/command-handler.js';
 import {
   type CustomerCommand,

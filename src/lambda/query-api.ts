@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { handle } from 'hono/aws-lambda';
+import { isDirectQueryInvocation, runDirectQuery } from '../app/customer/direct-queries.js';
 import { customerModule } from '../app/customer/module.js';
-import { isDirectQueryInvocation, runDirectQuery } from '../app/direct-queries.js';
 import { lambdaService } from '../composition/lambda-service.js';
 import { FileConsoleAssets } from '../console/file-console-assets.js';
 

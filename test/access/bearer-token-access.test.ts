@@ -4,10 +4,10 @@ import {
   JoseTokenVerifier,
 } from '../../src/adapters/jose/jose-token-verifier.js';
 import { InMemoryEventStore } from '../../src/adapters/memory/in-memory-event-store.js';
+import { createCommandRoutes } from '../../src/app/customer/command-routes.js';
 import { CustomerCommandService } from '../../src/app/customer/customer-commands.js';
 import { bearerTokenAccess, type VerifyAccessToken } from '../../src/app/http/access-guard.js';
 import { createHttpApp } from '../../src/app/http/app.js';
-import { createCommandRoutes } from '../../src/app/http/command-routes.js';
 import { freePort } from '../../src/local/free-port.js';
 import { LocalAuthModeError, readLocalAuthMode } from '../../src/local/oidc/local-auth.js';
 

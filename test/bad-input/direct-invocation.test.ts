@@ -4,8 +4,8 @@ import { InMemoryCustomerViewReader } from '../../src/adapters/memory/in-memory-
 import { InMemoryEventStore } from '../../src/adapters/memory/in-memory-event-store.js';
 import { CustomerCommandService } from '../../src/app/customer/customer-commands.js';
 import { CustomerQueryService } from '../../src/app/customer/customer-queries.js';
+import { runDirectQuery } from '../../src/app/customer/direct-queries.js';
 import { runDirectCommand } from '../../src/app/direct-commands.js';
-import { runDirectQuery } from '../../src/app/direct-queries.js';
 import {
   CountingEventStore,
   type ErrorBody,

@@ -2,13 +2,13 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBCustomerViewReader } from '../../src/adapters/dynamodb/dynamodb-customer-view-reader.js';
+import { createCommandRoutes } from '../../src/app/customer/command-routes.js';
 import { CustomerCommandService } from '../../src/app/customer/customer-commands.js';
 import { CustomerQueryService } from '../../src/app/customer/customer-queries.js';
+import { runDirectQuery } from '../../src/app/customer/direct-queries.js';
+import { createQueryRoutes } from '../../src/app/customer/query-routes.js';
 import { runDirectCommand } from '../../src/app/direct-commands.js';
-import { runDirectQuery } from '../../src/app/direct-queries.js';
 import { createHttpApp } from '../../src/app/http/app.js';
-import { createCommandRoutes } from '../../src/app/http/command-routes.js';
-import { createQueryRoutes } from '../../src/app/http/query-routes.js';
 import { createTestTables, type TestTables } from '../support/dynamodb.js';
 import {
   type ErrorBody,

@@ -2,11 +2,11 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InMemoryCustomerViewReader } from '../../src/adapters/memory/in-memory-customer-view-reader.js';
 import { InMemoryEventStore } from '../../src/adapters/memory/in-memory-event-store.js';
+import { createCommandRoutes } from '../../src/app/customer/command-routes.js';
 import { CustomerCommandService } from '../../src/app/customer/customer-commands.js';
 import { CustomerQueryService } from '../../src/app/customer/customer-queries.js';
+import { createQueryRoutes } from '../../src/app/customer/query-routes.js';
 import { createHttpApp } from '../../src/app/http/app.js';
-import { createCommandRoutes } from '../../src/app/http/command-routes.js';
-import { createQueryRoutes } from '../../src/app/http/query-routes.js';
 import {
   CountingEventStore,
   type ErrorBody,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryEventStore } from '../../src/adapters/memory/in-memory-event-store.js';
+import { createCommandRoutes } from '../../src/app/customer/command-routes.js';
 import { CustomerCommandService } from '../../src/app/customer/customer-commands.js';
 import { runDirectCommand } from '../../src/app/direct-commands.js';
 import { createHttpApp } from '../../src/app/http/app.js';
-import { createCommandRoutes } from '../../src/app/http/command-routes.js';
 import { CountingEventStore, type ErrorBody } from './bad-input.js';
 
 /**

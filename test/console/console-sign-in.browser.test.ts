@@ -5,10 +5,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { JoseTokenVerifier } from '../../src/adapters/jose/jose-token-verifier.js';
 import { ROLES } from '../../src/app/access/roles.js';
 import { customerModule } from '../../src/app/customer/module.js';
+import { createQueryRoutes } from '../../src/app/customer/query-routes.js';
 import { bearerTokenAccess } from '../../src/app/http/access-guard.js';
 import { createHttpApp } from '../../src/app/http/app.js';
 import { consoleSignInFrom } from '../../src/app/http/console-sign-in.js';
-import { createQueryRoutes } from '../../src/app/http/query-routes.js';
 import { freePort } from '../../src/local/free-port.js';
 import { type RunningHttpServer, serveHttp } from '../../src/local/http-server.js';
 import { type LocalConsole, startLocalConsole } from '../../src/local/local-console.js';

@@ -4,9 +4,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { createDocumentClient } from '../../src/adapters/dynamodb/document-client.js';
 import { DynamoDBEventStore } from '../../src/adapters/dynamodb/dynamodb-event-store.js';
 import { claimKey, commandKey } from '../../src/adapters/dynamodb/event-store-keys.js';
+import { createCommandRoutes } from '../../src/app/customer/command-routes.js';
 import { CustomerCommandService } from '../../src/app/customer/customer-commands.js';
 import { createHttpApp } from '../../src/app/http/app.js';
-import { createCommandRoutes } from '../../src/app/http/command-routes.js';
 import { EMAIL_SCOPE } from '../../src/domain/customer/uniqueness.js';
 import { createTestTables, localClientConfig, type TestTables } from '../support/dynamodb.js';
 import { type FaultyDynamoDB, faultyDynamoDB } from './faulty-dynamodb.js';

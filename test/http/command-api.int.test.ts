@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoDBEventStore } from '../../src/adapters/dynamodb/dynamodb-event-store.js';
+import { createCommandRoutes } from '../../src/app/customer/command-routes.js';
 import {
   CustomerCommandService,
   SNAPSHOT_SCHEMA_VERSION,
 } from '../../src/app/customer/customer-commands.js';
 import { createHttpApp } from '../../src/app/http/app.js';
-import { createCommandRoutes } from '../../src/app/http/command-routes.js';
 import { StoreUnavailableError } from '../../src/core/errors.js';
 import { type RunningHttpServer, serveHttp } from '../../src/local/http-server.js';
 import { createTestTables, type TestTables } from '../support/dynamodb.js';

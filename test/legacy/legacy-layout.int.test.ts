@@ -11,13 +11,13 @@ import { DynamoDBCustomerViewAuditSource } from '../../src/adapters/dynamodb/dyn
 import { DynamoDBCustomerViewReader } from '../../src/adapters/dynamodb/dynamodb-customer-view-reader.js';
 import type { CommandService } from '../../src/app/aggregate-commands.js';
 import { type AuditViewSource, auditViews } from '../../src/app/audit.js';
+import { createCommandRoutes } from '../../src/app/customer/command-routes.js';
 import {
   CustomerCommandService,
   SNAPSHOT_SCHEMA_VERSION,
 } from '../../src/app/customer/customer-commands.js';
 import { customerModule } from '../../src/app/customer/module.js';
 import { createHttpApp } from '../../src/app/http/app.js';
-import { createCommandRoutes } from '../../src/app/http/command-routes.js';
 import { createProjectorHandler } from '../../src/app/projector.js';
 import { rebuildViews } from '../../src/app/rebuild.js';
 import { Service } from '../../src/composition/service.js';

@@ -5,7 +5,7 @@ import { UnknownEventTypeError, UnknownEventVersionError } from '../../core/upca
 import { CustomerNotActiveError } from '../../domain/customer/errors.js';
 import { runDirectCommand } from '../direct-commands.js';
 import { createHttpApp } from '../http/app.js';
-import { createCommandRoutes } from '../http/command-routes.js';
+import { createCommandRoutes } from './command-routes.js';
 import { CustomerCommandService } from './customer-commands.js';
 import { customerEventUpcaster, upcastCustomerEvent } from './customer-events.js';
 

@@ -11,12 +11,12 @@ import type { ProjectionBinding } from '../../core/stream-types.js';
 import type { CustomerCommand } from '../../domain/customer/commands.js';
 import { customerAggregate } from '../../domain/customer/module.js';
 import { eraseAfter } from '../aggregate-commands.js';
-import { createCommandRoutes } from '../http/command-routes.js';
-import { createQueryRoutes } from '../http/query-routes.js';
 import { customerStoredItem } from './audit-customer-view.js';
 import { withCustomerId } from './command-input.js';
+import { createCommandRoutes } from './command-routes.js';
 import { CustomerQueryService } from './customer-queries.js';
 import { type CustomerViewRecord, customerViewProjection } from './customer-view.js';
+import { createQueryRoutes } from './query-routes.js';
 
 /** The Customer views' table: `QUERY_TABLE`, as it was before modules. */
 const VIEWS = LEGACY_VIEWS_TABLE_ID;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryCustomerViewReader } from '../../adapters/memory/in-memory-customer-view-reader.js';
 import { CustomerQueryService } from '../customer/customer-queries.js';
+import { createQueryRoutes } from '../customer/query-routes.js';
 import { createHttpApp } from './app.js';
-import { createQueryRoutes } from './query-routes.js';
 
 describe('HTTP app request log', () => {
   const setup = () => {

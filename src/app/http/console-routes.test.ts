@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryCustomerViewReader } from '../../adapters/memory/in-memory-customer-view-reader.js';
 import { InMemoryEventStore } from '../../adapters/memory/in-memory-event-store.js';
+import { createCommandRoutes } from '../customer/command-routes.js';
 import { CustomerCommandService } from '../customer/customer-commands.js';
 import { CustomerQueryService } from '../customer/customer-queries.js';
+import { createQueryRoutes } from '../customer/query-routes.js';
 import { createHttpApp } from './app.js';
-import { createCommandRoutes } from './command-routes.js';
 import { InMemoryConsoleAssets } from './console-assets.js';
-import { createQueryRoutes } from './query-routes.js';
 
 const setup = () => {
   const store = new InMemoryEventStore();

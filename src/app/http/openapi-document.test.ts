@@ -8,15 +8,15 @@ import {
 import { InMemoryCustomerViewReader } from '../../adapters/memory/in-memory-customer-view-reader.js';
 import { InMemoryEventStore } from '../../adapters/memory/in-memory-event-store.js';
 import { InMemoryViewStore } from '../../adapters/memory/in-memory-view-store.js';
+import { createCommandRoutes } from '../customer/command-routes.js';
 import { CustomerCommandService } from '../customer/customer-commands.js';
 import { CustomerQueryService } from '../customer/customer-queries.js';
 import { customerViewProjection } from '../customer/customer-view.js';
+import { createQueryRoutes } from '../customer/query-routes.js';
 import type { PipelineHealth } from '../operations/pipeline-health.js';
 import { createHttpApp } from './app.js';
-import { createCommandRoutes } from './command-routes.js';
 import { InMemoryConsoleAssets } from './console-assets.js';
 import { openApiPath } from './openapi-route.js';
-import { createQueryRoutes } from './query-routes.js';
 import { serviceRoutes } from './route-catalog.js';
 
 const health: PipelineHealth = {

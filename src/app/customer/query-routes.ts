@@ -2,14 +2,6 @@ import * as z from 'zod';
 import { ValidationError } from '../../core/errors.js';
 import { CustomerId, CustomerStatus } from '../../domain/customer/index.js';
 import {
-  type CustomerQueryService,
-  EMAIL_MATCHES,
-  MAX_DOMAIN_LENGTH,
-  MAX_EMAIL_QUERY_LENGTH,
-  MAX_PAGE_LIMIT,
-} from '../customer/customer-queries.js';
-import { parseOrThrow } from '../validation.js';
-import {
   CustomerPage,
   CustomerViewBody,
   errorContent,
@@ -17,9 +9,17 @@ import {
   jsonContent,
   storeErrors,
   trimmedTextPattern,
-} from './api-schemas.js';
-import { createRoute, DocumentedRoutes, serveRoute } from './openapi-route.js';
-import type { HttpEnv } from './request.js';
+} from '../http/api-schemas.js';
+import { createRoute, DocumentedRoutes, serveRoute } from '../http/openapi-route.js';
+import type { HttpEnv } from '../http/request.js';
+import { parseOrThrow } from '../validation.js';
+import {
+  type CustomerQueryService,
+  EMAIL_MATCHES,
+  MAX_DOMAIN_LENGTH,
+  MAX_EMAIL_QUERY_LENGTH,
+  MAX_PAGE_LIMIT,
+} from './customer-queries.js';
 
 /** Query strings carry at most ten digits, as they always have. */
 const MAX_QUERY_INTEGER = 9_999_999_999;

@@ -1,8 +1,8 @@
 import * as z from 'zod';
-import type { Logger } from '../core/ports.js';
-import type { CustomerQueryService } from './customer/customer-queries.js';
-import { type DirectResponse, toDirectErrorResponse } from './http/error-response.js';
-import { parseOrThrow } from './validation.js';
+import type { Logger } from '../../core/ports.js';
+import { type DirectResponse, toDirectErrorResponse } from '../http/error-response.js';
+import { parseOrThrow } from '../validation.js';
+import type { CustomerQueryService } from './customer-queries.js';
 
 // The original deployment sent numbers; query-string style digits are taken as well.
 const Count = z.union([

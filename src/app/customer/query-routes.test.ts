@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { view } from '../../../test/contract/customer-view-reader.contract.js';
 import { InMemoryCustomerViewReader } from '../../adapters/memory/in-memory-customer-view-reader.js';
-import { CustomerQueryService } from '../customer/customer-queries.js';
-import type { CustomerView } from '../customer/customer-view-reader.js';
-import { createHttpApp } from './app.js';
+import { createHttpApp } from '../http/app.js';
+import { CustomerQueryService } from './customer-queries.js';
+import type { CustomerView } from './customer-view-reader.js';
 import { createQueryRoutes } from './query-routes.js';
 
 const setup = (minVersionWaitMs = 3000) => {

@@ -10,7 +10,6 @@ import {
   suspensionFields,
 } from '../../domain/customer/index.js';
 import type { CommandOutcome, CommandService } from '../aggregate-commands.js';
-import { parseOrThrow } from '../validation.js';
 import {
   CommandAnswer,
   documentedString,
@@ -21,10 +20,11 @@ import {
   invalidInput,
   jsonContent,
   storeErrors,
-} from './api-schemas.js';
-import { CommandHeaders, serveCommand, serveHistory } from './command-glue.js';
-import { createRoute, DocumentedRoutes } from './openapi-route.js';
-import { type HttpEnv, readJsonBody } from './request.js';
+} from '../http/api-schemas.js';
+import { CommandHeaders, serveCommand, serveHistory } from '../http/command-glue.js';
+import { createRoute, DocumentedRoutes } from '../http/openapi-route.js';
+import { type HttpEnv, readJsonBody } from '../http/request.js';
+import { parseOrThrow } from '../validation.js';
 
 /** The domain's printable text (no control characters, no lone surrogates), as a class body. */
 const NOT_PRINTABLE = '\\p{Cc}\\p{Cs}';
