@@ -67,11 +67,11 @@ describe('Service, composed from the registered aggregates', () => {
   it('refuses a type nothing is registered for, and a type registered twice', () => {
     expect(() => serviceWith().aggregate('Order')).toThrow(UnregisteredStreamTypeError);
     expect(() => serviceWith([...AGGREGATES, tallyModule, tallyModule])).toThrow(
-      /aggregate Tally registered twice/,
+      /"Tally" is declared by Tally twice/,
     );
     const samePrefix = { ...tallyModule, type: 'Other', streamPrefix: 'CUSTOMER' };
     expect(() => serviceWith([...AGGREGATES, samePrefix])).toThrow(
-      /Customer and Other share the stream prefix CUSTOMER/,
+      /"CUSTOMER" is declared by Customer and Other/,
     );
   });
 

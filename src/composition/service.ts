@@ -48,6 +48,7 @@ import {
 } from './aggregate-module.js';
 import { AggregateServices } from './aggregate-services.js';
 import { AGGREGATES } from './aggregates.js';
+import { checkDeclarations } from './check-declarations.js';
 import {
   buildRequestFingerprints,
   buildServiceCrypto,
@@ -98,19 +99,11 @@ export class Service {
     this.metrics = options.metrics ?? noMetrics;
     this.clients = options.clients;
     this.aggregates = options.aggregates ?? AGGREGATES;
-    const typesByPrefix: Record<string, string> = {};
-    for (const { type, streamPrefix } of this.aggregates) {
-      if (Object.values(typesByPrefix).includes(type)) {
-        throw new TypeError(`aggregate ${type} registered twice`);
-      }
-      const holder = typesByPrefix[streamPrefix];
-      if (holder !== undefined) {
-        throw new TypeError(
-          `aggregates ${holder} and ${type} share the stream prefix ${streamPrefix}`,
-        );
-      }
-      typesByPrefix[streamPrefix] = type;
-    }
+    // Types, prefixes, event types and view tables each claimed once, or a clear refusal.
+    checkDeclarations(this.aggregates);
+    const typesByPrefix = Object.fromEntries(
+      this.aggregates.map(({ streamPrefix, type }) => [streamPrefix, type]),
+    );
     this.typesByPrefix = typesByPrefix;
     const context = {
       config: this.config,
