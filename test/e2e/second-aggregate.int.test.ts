@@ -181,6 +181,11 @@ describe('a second aggregate, registered as a module beside the Customer', () =>
       status: 404,
       body: { error: { code: 'LOYALTY_ACCOUNT_NOT_FOUND' } },
     });
+    // Refused commands write nothing: the account holds its three events, no stream was begun.
+    expect((await loyalty().events.readStream(accounts.grace)).map((e) => e.version)).toEqual([
+      1, 2, 3,
+    ]);
+    expect(await loyalty().events.readStream('nobody')).toEqual([]);
 
     await call('POST', '/loyalty-accounts', { accountId: accounts.alan, ownerName: 'Alan' });
 

@@ -6,6 +6,7 @@ import type { HttpEnv } from '../../src/app/http/request.js';
 import { readJsonBody } from '../../src/app/http/request.js';
 import { parseOrThrow } from '../../src/app/validation.js';
 import { defineAggregate } from '../../src/composition/aggregate-module.js';
+import { targetByField } from '../../src/core/command-target.js';
 import { NotFoundError } from '../../src/core/errors.js';
 import { createUpcaster, firstVersion } from '../../src/core/upcasting.js';
 
@@ -57,10 +58,7 @@ export const tallyModel = (
   },
   commandSchema: TallyCommand,
   commandTypes: TallyCommand.options.map((o) => o.shape.type.value),
-  target: (command) => ({
-    aggregateId: command.data.tallyId,
-    expectedVersion: 'expectedVersion' in command.data ? command.data.expectedVersion : undefined,
-  }),
+  target: targetByField('tallyId'),
   completeCommand: (input, { commandId, newId }) => {
     const { type, data } = input as { type: string; data: Record<string, unknown> };
     if (type !== 'OpenTally' || data.tallyId !== undefined) return input;
