@@ -34,12 +34,7 @@ import type { EventStore, StreamCatalog } from '../core/event-store.js';
 import { type Metrics, noMetrics } from '../core/metrics.js';
 import type { Logger } from '../core/ports.js';
 import type { VersionedView } from '../core/projection.js';
-import {
-  type ProjectionBinding,
-  StreamTypes,
-  UnregisteredStreamTypeError,
-} from '../core/stream-types.js';
-import type { RepairableViewStore } from '../core/view-store.js';
+import { isRepairable, StreamTypes, UnregisteredStreamTypeError } from '../core/stream-types.js';
 import {
   LEGACY_VIEWS_TABLE_ID,
   type ModuleContext,
@@ -334,18 +329,19 @@ export class Service {
     repair: ViewRepairSources<VersionedView>;
   } {
     const first = this.aggregate(UNTYPED_STREAM_TYPE);
-    const views = first.projections[0] as ProjectionBinding & { audit: AuditViewSource };
+    const views = first.projections[0];
+    if (!views?.audit || !isRepairable(views.views)) {
+      throw new TypeError(
+        `the ${first.module.type} read model cannot be audited and repaired one stream at a time`,
+      );
+    }
     return {
       catalog: this.eventStore,
       streams: this.streamTypes,
       metrics: this.metrics,
       events: this.eventStore,
       views: views.audit,
-      repair: {
-        ...views,
-        views: views.views as RepairableViewStore<VersionedView>,
-        events: this.eventStore,
-      },
+      repair: { ...views, views: views.views, events: this.eventStore },
     };
   }
 
